@@ -1,0 +1,149 @@
+"""The `farm:` keys of a stack's config, validated.
+
+Both the command line (reading `Pulumi.<stack>.yaml` itself) and the Pulumi
+program (reading `pulumi.Config("farm")`) turn the raw key/value pairs into a
+`StackSettings` here, so a bad key fails the same way in both, naming the file
+and the key. Secret keys (API tokens) are not read here: the program reads them
+with `require_secret` and the analyzer only ever needs their names.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from .errors import UserError
+from .models import STAGES
+
+NAMESPACE = "farm"
+
+
+class PolicyWaiver(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    policy: str
+    reason: str = Field(min_length=3)
+
+
+class StackSettings(BaseModel):
+    """Every `farm:` key an operator may set (README: "Stack config keys")."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    app_path: str = Field("examples/farm-chat", alias="appPath")
+    stage: str | None = None  # defaults to the stack name
+    platform: str | None = None
+    web: str | None = None
+    api: str | None = None
+    ai: str | None = None
+    db_tier: str | None = Field(None, alias="dbTier")
+    monitoring: str | None = None
+    region: str | None = None
+    domain: str | None = None
+    certificate_arn: str | None = Field(None, alias="certificateArn")
+    alarm_email: str | None = Field(None, alias="alarmEmail")
+    api_min_count: int | None = Field(None, alias="apiMinCount", ge=0, le=100)
+    api_max_count: int | None = Field(None, alias="apiMaxCount", ge=1, le=200)
+    api_cpu: int | None = Field(None, alias="apiCpu")
+    api_memory: int | None = Field(None, alias="apiMemory")
+    gpu_instance_type: str | None = Field(None, alias="gpuInstanceType")
+    nat_per_az: bool | None = Field(None, alias="natPerAz")
+    acknowledge: list[str] = Field(default_factory=list)
+    allow_open_db_access: bool = Field(False, alias="allowOpenDbAccess")
+    atlas_org_id: str | None = Field(None, alias="atlasOrgId")
+    web_prebuilt_dir: str | None = Field(None, alias="webPrebuiltDir")
+    policy_waivers: list[PolicyWaiver] = Field(default_factory=list, alias="policyWaivers")
+    # release pins: the keys `farm-deploy promote` copies between stages
+    api_image_tag: str | None = Field(None, alias="apiImageTag")
+    web_version: str | None = Field(None, alias="webVersion")
+    models: list[str] | None = None
+
+    def resolved_stage(self, stack: str) -> str:
+        return self.stage or stack
+
+
+# Release pins: promotable between stages. Everything else differs by design.
+PROMOTABLE_KEYS: tuple[str, ...] = ("apiImageTag", "webVersion", "models")
+# Secret keys the program reads with require_secret (never in this model).
+SECRET_KEYS: tuple[str, ...] = (
+    "openaiApiKey",
+    "huggingfaceToken",
+    "atlasPublicKey",
+    "atlasPrivateKey",
+    "vercelApiToken",
+)
+
+ALLOWED_KEYS: tuple[str, ...] = tuple(
+    sorted(
+        {f.alias or n for n, f in StackSettings.model_fields.items()} | set(SECRET_KEYS)
+    )
+)
+
+
+def _coerce(value: Any) -> Any:
+    # Pulumi config values set from the CLI are strings; structured values set
+    # with --path or in YAML arrive as lists/dicts, or as JSON text via pulumi.Config.
+    if isinstance(value, str) and value[:1] in "[{":
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
+
+
+def parse_settings(raw: dict[str, Any], *, file: str, stack: str) -> StackSettings:
+    """Validate `farm:` keys (names without the namespace) into settings."""
+    values: dict[str, Any] = {}
+    for key, value in raw.items():
+        if key in SECRET_KEYS:
+            continue
+        if key not in ALLOWED_KEYS:
+            raise UserError(
+                "unknown config key",
+                file=file,
+                key=f"{NAMESPACE}:{key}",
+                valid=[f"{NAMESPACE}:{k}" for k in ALLOWED_KEYS],
+                hint="check the spelling; README lists every farm: key",
+            )
+        values[key] = _coerce(value)
+    try:
+        settings = StackSettings.model_validate(values)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        loc = ".".join(str(p) for p in err["loc"])
+        raise UserError(
+            err["msg"],
+            file=file,
+            key=f"{NAMESPACE}:{loc}",
+            value=err.get("input"),
+        ) from None
+    stage = settings.resolved_stage(stack)
+    if stage not in STAGES:
+        raise UserError(
+            "unknown stage",
+            file=file,
+            key=f"{NAMESPACE}:stage",
+            value=stage,
+            valid=list(STAGES),
+            hint="set farm:stage when the stack is not named after a stage",
+        )
+    return settings
+
+
+def split_namespace(config: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Split a stack file's `config:` map into (farm keys without prefix, the rest)."""
+    farm: dict[str, Any] = {}
+    other: dict[str, Any] = {}
+    for key, value in (config or {}).items():
+        ns, _, name = str(key).partition(":")
+        if ns == NAMESPACE and name:
+            farm[name] = value
+        else:
+            other[str(key)] = value
+    return farm, other
+
+
+def stack_file(project_dir: Path, stack: str) -> Path:
+    return project_dir / f"Pulumi.{stack}.yaml"

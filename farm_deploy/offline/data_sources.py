@@ -1,0 +1,112 @@
+"""Answers to the data sources (invokes) the program calls, for the mock engine.
+
+Every invoke token the program may call has an explicit answer here. Anything
+else raises `UnmockedCall`: an unanswered data source would otherwise come back
+as `{}` and the program would silently build on `None` (TESTING.md, trap 2).
+The answers are shaped like the provider's real responses (camelCase keys).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+ACCOUNT_ID = "123456789012"
+
+# ECS GPU-optimised AMI as published under its public SSM parameter.
+GPU_AMI_ID = "ami-0gpu0ecs0optimized0"
+CPU_AMI_ID = "ami-0ecs0optimized0al2023"
+
+
+class UnmockedCall(Exception):
+    """The program called a data source the offline engine has no answer for."""
+
+
+def _azs(args: dict[str, Any]) -> dict[str, Any]:
+    region = "us-east-1"
+    names = [f"{region}{s}" for s in "abc"]
+    return {"names": names, "zoneIds": [f"use1-az{i}" for i in (1, 2, 4)], "id": region, "state": "available"}
+
+
+def _caller_identity(args: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "accountId": ACCOUNT_ID,
+        "arn": f"arn:aws:iam::{ACCOUNT_ID}:user/offline",
+        "userId": "AIDAOFFLINE",
+        "id": ACCOUNT_ID,
+    }
+
+
+def _region(args: dict[str, Any]) -> dict[str, Any]:
+    name = args.get("region") or args.get("name") or "us-east-1"
+    return {"name": name, "region": name, "id": name, "endpoint": f"ec2.{name}.amazonaws.com", "description": name}
+
+
+def _partition(args: dict[str, Any]) -> dict[str, Any]:
+    return {"partition": "aws", "dnsSuffix": "amazonaws.com", "id": "aws", "reverseDnsPrefix": "com.amazonaws"}
+
+
+_SSM_PARAMETERS = {
+    "/aws/service/ecs/optimized-ami/amazon-linux-2/gpu/recommended/image_id": GPU_AMI_ID,
+    "/aws/service/ecs/optimized-ami/amazon-linux-2023/recommended/image_id": CPU_AMI_ID,
+    "/aws/service/ecs/optimized-ami/amazon-linux-2/gpu/recommended": json.dumps(
+        {"image_id": GPU_AMI_ID, "image_name": "amzn2-ami-ecs-gpu-hvm-2.0.20261101-x86_64-ebs"}
+    ),
+}
+
+
+def _ssm_parameter(args: dict[str, Any]) -> dict[str, Any]:
+    name = args.get("name")
+    if name not in _SSM_PARAMETERS:
+        raise UnmockedCall(f"SSM parameter {name!r} has no offline answer")
+    return {"name": name, "value": _SSM_PARAMETERS[name], "type": "String", "id": name, "arn": f"arn:aws:ssm:us-east-1::parameter{name}", "version": 1, "insecureValue": _SSM_PARAMETERS[name], "withDecryption": True}
+
+
+# AWS-managed CloudFront policies: fixed, documented IDs.
+_MANAGED_CACHE_POLICIES = {
+    "Managed-CachingOptimized": "658327ea-f89d-4fab-a63d-7e88639e58f6",
+    "Managed-CachingDisabled": "4135ea2d-6df8-44a3-9df3-4b5a84be39ad",
+}
+_MANAGED_ORIGIN_REQUEST_POLICIES = {
+    "Managed-AllViewerExceptHostHeader": "b689b0a8-53d0-40ab-baf2-68738e2966ac",
+    "Managed-CORS-S3Origin": "88a5eaf4-2fd4-4709-b370-b4c650ea3fcf",
+}
+_MANAGED_RESPONSE_HEADERS_POLICIES = {
+    "Managed-SecurityHeadersPolicy": "67f7725c-6f97-4210-82d7-5512b31e9d03",
+}
+
+
+def _named(table: dict[str, str], what: str) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    def answer(args: dict[str, Any]) -> dict[str, Any]:
+        name = args.get("name")
+        if name not in table:
+            raise UnmockedCall(f"{what} {name!r} has no offline answer")
+        return {"id": table[name], "name": name}
+
+    return answer
+
+
+DATA_SOURCES: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
+    "aws:index/getAvailabilityZones:getAvailabilityZones": _azs,
+    "aws:index/getCallerIdentity:getCallerIdentity": _caller_identity,
+    "aws:index/getRegion:getRegion": _region,
+    "aws:index/getPartition:getPartition": _partition,
+    "aws:ssm/getParameter:getParameter": _ssm_parameter,
+    "aws:cloudfront/getCachePolicy:getCachePolicy": _named(_MANAGED_CACHE_POLICIES, "CloudFront cache policy"),
+    "aws:cloudfront/getOriginRequestPolicy:getOriginRequestPolicy": _named(
+        _MANAGED_ORIGIN_REQUEST_POLICIES, "CloudFront origin request policy"
+    ),
+    "aws:cloudfront/getResponseHeadersPolicy:getResponseHeadersPolicy": _named(
+        _MANAGED_RESPONSE_HEADERS_POLICIES, "CloudFront response headers policy"
+    ),
+}
+
+
+def answer(token: str, args: dict[str, Any]) -> dict[str, Any]:
+    handler = DATA_SOURCES.get(token)
+    if handler is None:
+        raise UnmockedCall(
+            f"data source {token} has no offline answer; add one to farm_deploy/offline/data_sources.py"
+        )
+    return handler(args)

@@ -1,0 +1,280 @@
+"""Run the real Pulumi program under Pulumi's in-process mock engine.
+
+This is what `farm-deploy plan` and the tests use: the program, the provider
+SDK classes and the policy functions are real; only the cloud is replaced, by
+`Recorder`, which writes down every resource registration as the provider would
+receive it (camelCase inputs, secrets unwrapped but remembered) and answers the
+data sources from an explicit table.
+
+Two checks the stock mock monitor lacks: duplicate resource URNs (the real
+engine rejects them, the mocks let the later one win) and unmocked data-source
+calls (the mocks would answer `{}`).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+from pulumi.runtime import mocks as pulumi_mocks
+from pulumi.runtime import rpc
+from pulumi.runtime.settings import SETTINGS
+from pulumi.runtime.stack import run_in_stack, wait_for_rpcs
+from pulumi.runtime.sync_await import _sync_await
+
+from .data_sources import ACCOUNT_ID, UnmockedCall, answer
+
+SECRET_SIG = rpc._special_sig_key  # "4dabf18193072939515e22adb298388d"
+SECRET_MARK = rpc._special_secret_sig
+
+
+@dataclass
+class RecordedResource:
+    type: str
+    name: str
+    urn: str
+    parent: str | None  # parent URN; None for children of the stack
+    inputs: dict[str, Any]
+    custom: bool
+    protect: bool = False
+    retain_on_delete: bool = False
+    secret_paths: list[str] = field(default_factory=list)
+    provider: str | None = None
+
+    @property
+    def parent_name(self) -> str | None:
+        return self.parent.rsplit("::", 1)[-1] if self.parent else None
+
+
+def unwrap_secrets(value: Any, path: str = "", found: list[str] | None = None) -> Any:
+    """Replace the wire marker of secret values by the value, noting where they were."""
+    if isinstance(value, dict):
+        if value.get(SECRET_SIG) == SECRET_MARK:
+            if found is not None:
+                found.append(path or ".")
+            return unwrap_secrets(value.get("value"), path, found)
+        return {k: unwrap_secrets(v, f"{path}.{k}" if path else k, found) for k, v in value.items()}
+    if isinstance(value, list):
+        return [unwrap_secrets(v, f"{path}[{i}]", found) for i, v in enumerate(value)]
+    return value
+
+
+def _computed(typ: str, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
+    """Plausible values for the outputs a provider computes (ids, ARNs, URLs)."""
+    pkg, _, rest = typ.partition(":")
+    module = rest.split("/")[0] if "/" in rest else rest.split(":")[0]
+    state: dict[str, Any] = {}
+    if pkg == "aws":
+        state["arn"] = f"arn:aws:{module}:us-east-1:{ACCOUNT_ID}:{name}"
+        state.setdefault("name", inputs.get("name", name))
+    extras: dict[str, dict[str, Any]] = {
+        "aws:lb/loadBalancer:LoadBalancer": {
+            "dnsName": f"{name}.us-east-1.elb.amazonaws.com",
+            "zoneId": "Z35SXDOTRQ7X7K",
+            "arnSuffix": f"app/{name}/0123456789abcdef",
+        },
+        "aws:lb/targetGroup:TargetGroup": {"arnSuffix": f"targetgroup/{name}/0123456789abcdef"},
+        "aws:cloudfront/distribution:Distribution": {
+            "domainName": f"{name}.cloudfront.net",
+            "hostedZoneId": "Z2FDTNDATAQYW2",
+        },
+        "aws:lambda/functionUrl:FunctionUrl": {"functionUrl": f"https://{name}.lambda-url.us-east-1.on.aws/"},
+        "aws:apigatewayv2/api:Api": {"apiEndpoint": f"https://{name}.execute-api.us-east-1.amazonaws.com"},
+        "aws:ecr/repository:Repository": {
+            "repositoryUrl": f"{ACCOUNT_ID}.dkr.ecr.us-east-1.amazonaws.com/{name}",
+            "registryId": ACCOUNT_ID,
+        },
+        "aws:ec2/eip:Eip": {"publicIp": "203.0.113.10", "allocationId": f"eipalloc-{name}"},
+        "aws:ec2/natGateway:NatGateway": {"publicIp": "203.0.113.10"},
+        "aws:ec2/vpc:Vpc": {"defaultSecurityGroupId": f"sg-default-{name}"},
+        "aws:s3/bucket:Bucket": {
+            "bucket": inputs.get("bucket", f"{name}-0123abcd"),
+            "bucketRegionalDomainName": f"{inputs.get('bucket', name)}.s3.us-east-1.amazonaws.com",
+        },
+        "aws:efs/fileSystem:FileSystem": {"dnsName": f"fs-{name}.efs.us-east-1.amazonaws.com"},
+        "aws:servicediscovery/privateDnsNamespace:PrivateDnsNamespace": {"hostedZone": "Z0OFFLINE"},
+        "aws:sns/topic:Topic": {},
+        "random:index/randomPassword:RandomPassword": {"result": "offline-password-not-a-secret"},
+        "random:index/randomId:RandomId": {"hex": "0123abcd", "b64Url": "ASOrzQ"},
+        "docker:index/image:Image": {
+            "repoDigest": f"{inputs.get('imageName', name)}@sha256:{'0' * 64}",
+            "imageName": inputs.get("imageName", name),
+        },
+        "mongodbatlas:index/project:Project": {"id": f"proj-{name}"},
+        "mongodbatlas:index/advancedCluster:AdvancedCluster": {
+            "connectionStrings": [{"standardSrv": f"mongodb+srv://{name}.mongodb.net"}],
+            "stateName": "IDLE",
+        },
+        "mongodbatlas:index/flexCluster:FlexCluster": {
+            "connectionStrings": {"standardSrv": f"mongodb+srv://{name}.mongodb.net"},
+            "stateName": "IDLE",
+        },
+        "vercel:index/project:Project": {"id": f"prj_{name}"},
+        "vercel:index/deployment:Deployment": {"url": f"{name}.vercel.app", "domains": [f"{name}.vercel.app"]},
+    }
+    state.update(extras.get(typ, {}))
+    return state
+
+
+class Recorder(pulumi.runtime.Mocks):
+    """The cloud, as far as the program can tell: records, and answers invokes."""
+
+    def __init__(self, data_source: Callable[[str, dict[str, Any]], dict[str, Any]] = answer) -> None:
+        self._data_source = data_source
+        self.calls: list[tuple[str, dict[str, Any]]] = []
+        self.errors: list[str] = []
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+        inputs = unwrap_secrets(args.inputs)
+        state = {**inputs, **{k: v for k, v in _computed(args.typ, args.name, inputs).items() if k not in inputs}}
+        if args.typ == "pulumi:pulumi:StackReference":
+            state = {"outputs": {}, "name": args.name}
+        return f"{args.name}-id", state
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:
+        call_args = unwrap_secrets(args.args)
+        self.calls.append((args.token, call_args))
+        try:
+            return self._data_source(args.token, call_args)
+        except UnmockedCall as exc:
+            self.errors.append(str(exc))
+            raise
+
+
+class RecordingMonitor(pulumi_mocks.MockMonitor):
+    """Mock monitor that also keeps parent, protect, and catches duplicate URNs."""
+
+    def __init__(self, recorder: Recorder) -> None:
+        super().__init__(recorder)
+        self.recorder = recorder
+        self.recorded: dict[str, RecordedResource] = {}
+        self.stack_outputs: dict[str, Any] = {}
+        self.stack_urn: str | None = None
+        self._lock = threading.Lock()
+
+    def RegisterResource(self, request):  # noqa: N802 (gRPC method name)
+        urn = self.make_urn(request.parent, request.type, request.name)
+        if request.type == "pulumi:pulumi:Stack":
+            self.stack_urn = urn
+            return super().RegisterResource(request)
+        pulumi_mocks._ensure_event_loop()
+        secret_paths: list[str] = []
+        inputs = unwrap_secrets(rpc.deserialize_properties(request.object, keep_unknowns=True), "", secret_paths)
+        record = RecordedResource(
+            type=request.type,
+            name=request.name,
+            urn=urn,
+            parent=request.parent if request.parent and request.parent != self.stack_urn else None,
+            inputs=inputs,
+            custom=bool(request.custom),
+            protect=bool(request.protect),
+            retain_on_delete=bool(getattr(request, "retainOnDelete", False)),
+            secret_paths=secret_paths,
+            provider=request.provider or None,
+        )
+        with self._lock:
+            if urn in self.recorded:
+                self.recorder.errors.append(f"duplicate resource name: {request.type} {request.name!r} ({urn})")
+            self.recorded[urn] = record
+        return super().RegisterResource(request)
+
+    def RegisterResourceOutputs(self, request):  # noqa: N802
+        if self.stack_urn and request.urn == self.stack_urn:
+            pulumi_mocks._ensure_event_loop()
+            outputs = rpc.deserialize_properties(request.outputs, keep_unknowns=True)
+            secret_paths: list[str] = []
+            plain = unwrap_secrets(outputs, "", secret_paths)
+            self.stack_outputs = {"values": plain, "secret_paths": secret_paths}
+        return super().RegisterResourceOutputs(request)
+
+
+@dataclass
+class OfflineRun:
+    resources: list[RecordedResource]
+    outputs: dict[str, Any]
+    secret_outputs: list[str]
+    errors: list[str]
+    calls: list[tuple[str, dict[str, Any]]]
+
+    def of_type(self, typ: str) -> list[RecordedResource]:
+        return [r for r in self.resources if r.type == typ]
+
+    def one(self, typ: str) -> RecordedResource:
+        found = self.of_type(typ)
+        if len(found) != 1:
+            raise AssertionError(f"expected one {typ}, found {len(found)}: {[r.name for r in found]}")
+        return found[0]
+
+    def named(self, name: str) -> RecordedResource:
+        found = [r for r in self.resources if r.name == name]
+        if len(found) != 1:
+            raise AssertionError(f"expected one resource named {name!r}, found {len(found)}")
+        return found[0]
+
+    def children_of(self, parent: RecordedResource) -> list[RecordedResource]:
+        return [r for r in self.resources if r.parent == parent.urn]
+
+
+class OfflineError(Exception):
+    """The program cannot be evaluated offline: the messages say why."""
+
+    def __init__(self, errors: list[str]) -> None:
+        super().__init__("; ".join(errors))
+        self.errors = errors
+
+
+def run_offline(
+    program: Callable[[], None],
+    *,
+    project: str = "farm-deploy",
+    stack: str = "dev",
+    config: dict[str, Any] | None = None,
+    secret_keys: list[str] | None = None,
+    data_source: Callable[[str, dict[str, Any]], dict[str, Any]] = answer,
+) -> OfflineRun:
+    """Evaluate `program` as `pulumi up` would, against the recorder.
+
+    `config` keys are full names (`farm:appPath`, `aws:region`); values are
+    strings or JSON-able structures. Raises `OfflineError` for duplicate names
+    and unmocked data sources; lets the program's own exceptions through.
+    """
+    recorder = Recorder(data_source)
+    monitor = RecordingMonitor(recorder)
+    pulumi.runtime.set_mocks(recorder, project=project, stack=stack, preview=False, monitor=monitor)
+    cfg = {k: v if isinstance(v, str) else _json(v) for k, v in (config or {}).items()}
+    pulumi.runtime.set_all_config(cfg, secret_keys or [])
+    SETTINGS.rpc_manager.clear()
+    SETTINGS.outputs.clear()
+
+    # set_mocks registers a root stack and closes it at once, so exports would
+    # never be registered: replace it by one that runs the program, as the
+    # Pulumi language host does.
+    pulumi.runtime.settings.ROOT.set(None)
+
+    try:
+        _sync_await(run_in_stack(program))
+        _sync_await(wait_for_rpcs())
+    except Exception:
+        if recorder.errors:
+            raise OfflineError(list(dict.fromkeys(recorder.errors))) from None
+        raise
+    if recorder.errors:
+        raise OfflineError(list(dict.fromkeys(recorder.errors)))
+    resources = list(monitor.recorded.values())
+    outputs = monitor.stack_outputs.get("values", {}) or {}
+    return OfflineRun(
+        resources=resources,
+        outputs=outputs,
+        secret_outputs=monitor.stack_outputs.get("secret_paths", []),
+        errors=[],
+        calls=recorder.calls,
+    )
+
+
+def _json(value: Any) -> str:
+    import json
+
+    return json.dumps(value)
