@@ -216,6 +216,9 @@ class AISettings(Model):
     max_instances: int = 1
     keep_alive: str = "24h"
     migration: MigrationPlan | None = None
+    # Fargate size of the Ollama task when the stage runs it on CPU (ollama-cpu)
+    cpu: int | None = None
+    memory: int | None = None
 
 
 class DatabaseSettings(Model):
@@ -271,6 +274,8 @@ class CostEstimate(Model):
     price_table_date: str
     items: list[CostItem] = Field(default_factory=list)
     total: float = 0.0
+    usage: dict[str, float] = Field(default_factory=dict)  # the usage assumptions the estimate used
+    notes: list[str] = Field(default_factory=list)  # what is not priced, and why
 
 
 class ReleasePins(Model):

@@ -52,8 +52,21 @@ class StackSettings(BaseModel):
     nat_per_az: bool | None = Field(None, alias="natPerAz")
     acknowledge: list[str] = Field(default_factory=list)
     allow_open_db_access: bool = Field(False, alias="allowOpenDbAccess")
+    # Static egress addresses allowed into Atlas besides the stage's NAT IPs
+    # (e.g. Vercel Secure Compute IPs: Vercel functions have no fixed egress).
+    db_access_cidrs: list[str] = Field(default_factory=list, alias="dbAccessCidrs")
     atlas_org_id: str | None = Field(None, alias="atlasOrgId")
     web_prebuilt_dir: str | None = Field(None, alias="webPrebuiltDir")
+    # Railway (components/railway): the GitHub repo services build from, the
+    # workspace to create the project in, a prebuilt API image (tag: apiImageTag).
+    railway_repo: str | None = Field(None, alias="railwayRepo", pattern=r"^[\w.-]+/[\w.-]+$")
+    railway_workspace_id: str | None = Field(None, alias="railwayWorkspaceId")
+    railway_api_image: str | None = Field(None, alias="railwayApiImage")
+    # Single Docker host (components/docker_host.py): Ollama on the host's GPUs,
+    # the API published on 127.0.0.1, the host port of the web server.
+    docker_gpu: bool | None = Field(None, alias="dockerGpu")
+    docker_publish_api: bool = Field(False, alias="dockerPublishApi")
+    docker_web_port: int = Field(8080, alias="dockerWebPort", ge=1, le=65535)
     policy_waivers: list[PolicyWaiver] = Field(default_factory=list, alias="policyWaivers")
     # release pins: the keys `farm-deploy promote` copies between stages
     api_image_tag: str | None = Field(None, alias="apiImageTag")
@@ -73,12 +86,11 @@ SECRET_KEYS: tuple[str, ...] = (
     "atlasPublicKey",
     "atlasPrivateKey",
     "vercelApiToken",
+    "railwayToken",
 )
 
 ALLOWED_KEYS: tuple[str, ...] = tuple(
-    sorted(
-        {f.alias or n for n, f in StackSettings.model_fields.items()} | set(SECRET_KEYS)
-    )
+    sorted({f.alias or n for n, f in StackSettings.model_fields.items()} | set(SECRET_KEYS))
 )
 
 

@@ -26,6 +26,7 @@ COMMANDS: dict[str, str] = {
     "logs": "logs",
     "rollback": "rollback",
     "docker": "docker",
+    "policy": "policy",
 }
 
 

@@ -63,6 +63,21 @@ def _ssm_parameter(args: dict[str, Any]) -> dict[str, Any]:
     return {"name": name, "value": _SSM_PARAMETERS[name], "type": "String", "id": name, "arn": f"arn:aws:ssm:us-east-1::parameter{name}", "version": 1, "insecureValue": _SSM_PARAMETERS[name], "withDecryption": True}
 
 
+def _ecr_authorization_token(args: dict[str, Any]) -> dict[str, Any]:
+    # Shaped like ECR's answer; the password is a placeholder, never a credential.
+    registry = args.get("registryId") or ACCOUNT_ID
+    return {
+        "authorizationToken": "QVdTOm9mZmxpbmU=",
+        "expiresAt": "2099-01-01T00:00:00Z",
+        "id": "us-east-1",
+        "password": "offline",
+        "proxyEndpoint": f"https://{registry}.dkr.ecr.us-east-1.amazonaws.com",
+        "region": "us-east-1",
+        "registryId": registry,
+        "userName": "AWS",
+    }
+
+
 # AWS-managed CloudFront policies: fixed, documented IDs.
 _MANAGED_CACHE_POLICIES = {
     "Managed-CachingOptimized": "658327ea-f89d-4fab-a63d-7e88639e58f6",
@@ -87,12 +102,55 @@ def _named(table: dict[str, str], what: str) -> Callable[[dict[str, Any]], dict[
     return answer
 
 
+# The Vercel provider's default ignores (terraform-provider-vercel file/ignores.go),
+# extended by the folder's `.vercelignore`.
+_VERCEL_DEFAULT_IGNORES = (
+    ".hg", ".git", ".gitmodules", ".svn", ".cache", ".next", ".now", ".vercel", ".npmignore",
+    ".dockerignore", ".gitignore", ".*.swp", ".DS_Store", ".wafpicke-*", ".lock-wscript", ".env.local",
+    ".env.*.local", ".venv", "npm-debug.log", "config.gypi", "node_modules", "__pycache__", "venv", "CVS",
+    ".vercel_build_output", ".terraform*", "*.tfstate", "*.tfstate.backup",
+)  # fmt: skip
+
+
+def _vercel_project_directory(args: dict[str, Any]) -> dict[str, Any]:
+    """What the Vercel provider computes: each file under `path` as "size~sha1" (it reads the disk too)."""
+    import fnmatch
+    import hashlib
+    import os
+
+    path = args.get("path") or ""
+    if not os.path.isdir(path):
+        raise UnmockedCall(f"vercel project directory {path!r} does not exist")
+    patterns = list(_VERCEL_DEFAULT_IGNORES)
+    ignore_file = os.path.join(path, ".vercelignore")
+    if os.path.isfile(ignore_file):
+        with open(ignore_file, encoding="utf-8") as fh:
+            patterns += [line.strip().strip("/") for line in fh if line.strip() and not line.startswith("#")]
+
+    def ignored(rel: str) -> bool:
+        return any(fnmatch.fnmatch(rel, p) or fnmatch.fnmatch(os.path.basename(rel), p) for p in patterns)
+
+    files: dict[str, str] = {}
+    for dirpath, dirnames, filenames in os.walk(path):
+        rel_dir = os.path.relpath(dirpath, path)
+        dirnames[:] = sorted(d for d in dirnames if not ignored(os.path.normpath(os.path.join(rel_dir, d))))
+        for filename in sorted(filenames):
+            if ignored(os.path.normpath(os.path.join(rel_dir, filename))):
+                continue
+            full = os.path.join(dirpath, filename)
+            with open(full, "rb") as fh:
+                content = fh.read()
+            files[full] = f"{len(content)}~{hashlib.sha1(content).hexdigest()}"  # sha1: the file id Vercel uses
+    return {"path": path, "id": path, "files": files}
+
+
 DATA_SOURCES: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "aws:index/getAvailabilityZones:getAvailabilityZones": _azs,
     "aws:index/getCallerIdentity:getCallerIdentity": _caller_identity,
     "aws:index/getRegion:getRegion": _region,
     "aws:index/getPartition:getPartition": _partition,
     "aws:ssm/getParameter:getParameter": _ssm_parameter,
+    "aws:ecr/getAuthorizationToken:getAuthorizationToken": _ecr_authorization_token,
     "aws:cloudfront/getCachePolicy:getCachePolicy": _named(_MANAGED_CACHE_POLICIES, "CloudFront cache policy"),
     "aws:cloudfront/getOriginRequestPolicy:getOriginRequestPolicy": _named(
         _MANAGED_ORIGIN_REQUEST_POLICIES, "CloudFront origin request policy"
@@ -100,6 +158,7 @@ DATA_SOURCES: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "aws:cloudfront/getResponseHeadersPolicy:getResponseHeadersPolicy": _named(
         _MANAGED_RESPONSE_HEADERS_POLICIES, "CloudFront response headers policy"
     ),
+    "vercel:index/getProjectDirectory:getProjectDirectory": _vercel_project_directory,
 }
 
 

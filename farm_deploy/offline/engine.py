@@ -104,16 +104,28 @@ def _computed(typ: str, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
             "imageName": inputs.get("imageName", name),
         },
         "mongodbatlas:index/project:Project": {"id": f"proj-{name}"},
+        # pulumi-mongodbatlas 4.x (provider 2.x schema): connectionStrings is one object, not a list.
         "mongodbatlas:index/advancedCluster:AdvancedCluster": {
-            "connectionStrings": [{"standardSrv": f"mongodb+srv://{name}.mongodb.net"}],
+            "connectionStrings": {"standardSrv": f"mongodb+srv://{inputs.get('name', name)}.abcde.mongodb.net"},
             "stateName": "IDLE",
+            "clusterId": f"cluster-{name}",
         },
         "mongodbatlas:index/flexCluster:FlexCluster": {
-            "connectionStrings": {"standardSrv": f"mongodb+srv://{name}.mongodb.net"},
+            "connectionStrings": {"standardSrv": f"mongodb+srv://{inputs.get('name', name)}.abcde.mongodb.net"},
             "stateName": "IDLE",
         },
         "vercel:index/project:Project": {"id": f"prj_{name}"},
         "vercel:index/deployment:Deployment": {"url": f"{name}.vercel.app", "domains": [f"{name}.vercel.app"]},
+        "docker:index/remoteImage:RemoteImage": {
+            "imageId": f"sha256:{'1' * 64}",
+            "repoDigest": f"{inputs.get('name', name)}@sha256:{'1' * 64}",
+        },
+        # Railway objects (components/railway/provider.py): what Railway's answers fill in.
+        "pulumi-python:dynamic:Resource": {
+            "environmentId": f"{name}-environment-id",
+            "domain": f"{name}.up.railway.app" if inputs.get("publicPort") else None,
+            "names": sorted(inputs.get("variables") or {}),
+        },
     }
     state.update(extras.get(typ, {}))
     return state

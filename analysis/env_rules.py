@@ -1,0 +1,148 @@
+"""The environment each stage's API and front end need, with validation rules.
+
+Names, sources and rules only: a secret's value never passes through here. The
+`source` says where the deployment takes each value from: `plan` (the value is
+in the plan), `config:farm:<key>` (a Pulumi secret in stack config) or
+`output:<component>.<name>` (known once that component exists).
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlparse
+
+from .models import DeploymentRequirements, EnvRule, EnvVar, StagePlan
+
+STAGE_NAMES = {"dev": "development", "staging": "staging", "prod": "production"}
+AI_PROVIDERS = ["ollama", "openai", "huggingface"]
+MONGODB_URI_PATTERN = r"^mongodb(\+srv)?://"
+WEB_URL_ENV_BY_FRAMEWORK = {"vite": "VITE_API_URL", "nextjs": "NEXT_PUBLIC_API_URL", "cra": "REACT_APP_API_URL"}
+
+
+def _var(name: str, value: str | None = None, *, source: str = "plan", target: str = "api", **rule: object) -> EnvVar:
+    return EnvVar(name=name, target=target, value=value, source=source, rule=EnvRule(**rule))  # type: ignore[arg-type]
+
+
+def _secret(name: str, source: str, *, target: str = "api", **rule: object) -> EnvVar:
+    return EnvVar(name=name, target=target, secret=True, source=source, rule=EnvRule(**rule))  # type: ignore[arg-type]
+
+
+def build_env(plan: StagePlan, req: DeploymentRequirements) -> list[EnvVar]:
+    """Every variable the stage's API and front end get, in a stable order."""
+    c = plan.components
+    env: list[EnvVar] = [
+        _var("ENVIRONMENT", STAGE_NAMES[plan.stage], type="enum", choices=list(STAGE_NAMES.values())),
+        _var(
+            "LOG_LEVEL",
+            "debug" if plan.stage == "dev" else "info",
+            type="enum",
+            choices=["debug", "info", "warning", "error"],
+        ),
+    ]
+    if c.web != "none":
+        env.append(_var("CORS_ORIGINS", source="output:web.url", pattern=r"^https?://\S+(,https?://\S+)*$"))
+    if c.db != "none" or req.has_database:
+        uri_env = plan.db.uri_env
+        source = "output:db.connectionString" if c.db != "none" else "output:mongodb.url"
+        env.append(_secret(uri_env, source, pattern=MONGODB_URI_PATTERN))
+        env.append(_var("DATABASE_NAME", plan.db.database_name, pattern=r"^[A-Za-z0-9_-]{1,63}$"))
+    env += _ai_env(plan)
+    if c.web != "none":
+        name = plan.web.api_url_env or WEB_URL_ENV_BY_FRAMEWORK.get(plan.web.framework, "VITE_API_URL")
+        env.append(_var(name, source="output:api.url", target="web", type="url"))
+    return env
+
+
+def _ai_env(plan: StagePlan) -> list[EnvVar]:
+    ai = plan.ai
+    if plan.components.ai == "none":
+        return []
+    provider = "ollama" if ai.provider.startswith("ollama") else ai.provider
+    out = [_var("AI_PROVIDER", provider, type="enum", choices=AI_PROVIDERS)]
+    if ai.fallback_provider:
+        out.append(_var("AI_FALLBACK_PROVIDER", ai.fallback_provider, type="enum", choices=AI_PROVIDERS))
+    for name in (provider, ai.fallback_provider):
+        if name == "ollama":
+            out.append(_var("OLLAMA_URL", source="output:ollama.url", type="url"))
+        elif name == "openai":
+            out.append(_secret("OPENAI_API_KEY", "config:farm:openaiApiKey", pattern=r"^sk-"))
+        elif name == "huggingface":
+            out.append(_secret("HUGGINGFACE_TOKEN", "config:farm:huggingfaceToken", pattern=r"^hf_"))
+    if ai.default_model:
+        out.append(_var("AI_DEFAULT_MODEL", ai.default_model))
+    out += [
+        _var("AI_MAX_TOKENS", "1000", type="int"),
+        _var("AI_TEMPERATURE", "0.7", pattern=r"^(0(\.\d+)?|1(\.0+)?|2(\.0+)?|1\.\d+)$"),
+        _var("AI_TIMEOUT", "60000" if provider == "ollama" else "30000", type="int"),
+    ]
+    if plan.stage == "prod":
+        out += [_var("AI_CACHE_ENABLED", "true", type="bool"), _var("AI_RATE_LIMITING", "true", type="bool")]
+    return out
+
+
+# --------------------------------------------------------------------------- validation
+
+_BOOLS = {"true", "false", "1", "0", "yes", "no"}
+
+
+def _is_url(value: str) -> bool:
+    parsed = urlparse(value)
+    return parsed.scheme in ("http", "https") and bool(parsed.netloc)
+
+
+def check_value(var: EnvVar, value: str) -> str | None:
+    """Why `value` breaks the variable's rule, or None. Never echoes a secret."""
+    rule = var.rule
+    shown = "(hidden)" if var.secret else repr(value)
+    if rule.type == "url" and not _is_url(value):
+        return f"{var.name} is not a valid URL: {shown}"
+    if rule.type == "int" and not re.fullmatch(r"-?\d+", value):
+        return f"{var.name} is not an integer: {shown}"
+    if rule.type == "bool" and value.lower() not in _BOOLS:
+        return f"{var.name} is not a boolean (true/false): {shown}"
+    if rule.type == "enum" and rule.choices and value not in rule.choices:
+        return f"{var.name} must be one of {', '.join(rule.choices)}: {shown}"
+    if rule.pattern and not re.search(rule.pattern, value):
+        return f"{var.name} does not match the required pattern {rule.pattern}: {shown}"
+    return None
+
+
+def validate_env(plan: StagePlan, values: dict[str, str], *, complete: bool = False) -> tuple[list[str], list[str]]:
+    """Check a set of values (e.g. an env file) against the stage's rules.
+
+    A missing required variable is an error when the operator must provide it
+    (config secrets, or every variable with `complete=True`, for a running
+    environment); one the deployment fills in is a warning.
+    """
+    errors: list[str] = []
+    warnings: list[str] = []
+    for var in plan.env:
+        value = values.get(var.name)
+        if value is None or value == "":
+            if not var.rule.required or (var.value is not None and not complete):
+                continue
+            if complete or var.source.startswith("config:"):
+                hint = f" (from {var.source})" if var.source.startswith("config:") else ""
+                errors.append(f"required environment variable {var.name} is missing{hint}")
+            else:
+                warnings.append(f"{var.name} is not set here; the deployment fills it from {var.source}")
+            continue
+        problem = check_value(var, value)
+        if problem:
+            errors.append(problem)
+        elif var.value is not None and value != var.value and not var.secret:
+            warnings.append(f"{var.name}={value!r} differs from the plan's {var.value!r}")
+
+    provider = values.get("AI_PROVIDER") or next((v.value for v in plan.env if v.name == "AI_PROVIDER"), None)
+    if (
+        provider == "openai"
+        and not values.get("OPENAI_API_KEY")
+        and not any(e.startswith("required environment variable OPENAI_API_KEY") for e in errors)
+    ):
+        errors.append("OPENAI_API_KEY is required when AI_PROVIDER is openai")
+    if provider == "ollama" and not values.get("OLLAMA_URL"):
+        warnings.append("OLLAMA_URL not set: the app would fall back to http://localhost:11434")
+    known = {v.name for v in plan.env}
+    for name in sorted(set(values) - known):
+        warnings.append(f"{name} is not used by the {plan.stage} plan")
+    return errors, warnings

@@ -1,0 +1,18 @@
+"""Detectors, one per module; importing this package registers them all."""
+
+from . import (  # noqa: F401
+    ai_providers,
+    dependencies,
+    disk_writes,
+    dockerfile,
+    fastapi_app,
+    frontend,
+    frontend_env,
+    health_route,
+    localhost,
+    mongodb,
+    python_version,
+    realtime,
+    secrets,
+    uploads,
+)

@@ -1,0 +1,87 @@
+"""`fastapi-app`: a module-level FastAPI application (`app = FastAPI(...)`, or a factory's result)."""
+
+from __future__ import annotations
+
+import ast
+import json
+
+from ...models import Finding
+from ..registry import register
+from ..source import SourceFile
+from ._pyast import call_name, dotted, imports, string_arg
+
+
+def _factories(tree: ast.Module) -> set[str]:
+    """Functions in this module that build and return a FastAPI app."""
+    out = set()
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            returns = dotted(node.returns) if node.returns is not None else None
+            builds = any(
+                isinstance(n, ast.Call) and call_name(n) in ("FastAPI", "fastapi.FastAPI") for n in ast.walk(node)
+            )
+            if returns in ("FastAPI", "fastapi.FastAPI") or builds:
+                out.add(node.name)
+    return out
+
+
+def _includes(tree: ast.Module, imported: dict[str, tuple[str, int]]) -> dict[str, str]:
+    """Imported module (dotted, without leading dots) -> prefix it is included under."""
+    out: dict[str, str] = {}
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+            continue
+        if node.func.attr != "include_router" or not node.args:
+            continue
+        prefix = string_arg(node, 99, "prefix") or ""
+        target = dotted(node.args[0]) or ""
+        head = target.split(".", 1)[0]
+        if head in imported:
+            module = imported[head][0].lstrip(".")
+            if target.count(".") == 0:
+                # `from .routes.health import router as health_router`: the module is the parent
+                module = module.rsplit(".", 1)[0] if "." in module else module
+            out[module] = prefix
+    return out
+
+
+@register("fastapi-app", suffixes=(".py",), quick=("FastAPI",))
+def detect(src: SourceFile) -> list[Finding]:
+    tree = src.tree
+    if tree is None:
+        return []
+    factories = _factories(tree)
+    found = []
+    for node in tree.body:
+        if not isinstance(node, ast.Assign | ast.AnnAssign) or not isinstance(node.value, ast.Call):
+            continue
+        name = call_name(node.value)
+        if name not in ("FastAPI", "fastapi.FastAPI") and name not in factories:
+            continue
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        for target in targets:
+            if isinstance(target, ast.Name):
+                found.append((target.id, node.lineno, name in factories))
+    if not found:
+        return []
+    imported = imports(tree)
+    absolute = sorted({m.split(".", 1)[0] for m, _ in imported.values() if not m.startswith(".")})
+    relative = any(m.startswith(".") for m, _ in imported.values())
+    includes = _includes(tree, imported)
+    module = src.rel[:-3].replace("/", ".")
+    return [
+        Finding(
+            kind="fastapi-app",
+            message=f"FastAPI app `{attribute}` in {src.rel}" + (" (built by a factory)" if factory else ""),
+            file=src.rel,
+            line=line,
+            detail={
+                "attribute": attribute,
+                "module_path": module,
+                "relative_imports": "true" if relative else "false",
+                "absolute_imports": ",".join(absolute),
+                "includes": json.dumps(includes, sort_keys=True),
+            },
+        )
+        for attribute, line, factory in found
+    ]

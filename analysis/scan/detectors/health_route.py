@@ -1,0 +1,59 @@
+"""`health-route`: a GET route whose path names a health check (`/health`, `/healthz`, `/api/health`)."""
+
+from __future__ import annotations
+
+import ast
+import re
+
+from ...models import Finding
+from ..registry import register
+from ..source import SourceFile
+from ._pyast import call_name, string_arg
+
+_HEALTH = re.compile(r"(^|/)(health|healthz|healthcheck|health-check|ping|ready|live)$")
+_ROUTE_METHODS = {"get", "api_route", "head"}
+
+
+def _router_prefixes(tree: ast.Module) -> dict[str, str]:
+    out = {}
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
+            name = call_name(node.value)
+            if name in ("APIRouter", "fastapi.APIRouter", "FastAPI", "fastapi.FastAPI"):
+                prefix = string_arg(node.value, 99, "prefix") or ""
+                for target in node.targets:
+                    if isinstance(target, ast.Name):
+                        out[target.id] = prefix
+    return out
+
+
+@register("health-route", suffixes=(".py",), quick=("health", "ping", "ready", "live"))
+def detect(src: SourceFile) -> list[Finding]:
+    tree = src.tree
+    if tree is None:
+        return []
+    prefixes = _router_prefixes(tree)
+    findings = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            continue
+        for deco in node.decorator_list:
+            if not (isinstance(deco, ast.Call) and isinstance(deco.func, ast.Attribute)):
+                continue
+            if deco.func.attr not in _ROUTE_METHODS or not isinstance(deco.func.value, ast.Name):
+                continue
+            path = string_arg(deco, 0, "path")
+            if path is None or not _HEALTH.search(path.rstrip("/") or "/"):
+                continue
+            router = deco.func.value.id
+            full = (prefixes.get(router, "") + path).replace("//", "/")
+            findings.append(
+                Finding(
+                    kind="health-route",
+                    message=f"health check route {full}",
+                    file=src.rel,
+                    line=deco.lineno,
+                    detail={"path": full, "router": router, "module_path": src.rel[:-3].replace("/", ".")},
+                )
+            )
+    return findings

@@ -1,0 +1,76 @@
+"""One file as the detectors see it: its path relative to the app root and its text."""
+
+from __future__ import annotations
+
+import ast
+from functools import cached_property
+
+# folders whose code is not the deployed app
+NON_APP_DIRS = frozenset({"tests", "test", "__tests__", "e2e", "docs", "examples", "example", "fixtures"})
+PY_SUFFIXES = (".py",)
+JS_SUFFIXES = (".js", ".jsx", ".ts", ".tsx", ".mjs", ".cjs", ".mts", ".cts")
+
+
+class SourceFile:
+    __slots__ = ("__dict__", "rel", "text")
+
+    def __init__(self, rel: str, text: str, in_app_dir: bool | None = None) -> None:
+        self.rel = rel  # posix path relative to the app root
+        self.text = text
+        if in_app_dir is not None:
+            self._in_app_dir = in_app_dir
+
+    @cached_property
+    def name(self) -> str:
+        return self.rel.rsplit("/", 1)[-1]
+
+    @cached_property
+    def directory(self) -> str:
+        return self.rel.rsplit("/", 1)[0] if "/" in self.rel else "."
+
+    @cached_property
+    def _in_app_dir(self) -> bool:
+        return not any(p in NON_APP_DIRS for p in self.rel.split("/")[:-1])
+
+    @cached_property
+    def is_app_code(self) -> bool:
+        if not self._in_app_dir:
+            return False
+        name = self.name
+        stem = name.split(".", 1)[0]
+        return not (
+            name.startswith("test_")
+            or stem.endswith("_test")
+            or name == "conftest.py"
+            or ".test." in name
+            or ".spec." in name
+        )
+
+    @cached_property
+    def tree(self) -> ast.Module | None:
+        """The Python AST, or None when the file does not parse (it is then read as text only)."""
+        try:
+            return ast.parse(self.text, filename=self.rel)
+        except (SyntaxError, ValueError, RecursionError):
+            return None
+
+    @cached_property
+    def _line_starts(self) -> list[int]:
+        starts = [0]
+        find = self.text.find
+        i = find("\n")
+        while i >= 0:
+            starts.append(i + 1)
+            i = find("\n", i + 1)
+        return starts
+
+    def line_of(self, offset: int) -> int:
+        from bisect import bisect_right
+
+        return bisect_right(self._line_starts, offset)
+
+    def line_text(self, line: int) -> str:
+        starts = self._line_starts
+        start = starts[line - 1]
+        end = starts[line] - 1 if line < len(starts) else len(self.text)
+        return self.text[start:end]

@@ -1,0 +1,286 @@
+"""Walk an app repository once, read only the files some detector wants, run them.
+
+All file I/O of the scan lives here. The walk prunes early (`os.scandir`, no
+`stat` unless needed), never follows symlinks (a link pointing out of the
+repository is reported; links inside it are skipped because their targets are
+walked anyway, which also rules out loops), skips dependency, VCS, virtualenv,
+cache and build folders and template folders, and reads at most
+`MAX_FILE_BYTES` of any file. Text is decoded by BOM (UTF-8/16/32), then as
+UTF-8, then with replacement characters; binary files are skipped.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..models import Finding
+from .registry import Detector
+from .source import NON_APP_DIRS, SourceFile
+
+MAX_FILE_BYTES = 1024 * 1024
+
+SKIP_DIRS = frozenset(
+    {
+        "node_modules", "bower_components", "jspm_packages",
+        ".git", ".hg", ".svn",
+        ".venv", "venv", "virtualenv", "site-packages", "__pypackages__",
+        "__pycache__", ".mypy_cache", ".pytest_cache", ".ruff_cache", ".tox", ".nox", ".hypothesis", ".pytype",
+        "dist", "build", ".next", ".nuxt", ".svelte-kit", ".turbo", ".parcel-cache", ".cache", ".vite",
+        ".vercel", ".serverless", ".aws-sam", ".terraform", ".pulumi", "coverage", "htmlcov", ".eggs",
+        ".idea", ".vscode", ".yarn", ".pnpm-store",
+    }
+)  # fmt: skip
+# hidden folders worth reading (CI and deploy configuration)
+HIDDEN_ALLOWED = frozenset({".github", ".circleci", ".devcontainer", ".ci", ".deploy"})
+# names the assembly step needs to see, whether or not a detector reads them
+INVENTORY_NAMES = frozenset(
+    {
+        "__init__.py", "package.json", "package-lock.json", "npm-shrinkwrap.json", "yarn.lock", "pnpm-lock.yaml",
+        "bun.lockb", "bun.lock", "pnpm-workspace.yaml", "pyproject.toml", "Pipfile", "Pipfile.lock", "poetry.lock", "uv.lock",
+        "Dockerfile", "index.html", "vercel.json",
+    }
+)  # fmt: skip
+ASSET_SUFFIXES = frozenset(
+    {".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".avif", ".ico", ".woff", ".woff2", ".ttf", ".otf", ".eot"}
+)
+MEDIA_SUFFIXES = frozenset({".mp4", ".webm", ".mov", ".mp3", ".wav", ".ogg", ".m4a", ".flac"})
+ASSET_DIRS = frozenset({"public", "static", "assets", "media", "images", "img", "fonts", "uploads"})
+
+
+@dataclass
+class Inventory:
+    """What the walk saw besides findings, for the assembly step."""
+
+    names: dict[str, set[str]] = field(default_factory=dict)  # folder -> interesting file names in it
+    asset_dirs: Counter[str] = field(default_factory=Counter)  # asset folder -> image/font files under it
+    media_dirs: Counter[str] = field(default_factory=Counter)
+    files_seen: int = 0
+    files_read: int = 0
+    dirs_seen: int = 0
+
+    def has(self, folder: str, name: str) -> bool:
+        return name in self.names.get(folder, ())
+
+
+@dataclass
+class WalkResult:
+    findings: list[Finding]
+    inventory: Inventory
+
+
+def _skip_finding(kind: str, rel: str, message: str, **detail: str) -> Finding:
+    return Finding(kind=kind, severity="info", message=message, file=rel, detail=detail)
+
+
+def decode(data: bytes) -> tuple[str | None, str | None]:
+    """(text, note): text is None for binary data; note says how it was decoded when unusual."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8", errors="replace"), None
+    if data.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
+        return data.decode("utf-32", errors="replace"), "utf-32"
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16", errors="replace"), "utf-16"
+    head = data[:8192]
+    if b"\x00" in head:
+        # UTF-16 without a BOM has a NUL in every other byte of ASCII text
+        odd, even = head[1::2].count(0), head[0::2].count(0)
+        if len(head) >= 4 and odd > 0.3 * len(head) / 2 and even == 0:
+            return data.decode("utf-16-le", errors="replace"), "utf-16"
+        if len(head) >= 4 and even > 0.3 * len(head) / 2 and odd == 0:
+            return data.decode("utf-16-be", errors="replace"), "utf-16"
+        return None, None
+    try:
+        return data.decode("utf-8"), None
+    except UnicodeDecodeError:
+        return data.decode("utf-8", errors="replace"), "non-utf8"
+
+
+class _Walker:
+    def __init__(self, root: Path, detectors: list[Detector]) -> None:
+        self.root = root
+        self.root_real = os.path.realpath(root)
+        self.detectors = detectors
+        self.findings: list[Finding] = []
+        self.inventory = Inventory()
+        self._index()
+        self._gates: dict[int, tuple[str, ...] | None] = {}
+
+    def _index(self) -> None:
+        self._by_name: dict[str, list[Detector]] = {}
+        self._by_suffix: dict[str, list[Detector]] = {}
+        self._prefixes = tuple(p for d in self.detectors for p in d.name_prefixes)
+        self._names = frozenset(n for d in self.detectors for n in d.names)
+
+    def wanted(self, name: str) -> list[Detector]:
+        """Detectors that want a file of this name; cached by suffix for ordinary names."""
+        dot = name.rfind(".")
+        suffix = name[dot:].lower() if dot > 0 else ""
+        if name in self._names or name.startswith(self._prefixes):
+            cached = self._by_name.get(name)
+            if cached is None:
+                cached = self._by_name[name] = [d for d in self.detectors if d.wants(name, suffix)]
+            return cached
+        cached = self._by_suffix.get(suffix)
+        if cached is None:
+            cached = self._by_suffix[suffix] = [d for d in self.detectors if suffix in d.suffixes]
+        return cached
+
+    def run(self) -> WalkResult:
+        stack: list[tuple[str, str]] = [(str(self.root), "")]
+        while stack:
+            path, rel = stack.pop()
+            self.walk_dir(path, rel, stack)
+        return WalkResult(self.findings, self.inventory)
+
+    def walk_dir(self, path: str, rel: str, stack: list[tuple[str, str]]) -> None:
+        inventory = self.inventory
+        try:
+            with os.scandir(path) as it:
+                entries = list(it)
+        except OSError as exc:
+            self.findings.append(_skip_finding("unreadable-file", rel or ".", f"folder skipped: {exc.strerror or exc}"))
+            return
+        inventory.dirs_seen += 1
+        if rel and any(e.name == "pyvenv.cfg" for e in entries):
+            if rel.rsplit("/", 1)[-1] not in SKIP_DIRS:
+                self.findings.append(_skip_finding("skipped-virtualenv", rel, "virtualenv skipped (has pyvenv.cfg)"))
+            return
+        folder = rel or "."
+        prefix = rel + "/" if rel else ""
+        in_app_dir = not any(p in NON_APP_DIRS for p in rel.split("/")) if rel else True
+        asset_dir = _asset_dir(rel)
+        subdirs = []
+        for entry in entries:
+            name = entry.name
+            entry_rel = prefix + name
+            try:
+                if entry.is_symlink():
+                    self.symlink(entry, entry_rel)
+                    continue
+                is_dir = entry.is_dir(follow_symlinks=False)
+            except OSError:
+                continue
+            if is_dir:
+                if name in SKIP_DIRS or (name.startswith(".") and name not in HIDDEN_ALLOWED):
+                    continue
+                if "{{" in name or "{%" in name:
+                    self.findings.append(
+                        _skip_finding(
+                            "skipped-template",
+                            entry_rel,
+                            "template folder skipped: its name holds a {{...}} placeholder, so it is not the app",
+                        )
+                    )
+                    continue
+                if name == "out" and self._is_build_output(entries):
+                    continue
+                subdirs.append((entry.path, entry_rel))
+                continue
+            inventory.files_seen += 1
+            if name in INVENTORY_NAMES or name.startswith(("requirement", "Dockerfile")):
+                inventory.names.setdefault(folder, set()).add(name)
+            if asset_dir is not None:
+                dot = name.rfind(".")
+                suffix = name[dot:].lower() if dot > 0 else ""
+                if suffix in ASSET_SUFFIXES:
+                    inventory.asset_dirs[asset_dir] += 1
+                elif suffix in MEDIA_SUFFIXES:
+                    inventory.media_dirs[asset_dir] += 1
+            detectors = self.wanted(name)
+            if detectors:
+                self.read(entry.path, entry_rel, detectors, in_app_dir)
+        # reversed so the pop order is alphabetical-ish and deterministic
+        subdirs.sort(reverse=True)
+        stack.extend(subdirs)
+
+    @staticmethod
+    def _is_build_output(entries: list[os.DirEntry[str]]) -> bool:
+        return any(e.name in ("package.json", "next.config.js", "next.config.mjs", "next.config.ts") for e in entries)
+
+    def symlink(self, entry: os.DirEntry[str], rel: str) -> None:
+        try:
+            target = os.path.realpath(entry.path)
+        except OSError:
+            target = ""
+        inside = target == self.root_real or target.startswith(self.root_real + os.sep)
+        if not inside:
+            self.findings.append(
+                _skip_finding("skipped-symlink", rel, "symlink pointing outside the app folder not followed")
+            )
+
+    def read(self, path: str, rel: str, detectors: list[Detector], in_app_dir: bool = True) -> None:
+        try:
+            # os.open/os.read: no buffered file object, a third fewer syscalls and far less overhead
+            fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+            try:
+                data = os.read(fd, MAX_FILE_BYTES + 1)
+            finally:
+                os.close(fd)
+        except OSError as exc:
+            self.findings.append(_skip_finding("unreadable-file", rel, f"file skipped: {exc.strerror or exc}"))
+            return
+        if len(data) > MAX_FILE_BYTES:
+            self.findings.append(
+                _skip_finding(
+                    "file-too-large",
+                    rel,
+                    f"file skipped: larger than {MAX_FILE_BYTES // 1024} KiB",
+                    limit=str(MAX_FILE_BYTES),
+                )
+            )
+            return
+        text, note = decode(data)
+        if text is None:
+            self.findings.append(_skip_finding("binary-file", rel, "file skipped: binary content"))
+            return
+        if note == "non-utf8":
+            self.findings.append(
+                _skip_finding("non-utf8", rel, "file is not valid UTF-8; read with replacement characters")
+            )
+        self.inventory.files_read += 1
+        gate = self._gate(detectors)
+        if gate is not None:
+            # one pass over the union of the detectors' quick filters: most files stop here
+            for token in gate:
+                if token in text:
+                    break
+            else:
+                return
+        src = SourceFile(rel, text, in_app_dir)
+        for detector in detectors:
+            if detector.applies(src):
+                self.findings.extend(detector.run(src))
+
+    def _gate(self, detectors: list[Detector]) -> tuple[str, ...] | None:
+        """Union of the quick filters of `detectors`, or None when one of them reads every file."""
+        key = id(detectors)
+        if key not in self._gates:
+            if any(not d.quick for d in detectors):
+                self._gates[key] = None
+            else:
+                tokens = sorted(dict.fromkeys(q for d in detectors for q in d.quick), key=len)
+                # a token containing a shorter one adds nothing to the gate
+                kept: list[str] = []
+                for token in tokens:
+                    if not any(k in token for k in kept):
+                        kept.append(token)
+                self._gates[key] = tuple(kept)
+        return self._gates[key]
+
+
+def _asset_dir(rel: str) -> str | None:
+    """The nearest enclosing asset folder (`apps/web/public`), if any."""
+    if not rel:
+        return None
+    parts = rel.split("/")
+    for i in range(len(parts) - 1, -1, -1):
+        if parts[i] in ASSET_DIRS:
+            return "/".join(parts[: i + 1])
+    return None
+
+
+def walk(root: Path, detectors: list[Detector]) -> WalkResult:
+    return _Walker(root, detectors).run()

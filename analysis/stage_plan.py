@@ -1,0 +1,608 @@
+"""One `StagePlan` per stage: which components a stage gets, sized, and why.
+
+Defaults come from the app's requirements, the recommended platform and the
+stage (dev cheap, prod highly available); farm.config's `ai.routing` picks the
+AI provider per stage; a stack's `farm:` overrides win over both. A forced
+choice that cannot work raises `UserError` naming a stable conflict id, unless
+the operator lists that id in `farm:acknowledge`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import get_args
+
+from .ai_migration import enabled_providers, migrate
+from .cost import estimate
+from .env_rules import build_env
+from .errors import UserError
+from .model_choice import choose_models
+from .models import (
+    PLATFORMS,
+    ROUTING_KEY_FOR_STAGE,
+    STAGES,
+    AIChoice,
+    AISettings,
+    ApiChoice,
+    ApiSettings,
+    AppAnalysis,
+    ComponentChoices,
+    DatabaseSettings,
+    DbTier,
+    DeploymentRequirements,
+    MonitoringLevel,
+    NetworkSettings,
+    Recommendation,
+    ReleasePins,
+    StagePlan,
+    WebChoice,
+    WebSettings,
+)
+from .platforms import REGISTRY, aws_serverless, docker, railway, vercel
+from .platforms import aws as aws_platform
+from .platforms.base import Capabilities, Issue, validate, wants_gpu
+from .recommend import recommend
+from .stack_config import NAMESPACE, StackSettings
+
+VALID: dict[str, tuple[str, ...]] = {
+    "platform": PLATFORMS,
+    "web": get_args(WebChoice),
+    "api": get_args(ApiChoice),
+    "ai": get_args(AIChoice),
+    "dbTier": get_args(DbTier),
+    "monitoring": get_args(MonitoringLevel),
+}
+GPU_INSTANCE_TYPES: tuple[str, ...] = ("g4dn.xlarge", "g5.xlarge", "g6.xlarge")
+GPU_REASON = {
+    "g4dn.xlarge": "g4dn.xlarge: cheapest GPU (NVIDIA T4, 16 GB)",
+    "g5.xlarge": "g5.xlarge: NVIDIA A10G 24 GB, about twice the T4's inference speed",
+    "g6.xlarge": "g6.xlarge: NVIDIA L4 24 GB",
+}
+ROUTABLE_PROVIDERS: tuple[str, ...] = ("ollama", "openai", "huggingface", "none")
+
+# Fargate's valid (cpu units -> memory MiB) combinations.
+FARGATE_MEMORY: dict[int, tuple[int, ...]] = {
+    256: (512, 1024, 2048),
+    512: tuple(range(1024, 4097, 1024)),
+    1024: tuple(range(2048, 8193, 1024)),
+    2048: tuple(range(4096, 16385, 1024)),
+    4096: tuple(range(8192, 30721, 1024)),
+}
+
+# Where the API itself runs: the facts that matter for the app's own requests.
+# On ECS the API task is on Fargate: no persistent local disk unless EFS is mounted.
+API_RUNTIMES: dict[str, tuple[str, Capabilities]] = {
+    "ecs": ("fargate", replace(aws_platform.CAPABILITIES, persistent_volumes=False)),
+    "lambda": ("lambda", aws_serverless.CAPABILITIES),
+    "vercel": ("vercel", vercel.CAPABILITIES),
+    "railway": ("railway", railway.CAPABILITIES),
+    "docker": ("docker", docker.CAPABILITIES),
+}
+
+
+def _conflict_ids() -> tuple[str, ...]:
+    """Every blocking conflict id that can arise, from the capabilities (README lists them).
+
+    Local-disk writes are never blocking (the plan warns), so they are not listed.
+    """
+    ids = {"docker-gpu"}  # farm:dockerGpu false with ai ollama-gpu
+    for runtime, caps in API_RUNTIMES.values():
+        ids |= {f"{runtime}-websockets"} if not caps.websockets else set()
+        ids |= {f"{runtime}-upload-size"} if caps.max_body_mb is not None else set()
+    for name, strategy in REGISTRY.items():
+        ids |= {f"{name}-ollama"} if not strategy.capabilities.ollama else set()
+        ids |= {f"{name}-gpu"} if strategy.capabilities.ollama and not strategy.capabilities.gpu else set()
+    return tuple(sorted(ids))
+
+
+# Ids an operator may list in farm:acknowledge.
+CONFLICT_IDS: tuple[str, ...] = _conflict_ids()
+
+
+@dataclass(frozen=True)
+class StageDefaults:
+    """What a stage gets when nothing overrides it: dev cheap, prod highly available."""
+
+    db: str
+    monitoring: str
+    cpu: int  # API ECS CPU units
+    memory: int  # API MiB
+    min_count: int
+    max_count: int
+    lambda_memory: int
+    concurrency: int  # Lambda reserved concurrency
+    keep_alive: str  # OLLAMA_KEEP_ALIVE
+
+
+STAGE_DEFAULTS: dict[str, StageDefaults] = {
+    "dev": StageDefaults("m0", "basic", 256, 512, 1, 2, 1024, 10, "30m"),
+    "staging": StageDefaults("flex", "standard", 512, 1024, 1, 3, 1024, 20, "1h"),
+    "prod": StageDefaults("dedicated", "full", 1024, 2048, 2, 6, 2048, 100, "24h"),
+}
+
+
+@dataclass
+class _Ctx:
+    """What one planning pass knows: where errors point, and what it has said so far."""
+
+    file: str
+    settings: StackSettings
+    reasons: dict[str, list[str]] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    acknowledged: list[str] = field(default_factory=list)
+
+    def why(self, key: str, reason: str) -> None:
+        self.reasons.setdefault(key, []).append(reason)
+
+    def conflict(self, issue: Issue, key: str, value: str) -> None:
+        if not issue.blocking:
+            self.warnings.append(issue.text())
+            return
+        if issue.id in self.settings.acknowledge:
+            if issue.id not in self.acknowledged:
+                self.acknowledged.append(issue.id)
+            self.warnings.append(f"acknowledged conflict {issue.id}: {issue.text()}")
+            return
+        raise UserError(
+            f"conflict {issue.id}: {issue.message}",
+            file=self.file,
+            key=f"{NAMESPACE}:{key}",
+            value=value,
+            hint=f"{issue.action}; or add {issue.id!r} to {NAMESPACE}:acknowledge to deploy it anyway",
+        )
+
+    def error(
+        self,
+        message: str,
+        key: str,
+        value: object,
+        valid: list[str] | tuple[str, ...] | None = None,
+        hint: str | None = None,
+    ) -> UserError:
+        return UserError(message, file=self.file, key=f"{NAMESPACE}:{key}", value=value, valid=valid, hint=hint)
+
+
+# --------------------------------------------------------------------------- entry points
+
+
+def plan_stages(
+    analysis: AppAnalysis,
+    settings_by_stage: dict[str, StackSettings] | None = None,
+    *,
+    sources: dict[str, str] | None = None,
+) -> dict[str, StagePlan]:
+    rec = recommend(analysis.requirements)
+    settings_by_stage = settings_by_stage or {}
+    return {
+        stage: plan_stage(
+            analysis,
+            settings_by_stage.get(stage) or StackSettings(),
+            stage,
+            source=(sources or {}).get(stage),
+            recommendation=rec,
+        )
+        for stage in STAGES
+    }
+
+
+def plan_stage(
+    analysis: AppAnalysis,
+    settings: StackSettings,
+    stage: str,
+    *,
+    source: str | None = None,
+    recommendation: Recommendation | None = None,
+) -> StagePlan:
+    ctx = _Ctx(file=source or f"Pulumi.{stage}.yaml", settings=settings)
+    if stage not in STAGES:
+        raise ctx.error("unknown stage", "stage", stage, STAGES)
+    _check_values(ctx)
+    req = analysis.requirements
+    rec = recommendation or recommend(req)
+
+    platform = _platform(ctx, req, rec)
+    caps = REGISTRY[platform].capabilities
+    components = ComponentChoices(
+        web=_web(ctx, req, platform, caps),
+        api=_api(ctx, req, platform, caps),
+        network=platform in ("aws", "aws-serverless"),
+    )
+    ctx.why("network", "VPC with private subnets and NAT" if components.network else f"{platform} manages networking")
+    ai = _ai(ctx, analysis, platform, caps, stage)
+    components.ai = ai.provider
+    components.db = _db_tier(ctx, req, platform, stage)
+    components.monitoring = _monitoring(ctx, stage)
+
+    plan = StagePlan(
+        stage=stage,
+        platform=platform,
+        region=settings.region or (req.regions[0] if req.regions else "us-east-1"),
+        components=components,
+        api=_api_settings(ctx, req, stage, components.api),
+        web=_web_settings(req, settings),
+        ai=ai,
+        db=_db_settings(ctx, req, stage, components.db, settings),
+        network=_network(ctx, req, stage, components.network),
+        protect_stateful=stage == "prod",
+        domain=settings.domain,
+        certificate_arn=settings.certificate_arn,
+        alarm_email=settings.alarm_email,
+        release=ReleasePins(
+            api_image_tag=settings.api_image_tag, web_version=settings.web_version, models=settings.models
+        ),
+    )
+    plan.db.provider_region = plan.region.upper().replace("-", "_")
+    if stage == "prod":
+        ctx.why("protect", "prod: databases, buckets and file systems are protected from deletion")
+        if not settings.alarm_email and components.monitoring != "basic":
+            ctx.warnings.append("no farm:alarmEmail: alarms notify an SNS topic with no subscriber")
+    plan.env = build_env(plan, req)
+    plan.reasons = ctx.reasons
+    plan.warnings = ctx.warnings
+    plan.acknowledged = ctx.acknowledged
+    plan.cost = estimate(plan)
+    return plan
+
+
+# --------------------------------------------------------------------------- checks
+
+
+def _check_values(ctx: _Ctx) -> None:
+    s = ctx.settings
+    for key, value in (
+        ("platform", s.platform),
+        ("web", s.web),
+        ("api", s.api),
+        ("ai", s.ai),
+        ("dbTier", s.db_tier),
+        ("monitoring", s.monitoring),
+    ):
+        if value is not None and value not in VALID[key]:
+            raise ctx.error(f"unknown {key} {value!r}", key, value, VALID[key])
+    if s.gpu_instance_type is not None and s.gpu_instance_type not in GPU_INSTANCE_TYPES:
+        raise ctx.error("unsupported GPU instance type", "gpuInstanceType", s.gpu_instance_type, GPU_INSTANCE_TYPES)
+    unknown = [a for a in s.acknowledge if a not in CONFLICT_IDS]
+    if unknown:
+        raise ctx.error("unknown conflict id", "acknowledge", unknown[0], CONFLICT_IDS)
+    if s.api_min_count is not None and s.api_max_count is not None and s.api_min_count > s.api_max_count:
+        raise ctx.error(
+            f"apiMinCount ({s.api_min_count}) is greater than apiMaxCount ({s.api_max_count})",
+            "apiMinCount",
+            s.api_min_count,
+        )
+
+
+def _platform(ctx: _Ctx, req: DeploymentRequirements, rec: Recommendation) -> str:
+    s = ctx.settings
+    if s.platform:
+        ctx.why("platform", f"set by {NAMESPACE}:platform")
+        return s.platform
+    platform = rec.platform
+    # An API override the recommended platform cannot host picks the platform that hosts it.
+    if s.api and s.api != "none" and s.api not in REGISTRY[platform].capabilities.api_choices:
+        hosts = [name for name, st in REGISTRY.items() if s.api in st.capabilities.api_choices]
+        platform = next((h for h in hosts if REGISTRY[h].capabilities.api_choices[0] == s.api), hosts[0])
+        ctx.why("platform", f"{NAMESPACE}:api {s.api} runs on {platform}")
+        return platform
+    ctx.why(
+        "platform", f"recommended (score {rec.scores[0].score if rec.scores else '?'}, confidence {rec.confidence})"
+    )
+    ctx.reasons["platform"] += rec.reasoning[:3]
+    return platform
+
+
+def _web(ctx: _Ctx, req: DeploymentRequirements, platform: str, caps: Capabilities) -> str:
+    forced = ctx.settings.web
+    if forced:
+        if forced != "none" and forced not in caps.web_choices:
+            raise ctx.error(
+                f"web {forced!r} contradicts platform {platform!r}",
+                "web",
+                forced,
+                list(caps.web_choices) + ["none"],
+                hint=f"drop {NAMESPACE}:web or choose a platform that serves it",
+            )
+        ctx.why("web", f"set by {NAMESPACE}:web")
+        return forced
+    if req.web is None:
+        ctx.why("web", "no front end found")
+        return "none"
+    choice = caps.web_choices[0]
+    ctx.why(
+        "web",
+        {"cloudfront": "private S3 bucket behind CloudFront", "vercel": "Vercel's CDN"}.get(
+            choice, f"served by {platform}"
+        ),
+    )
+    return choice
+
+
+def _api(ctx: _Ctx, req: DeploymentRequirements, platform: str, caps: Capabilities) -> str:
+    forced = ctx.settings.api
+    if forced:
+        if forced != "none" and forced not in caps.api_choices:
+            raise ctx.error(
+                f"api {forced!r} contradicts platform {platform!r}",
+                "api",
+                forced,
+                list(caps.api_choices) + ["none"],
+                hint=f"drop {NAMESPACE}:api or {NAMESPACE}:platform",
+            )
+        choice, key = forced, "api"
+        ctx.why("api", f"set by {NAMESPACE}:api")
+    else:
+        choice, key = caps.api_choices[0], "platform"
+        ctx.why(
+            "api",
+            {
+                "ecs": "FastAPI container on Fargate behind an ALB",
+                "lambda": "FastAPI on Lambda via an ASGI adapter",
+            }.get(choice, f"FastAPI on {platform}"),
+        )
+    if choice in API_RUNTIMES:
+        runtime, runtime_caps = API_RUNTIMES[choice]
+        issues = validate(runtime, runtime_caps, req.model_copy(update={"has_ai": False}))
+        if choice == "ecs":
+            issues = [
+                Issue(i.id, i.message, "mount EFS or write to S3", False) if i.id.endswith("local-disk") else i
+                for i in issues
+            ]
+        for issue in issues:
+            ctx.conflict(issue, key, choice)
+        if req.has_realtime and runtime_caps.websockets:
+            ctx.why("api", "keeps WebSocket connections open")
+    return choice
+
+
+def _ai(ctx: _Ctx, analysis: AppAnalysis, platform: str, caps: Capabilities, stage: str) -> AISettings:
+    req = analysis.requirements
+    s = ctx.settings
+    providers = enabled_providers(req.ai, req.ai_providers) if req.has_ai else []
+    routing_key = ROUTING_KEY_FOR_STAGE[stage]
+    wanted: str | None = None
+    if req.unsupported_ai_providers:
+        ctx.warnings.append(
+            f"unsupported AI provider(s) {', '.join(req.unsupported_ai_providers)}: "
+            "not planned; their keys and endpoints are yours to provide"
+        )
+    if s.ai:
+        choice = s.ai
+        wanted = "ollama" if choice.startswith("ollama") else choice
+        ctx.why("ai", f"set by {NAMESPACE}:ai")
+        _ai_conflicts(ctx, platform, caps, choice)
+        if choice != "none" and not req.has_ai:
+            ctx.warnings.append(f"{NAMESPACE}:ai is {choice} but the scan found no AI use in the app")
+        elif wanted not in ("none", *providers):
+            ctx.warnings.append(f"{NAMESPACE}:ai is {choice} but the app does not configure {wanted}")
+    elif not req.has_ai:
+        ctx.why("ai", "the app uses no AI provider")
+        return AISettings(provider="none")
+    else:
+        routed = req.ai.routing.get(routing_key)
+        if routed is not None:
+            if routed not in ROUTABLE_PROVIDERS:
+                raise UserError(
+                    f"unsupported AI provider {routed!r} in ai.routing",
+                    file=analysis.farm_config_file,
+                    key=f"ai.routing.{routing_key}",
+                    value=routed,
+                    valid=list(ROUTABLE_PROVIDERS),
+                )
+            wanted = routed
+            ctx.why("ai", f"farm.config ai.routing.{routing_key} = {routed}")
+        choice = ""  # decided after migration
+
+    migration = migrate(req.ai, platform, providers=providers, wanted=wanted, stack=stage)
+    if not s.ai:
+        provider = migration.provider
+        if provider == "ollama":
+            host_gpu = s.docker_gpu is not False if platform == "docker" else True
+            choice = "ollama-gpu" if caps.gpu and host_gpu and wants_gpu(req) else "ollama-cpu"
+            if choice == "ollama-gpu" and platform == "docker":
+                ctx.why(
+                    "ai", f"the host needs an NVIDIA GPU and the container toolkit (else {NAMESPACE}:dockerGpu: false)"
+                )
+            ctx.why(
+                "ai",
+                "Ollama on EC2 GPU capacity (Fargate has no GPUs)"
+                if choice == "ollama-gpu" and platform == "aws"
+                else f"Ollama as {choice}",
+            )
+        else:
+            choice = provider
+            if provider != "none":
+                ctx.why("ai", f"{provider} API")
+        ctx.warnings += migration.warnings
+    if migration.source_provider and migration.source_provider != migration.provider:
+        ctx.why("ai", f"migrated from {migration.source_provider} (development) to {migration.provider}")
+
+    ai = AISettings(provider=choice, fallback_provider=migration.fallback_provider, migration=migration)  # type: ignore[arg-type]
+    if ai.fallback_provider:
+        ctx.why("ai", f"falls back to {ai.fallback_provider} when {choice} fails")
+    d = STAGE_DEFAULTS[stage]
+    if choice == "ollama-gpu":
+        ai.gpu_instance_type = s.gpu_instance_type or (
+            "g4dn.xlarge" if stage == "dev" and req.cost_optimization else "g5.xlarge"
+        )
+        ctx.why(
+            "ai",
+            GPU_REASON.get(ai.gpu_instance_type, ai.gpu_instance_type)
+            + (f" (set by {NAMESPACE}:gpuInstanceType)" if s.gpu_instance_type else ""),
+        )
+        ai.min_instances, ai.max_instances = (
+            (1, 3 if req.expected_traffic in ("high", "enterprise") else 2) if stage == "prod" else (0, 1)
+        )
+        if ai.min_instances == 0:
+            ctx.why("ai", "GPU capacity scales to zero when idle (cold start of a few minutes)")
+    elif choice == "ollama-cpu":
+        ai.cpu, ai.memory = 2048, 8192
+        ai.min_instances, ai.max_instances = 1, (2 if stage == "prod" else 1)
+    ai.keep_alive = d.keep_alive
+    ai.models, model_warnings = choose_models(choice, req.ai, pinned=s.models, gpu_instance_type=ai.gpu_instance_type)
+    ctx.warnings += model_warnings
+    ai.default_model = ai.models[0].name if ai.models else None
+    return ai
+
+
+def _ai_conflicts(ctx: _Ctx, platform: str, caps: Capabilities, choice: str) -> None:
+    if choice not in caps.ai_choices and choice.startswith("ollama"):
+        if not caps.ollama:
+            issue = Issue(
+                f"{platform}-ollama", f"{platform} cannot run an Ollama server", "use ai: openai or huggingface"
+            )
+        else:
+            issue = Issue(
+                f"{platform}-gpu", f"{platform} has no GPUs for {choice}", "use ai: ollama-cpu with a small model"
+            )
+        ctx.conflict(issue, "ai", choice)
+    elif choice == "ollama-gpu" and platform == "docker":
+        if ctx.settings.docker_gpu is False:
+            issue = Issue(
+                "docker-gpu",
+                f"{NAMESPACE}:dockerGpu is false: the host has no GPU for ollama-gpu",
+                "use ai: ollama-cpu",
+            )
+            ctx.conflict(issue, "ai", choice)
+        elif ctx.settings.docker_gpu is None:
+            ctx.warnings.append("ollama-gpu on a Docker host needs an NVIDIA GPU and the NVIDIA container toolkit")
+
+
+def _db_tier(ctx: _Ctx, req: DeploymentRequirements, platform: str, stage: str) -> str:
+    s = ctx.settings
+    if s.db_tier:
+        ctx.why("db", f"set by {NAMESPACE}:dbTier")
+        if s.db_tier == "none" and req.has_database:
+            ctx.warnings.append(
+                f"the app uses MongoDB but {NAMESPACE}:dbTier is none: provide {req.database.uri_env if req.database else 'MONGODB_URL'} yourself"
+            )
+        if s.db_tier == "m0" and stage == "prod":
+            ctx.warnings.append("Atlas M0 in prod: no backups, shared resources")
+        return s.db_tier
+    if not req.has_database:
+        ctx.why("db", "the app uses no database")
+        return "none"
+    if platform == "docker":
+        ctx.why("db", "MongoDB runs as a container on the host with a data volume")
+        return "none"
+    tier = STAGE_DEFAULTS[stage].db
+    ctx.why(
+        "db",
+        {
+            "m0": "Atlas M0: free, enough for development",
+            "flex": "Atlas Flex: pay per use, capped monthly",
+            "dedicated": "Atlas M10 dedicated: backups, point-in-time restore, termination protection",
+        }[tier],
+    )
+    if platform in ("vercel", "railway") and not (s.db_access_cidrs or s.allow_open_db_access):
+        ctx.warnings.append(
+            f"{platform} has no fixed egress IP: set {NAMESPACE}:dbAccessCidrs (static egress addresses) "
+            f"or {NAMESPACE}:allowOpenDbAccess (not in prod) so Atlas lets the API in"
+        )
+    return tier
+
+
+def _monitoring(ctx: _Ctx, stage: str) -> str:
+    if ctx.settings.monitoring:
+        ctx.why("monitoring", f"set by {NAMESPACE}:monitoring")
+        return ctx.settings.monitoring
+    level = STAGE_DEFAULTS[stage].monitoring
+    ctx.why(
+        "monitoring",
+        {
+            "basic": "health alarms only",
+            "standard": "alarms and a dashboard",
+            "full": "every seed alarm, dashboard and AI metrics",
+        }[level],
+    )
+    return level
+
+
+def _api_settings(ctx: _Ctx, req: DeploymentRequirements, stage: str, api_choice: str) -> ApiSettings:
+    s = ctx.settings
+    d = STAGE_DEFAULTS[stage]
+    facts = req.api
+    api = ApiSettings(
+        cpu=s.api_cpu or d.cpu,
+        memory=s.api_memory or d.memory,
+        min_count=d.min_count,
+        max_count=d.max_count,
+        lambda_memory=d.lambda_memory,
+        reserved_concurrency=d.concurrency,
+        lambda_timeout=60 if req.has_ai else 30,
+    )
+    if s.api_cpu and not s.api_memory and api.cpu in FARGATE_MEMORY:
+        # only the CPU was set: 2 GB per vCPU, the nearest size Fargate accepts
+        api.memory = min(FARGATE_MEMORY[api.cpu], key=lambda m: abs(m - 2 * api.cpu))
+    if req.expected_traffic in ("high", "enterprise") and stage == "prod":
+        api.max_count = 20
+    if facts is not None:
+        api.root, api.entrypoint, api.dockerfile = facts.root, facts.entrypoint, facts.dockerfile
+        api.port, api.health_path, api.python_version = facts.port, facts.health_path, facts.python_version
+    if s.api_min_count is not None:
+        api.min_count = s.api_min_count
+    if s.api_max_count is not None:
+        api.max_count = s.api_max_count
+    if api.min_count > api.max_count:
+        # only one of the two was set; the other is a stage default
+        key = "apiMinCount" if s.api_min_count is not None else "apiMaxCount"
+        raise ctx.error(
+            f"apiMinCount {api.min_count} is greater than apiMaxCount {api.max_count}",
+            key,
+            getattr(s, "api_min_count" if key == "apiMinCount" else "api_max_count"),
+        )
+    if api_choice == "ecs":
+        allowed = FARGATE_MEMORY.get(api.cpu)
+        if allowed is None:
+            raise ctx.error("not a Fargate CPU size", "apiCpu", api.cpu, [str(c) for c in FARGATE_MEMORY])
+        if api.memory not in allowed:
+            raise ctx.error(
+                f"memory {api.memory} MiB is not valid with {api.cpu} CPU units on Fargate",
+                "apiMemory",
+                api.memory,
+                [str(m) for m in allowed],
+            )
+        ctx.why("api", f"{api.cpu / 1024:g} vCPU / {api.memory / 1024:g} GB, {api.min_count}-{api.max_count} tasks")
+    if stage == "prod" and api.min_count < 2 and api_choice in ("ecs", "railway"):
+        ctx.warnings.append(f"prod runs {api.min_count} API task(s): no redundancy across zones")
+    return api
+
+
+def _web_settings(req: DeploymentRequirements, s: StackSettings) -> WebSettings:
+    web = WebSettings(prebuilt_dir=s.web_prebuilt_dir)
+    if req.web is not None:
+        web.root, web.framework, web.build_command = req.web.root, req.web.framework, req.web.build_command
+        web.output_dir, web.api_url_env = req.web.output_dir, req.web.api_url_env
+    return web
+
+
+def _db_settings(ctx: _Ctx, req: DeploymentRequirements, stage: str, tier: str, s: StackSettings) -> DatabaseSettings:
+    if s.allow_open_db_access and stage == "prod":
+        raise ctx.error(
+            "open database access (0.0.0.0/0) is not allowed in prod",
+            "allowOpenDbAccess",
+            True,
+            hint=f"use {NAMESPACE}:dbAccessCidrs with fixed egress addresses",
+        )
+    db = DatabaseSettings(tier=tier, allow_open_access=s.allow_open_db_access)  # type: ignore[arg-type]
+    if req.database is not None:
+        db.uri_env, db.database_name = req.database.uri_env, req.database.database_name
+    db.instance_size = {"m0": "M0", "flex": "FLEX", "dedicated": "M10"}.get(tier)
+    if tier == "dedicated":
+        db.backup = True
+        db.pitr = db.termination_protection = stage == "prod"
+    return db
+
+
+def _network(ctx: _Ctx, req: DeploymentRequirements, stage: str, enabled: bool) -> NetworkSettings:
+    net = NetworkSettings()
+    if not enabled:
+        return net
+    if stage == "prod":
+        net.az_count = 2 if req.budget_tier == "startup" else 3
+        net.nat_per_az = True
+    if ctx.settings.nat_per_az is not None:
+        net.nat_per_az = ctx.settings.nat_per_az
+    ctx.why(
+        "network", f"{net.az_count} AZs, " + ("one NAT gateway per AZ" if net.nat_per_az else "one shared NAT gateway")
+    )
+    return net

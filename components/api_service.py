@@ -1,0 +1,631 @@
+"""ApiService: the FastAPI container on Fargate behind an Application Load Balancer.
+
+Traffic path: internet -> ALB (public subnets, 443, and 80 only to redirect)
+-> tasks (private subnets, no public IP, reachable only from the ALB's security
+group on the container port). A bad release stops itself: the deployment
+circuit breaker and the CloudWatch alarms below both roll ECS back to the last
+working task definition.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from analysis.errors import UserError
+
+from .common import child_opts, merge_tags
+from .dockerfile import health_check_command
+
+CONTAINER_NAME = "api"
+TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
+EXECUTION_ROLE_POLICY = "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"
+
+# Fargate's valid task sizes: CPU units -> allowed memory (MiB).
+FARGATE_SIZES: dict[int, range] = {
+    256: range(512, 2049, 512),
+    512: range(1024, 4097, 1024),
+    1024: range(2048, 8193, 1024),
+    2048: range(4096, 16385, 1024),
+    4096: range(8192, 30721, 1024),
+    8192: range(16384, 61441, 4096),
+    16384: range(32768, 122881, 8192),
+}
+# Plain environment variables with these names would put a credential in the
+# task definition, readable by anyone with ecs:DescribeTaskDefinition.
+_SECRET_LIKE = re.compile(r"(SECRET|PASSWORD|PASSWD|TOKEN|API_KEY|PRIVATE_KEY|^MONGODB_UR[IL]$|^DATABASE_URL$)", re.I)
+# Docker's default capabilities, NET_BIND_SERVICE excepted: dropped when the
+# app listens below 1024 and so still needs that one.
+_DEFAULT_CAPS_BUT_BIND = [
+    "AUDIT_WRITE", "CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL", "MKNOD",
+    "NET_RAW", "SETFCAP", "SETGID", "SETPCAP", "SETUID", "SYS_CHROOT",
+]  # fmt: skip
+
+
+@dataclass
+class ApiServiceArgs:
+    image_ref: pulumi.Input[str]
+    vpc_id: pulumi.Input[str]
+    public_subnet_ids: pulumi.Input[list[str]]
+    private_subnet_ids: pulumi.Input[list[str]]
+    cluster_arn: pulumi.Input[str]
+    cluster_name: pulumi.Input[str]
+    port: int = 8000
+    health_path: str = "/api/health"
+    cpu: int = 512
+    memory: int = 1024
+    min_count: int = 1
+    max_count: int = 2
+    # Plain configuration only; anything secret goes in `secrets`.
+    environment: dict[str, pulumi.Input[str]] = field(default_factory=dict)
+    # Env var name -> Secrets Manager secret ARN (AppSecrets.arns).
+    secrets: dict[str, pulumi.Input[str]] = field(default_factory=dict)
+    # ACM certificate in the stack's region; None serves plain HTTP (dev only).
+    certificate_arn: pulumi.Input[str] | None = None
+    # Public host name the certificate is for; `url` uses it when set.
+    domain: str | None = None
+    log_retention_days: int = 30
+    cpu_target: int = 60
+    # ALB requests per task per minute before scaling out.
+    requests_per_target: int = 1000
+    task_role_policy_statements: list[dict[str, Any]] | None = None
+    # Where the tasks may connect: HTTPS (ECR, Secrets Manager, AI APIs) and
+    # MongoDB (Atlas). Ollama's port is added by OllamaService's own rule.
+    egress_ports: list[int] = field(default_factory=lambda: [443, 27017])
+    # 5xx responses per minute, 3 minutes running, that roll a deployment back.
+    rollback_5xx_threshold: int = 10
+    # Where the rollback alarms also notify (e.g. an SNS topic ARN). ECS acts on
+    # them either way; Monitoring's own alarms notify on the same conditions.
+    alarm_actions: list[pulumi.Input[str]] = field(default_factory=list)
+    # AI answers can take a while before the first byte.
+    idle_timeout_seconds: int = 120
+    deletion_protection: bool = False
+    protect: bool = False
+    tags: dict[str, str] = field(default_factory=dict)
+
+
+class ApiService(pulumi.ComponentResource):
+    url: pulumi.Output[str]
+    alb_dns_name: pulumi.Output[str]
+    alb_arn_suffix: pulumi.Output[str]
+    target_group_arn_suffix: pulumi.Output[str]
+    security_group_id: pulumi.Output[str]
+    service_name: pulumi.Output[str]
+    log_group_name: pulumi.Output[str]
+    task_role_name: pulumi.Output[str]
+    task_definition_arn: pulumi.Output[str]
+    deployment_alarm_names: pulumi.Output[list[str]]
+
+    def __init__(self, name: str, args: ApiServiceArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("farm:compute:ApiService", name, None, opts)
+        self._name = name
+        self._args = args
+        self._validate()
+        identity = aws.get_caller_identity_output()
+        self._account_id = identity.account_id
+        self._region = aws.get_region_output().region
+
+        self.alb_sg, self.task_sg = self._create_security_groups()
+        self.alb = self._create_load_balancer()
+        self.target_group = self._create_target_group()
+        self.listeners = self._create_listeners()
+        self.log_group = self._create_log_group()
+        self.execution_role = self._create_execution_role()
+        self.task_role = self._create_task_role()
+        self.task_definition = self._create_task_definition()
+        self.deployment_alarms = self._create_deployment_alarms()
+        self.service = self._create_service()
+        self._create_autoscaling()
+
+        scheme = "https" if args.certificate_arn is not None else "http"
+        self.alb_dns_name = self.alb.dns_name
+        self.url = (
+            pulumi.Output.from_input(f"{scheme}://{args.domain}")
+            if args.domain
+            else pulumi.Output.concat(f"{scheme}://", self.alb.dns_name)
+        )
+        self.alb_arn_suffix = self.alb.arn_suffix
+        self.target_group_arn_suffix = self.target_group.arn_suffix
+        self.security_group_id = self.task_sg.id
+        self.service_name = self.service.name
+        self.log_group_name = self.log_group.name
+        self.task_role_name = self.task_role.name
+        self.task_definition_arn = self.task_definition.arn
+        self.deployment_alarm_names = pulumi.Output.all(*[a.name for a in self.deployment_alarms])
+        self.register_outputs(
+            {
+                "url": self.url,
+                "alb_dns_name": self.alb_dns_name,
+                "alb_arn_suffix": self.alb_arn_suffix,
+                "target_group_arn_suffix": self.target_group_arn_suffix,
+                "security_group_id": self.security_group_id,
+                "service_name": self.service_name,
+                "log_group_name": self.log_group_name,
+                "task_role_name": self.task_role_name,
+                "task_definition_arn": self.task_definition_arn,
+                "deployment_alarm_names": self.deployment_alarm_names,
+            }
+        )
+
+    # ------------------------------------------------------------------ checks
+
+    def _validate(self) -> None:
+        a = self._args
+        if a.cpu not in FARGATE_SIZES:
+            raise UserError(
+                "not a Fargate CPU size", key="farm:apiCpu", value=a.cpu, valid=[str(c) for c in FARGATE_SIZES]
+            )
+        if a.memory not in FARGATE_SIZES[a.cpu]:
+            allowed = FARGATE_SIZES[a.cpu]
+            raise UserError(
+                f"Fargate does not offer {a.memory} MiB with {a.cpu} CPU units",
+                key="farm:apiMemory",
+                value=a.memory,
+                hint=f"with {a.cpu} CPU units use {allowed.start} to {allowed.stop - 1} MiB in steps of {allowed.step}",
+            )
+        if not 0 <= a.min_count <= a.max_count or a.max_count < 1:
+            raise UserError(
+                "API task counts must satisfy 0 <= min <= max and max >= 1",
+                key="farm:apiMinCount",
+                value={"min": a.min_count, "max": a.max_count},
+            )
+        if not 1 <= a.port <= 65535:
+            raise UserError("not a TCP port", key="api.port", value=a.port)
+        if not a.health_path.startswith("/"):
+            raise UserError("the health check path must start with '/'", key="api.health_path", value=a.health_path)
+        both = sorted(set(a.environment) & set(a.secrets))
+        if both:
+            raise UserError("variables set both as plain environment and as secrets", key="env", value=both)
+        leaked = sorted(k for k in a.environment if _SECRET_LIKE.search(k))
+        if leaked:
+            raise UserError(
+                "these variables look like credentials and would be stored in plain text in the task definition",
+                key="env",
+                value=leaked,
+                hint="pass them as secrets (Pulumi secret config -> Secrets Manager)",
+            )
+        if not 10 <= a.cpu_target <= 90:
+            raise UserError("CPU target must be between 10 and 90 percent", key="api.cpu_target", value=a.cpu_target)
+
+    # ------------------------------------------------------------------ network
+
+    def _tags(self, suffix: str) -> dict[str, str]:
+        return merge_tags(self._args.tags, f"{self._name}-{suffix}")
+
+    def _create_security_groups(self) -> tuple[aws.ec2.SecurityGroup, aws.ec2.SecurityGroup]:
+        a = self._args
+        # No inline rules: the provider removes AWS's default allow-all egress,
+        # and the standalone rules below are the whole policy.
+        alb_sg = aws.ec2.SecurityGroup(
+            f"{self._name}-alb-sg",
+            vpc_id=a.vpc_id,
+            description="farm-deploy API load balancer: HTTP(S) from the internet",
+            tags=self._tags("alb-sg"),
+            opts=child_opts(self),
+        )
+        task_sg = aws.ec2.SecurityGroup(
+            f"{self._name}-task-sg",
+            vpc_id=a.vpc_id,
+            description="farm-deploy API tasks: only from the load balancer",
+            tags=self._tags("task-sg"),
+            opts=child_opts(self),
+        )
+        public_ports = [443, 80] if a.certificate_arn is not None else [80]
+        for port in public_ports:
+            aws.vpc.SecurityGroupIngressRule(
+                f"{self._name}-alb-in-{port}",
+                security_group_id=alb_sg.id,
+                ip_protocol="tcp",
+                from_port=port,
+                to_port=port,
+                cidr_ipv4="0.0.0.0/0",
+                description="redirect to HTTPS" if port == 80 and a.certificate_arn is not None else "public API",
+                opts=child_opts(self),
+            )
+        aws.vpc.SecurityGroupEgressRule(
+            f"{self._name}-alb-out-tasks",
+            security_group_id=alb_sg.id,
+            ip_protocol="tcp",
+            from_port=a.port,
+            to_port=a.port,
+            referenced_security_group_id=task_sg.id,
+            description="to the API tasks",
+            opts=child_opts(self),
+        )
+        aws.vpc.SecurityGroupIngressRule(
+            f"{self._name}-task-in-alb",
+            security_group_id=task_sg.id,
+            ip_protocol="tcp",
+            from_port=a.port,
+            to_port=a.port,
+            referenced_security_group_id=alb_sg.id,
+            description="from the load balancer",
+            opts=child_opts(self),
+        )
+        for port in sorted(set(a.egress_ports)):
+            aws.vpc.SecurityGroupEgressRule(
+                f"{self._name}-task-out-{port}",
+                security_group_id=task_sg.id,
+                ip_protocol="tcp",
+                from_port=port,
+                to_port=port,
+                cidr_ipv4="0.0.0.0/0",
+                description=f"outbound {port}",
+                opts=child_opts(self),
+            )
+        return alb_sg, task_sg
+
+    def _create_load_balancer(self) -> aws.lb.LoadBalancer:
+        a = self._args
+        return aws.lb.LoadBalancer(
+            f"{self._name}-alb",
+            load_balancer_type="application",
+            internal=False,
+            subnets=a.public_subnet_ids,
+            security_groups=[self.alb_sg.id],
+            # Malformed headers are a request-smuggling vector; drop them at the edge.
+            drop_invalid_header_fields=True,
+            enable_deletion_protection=a.deletion_protection,
+            idle_timeout=a.idle_timeout_seconds,
+            tags=self._tags("alb"),
+            opts=child_opts(self),
+        )
+
+    def _create_target_group(self) -> aws.lb.TargetGroup:
+        a = self._args
+        return aws.lb.TargetGroup(
+            f"{self._name}-tg",
+            # awsvpc tasks register by IP address, not by instance.
+            target_type="ip",
+            port=a.port,
+            protocol="HTTP",
+            vpc_id=a.vpc_id,
+            deregistration_delay=30,
+            health_check=aws.lb.TargetGroupHealthCheckArgs(
+                enabled=True,
+                path=a.health_path,
+                protocol="HTTP",
+                matcher="200",
+                interval=15,
+                timeout=5,
+                healthy_threshold=2,
+                unhealthy_threshold=3,
+            ),
+            tags=self._tags("tg"),
+            opts=child_opts(self),
+        )
+
+    def _create_listeners(self) -> list[aws.lb.Listener]:
+        a = self._args
+        forward = aws.lb.ListenerDefaultActionArgs(type="forward", target_group_arn=self.target_group.arn)
+        if a.certificate_arn is None:
+            # Development without a certificate: plain HTTP straight to the API.
+            # The policy pack reports this as advisory; give the stage a
+            # certificate (farm:certificateArn or farm:domain) before real users.
+            http = aws.lb.Listener(
+                f"{self._name}-http",
+                load_balancer_arn=self.alb.arn,
+                port=80,
+                protocol="HTTP",
+                default_actions=[forward],
+                tags=self._tags("http"),
+                opts=child_opts(self),
+            )
+            return [http]
+        https = aws.lb.Listener(
+            f"{self._name}-https",
+            load_balancer_arn=self.alb.arn,
+            port=443,
+            protocol="HTTPS",
+            ssl_policy=TLS_POLICY,
+            certificate_arn=a.certificate_arn,
+            default_actions=[forward],
+            tags=self._tags("https"),
+            opts=child_opts(self),
+        )
+        redirect = aws.lb.Listener(
+            f"{self._name}-http-redirect",
+            load_balancer_arn=self.alb.arn,
+            port=80,
+            protocol="HTTP",
+            default_actions=[
+                aws.lb.ListenerDefaultActionArgs(
+                    type="redirect",
+                    redirect=aws.lb.ListenerDefaultActionRedirectArgs(
+                        protocol="HTTPS", port="443", status_code="HTTP_301"
+                    ),
+                )
+            ],
+            tags=self._tags("http-redirect"),
+            opts=child_opts(self),
+        )
+        return [https, redirect]
+
+    # ------------------------------------------------------------------ task
+
+    def _create_log_group(self) -> aws.cloudwatch.LogGroup:
+        return aws.cloudwatch.LogGroup(
+            f"{self._name}-logs",
+            name=f"/farm/{pulumi.get_project()}/{pulumi.get_stack()}/{self._name}",
+            retention_in_days=self._args.log_retention_days,
+            tags=self._tags("logs"),
+            opts=child_opts(self, protect=self._args.protect),
+        )
+
+    def _assume_role_policy(self) -> pulumi.Output[str]:
+        # aws:SourceAccount: only ECS acting for this account may assume the role.
+        return self._account_id.apply(
+            lambda account: json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Principal": {"Service": "ecs-tasks.amazonaws.com"},
+                            "Action": "sts:AssumeRole",
+                            "Condition": {"StringEquals": {"aws:SourceAccount": account}},
+                        }
+                    ],
+                }
+            )
+        )
+
+    def _create_execution_role(self) -> aws.iam.Role:
+        role = aws.iam.Role(
+            f"{self._name}-execution-role",
+            description="ECS agent: pull the API image, write its logs, read its secrets",
+            assume_role_policy=self._assume_role_policy(),
+            tags=self._tags("execution-role"),
+            opts=child_opts(self),
+        )
+        aws.iam.RolePolicyAttachment(
+            f"{self._name}-execution-role-ecs",
+            role=role.name,
+            policy_arn=EXECUTION_ROLE_POLICY,
+            opts=child_opts(self),
+        )
+        if self._args.secrets:
+            arns = [self._args.secrets[k] for k in sorted(self._args.secrets)]
+            aws.iam.RolePolicy(
+                f"{self._name}-execution-role-secrets",
+                role=role.id,
+                policy=pulumi.Output.all(*arns).apply(_secrets_read_policy),
+                opts=child_opts(self),
+            )
+        return role
+
+    def _create_task_role(self) -> aws.iam.Role:
+        # The app's own identity: no permissions unless the plan grants some.
+        role = aws.iam.Role(
+            f"{self._name}-task-role",
+            description="the FastAPI app's own AWS identity",
+            assume_role_policy=self._assume_role_policy(),
+            tags=self._tags("task-role"),
+            opts=child_opts(self),
+        )
+        statements = self._args.task_role_policy_statements
+        if statements:
+            aws.iam.RolePolicy(
+                f"{self._name}-task-role-policy",
+                role=role.id,
+                policy=pulumi.Output.from_input({"Version": "2012-10-17", "Statement": statements}).apply(json.dumps),
+                opts=child_opts(self),
+            )
+        return role
+
+    def _create_task_definition(self) -> aws.ecs.TaskDefinition:
+        a = self._args
+        env_names = sorted(a.environment)
+        secret_names = sorted(a.secrets)
+        container = pulumi.Output.all(
+            image=a.image_ref,
+            log_group=self.log_group.name,
+            region=self._region,
+            env=pulumi.Output.all(*[a.environment[k] for k in env_names]),
+            secret_arns=pulumi.Output.all(*[a.secrets[k] for k in secret_names]),
+        ).apply(
+            lambda v: json.dumps(
+                [
+                    self._container_definition(
+                        v["image"],
+                        v["log_group"],
+                        v["region"],
+                        dict(zip(env_names, v["env"], strict=True)),
+                        dict(zip(secret_names, v["secret_arns"], strict=True)),
+                    )
+                ]
+            )
+        )
+        return aws.ecs.TaskDefinition(
+            f"{self._name}-task",
+            family=f"{pulumi.get_project()}-{pulumi.get_stack()}-{self._name}",
+            requires_compatibilities=["FARGATE"],
+            network_mode="awsvpc",
+            cpu=str(a.cpu),
+            memory=str(a.memory),
+            runtime_platform=aws.ecs.TaskDefinitionRuntimePlatformArgs(
+                operating_system_family="LINUX", cpu_architecture="X86_64"
+            ),
+            execution_role_arn=self.execution_role.arn,
+            task_role_arn=self.task_role.arn,
+            # The root file system is read-only; /tmp is a writable task volume.
+            volumes=[aws.ecs.TaskDefinitionVolumeArgs(name="tmp")],
+            container_definitions=container,
+            tags=self._tags("task"),
+            opts=child_opts(self),
+        )
+
+    def _container_definition(
+        self, image: str, log_group: str, region: str, env: dict[str, str], secret_arns: dict[str, str]
+    ) -> dict[str, Any]:
+        a = self._args
+        drop = ["ALL"] if a.port >= 1024 else _DEFAULT_CAPS_BUT_BIND
+        return {
+            "name": CONTAINER_NAME,
+            "image": image,
+            "essential": True,
+            "portMappings": [{"containerPort": a.port, "protocol": "tcp"}],
+            "environment": [{"name": k, "value": env[k]} for k in sorted(env)],
+            # Resolved by the ECS agent at start; the values never touch the task definition.
+            "secrets": [{"name": k, "valueFrom": secret_arns[k]} for k in sorted(secret_arns)],
+            "readonlyRootFilesystem": True,
+            "privileged": False,
+            "mountPoints": [{"sourceVolume": "tmp", "containerPath": "/tmp", "readOnly": False}],
+            "linuxParameters": {"initProcessEnabled": True, "capabilities": {"drop": drop}},
+            "healthCheck": {
+                "command": ["CMD", *health_check_command(a.port, a.health_path)],
+                "interval": 30,
+                "timeout": 5,
+                "retries": 3,
+                "startPeriod": 30,
+            },
+            "stopTimeout": 30,
+            "logConfiguration": {
+                "logDriver": "awslogs",
+                "options": {
+                    "awslogs-group": log_group,
+                    "awslogs-region": region,
+                    "awslogs-stream-prefix": CONTAINER_NAME,
+                },
+            },
+        }
+
+    # ------------------------------------------------------------------ service
+
+    def _create_deployment_alarms(self) -> list[aws.cloudwatch.MetricAlarm]:
+        """The alarms ECS watches during a deployment: either one rolls it back."""
+        dims = {"LoadBalancer": self.alb.arn_suffix, "TargetGroup": self.target_group.arn_suffix}
+        errors = aws.cloudwatch.MetricAlarm(
+            f"{self._name}-deploy-5xx",
+            alarm_description="API answers 5xx: ECS rolls a deployment back while this is in alarm",
+            namespace="AWS/ApplicationELB",
+            metric_name="HTTPCode_Target_5XX_Count",
+            dimensions=dims,
+            statistic="Sum",
+            period=60,
+            evaluation_periods=3,
+            datapoints_to_alarm=3,
+            threshold=self._args.rollback_5xx_threshold,
+            comparison_operator="GreaterThanOrEqualToThreshold",
+            treat_missing_data="notBreaching",
+            alarm_actions=self._args.alarm_actions,
+            tags=self._tags("deploy-5xx"),
+            opts=child_opts(self),
+        )
+        unhealthy = aws.cloudwatch.MetricAlarm(
+            f"{self._name}-deploy-unhealthy",
+            alarm_description="API tasks fail the load balancer health check",
+            namespace="AWS/ApplicationELB",
+            metric_name="UnHealthyHostCount",
+            dimensions=dims,
+            statistic="Maximum",
+            period=60,
+            evaluation_periods=3,
+            datapoints_to_alarm=3,
+            threshold=1,
+            comparison_operator="GreaterThanOrEqualToThreshold",
+            treat_missing_data="notBreaching",
+            alarm_actions=self._args.alarm_actions,
+            tags=self._tags("deploy-unhealthy"),
+            opts=child_opts(self),
+        )
+        return [errors, unhealthy]
+
+    def _create_service(self) -> aws.ecs.Service:
+        a = self._args
+        return aws.ecs.Service(
+            f"{self._name}-service",
+            cluster=a.cluster_arn,
+            task_definition=self.task_definition.arn,
+            desired_count=a.min_count,
+            launch_type="FARGATE",
+            platform_version="LATEST",
+            network_configuration=aws.ecs.ServiceNetworkConfigurationArgs(
+                subnets=a.private_subnet_ids,
+                security_groups=[self.task_sg.id],
+                assign_public_ip=False,
+            ),
+            load_balancers=[
+                aws.ecs.ServiceLoadBalancerArgs(
+                    target_group_arn=self.target_group.arn,
+                    container_name=CONTAINER_NAME,
+                    container_port=a.port,
+                )
+            ],
+            health_check_grace_period_seconds=60,
+            deployment_minimum_healthy_percent=100,
+            deployment_maximum_percent=200,
+            deployment_circuit_breaker=aws.ecs.ServiceDeploymentCircuitBreakerArgs(enable=True, rollback=True),
+            alarms=aws.ecs.ServiceAlarmsArgs(
+                alarm_names=[alarm.name for alarm in self.deployment_alarms], enable=True, rollback=True
+            ),
+            enable_execute_command=False,
+            enable_ecs_managed_tags=True,
+            propagate_tags="SERVICE",
+            # `pulumi up` fails when the new tasks never become healthy, instead
+            # of reporting success while ECS rolls back behind it.
+            wait_for_steady_state=True,
+            tags=self._tags("service"),
+            # Autoscaling owns the running count after the first deployment.
+            opts=child_opts(self, depends_on=self.listeners, ignore_changes=["desiredCount"]),
+        )
+
+    def _create_autoscaling(self) -> None:
+        a = self._args
+        target = aws.appautoscaling.Target(
+            f"{self._name}-scaling",
+            service_namespace="ecs",
+            scalable_dimension="ecs:service:DesiredCount",
+            resource_id=pulumi.Output.concat("service/", a.cluster_name, "/", self.service.name),
+            min_capacity=a.min_count,
+            max_capacity=a.max_count,
+            tags=self._tags("scaling"),
+            opts=child_opts(self),
+        )
+        policies = {
+            "cpu": (aws.appautoscaling.PolicyTargetTrackingScalingPolicyConfigurationPredefinedMetricSpecificationArgs(
+                predefined_metric_type="ECSServiceAverageCPUUtilization"
+            ), a.cpu_target),
+            "requests": (aws.appautoscaling.PolicyTargetTrackingScalingPolicyConfigurationPredefinedMetricSpecificationArgs(
+                predefined_metric_type="ALBRequestCountPerTarget",
+                resource_label=pulumi.Output.concat(self.alb.arn_suffix, "/", self.target_group.arn_suffix),
+            ), a.requests_per_target),
+        }  # fmt: skip
+        for key, (metric, value) in policies.items():
+            aws.appautoscaling.Policy(
+                f"{self._name}-scale-{key}",
+                policy_type="TargetTrackingScaling",
+                service_namespace=target.service_namespace,
+                scalable_dimension=target.scalable_dimension,
+                resource_id=target.resource_id,
+                target_tracking_scaling_policy_configuration=aws.appautoscaling.PolicyTargetTrackingScalingPolicyConfigurationArgs(
+                    predefined_metric_specification=metric,
+                    target_value=value,
+                    # Out fast, in slowly: a cold Python worker is slower than an idle one.
+                    scale_out_cooldown=60,
+                    scale_in_cooldown=300,
+                ),
+                opts=child_opts(self),
+            )
+
+
+def _secrets_read_policy(arns: list[str]) -> str:
+    """Exactly these secrets, nothing else (no wildcard)."""
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Sid": "ReadApiSecrets",
+                    "Effect": "Allow",
+                    "Action": ["secretsmanager:GetSecretValue"],
+                    "Resource": sorted(arns),
+                }
+            ],
+        }
+    )

@@ -1,0 +1,1 @@
+"""Railway: a Pulumi dynamic provider over Railway's GraphQL API, and the app built on it."""

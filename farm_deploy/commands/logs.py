@@ -1,0 +1,105 @@
+"""`farm-deploy logs --stack S`: the services' CloudWatch logs, optionally followed."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+from analysis.errors import UserError
+from farm_deploy.commands.verify import add_output_arguments, read_outputs
+
+HELP = "print (or --follow) the services' CloudWatch logs"
+DESCRIPTION = (
+    "Prints the CloudWatch log events of the stack's services (the `logGroups` output: api, ollama) since a "
+    "moment (--since 10m), oldest first; --follow keeps polling for new events until Ctrl-C (or --max-polls)."
+)
+
+_SINCE = re.compile(r"^(\d+)\s*([smhd])$")
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_output_arguments(parser)
+    parser.add_argument("--service", choices=("api", "ollama"), help="one service's logs (default: all)")
+    parser.add_argument("--since", default="10m", help="how far back to start: 30s, 10m, 2h, 1d (default 10m)")
+    parser.add_argument("--follow", action="store_true", help="keep polling for new events until Ctrl-C")
+    parser.add_argument(
+        "--poll-interval", type=float, default=2.0, metavar="SECONDS", help="seconds between polls (default 2)"
+    )
+    parser.add_argument("--max-polls", type=int, metavar="N", help="with --follow: stop after N polls")
+    parser.add_argument("--json", action="store_true", help="one JSON object per event")
+
+
+def parse_since(text: str) -> int:
+    """Seconds in `30s`, `10m`, `2h`, `1d`."""
+    match = _SINCE.match(text.strip())
+    if not match:
+        raise UserError("--since takes a number and a unit", value=text, valid=["30s", "10m", "2h", "1d"])
+    return int(match.group(1)) * _UNITS[match.group(2)]
+
+
+def run(args: argparse.Namespace) -> int:
+    from farm_deploy import aws_ops
+
+    since = parse_since(args.since)
+    if args.poll_interval <= 0:
+        raise UserError("--poll-interval must be positive", value=args.poll_interval)
+    if args.max_polls is not None and args.max_polls < 1:
+        raise UserError("--max-polls must be at least 1", value=args.max_polls)
+    outputs = read_outputs(args)
+    groups = dict(outputs.log_groups)
+    if not groups:
+        raise UserError(
+            "the stack's outputs have no `logGroups`: its services do not log to CloudWatch",
+            file=outputs.source,
+            key="logGroups",
+        )
+    if args.service:
+        if args.service not in groups:
+            raise UserError("this stack has no such service", key="logGroups", value=args.service, valid=sorted(groups))
+        groups = {args.service: groups[args.service]}
+    logs = aws_ops.client("logs", region=args.region or outputs.region, endpoint_url=args.endpoint_url)
+    start_ms = int((time.time() - since) * 1000)
+    emit = _json_line if args.json else _text_line(len(groups) > 1)
+    try:
+        if args.follow:
+            aws_ops.follow_events(
+                logs,
+                groups,
+                start_ms=start_ms,
+                emit=emit,
+                poll_seconds=args.poll_interval,
+                max_polls=args.max_polls,
+            )
+        else:
+            for event in aws_ops.fetch_events(logs, groups, start_ms=start_ms):
+                emit(event)
+    except KeyboardInterrupt:
+        if not args.follow:
+            raise
+        # Ctrl-C is how a follow ends: not an error
+    except aws_ops.aws_error_types() as exc:
+        raise UserError(f"could not read the logs: {exc}", hint="check the AWS credentials and --region") from None
+    return 0
+
+
+def _stamp(ms: int) -> str:
+    return datetime.fromtimestamp(ms / 1000, tz=UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+def _text_line(show_service: bool) -> Any:
+    def emit(event: Any) -> None:
+        prefix = f"{_stamp(event.timestamp)} [{event.service}] " if show_service else f"{_stamp(event.timestamp)} "
+        print(prefix + event.message, flush=True)
+
+    return emit
+
+
+def _json_line(event: Any) -> None:
+    print(json.dumps({**event.to_dict(), "time": _stamp(event.timestamp)}), flush=True)
+    sys.stdout.flush()

@@ -1,0 +1,152 @@
+"""`farm-deploy verify --stack S`: did the last `pulumi up` really deploy what it says?"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from analysis.errors import UserError
+from farm_deploy.stack_outputs import StackOutputs, load_outputs
+
+HELP = "after `pulumi up`: probe the health checks and check that ECS runs the new task definitions"
+DESCRIPTION = (
+    "Reads the stack's outputs (`pulumi stack output --json --show-secrets`, or --outputs FILE), asks ECS whether "
+    "each service's PRIMARY deployment runs the task definition this update registered and finished rolling out "
+    "(not one the deployment circuit breaker rolled back to, which `pulumi up` reports as success), then probes "
+    "the health checks (front end, /api/health, /api/health/database, /api/ai/health) with timeouts, retries and "
+    "the expected bodies. Exits 1 when any check fails."
+)
+
+
+def add_output_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options shared by verify, status and logs."""
+    parser.add_argument("--stack", required=True, help="the deployed stack, e.g. prod")
+    parser.add_argument(
+        "--outputs",
+        metavar="FILE",
+        help="stack outputs as JSON (from `pulumi stack output --json --show-secrets`; '-' reads stdin) "
+        "instead of asking the pulumi CLI",
+    )
+    parser.add_argument("--region", help="AWS region (default: the stack's `region` output, then AWS_REGION)")
+    parser.add_argument(
+        "--endpoint-url", help="AWS API endpoint, e.g. a local emulator (default: AWS_ENDPOINT_URL, else AWS)"
+    )
+    parser.add_argument("--project-dir", type=Path, help="folder holding Pulumi.yaml (where `pulumi` runs)")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_output_arguments(parser)
+    parser.add_argument(
+        "--timeout", type=float, help="seconds per health request (default: the seed's 10/10/15/30 s per check)"
+    )
+    parser.add_argument("--retries", type=int, help="retries per health check (default: the seed's 3, or 2 for AI)")
+    parser.add_argument(
+        "--backoff", type=float, default=1.0, help="seconds before the first retry, doubled each time (default 1)"
+    )
+    parser.add_argument(
+        "--ecs-wait",
+        type=float,
+        default=600,
+        metavar="SECONDS",
+        help="wait up to this long for ECS rollouts still in progress (default 600; 0: do not wait)",
+    )
+    parser.add_argument("--json", action="store_true", help="print {stack, ok, checks: [{name, ok, detail, url?}]}")
+
+
+def run(args: argparse.Namespace) -> int:
+    _check_numbers(args)
+    outputs = read_outputs(args)
+    checks = run_checks(
+        outputs,
+        region=args.region,
+        endpoint_url=args.endpoint_url,
+        timeout=args.timeout,
+        retries=args.retries,
+        backoff=args.backoff,
+        ecs_wait=args.ecs_wait,
+    )
+    if not checks:
+        raise UserError(
+            "nothing to verify: the stack's outputs have no `healthUrls` and no `ecs` services",
+            file=outputs.source,
+            hint="run `pulumi up` first; the outputs are read from the deployed stack",
+        )
+    ok = all(c.ok for c in checks)
+    if args.json:
+        print(json.dumps({"stack": outputs.stack, "ok": ok, "checks": [c.to_dict() for c in checks]}, indent=2))
+    else:
+        _print(outputs, checks, ok)
+    return 0 if ok else 1
+
+
+def _check_numbers(args: argparse.Namespace) -> None:
+    for flag in ("timeout", "retries", "backoff", "ecs_wait"):
+        value = getattr(args, flag, None)
+        if value is not None and (value < 0 or (flag == "timeout" and value == 0)):
+            raise UserError(f"--{flag.replace('_', '-')} must be positive", value=value)
+
+
+def read_outputs(args: argparse.Namespace) -> StackOutputs:
+    from farm_deploy.commands.promote import resolve_project_dir
+
+    cwd = resolve_project_dir(args.project_dir) if args.outputs is None else None
+    return load_outputs(args.stack, args.outputs, cwd=cwd)
+
+
+def run_checks(
+    outputs: StackOutputs,
+    *,
+    region: str | None,
+    endpoint_url: str | None,
+    timeout: float | None,
+    retries: int | None,
+    backoff: float,
+    ecs_wait: float,
+) -> list[Any]:
+    from farm_deploy import aws_ops, health
+
+    results: list[Any] = []
+    if outputs.ecs_services:
+        # ECS first: while a rollout is in progress the health checks may reach the old tasks.
+        ecs = aws_ops.client("ecs", region=region or outputs.region, endpoint_url=endpoint_url)
+        _, verdicts = aws_ops.check_deployments(
+            ecs, outputs.ecs_cluster or "", outputs.ecs_services, wait_seconds=ecs_wait
+        )
+        results.extend(verdicts)
+    probes = health.checks_from_urls(outputs.health_urls, timeout=timeout, retries=retries)
+    results.extend(
+        health.CheckResult(f"health:{r.name}", r.ok, r.detail, r.url) for r in health.probe_all(probes, backoff=backoff)
+    )
+    return results
+
+
+def _print(outputs: StackOutputs, checks: list[Any], ok: bool) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(file=sys.stdout, highlight=False, soft_wrap=True)
+    table = Table(title=f"verify {outputs.stack}", title_justify="left")
+    table.add_column("")
+    table.add_column("check")
+    table.add_column("detail")
+    table.add_column("url")
+    for check in checks:
+        _row(table, "ok" if check.ok else "FAIL", check.name, check.detail, check.url or "")
+    console.print(table)
+    failed = [c for c in checks if not c.ok]
+    for check in failed:
+        console.print(f"FAIL {check.name}: {check.detail}", markup=False)
+    if ok:
+        console.print(f"{outputs.stack}: all {len(checks)} checks passed", markup=False)
+    else:
+        console.print(f"{outputs.stack}: {len(failed)} of {len(checks)} checks FAILED", markup=False)
+
+
+def _row(table: Any, *cells: Any) -> None:
+    """Cells as plain text: a `[...]` in an alarm reason or a URL is not rich markup."""
+    from rich.text import Text
+
+    table.add_row(*(Text(str(c)) for c in cells))

@@ -1,0 +1,224 @@
+"""`farm-deploy plan`: evaluate the Pulumi program for a stack, offline.
+
+Reads `Pulumi.<stack>.yaml` the way the Pulumi CLI would hand it to the
+program, runs `farm_deploy.program.run` under the mock engine, and returns what
+`pulumi preview` would create, with the plan, its cost and the policy report.
+Secret config values in the stack file are ciphertext (`secure: v1:...`) that
+only the Pulumi CLI can decrypt: offline they become placeholders, still
+marked secret, and are masked wherever they would be printed.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from analysis.errors import UserError
+from analysis.models import StagePlan
+from analysis.stack_config import NAMESPACE, SECRET_KEYS, parse_settings, split_namespace
+
+MASK = "[secret]"
+PLACEHOLDER = "offline-placeholder-secret"
+_STACK_NAME = re.compile(r"^[A-Za-z0-9_.-]+$")
+
+
+@dataclass
+class StackFile:
+    path: Path
+    config: dict[str, Any]  # full keys ("farm:appPath") -> value; secrets as {"secure": ...}
+
+    @property
+    def secret_keys(self) -> list[str]:
+        return [k for k, v in self.config.items() if isinstance(v, dict) and "secure" in v]
+
+
+def available_stacks(project_dir: Path) -> list[str]:
+    return sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in project_dir.glob("Pulumi.*.yaml"))
+
+
+def load_stack_file(project_dir: Path, stack: str) -> StackFile:
+    if not _STACK_NAME.match(stack):
+        raise UserError("invalid stack name", value=stack, hint="stack names are letters, digits, '-', '_' and '.'")
+    if not (project_dir / "Pulumi.yaml").is_file():
+        raise UserError(
+            "not a Pulumi project folder (no Pulumi.yaml)",
+            file=str(project_dir),
+            hint="run from the farm-deploy checkout or pass --project-dir",
+        )
+    path = project_dir / f"Pulumi.{stack}.yaml"
+    if not path.is_file():
+        raise UserError(
+            "unknown stack: no stack file",
+            file=str(path),
+            valid=available_stacks(project_dir),
+            hint=f"pulumi stack init {stack} creates it",
+        )
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise UserError(
+            f"malformed YAML: {getattr(exc, 'problem', None) or exc}",
+            file=str(path),
+            line=mark.line + 1 if mark else None,
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UserError(f"cannot read the stack file: {exc}", file=str(path)) from None
+    if not isinstance(data, dict) or not isinstance(data.get("config", {}), dict):
+        raise UserError("a stack file is a mapping with a `config:` mapping", file=str(path), key="config")
+    return StackFile(path=path, config={str(k): v for k, v in (data.get("config") or {}).items()})
+
+
+@dataclass
+class OfflinePlan:
+    stack: str
+    plan: StagePlan
+    resources: list[Any]  # RecordedResource
+    outputs: dict[str, Any]
+    secret_outputs: list[str]
+    missing_secrets: list[str]
+    policy: Any | None = None
+    warnings: list[str] = field(default_factory=list)
+
+    def resource_dicts(self) -> list[dict[str, Any]]:
+        by_urn = {r.urn: r for r in self.resources}
+        rows = []
+        for r in self.resources:
+            parent = by_urn.get(r.parent) if r.parent else None
+            rows.append(
+                {
+                    "type": r.type,
+                    "name": r.name,
+                    "parent": parent.name if parent else None,
+                    "inputs": mask_paths(r.inputs, r.secret_paths),
+                    "protect": r.protect,
+                }
+            )
+        return rows
+
+    def counts(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for r in self.resources:
+            counts[r.type] = counts.get(r.type, 0) + 1
+        return dict(sorted(counts.items()))
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "stack": self.stack,
+            "stage": self.plan.stage,
+            "plan": self.plan.model_dump(mode="json"),
+            "resources": self.resource_dicts(),
+            "counts": self.counts(),
+            "outputs": mask_paths(self.outputs, self.secret_outputs),
+            "cost": self.plan.cost.model_dump(mode="json") if self.plan.cost else None,
+            "policy": self.policy.to_dict() if self.policy is not None else None,
+            "missing_secrets": self.missing_secrets,
+            "warnings": self.warnings,
+        }
+
+
+_PATH_TOKEN = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
+
+
+def mask_paths(value: Any, paths: list[str]) -> Any:
+    """A copy of `value` with the secret paths (as the recorder writes them) masked."""
+    if not paths:
+        return value
+    if "." in paths:
+        return MASK
+    out = copy.deepcopy(value)
+    for path in paths:
+        tokens = [m.group(1) if m.group(1) is not None else int(m.group(2)) for m in _PATH_TOKEN.finditer(path)]
+        node = out
+        for tok in tokens[:-1]:
+            try:
+                node = node[tok]
+            except (KeyError, IndexError, TypeError):
+                node = None
+                break
+        if node is not None and tokens:
+            try:
+                node[tokens[-1]] = MASK
+            except (KeyError, IndexError, TypeError):
+                pass
+    return out
+
+
+def run_plan(project_dir: Path, stack: str, *, strict_secrets: bool = False) -> OfflinePlan:
+    from farm_deploy import program
+    from farm_deploy.offline.engine import OfflineError, run_offline
+
+    stack_file = load_stack_file(project_dir, stack)
+    farm, _ = split_namespace(stack_file.config)
+    # Validate before starting the engine: a bad key is the stack file's fault.
+    parse_settings(farm, file=str(stack_file.path), stack=stack)
+
+    config: dict[str, Any] = {}
+    secret_keys: list[str] = []
+    for key, value in stack_file.config.items():
+        if isinstance(value, dict) and "secure" in value:
+            config[key] = PLACEHOLDER
+            secret_keys.append(key)
+        else:
+            config[key] = value if isinstance(value, str) else _to_config_text(value)
+    missing: list[str] = []
+    if not strict_secrets:
+        for name in SECRET_KEYS:
+            full = f"{NAMESPACE}:{name}"
+            if full not in config:
+                config[full] = PLACEHOLDER
+                secret_keys.append(full)
+                missing.append(full)
+
+    result: dict[str, Any] = {}
+
+    def body() -> None:
+        result["program"] = program.run(project_dir)
+
+    try:
+        run = run_offline(body, project=_project_name(project_dir), stack=stack, config=config, secret_keys=secret_keys)
+    except OfflineError as exc:
+        raise UserError(
+            "the program cannot be evaluated offline: " + "; ".join(exc.errors), file=str(stack_file.path)
+        ) from None
+    plan: StagePlan = result["program"].plan
+    used = {f"{NAMESPACE}:{v.source.split(':', 2)[2]}" for v in plan.env if v.secret and v.source.startswith("config:")}
+    offline = OfflinePlan(
+        stack=stack,
+        plan=plan,
+        resources=run.resources,
+        outputs=run.outputs,
+        secret_outputs=run.secret_outputs,
+        missing_secrets=sorted(k for k in missing if k in used),
+    )
+    try:
+        from farm_deploy.policy_check import check_resources
+    except ImportError:  # pragma: no cover - the policy pack is part of the repo
+        check_resources = None
+    if check_resources is not None:
+        settings = parse_settings(farm, file=str(stack_file.path), stack=stack)
+        offline.policy = check_resources(run.resources, plan.stage, settings.policy_waivers)
+    return offline
+
+
+def _to_config_text(value: Any) -> str:
+    import json
+
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(value)
+    return json.dumps(value)
+
+
+def _project_name(project_dir: Path) -> str:
+    try:
+        data = yaml.safe_load((project_dir / "Pulumi.yaml").read_text(encoding="utf-8")) or {}
+        return str(data.get("name") or "farm-deploy")
+    except (OSError, yaml.YAMLError):
+        return "farm-deploy"

@@ -1,0 +1,106 @@
+"""The Pulumi program body: config → analysis → StagePlan → components → outputs.
+
+`__main__.py` calls `run()`; `farm-deploy plan` calls the same `run()` under the
+offline engine, so what the offline plan shows is what `pulumi up` declares.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pulumi
+
+from analysis.errors import UserError
+from analysis.models import StagePlan
+from analysis.stack_config import NAMESPACE, StackSettings, parse_settings, split_namespace
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class ProgramResult:
+    plan: StagePlan
+    settings: StackSettings
+
+
+def project_dir() -> Path:
+    """Where Pulumi.yaml is: the working directory under `pulumi up`."""
+    cwd = Path.cwd()
+    return cwd if (cwd / "Pulumi.yaml").is_file() else REPO_ROOT
+
+
+def _all_config() -> dict[str, Any]:
+    from pulumi.runtime import config as runtime_config
+
+    values = dict(runtime_config.CONFIG.get())
+    if not values:
+        values = dict(runtime_config.get_config_env())
+    return values
+
+
+def read_settings(stack: str, base: Path) -> StackSettings:
+    farm, other = split_namespace(_all_config())
+    settings = parse_settings(farm, file=str(base / f"Pulumi.{stack}.yaml"), stack=stack)
+    if settings.region is None and other.get("aws:region"):
+        # The AWS provider's region is the stage's region unless farm:region says otherwise.
+        settings.region = str(other["aws:region"])
+    return settings
+
+
+def make_plan(settings: StackSettings, stack: str, base: Path) -> StagePlan:
+    from analysis.load import analyze_app
+    from analysis.stage_plan import plan_stage
+
+    app = Path(settings.app_path)
+    if not app.is_absolute():
+        app = base / app
+    analysis = analyze_app(app)
+    return plan_stage(analysis, settings, settings.resolved_stage(stack))
+
+
+def require_secret(key: str, stack: str, base: Path) -> pulumi.Output[str]:
+    value = pulumi.Config(NAMESPACE).get_secret(key)
+    if value is None:
+        raise UserError(
+            "missing required secret",
+            file=str(base / f"Pulumi.{stack}.yaml"),
+            key=f"{NAMESPACE}:{key}",
+            hint=f"pulumi config set --secret {NAMESPACE}:{key} <value> --stack {stack}",
+        )
+    return value
+
+
+def run(base: Path | None = None) -> ProgramResult:
+    from farm_deploy.builder import build_stage
+
+    base = base or project_dir()
+    stack = pulumi.get_stack()
+    settings = read_settings(stack, base)
+    plan = make_plan(settings, stack, base)
+    app_dir = Path(settings.app_path)
+    if not app_dir.is_absolute():
+        app_dir = base / app_dir
+    built = build_stage(
+        plan,
+        app_dir=app_dir,
+        project_dir=base,
+        settings=settings,
+        secret=lambda key: require_secret(key, stack, base),
+        project=pulumi.get_project(),
+        stack=stack,
+    )
+    for key, value in built.outputs().items():
+        pulumi.export(key, value)
+    return ProgramResult(plan=plan, settings=settings)
+
+
+def main() -> None:
+    """Entry for the Pulumi language host (`__main__.py`)."""
+    try:
+        run()
+    except UserError as exc:
+        # RunError makes the language host fail the update with the message
+        # alone; any other exception is printed with a traceback.
+        raise pulumi.RunError(exc.render()) from None

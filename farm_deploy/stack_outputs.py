@@ -1,0 +1,158 @@
+"""A deployed stack's outputs, as the operating commands need them.
+
+Read from `pulumi stack output --json --show-secrets --stack S` when the Pulumi
+CLI is on PATH, or from a file written by that command (`--outputs FILE`, `-`
+for standard input). The program exports stable names (README, "Stack
+outputs"); this module checks their shapes so a wrong file fails with one
+message naming the output, not with a KeyError later.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from analysis.errors import UserError
+
+
+@dataclass(frozen=True)
+class EcsServiceRef:
+    key: str  # "api", "ollama"
+    name: str
+    task_definition_arn: str
+
+
+@dataclass(frozen=True)
+class StackOutputs:
+    stack: str
+    source: str  # where the outputs came from, for messages
+    raw: dict[str, Any]
+    stage: str | None = None
+    platform: str | None = None
+    web_url: str | None = None
+    api_url: str | None = None
+    health_urls: dict[str, str] = field(default_factory=dict)
+    ecs_cluster: str | None = None
+    ecs_services: tuple[EcsServiceRef, ...] = ()
+    log_groups: dict[str, str] = field(default_factory=dict)
+    alarm_names: tuple[str, ...] = ()
+    dashboard_url: str | None = None
+    region: str | None = None
+    estimated_monthly_cost: Any = None
+
+
+def load_outputs(stack: str, outputs_file: str | Path | None, *, cwd: Path | None = None) -> StackOutputs:
+    if outputs_file is not None:
+        raw, source = _read_file(str(outputs_file)), str(outputs_file)
+    else:
+        raw, source = _from_pulumi(stack, cwd), f"pulumi stack output --stack {stack}"
+    return parse_outputs(raw, stack=stack, source=source)
+
+
+def _read_file(name: str) -> Any:
+    try:
+        text = sys.stdin.read() if name == "-" else Path(name).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise UserError(
+            "no such outputs file",
+            file=name,
+            hint="write it with `pulumi stack output --json --show-secrets --stack S > outputs.json`",
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UserError(f"cannot read the outputs file: {exc}", file=name) from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise UserError(f"not JSON: {exc.msg}", file=name, line=exc.lineno) from None
+
+
+def _from_pulumi(stack: str, cwd: Path | None) -> Any:
+    exe = shutil.which("pulumi")
+    if exe is None:
+        raise UserError(
+            "the pulumi CLI is not on PATH, so the stack's outputs cannot be read",
+            hint=f"pass --outputs FILE, written by `pulumi stack output --json --show-secrets --stack {stack} > FILE`",
+        )
+    cmd = [exe, "stack", "output", "--json", "--show-secrets", "--stack", stack]
+    try:
+        proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=120, check=False)
+    except subprocess.TimeoutExpired:
+        raise UserError("`pulumi stack output` did not answer within 120 s", key=stack) from None
+    if proc.returncode != 0:
+        lines = (proc.stderr or proc.stdout).strip().splitlines()
+        raise UserError(
+            f"`pulumi stack output` failed: {lines[-1] if lines else f'exit {proc.returncode}'}",
+            hint="check `pulumi whoami` and that the stack exists (`pulumi stack ls`)",
+        )
+    try:
+        return json.loads(proc.stdout or "{}")
+    except json.JSONDecodeError as exc:
+        raise UserError(f"`pulumi stack output --json` printed something that is not JSON: {exc.msg}") from None
+
+
+def _expect(raw: dict[str, Any], key: str, kind: type | tuple[type, ...], source: str) -> Any:
+    value = raw.get(key)
+    if value is None or isinstance(value, kind):
+        return value
+    kinds = kind if isinstance(kind, tuple) else (kind,)
+    names = " or ".join({dict: "an object", list: "a list", str: "a string"}.get(k, k.__name__) for k in kinds)
+    raise UserError(f"stack output must be {names}", file=source, key=key, value=value)
+
+
+def _str_map(raw: dict[str, Any], key: str, source: str) -> dict[str, str]:
+    value = _expect(raw, key, dict, source) or {}
+    for name, item in value.items():
+        if not isinstance(item, str):
+            raise UserError("stack output values must be strings", file=source, key=f"{key}.{name}", value=item)
+    return dict(value)
+
+
+def parse_outputs(raw: Any, *, stack: str, source: str) -> StackOutputs:
+    if not isinstance(raw, dict):
+        raise UserError("stack outputs must be a JSON object", file=source)
+    ecs = _expect(raw, "ecs", dict, source) or {}
+    services: list[EcsServiceRef] = []
+    svc_map = ecs.get("services") or {}
+    if not isinstance(svc_map, dict):
+        raise UserError("stack output must be an object", file=source, key="ecs.services", value=svc_map)
+    for key, svc in svc_map.items():
+        where = f"ecs.services.{key}"
+        if not isinstance(svc, dict) or not isinstance(svc.get("name"), str):
+            raise UserError("each ECS service needs a `name`", file=source, key=where, value=svc)
+        td = svc.get("taskDefinitionArn")
+        if not isinstance(td, str) or not td:
+            raise UserError(
+                "each ECS service needs the `taskDefinitionArn` the update registered",
+                file=source,
+                key=f"{where}.taskDefinitionArn",
+                value=td,
+            )
+        services.append(EcsServiceRef(key=str(key), name=svc["name"], task_definition_arn=td))
+    cluster = ecs.get("cluster")
+    if services and not isinstance(cluster, str):
+        raise UserError("stack output must name the ECS cluster", file=source, key="ecs.cluster", value=cluster)
+    alarms = _expect(raw, "alarmNames", list, source) or []
+    if not all(isinstance(a, str) for a in alarms):
+        raise UserError("alarm names must be strings", file=source, key="alarmNames", value=alarms)
+    return StackOutputs(
+        stack=stack,
+        source=source,
+        raw=raw,
+        stage=_expect(raw, "stage", str, source),
+        platform=_expect(raw, "platform", str, source),
+        web_url=_expect(raw, "webUrl", str, source),
+        api_url=_expect(raw, "apiUrl", str, source),
+        health_urls=_str_map(raw, "healthUrls", source),
+        ecs_cluster=cluster if isinstance(cluster, str) else None,
+        ecs_services=tuple(services),
+        log_groups=_str_map(raw, "logGroups", source),
+        alarm_names=tuple(alarms),
+        dashboard_url=_expect(raw, "dashboardUrl", str, source),
+        region=_expect(raw, "region", str, source),
+        estimated_monthly_cost=raw.get("estimatedMonthlyCost"),
+    )

@@ -1,0 +1,120 @@
+"""Environment per stage (names, sources and rules; never secret values) and
+validate_env as in the seed's validateEnvironment."""
+
+from __future__ import annotations
+
+import pytest
+
+from analysis.env_rules import validate_env
+from analysis.stack_config import StackSettings
+from analysis.stage_plan import plan_stage, plan_stages
+from tests.analysis.factories import crud_app, farm_chat
+
+
+@pytest.fixture(scope="module")
+def plans():
+    return plan_stages(farm_chat())
+
+
+def names(plan, target="api"):
+    return [v.name for v in plan.env if v.target == target]
+
+
+def var(plan, name):
+    return next(v for v in plan.env if v.name == name)
+
+
+def test_dev_env_for_the_example_app(plans):
+    dev = plans["dev"]
+    assert names(dev) == [
+        "ENVIRONMENT", "LOG_LEVEL", "CORS_ORIGINS", "MONGODB_URL", "DATABASE_NAME", "AI_PROVIDER",
+        "AI_FALLBACK_PROVIDER", "OLLAMA_URL", "OPENAI_API_KEY", "AI_DEFAULT_MODEL", "AI_MAX_TOKENS",
+        "AI_TEMPERATURE", "AI_TIMEOUT",
+    ]  # fmt: skip
+    assert names(dev, "web") == ["VITE_API_URL"]
+    assert (var(dev, "AI_PROVIDER").value, var(dev, "AI_FALLBACK_PROVIDER").value) == ("ollama", "openai")
+    assert var(dev, "OLLAMA_URL").source == "output:ollama.url"
+    assert var(dev, "VITE_API_URL").source == "output:api.url"
+    assert var(dev, "ENVIRONMENT").value == "development"
+
+
+def test_secrets_carry_names_and_sources_only(plans):
+    for plan in plans.values():
+        secrets = {v.name: v.source for v in plan.env if v.secret}
+        assert all(v.value is None for v in plan.env if v.secret)
+        assert secrets["MONGODB_URL"] == "output:db.connectionString"
+        assert secrets["OPENAI_API_KEY"] == "config:farm:openaiApiKey"
+
+
+def test_staging_has_no_ollama_and_prod_turns_on_cache_and_rate_limits(plans):
+    assert "OLLAMA_URL" not in names(plans["staging"])
+    assert var(plans["staging"], "AI_PROVIDER").value == "openai"
+    assert var(plans["prod"], "AI_CACHE_ENABLED").value == "true"
+    assert var(plans["prod"], "AI_RATE_LIMITING").rule.type == "bool"
+    assert "AI_CACHE_ENABLED" not in names(plans["dev"])
+
+
+def test_front_end_variable_follows_the_framework():
+    app = crud_app()
+    app.requirements.web.framework = "nextjs"
+    p = plan_stage(app, StackSettings(), "dev")
+    assert names(p, "web") == ["NEXT_PUBLIC_API_URL"]
+    assert var(p, "MONGO_URI").secret is True  # the app's own URI variable name
+    assert "AI_PROVIDER" not in names(p)
+
+
+def test_missing_operator_secret_is_an_error_and_deploy_time_values_warn(plans):
+    errors, warnings = validate_env(plans["staging"], {})
+    assert "required environment variable OPENAI_API_KEY is missing (from config:farm:openaiApiKey)" in errors
+    assert "MONGODB_URL is not set here; the deployment fills it from output:db.connectionString" in warnings
+    assert not any("ENVIRONMENT" in e for e in errors)  # the plan supplies it
+
+
+def test_complete_mode_requires_everything(plans):
+    errors, _ = validate_env(plans["dev"], {}, complete=True)
+    missing = {e.split()[3] for e in errors if e.startswith("required environment variable")}
+    assert {"MONGODB_URL", "OLLAMA_URL", "ENVIRONMENT", "VITE_API_URL", "OPENAI_API_KEY"} <= missing
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "expected"),
+    [
+        ("AI_MAX_TOKENS", "lots", "AI_MAX_TOKENS is not an integer: 'lots'"),
+        ("ENVIRONMENT", "qa", "ENVIRONMENT must be one of development, staging, production: 'qa'"),
+        ("VITE_API_URL", "api.example.com", "VITE_API_URL is not a valid URL: 'api.example.com'"),
+        ("OLLAMA_URL", "ftp://ollama", "OLLAMA_URL is not a valid URL: 'ftp://ollama'"),
+        (
+            "MONGODB_URL",
+            "postgres://u:p@h/db",
+            "MONGODB_URL does not match the required pattern ^mongodb(\\+srv)?://: (hidden)",
+        ),
+        ("OPENAI_API_KEY", "not-a-key", "OPENAI_API_KEY does not match the required pattern ^sk-: (hidden)"),
+    ],
+)
+def test_rule_violations_are_errors_and_hide_secret_values(plans, name, value, expected):
+    errors, _ = validate_env(plans["dev"], {name: value})
+    assert expected in errors
+    assert all(value not in e for e in errors if name in ("MONGODB_URL", "OPENAI_API_KEY"))
+
+
+def test_bool_rule_and_a_good_file(plans):
+    good = {
+        "OPENAI_API_KEY": "sk-test",
+        "MONGODB_URL": "mongodb+srv://user:pw@cluster0.example.mongodb.net/farm_chat",
+        "OLLAMA_URL": "http://ollama.farm.local:11434",
+        "AI_CACHE_ENABLED": "true",
+        "CORS_ORIGINS": "https://chat.example.com",
+    }
+    errors, warnings = validate_env(plans["prod"], good)
+    assert errors == []
+    errors, _ = validate_env(plans["prod"], {**good, "AI_CACHE_ENABLED": "maybe"})
+    assert errors == ["AI_CACHE_ENABLED is not a boolean (true/false): 'maybe'"]
+
+
+def test_seed_ai_checks_and_unknown_names(plans):
+    errors, warnings = validate_env(plans["dev"], {"AI_PROVIDER": "openai", "DEBUG_TOOLBAR": "1"})
+    assert "required environment variable OPENAI_API_KEY is missing (from config:farm:openaiApiKey)" in errors
+    assert "AI_PROVIDER='openai' differs from the plan's 'ollama'" in warnings
+    assert "DEBUG_TOOLBAR is not used by the dev plan" in warnings
+    _, warnings = validate_env(plans["dev"], {"OPENAI_API_KEY": "sk-x"})
+    assert "OLLAMA_URL not set: the app would fall back to http://localhost:11434" in warnings
