@@ -18,7 +18,7 @@ from typing import Any
 
 from .errors import UserError
 from .models import AIConfig, AIProviderConfig, Finding
-from .ts_literal import EnvRef, Expr, TsSyntaxError, parse_config_module
+from .ts_literal import EnvRef, Expr
 
 # precedence when a repository holds more than one
 CONFIG_NAMES: tuple[str, ...] = (
@@ -108,6 +108,8 @@ def _parse(text: str, rel: str, suffix: str) -> tuple[Any, dict[str, int], list[
             raise UserError(f"invalid JSON: {exc.msg} (column {exc.colno})", file=rel, line=exc.lineno) from None
     if suffix in (".yaml", ".yml"):
         return _parse_yaml(text, rel)
+    from .ts_literal import TsSyntaxError, parse_config_module
+
     try:
         result = parse_config_module(text)
     except TsSyntaxError as exc:

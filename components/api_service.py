@@ -10,7 +10,6 @@ working task definition.
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,9 +35,25 @@ FARGATE_SIZES: dict[int, range] = {
     8192: range(16384, 61441, 4096),
     16384: range(32768, 122881, 8192),
 }
-# Plain environment variables with these names would put a credential in the
+# Plain environment variables named like this would put a credential in the
 # task definition, readable by anyone with ecs:DescribeTaskDefinition.
-_SECRET_LIKE = re.compile(r"(SECRET|PASSWORD|PASSWD|TOKEN|API_KEY|PRIVATE_KEY|^MONGODB_UR[IL]$|^DATABASE_URL$)", re.I)
+_CREDENTIAL_WORDS = {"SECRET", "PASSWORD", "PASSWD", "APIKEY", "CREDENTIALS"}
+_KEY_QUALIFIERS = {"API", "PRIVATE", "ACCESS", "SECRET", "SIGNING", "ENCRYPTION"}
+_CREDENTIAL_NAMES = {"MONGODB_URI", "MONGODB_URL", "DATABASE_URL"}
+
+
+def looks_like_credential(env_name: str) -> bool:
+    """`OPENAI_API_KEY`, `HF_TOKEN`, `JWT_SECRET`, `MONGODB_URL` yes; `AI_MAX_TOKENS` no."""
+    name = env_name.upper()
+    parts = name.split("_")
+    return (
+        name in _CREDENTIAL_NAMES
+        or any(p in _CREDENTIAL_WORDS for p in parts)
+        or parts[-1] == "TOKEN"
+        or (len(parts) > 1 and parts[-1] == "KEY" and parts[-2] in _KEY_QUALIFIERS)
+    )
+
+
 # Docker's default capabilities, NET_BIND_SERVICE excepted: dropped when the
 # app listens below 1024 and so still needs that one.
 _DEFAULT_CAPS_BUT_BIND = [
@@ -59,6 +74,8 @@ class ApiServiceArgs:
     health_path: str = "/api/health"
     cpu: int = 512
     memory: int = 1024
+    # Must match the image: X86_64 for linux/amd64, ARM64 (Graviton) for linux/arm64.
+    cpu_architecture: str = "X86_64"
     min_count: int = 1
     max_count: int = 2
     # Plain configuration only; anything secret goes in `secrets`.
@@ -75,8 +92,12 @@ class ApiServiceArgs:
     requests_per_target: int = 1000
     task_role_policy_statements: list[dict[str, Any]] | None = None
     # Where the tasks may connect: HTTPS (ECR, Secrets Manager, AI APIs) and
-    # MongoDB (Atlas). Ollama's port is added by OllamaService's own rule.
+    # MongoDB (Atlas), anywhere.
     egress_ports: list[int] = field(default_factory=lambda: [443, 27017])
+    # Ports the tasks may reach inside the VPC only, e.g. [11434] for Ollama
+    # behind service discovery; needs vpc_cidr.
+    vpc_egress_ports: list[int] = field(default_factory=list)
+    vpc_cidr: pulumi.Input[str] | None = None
     # 5xx responses per minute, 3 minutes running, that roll a deployment back.
     rollback_5xx_threshold: int = 10
     # Where the rollback alarms also notify (e.g. an SNS topic ARN). ECS acts on
@@ -168,6 +189,13 @@ class ApiService(pulumi.ComponentResource):
                 value=a.memory,
                 hint=f"with {a.cpu} CPU units use {allowed.start} to {allowed.stop - 1} MiB in steps of {allowed.step}",
             )
+        if a.cpu_architecture not in ("X86_64", "ARM64"):
+            raise UserError(
+                "unknown CPU architecture",
+                key="api.cpu_architecture",
+                value=a.cpu_architecture,
+                valid=["X86_64", "ARM64"],
+            )
         if not 0 <= a.min_count <= a.max_count or a.max_count < 1:
             raise UserError(
                 "API task counts must satisfy 0 <= min <= max and max >= 1",
@@ -181,7 +209,7 @@ class ApiService(pulumi.ComponentResource):
         both = sorted(set(a.environment) & set(a.secrets))
         if both:
             raise UserError("variables set both as plain environment and as secrets", key="env", value=both)
-        leaked = sorted(k for k in a.environment if _SECRET_LIKE.search(k))
+        leaked = sorted(k for k in a.environment if looks_like_credential(k))
         if leaked:
             raise UserError(
                 "these variables look like credentials and would be stored in plain text in the task definition",
@@ -189,6 +217,8 @@ class ApiService(pulumi.ComponentResource):
                 value=leaked,
                 hint="pass them as secrets (Pulumi secret config -> Secrets Manager)",
             )
+        if a.vpc_egress_ports and a.vpc_cidr is None:
+            raise ValueError("ApiService: vpc_egress_ports needs vpc_cidr")
         if not 10 <= a.cpu_target <= 90:
             raise UserError("CPU target must be between 10 and 90 percent", key="api.cpu_target", value=a.cpu_target)
 
@@ -247,6 +277,17 @@ class ApiService(pulumi.ComponentResource):
             description="from the load balancer",
             opts=child_opts(self),
         )
+        for port in sorted(set(a.vpc_egress_ports)):
+            aws.vpc.SecurityGroupEgressRule(
+                f"{self._name}-task-out-vpc-{port}",
+                security_group_id=task_sg.id,
+                ip_protocol="tcp",
+                from_port=port,
+                to_port=port,
+                cidr_ipv4=a.vpc_cidr,
+                description=f"to port {port} inside the VPC",
+                opts=child_opts(self),
+            )
         for port in sorted(set(a.egress_ports)):
             aws.vpc.SecurityGroupEgressRule(
                 f"{self._name}-task-out-{port}",
@@ -449,7 +490,7 @@ class ApiService(pulumi.ComponentResource):
             cpu=str(a.cpu),
             memory=str(a.memory),
             runtime_platform=aws.ecs.TaskDefinitionRuntimePlatformArgs(
-                operating_system_family="LINUX", cpu_architecture="X86_64"
+                operating_system_family="LINUX", cpu_architecture=a.cpu_architecture
             ),
             execution_role_arn=self.execution_role.arn,
             task_role_arn=self.task_role.arn,

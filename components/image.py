@@ -10,6 +10,7 @@ import hashlib
 import json
 import os
 import re
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,7 +22,7 @@ import pulumi_docker as docker
 from analysis.errors import UserError
 
 from .common import child_opts, merge_tags
-from .dockerfile import DOCKERIGNORE, render_api_dockerfile
+from .dockerfile import render_api_dockerfile
 
 # ECR's tag grammar.
 _TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
@@ -84,6 +85,32 @@ def content_hash(context: Path, dockerfile_text: str) -> str:
     return digest.hexdigest()
 
 
+def stage_context(source: Path, dest: Path) -> None:
+    """Mirror into `dest` exactly the files the image may contain.
+
+    The generated Dockerfile copies the whole context, and pulumi-docker reads
+    `.dockerignore` only from the context's root (not the BuildKit
+    `<Dockerfile>.dockerignore`), which is the user's folder farm-deploy does not
+    write to. So the build context is this filtered copy: no `.env`, `.venv` or
+    `.git` can reach an image layer. Only changed files are rewritten.
+    """
+    wanted = {path.relative_to(source): path for path in _context_files(source)}
+    dest.mkdir(parents=True, exist_ok=True)
+    for rel, src in wanted.items():
+        target = dest / rel
+        data = src.read_bytes()
+        if target.is_file() and target.read_bytes() == data:
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+        shutil.copymode(src, target)
+    for existing in sorted(dest.rglob("*"), reverse=True):
+        if existing.is_file() and existing.relative_to(dest) not in wanted:
+            existing.unlink()
+        elif existing.is_dir() and not any(existing.iterdir()):
+            existing.rmdir()
+
+
 def _write_if_changed(path: Path, text: str) -> None:
     if path.is_file() and path.read_text() == text:
         return
@@ -103,12 +130,12 @@ class ApiImage(pulumi.ComponentResource):
         self._name = name
         self._args = args
         context = self._validate()
-        self.dockerfile_path, dockerfile_text = self._dockerfile(context)
+        self.build_context, self.dockerfile_path, dockerfile_text = self._prepare_build(context)
         self.image_tag = args.image_tag or "sha-" + content_hash(context, dockerfile_text)[:16]
 
         self.repository = self._create_repository()
         self._create_lifecycle_policy()
-        self.image = self._create_image(context)
+        self.image = self._create_image()
 
         self.repository_url = self.repository.repository_url
         self.image_ref = self.image.repo_digest
@@ -141,11 +168,13 @@ class ApiImage(pulumi.ComponentResource):
             raise UserError("keep at least one image", key="api.keep_images", value=args.keep_images)
         return context
 
-    def _dockerfile(self, context: Path) -> tuple[str, str]:
+    def _prepare_build(self, context: Path) -> tuple[Path, str, str]:
+        """(build context, Dockerfile path, Dockerfile text)."""
         args = self._args
         if args.dockerfile is not None:
+            # The app's own Dockerfile and its own .dockerignore, untouched.
             path = context / args.dockerfile
-            return str(path), path.read_text()
+            return context, str(path), path.read_text()
         files = args.dependency_files
         if files is None:
             files = sorted(
@@ -161,10 +190,9 @@ class ApiImage(pulumi.ComponentResource):
             build_dir = Path(args.project_dir or Path.cwd()) / ".farm-deploy" / "build" / self._name
         path = build_dir / "Dockerfile"
         _write_if_changed(path, text)
-        # BuildKit reads `<Dockerfile>.dockerignore` next to a Dockerfile that
-        # lives outside the context.
-        _write_if_changed(build_dir / "Dockerfile.dockerignore", DOCKERIGNORE)
-        return str(path), text
+        staged = build_dir / "context"
+        stage_context(context, staged)
+        return staged, str(path), text
 
     def _create_repository(self) -> aws.ecr.Repository:
         protect = self._args.protect
@@ -214,13 +242,13 @@ class ApiImage(pulumi.ComponentResource):
             opts=child_opts(self),
         )
 
-    def _create_image(self, context: Path) -> docker.Image:
+    def _create_image(self) -> docker.Image:
         token = aws.ecr.get_authorization_token_output(registry_id=self.repository.registry_id)
         return docker.Image(
             f"{self._name}-image",
             image_name=pulumi.Output.concat(self.repository.repository_url, ":", self.image_tag),
             build=docker.DockerBuildArgs(
-                context=str(context),
+                context=str(self.build_context),
                 dockerfile=self.dockerfile_path,
                 platform=self._args.platform,
             ),

@@ -8,15 +8,17 @@ metric that measures the same thing for the API kind in use:
 | service_down           | HealthyHostCount < 1                    | error rate >= 50 % (2 min)     |
 | high_error_rate        | 5xx / requests > 5 % (5 min)            | errors / invocations > 5 %     |
 | high_response_time     | TargetResponseTime p95 > 2 s (10 min)   | Duration p95 > 2 s             |
-| ai_service_unavailable | Ollama RunningTaskCount < 1             | (same, when Ollama runs)       |
+| ai_service_unavailable | Ollama RunningTaskCount < 1, or (cloud  | (same)                         |
+|                        | AI) >= 50 % of the app's AI calls fail  |                                |
 | ai_high_latency        | the app's AI inference time p95 > 30 s  | (same)                         |
 
 Levels: `basic` = service down + error rate; `standard` = + latency, AI alarms
 and the dashboard; `full` = + CPU/memory (ECS) or throttling (Lambda).
 
-AI latency has no AWS metric: the API publishes it, in milliseconds, with the
-CloudWatch embedded metric format (namespace `FARM/AI`, metric
-`InferenceLatency`, dimension `Stage`). Without data the alarm stays OK.
+AI latency, and the health of a cloud AI provider, have no AWS metric: the API
+publishes them with the CloudWatch embedded metric format, namespace `FARM/AI`,
+dimension `Stage` (the stack name): `InferenceLatency` (milliseconds),
+`Requests` and `Errors` (counts of AI calls). Without data the alarms stay OK.
 """
 
 from __future__ import annotations
@@ -36,6 +38,8 @@ from .common import child_opts, merge_tags
 LEVELS = ("basic", "standard", "full")
 AI_METRIC_NAMESPACE = "FARM/AI"
 AI_METRIC_NAME = "InferenceLatency"
+AI_REQUESTS_METRIC = "Requests"
+AI_ERRORS_METRIC = "Errors"
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
@@ -262,6 +266,19 @@ class Monitoring(pulumi.ComponentResource):
                 statistic="Minimum", period=60, evaluation_periods=2, datapoints_to_alarm=2, threshold=1,
                 comparison_operator="LessThanThreshold", treat_missing_data="breaching",
             )))  # fmt: skip
+        elif a.has_ai:
+            # A cloud provider has no AWS metric of its own: the API counts its
+            # AI calls and failures (embedded metric format, see module doc).
+            stage = {"Stage": pulumi.get_stack()}
+            calls = {
+                "fail": (AI_METRIC_NAMESPACE, AI_ERRORS_METRIC, stage),
+                "calls": (AI_METRIC_NAMESPACE, AI_REQUESTS_METRIC, stage),
+            }
+            specs.append(_Alarm("ai-down", "AI service unavailable: at least half of the AI calls fail for 2 minutes", dict(
+                metric_queries=_rate_queries("100 * FILL(fail, 0) / calls", calls, "calls"),
+                evaluation_periods=2, datapoints_to_alarm=2, threshold=50,
+                comparison_operator="GreaterThanOrEqualToThreshold", treat_missing_data="notBreaching",
+            )))  # fmt: skip
         if a.has_ai or a.ollama_service_name is not None:
             specs.append(_Alarm("ai-latency", f"AI inference p95 above {a.ai_latency_threshold_ms} ms for 5 minutes", dict(
                 namespace=AI_METRIC_NAMESPACE, metric_name=AI_METRIC_NAME,
@@ -402,6 +419,8 @@ def _dashboard_body(
         panels.append(("Ollama running tasks", [["ECS/ContainerInsights", "RunningTaskCount", *ollama]], "Minimum"))
     if has_ai or d.get("ollama"):
         panels.append(("AI inference p95 (ms)", [[AI_METRIC_NAMESPACE, AI_METRIC_NAME, "Stage", stage]], "p95"))
+        calls = [[AI_METRIC_NAMESPACE, m, "Stage", stage] for m in (AI_REQUESTS_METRIC, AI_ERRORS_METRIC)]
+        panels.append(("AI calls and failures", calls, "Sum"))
     widgets: list[dict[str, Any]] = [
         {
             "type": "alarm",

@@ -155,6 +155,8 @@ class OllamaService(pulumi.ComponentResource):
         self.service = service
         self.url = pulumi.Output.concat("http://", args.service_name, ".", args.namespace_name, f":{OLLAMA_PORT}")
         self.service_name = service.name
+        # `farm-deploy verify` compares it with the service's PRIMARY deployment.
+        self.task_definition_arn = task_definition.arn
         self.security_group_id = self.task_sg.id
         self.file_system_id = file_system.id
         self.log_group_name = log_group.name

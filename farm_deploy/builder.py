@@ -7,6 +7,7 @@ asks for, wiring one component's outputs into the next one's args.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -247,6 +248,7 @@ def _build_aws(ctx: Context) -> BuiltStage:
             api_service_name=api_service.service_name if api_service else None,
             lambda_function_name=lambda_api.function_name if lambda_api else None,
             ollama_service_name=ollama.service_name if ollama else None,
+            has_ai=choices.ai != "none",
             tags=tags,
         ),
     )
@@ -260,11 +262,14 @@ def _ecs_api(ctx: Context, network: Any, cluster: Any, secret_arns: dict, deploy
     from components.image import ApiImage, ApiImageArgs
 
     plan, tags, p = ctx.plan, ctx.tags(), ctx.prefix
+    context = ctx.app_dir / plan.api.root
+    # The analyzer names the Dockerfile from the app root; docker wants it from the context.
+    dockerfile = os.path.relpath(ctx.app_dir / plan.api.dockerfile, context) if plan.api.dockerfile else None
     image = ApiImage(
         f"{p}-api-image",
         ApiImageArgs(
-            context_dir=str(ctx.app_dir / plan.api.root),
-            dockerfile=plan.api.dockerfile,
+            context_dir=str(context),
+            dockerfile=dockerfile,
             image_tag=plan.release.api_image_tag,
             entrypoint=plan.api.entrypoint,
             port=plan.api.port,
@@ -293,10 +298,26 @@ def _ecs_api(ctx: Context, network: Any, cluster: Any, secret_arns: dict, deploy
             environment=ctx.plain_env("api", deploy_outputs),
             secrets=secret_arns,
             certificate_arn=plan.certificate_arn,
+            domain=api_domain(plan),
+            # Ollama answers inside the VPC on 11434; the API's egress is closed otherwise.
+            vpc_egress_ports=[11434] if plan.components.ai in ("ollama-gpu", "ollama-cpu") else [],
+            vpc_cidr=network.vpc_cidr,
+            deletion_protection=ctx.protect,
             protect=ctx.protect,
             tags=tags,
         ),
     )
+
+
+def api_domain(plan: StagePlan) -> str | None:
+    """The ALB's name when the stage has a domain and a certificate: `api.<domain>`.
+
+    The operator's DNS points it at the ALB (output `apiUrl`); the certificate
+    must cover both `<domain>` (CloudFront) and `api.<domain>` (the ALB).
+    """
+    if plan.domain and plan.certificate_arn:
+        return f"api.{plan.domain}"
+    return None
 
 
 def _lambda_api(ctx: Context, secret_arns: dict, deploy_outputs: dict) -> Any:
@@ -357,8 +378,11 @@ def _static_site(ctx: Context, api_service: Any, lambda_api: Any) -> Any:
     plan = ctx.plan
     origin, protocol = None, "https-only"
     if api_service is not None:
-        origin = api_service.alb_dns_name
-        protocol = "https-only" if plan.certificate_arn else "http-only"
+        # With a certificate, CloudFront must reach the ALB by a name the
+        # certificate covers (api.<domain>), not by the ALB's own DNS name.
+        domain = api_domain(plan)
+        origin = domain if domain else api_service.alb_dns_name
+        protocol = "https-only" if domain else "http-only"
     elif lambda_api is not None:
         origin = lambda_api.origin_domain
     web_root = ctx.app_dir / plan.web.root
@@ -398,7 +422,8 @@ def _atlas(ctx: Context, *, network: Any, store: str, vercel_project_id: Any) ->
         )
     cidrs: list[pulumi.Input[str]] = list(ctx.settings.db_access_cidrs)
     if network is not None:
-        cidrs.append(network.nat_public_ips.apply(lambda ips: [f"{ip}/32" for ip in ips]))
+        # One access-list entry per NAT address: the count is known now, the IPs at deploy time.
+        cidrs.extend(eip.public_ip for eip in network.eips)
     return AtlasDatabase(
         f"{ctx.prefix}-db",
         AtlasDatabaseArgs(

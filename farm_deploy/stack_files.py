@@ -338,7 +338,11 @@ def _flow_list(values: list[Any]) -> str:
     _yaml().dump({"k": seq}, buf)
     out = buf.getvalue()[len("k: ") :].rstrip("\n")
     if _yaml11_load(out) != values:
-        out = "[" + ", ".join(render_scalar(DoubleQuotedScalarString(v)) if isinstance(v, str) else str(v) for v in values) + "]"
+        out = (
+            "["
+            + ", ".join(render_scalar(DoubleQuotedScalarString(v)) if isinstance(v, str) else str(v) for v in values)
+            + "]"
+        )
     return out
 
 
@@ -357,18 +361,20 @@ def _render(
     pad = " " * indent
     if isinstance(value, list) and isinstance(old, CommentedSeq) and old.fa.flow_style():
         # a one-line list stays a one-line list, with the comment after it
-        line = f"{pad}{key}: {_flow_list(value)}"
-        return [line + (eol if eol and eol.startswith(" ") else f" {eol}" if eol else "") + nl]
+        return [f"{pad}{key}: {_flow_list(value)}{_eol(eol)}{nl}"]
     if isinstance(value, list):
         if not value:
-            return [f"{pad}{key}: []{nl}"]
+            return [f"{pad}{key}: []{_eol(eol)}{nl}"]
         like = old[0] if isinstance(old, list) and old else None
         items = [f"{pad}{' ' * seq_offset}- {render_scalar(v, like)}{nl}" for v in value]
-        return [f"{pad}{key}:{nl}", *items]
-    line = f"{pad}{key}: {render_scalar(value, old)}"
-    if eol and not isinstance(old, dict):
-        line += eol if eol.startswith(" ") else " " + eol
-    return [line + nl]
+        return [f"{pad}{key}:{_eol(eol)}{nl}", *items]
+    return [f"{pad}{key}: {render_scalar(value, old)}{_eol(eol)}{nl}"]
+
+
+def _eol(comment: str | None) -> str:
+    if not comment:
+        return ""
+    return comment if comment.startswith(" ") else " " + comment
 
 
 # ---------------------------------------------------------------------- writing
@@ -376,7 +382,7 @@ def _render(
 
 def atomic_write(path: Path, text: str) -> None:
     """Replace `path` with `text` or leave it untouched; never half a file, no temp left behind."""
-    path = Path(path)
+    path = Path(path).resolve()  # through a symlink: replace the file it points to, keep the link
     mode = path.stat().st_mode & 0o7777 if path.exists() else None
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:

@@ -34,13 +34,8 @@ class Detector:
     def applies(self, src: SourceFile) -> bool:
         if self.app_code_only and not src.is_app_code:
             return False
-        if not self.quick:
-            return True
         text = src.text
-        for q in self.quick:  # a plain loop: measurably cheaper than any() over a generator here
-            if q in text:
-                return True
-        return False
+        return not self.quick or any(q in text for q in self.quick)
 
 
 REGISTRY: dict[str, Detector] = {}

@@ -83,8 +83,8 @@ def decode(data: bytes) -> tuple[str | None, str | None]:
         return data.decode("utf-32", errors="replace"), "utf-32"
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return data.decode("utf-16", errors="replace"), "utf-16"
-    head = data[:8192]
-    if b"\x00" in head:
+    if data.find(b"\x00", 0, 8192) >= 0:
+        head = data[:8192]
         # UTF-16 without a BOM has a NUL in every other byte of ASCII text
         odd, even = head[1::2].count(0), head[0::2].count(0)
         if len(head) >= 4 and odd > 0.3 * len(head) / 2 and even == 0:
@@ -153,45 +153,53 @@ class _Walker:
         in_app_dir = not any(p in NON_APP_DIRS for p in rel.split("/")) if rel else True
         asset_dir = _asset_dir(rel)
         subdirs = []
+        names_here = None
+        by_suffix, special_names, prefixes = self._by_suffix, self._names, self._prefixes
         for entry in entries:
             name = entry.name
-            entry_rel = prefix + name
             try:
                 if entry.is_symlink():
-                    self.symlink(entry, entry_rel)
+                    self.symlink(entry, prefix + name)
                     continue
                 is_dir = entry.is_dir(follow_symlinks=False)
             except OSError:
                 continue
             if is_dir:
-                if name in SKIP_DIRS or (name.startswith(".") and name not in HIDDEN_ALLOWED):
+                if name in SKIP_DIRS or (name[0] == "." and name not in HIDDEN_ALLOWED):
                     continue
                 if "{{" in name or "{%" in name:
                     self.findings.append(
                         _skip_finding(
                             "skipped-template",
-                            entry_rel,
+                            prefix + name,
                             "template folder skipped: its name holds a {{...}} placeholder, so it is not the app",
                         )
                     )
                     continue
                 if name == "out" and self._is_build_output(entries):
                     continue
-                subdirs.append((entry.path, entry_rel))
+                subdirs.append((entry.path, prefix + name))
                 continue
             inventory.files_seen += 1
+            dot = name.rfind(".")
+            suffix = name[dot:].lower() if dot > 0 else ""
             if name in INVENTORY_NAMES or name.startswith(("requirement", "Dockerfile")):
-                inventory.names.setdefault(folder, set()).add(name)
+                if names_here is None:
+                    names_here = inventory.names.setdefault(folder, set())
+                names_here.add(name)
             if asset_dir is not None:
-                dot = name.rfind(".")
-                suffix = name[dot:].lower() if dot > 0 else ""
                 if suffix in ASSET_SUFFIXES:
                     inventory.asset_dirs[asset_dir] += 1
                 elif suffix in MEDIA_SUFFIXES:
                     inventory.media_dirs[asset_dir] += 1
-            detectors = self.wanted(name)
+            if name in special_names or name.startswith(prefixes):
+                detectors = self.wanted(name)
+            else:
+                detectors = by_suffix.get(suffix)
+                if detectors is None:
+                    detectors = self.wanted(name)
             if detectors:
-                self.read(entry.path, entry_rel, detectors, in_app_dir)
+                self.read(entry.path, prefix + name, detectors, in_app_dir)
         # reversed so the pop order is alphabetical-ish and deterministic
         subdirs.sort(reverse=True)
         stack.extend(subdirs)

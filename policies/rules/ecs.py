@@ -13,7 +13,12 @@ SERVICE = "aws:ecs/service:Service"
 CLUSTER = "aws:ecs/cluster:Cluster"
 LAMBDA_FUNCTION = "aws:lambda/function:Function"
 
-SECRET_NAME = re.compile(r"KEY|SECRET|TOKEN|PASSWORD|MONGODB_URL", re.IGNORECASE)
+# Whole name segments, so AI_MAX_TOKENS or ALLOWED_KEYS are not mistaken for secrets.
+SECRET_NAME = re.compile(
+    r"(^|_)(KEY|APIKEY|SECRET|TOKEN|PASSWORD|PASSWD|PWD)(_|$)|MONGODB_(URL|URI)|DATABASE_URL", re.IGNORECASE
+)
+# Names that point at a secret rather than hold it.
+REFERENCE_SUFFIX = re.compile(r"_(ARN|NAME|ID|PATH|FILE)$", re.IGNORECASE)
 
 
 def containers(props: Mapping[str, Any]) -> list[Mapping[str, Any]]:
@@ -24,9 +29,10 @@ def containers(props: Mapping[str, Any]) -> list[Mapping[str, Any]]:
 def secret_like(name: str, value: Any) -> bool:
     """A variable whose name says secret and that carries a literal value.
 
-    ARNs are references, not secrets (e.g. `OPENAI_KEY_SECRET_ARN`), so they pass.
+    References to a secret (`OPENAI_KEY_SECRET_ARN`, `JWT_SECRET_NAME`, any
+    `arn:` value) are not secrets, so they pass.
     """
-    if not SECRET_NAME.search(name) or value in (None, ""):
+    if not SECRET_NAME.search(name) or REFERENCE_SUFFIX.search(name) or value in (None, ""):
         return False
     return not (isinstance(value, str) and value.startswith("arn:"))
 
@@ -105,7 +111,7 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         id="no-secrets-in-environment",
-        description="Secret-looking variables (KEY, SECRET, TOKEN, PASSWORD, MONGODB_URL) never carry plain values.",
+        description="Secret-looking variables (KEY, SECRET, TOKEN, PASSWORD, MONGODB_URL ...) never carry plain values.",
         mirrors=("AVD-AWS-0036", "CKV_AWS_45", "ecs-no-environment-secrets"),
         level="mandatory",
         resource_types=(TASK_DEFINITION, LAMBDA_FUNCTION),

@@ -614,17 +614,15 @@ def test_unreadable_folder_is_a_user_error(tmp_path, monkeypatch):
 
 
 def test_unreadable_source_file_is_an_info_finding(tmp_path, monkeypatch):
-    from analysis.scan import walker
-
     repos.build(tmp_path, {"main.py": FASTAPI_MAIN, "locked.py": "import anthropic\nanthropic.Anthropic()\n"})
-    real_open = open
+    real_open = os.open
 
     def fake_open(path, *args, **kwargs):
         if str(path).endswith("locked.py"):
             raise PermissionError(13, "Permission denied")
         return real_open(path, *args, **kwargs)
 
-    monkeypatch.setattr(walker, "open", fake_open, raising=False)
+    monkeypatch.setattr(os, "open", fake_open)
     analysis = analyze_app(tmp_path)
     [finding] = [f for f in analysis.findings if f.kind == "unreadable-file"]
     assert (finding.file, finding.severity, finding.message) == ("locked.py", "info", "file skipped: Permission denied")

@@ -8,7 +8,7 @@ import pulumi
 import pytest
 
 from analysis.errors import UserError
-from components.api_service import TLS_POLICY, ApiService, ApiServiceArgs
+from components.api_service import TLS_POLICY, ApiService, ApiServiceArgs, looks_like_credential
 from components.app_secrets import AppSecrets, AppSecretsArgs
 from farm_deploy.offline.engine import run_offline
 
@@ -144,6 +144,18 @@ def test_tasks_are_reachable_only_from_the_alb_on_the_container_port(prod):
     assert all("ingress" not in g.inputs and "egress" not in g.inputs for g in groups)
 
 
+def test_ollama_port_is_open_inside_the_vpc_only_when_asked(prod):
+    result = run(with_secrets=False, vpc_egress_ports=[11434], vpc_cidr="10.0.0.0/16")
+    assert rules(result, EGRESS, "api-task-sg-id") == [
+        (443, 443, "0.0.0.0/0"),
+        (11434, 11434, "10.0.0.0/16"),
+        (27017, 27017, "0.0.0.0/0"),
+    ]
+    assert not any(r.inputs["fromPort"] == 11434 for r in prod.of_type(EGRESS))
+    with pytest.raises(ValueError, match="vpc_cidr"):
+        run(with_secrets=False, vpc_egress_ports=[11434])
+
+
 def test_alb_accepts_443_and_80_with_a_certificate_and_only_80_without(prod, dev):
     assert rules(prod, INGRESS, "api-alb-sg-id") == [(80, 80, "0.0.0.0/0"), (443, 443, "0.0.0.0/0")]
     assert rules(dev, INGRESS, "api-alb-sg-id") == [(80, 80, "0.0.0.0/0")]
@@ -161,6 +173,12 @@ def test_task_definition_is_fargate_awsvpc_with_separate_roles(prod):
     assert task["executionRoleArn"] == "arn:aws:iam:us-east-1:123456789012:api-execution-role"
     assert task["taskRoleArn"] == "arn:aws:iam:us-east-1:123456789012:api-task-role"
     assert task["volumes"] == [{"name": "tmp"}]
+    assert task["runtimePlatform"] == {"operatingSystemFamily": "LINUX", "cpuArchitecture": "X86_64"}
+
+
+def test_graviton_tasks_for_arm64_images():
+    task = run(with_secrets=False, cpu_architecture="ARM64").one("aws:ecs/taskDefinition:TaskDefinition").inputs
+    assert task["runtimePlatform"]["cpuArchitecture"] == "ARM64"
 
 
 def test_container_is_locked_down(prod):
@@ -285,7 +303,10 @@ def test_rollback_alarms_notify_only_when_given_a_target(prod):
     assert all(r.inputs["alarmActions"] == [] for r in prod.of_type("aws:cloudwatch/metricAlarm:MetricAlarm"))
     topic = "arn:aws:sns:us-east-1:123456789012:alarms"
     result = run(with_secrets=False, alarm_actions=[topic])
-    assert [r.inputs["alarmActions"] for r in result.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")] == [[topic], [topic]]
+    assert [r.inputs["alarmActions"] for r in result.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")] == [
+        [topic],
+        [topic],
+    ]
 
 
 def test_autoscaling_tracks_cpu_and_requests_per_target(prod):
@@ -348,9 +369,36 @@ def test_low_port_keeps_only_the_bind_capability():
         ({"environment": {"MONGODB_URL": "mongodb://u:p@h"}}, "env"),
         ({"environment": {"X": "1"}, "secrets": {"X": "arn:x"}}, "env"),
         ({"health_path": "health"}, "api.health_path"),
+        ({"cpu_architecture": "arm64"}, "api.cpu_architecture"),
     ],
 )
 def test_bad_settings_are_user_errors(change, key):
     with pytest.raises(UserError) as err:
         run(with_secrets=False, **change)
     assert err.value.key == key
+
+
+@pytest.mark.parametrize(
+    ("name", "credential"),
+    [
+        ("OPENAI_API_KEY", True),
+        ("HF_TOKEN", True),
+        ("JWT_SECRET", True),
+        ("SECRET_KEY", True),
+        ("AWS_SECRET_ACCESS_KEY", True),
+        ("DB_PASSWORD", True),
+        ("MONGODB_URL", True),
+        ("AI_MAX_TOKENS", False),
+        ("TOKEN_EXPIRY_MINUTES", False),
+        ("PUBLIC_KEY_URL", False),
+        ("CACHE_KEY", False),
+        ("AI_PROVIDER", False),
+    ],
+)
+def test_credential_names_are_told_apart_from_settings(name, credential):
+    assert looks_like_credential(name) is credential
+
+
+def test_settings_that_merely_mention_tokens_stay_plain():
+    c = container(run(with_secrets=False, environment={"AI_MAX_TOKENS": "1024"}))
+    assert c["environment"] == [{"name": "AI_MAX_TOKENS", "value": "1024"}]

@@ -66,17 +66,51 @@ def test_lifecycle_keeps_the_last_images_and_expires_untagged(app):
 
 def test_generated_dockerfile_is_written_outside_the_app_and_built(app):
     result = run(args_for(app))
-    project = app.parent.parent.parent / "project"
-    dockerfile = project / ".farm-deploy" / "build" / "api" / "Dockerfile"
+    build_dir = app.parent.parent.parent / "project" / ".farm-deploy" / "build" / "api"
     expected = render_api_dockerfile("3.12", "src.main:app", 8000, "/api/health", ["requirements.txt"], None)
-    assert dockerfile.read_text() == expected
-    assert (dockerfile.parent / "Dockerfile.dockerignore").read_text().splitlines()[1:4] == [".git", ".venv", "venv"]
+    assert (build_dir / "Dockerfile").read_text() == expected
     assert sorted(p.name for p in app.iterdir()) == ["requirements.txt", "src"]  # nothing written into the app
     image = result.one(IMAGE)
-    assert image.inputs["build"] == {"context": str(app), "dockerfile": str(dockerfile), "platform": "linux/amd64"}
+    assert image.inputs["build"] == {
+        "context": str(build_dir / "context"),
+        "dockerfile": str(build_dir / "Dockerfile"),
+        "platform": "linux/amd64",
+    }
     tag = "sha-" + content_hash(app, expected)[:16]
     assert image.inputs["imageName"] == f"{URL}:{tag}"
     assert image.inputs["skipPush"] is False
+
+
+def staged_files(root: Path) -> list[str]:
+    return sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())
+
+
+def test_generated_build_context_never_holds_local_secrets_or_clutter(app):
+    (app / ".env").write_text("OPENAI_API_KEY=sk-local")
+    (app / ".env.production").write_text("X=1")
+    (app / ".git").mkdir()
+    (app / ".git" / "config").write_text("[core]")
+    (app / ".venv" / "lib").mkdir(parents=True)
+    (app / ".venv" / "lib" / "site.py").write_text("")
+    (app / "src" / "__pycache__").mkdir()
+    (app / "src" / "__pycache__" / "main.cpython-312.pyc").write_bytes(b"\0")
+    result = run(args_for(app))
+    staged = Path(result.one(IMAGE).inputs["build"]["context"])
+    assert staged_files(staged) == ["requirements.txt", "src/main.py"]
+
+
+def test_staged_context_follows_the_app(app, tmp_path):
+    from components.image import stage_context
+
+    dest = tmp_path / "staged"
+    stage_context(app, dest)
+    (app / "src" / "main.py").write_text("changed\n")
+    (app / "requirements.txt").unlink()
+    (app / "src" / "routes").mkdir()
+    (app / "src" / "routes" / "chat.py").write_text("x = 1\n")
+    stage_context(app, dest)
+    assert staged_files(dest) == ["src/main.py", "src/routes/chat.py"]
+    assert (dest / "src" / "main.py").read_text() == "changed\n"
 
 
 def test_registry_credentials_come_from_ecr_and_stay_secret(app):

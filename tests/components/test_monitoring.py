@@ -124,9 +124,22 @@ def test_ai_latency_reads_the_apps_metric_for_this_stage(full_ollama):
     assert (latency["extendedStatistic"], latency["threshold"], latency["unit"]) == ("p95", 30000, "Milliseconds")
 
 
-def test_cloud_ai_gets_latency_but_no_ollama_alarm():
+def test_cloud_ai_unavailable_is_the_apps_ai_call_failure_rate():
     result = run(level="standard", has_ai=True, **ECS)
-    assert "ai-latency" in alarms(result) and "ai-down" not in alarms(result)
+    found = alarms(result)
+    assert "ai-latency" in found
+    assert "RunningTaskCount" not in json.dumps(found)
+    queries = {q["id"]: q for q in found["ai-down"]["metricQueries"]}
+    assert queries["rate"]["expression"] == "IF(calls > 0, 100 * FILL(fail, 0) / calls, 0)"
+    assert {
+        k: (q["metric"]["namespace"], q["metric"]["metricName"], q["metric"]["dimensions"])
+        for k, q in queries.items()
+        if k != "rate"
+    } == {
+        "fail": ("FARM/AI", "Errors", {"Stage": "prod"}),
+        "calls": ("FARM/AI", "Requests", {"Stage": "prod"}),
+    }
+    assert (found["ai-down"]["threshold"], found["ai-down"]["treatMissingData"]) == (50, "notBreaching")
     no_ai = run(level="standard", **ECS)
     assert not any(k.startswith("ai-") for k in alarms(no_ai))
 
@@ -170,7 +183,7 @@ def test_dashboard_shows_the_alarms_and_the_services(full_ollama):
 def test_lambda_api_uses_lambda_metrics_only():
     result = run(level="full", lambda_function_name="api-fn", has_ai=True)
     found = alarms(result)
-    assert set(found) == {"down", "errors", "latency", "throttles", "ai-latency"}
+    assert set(found) == {"down", "errors", "latency", "throttles", "ai-down", "ai-latency"}
     text = json.dumps([r.inputs for r in result.resources])
     assert "AWS/ApplicationELB" not in text and "AWS/ECS" not in text
     assert found["latency"]["dimensions"] == {"FunctionName": "api-fn"}

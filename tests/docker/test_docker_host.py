@@ -232,3 +232,17 @@ def test_write_if_changed_is_atomic_and_idempotent(tmp_path: Path) -> None:
     assert target.read_text() == "two\n"
     assert sorted(p.name for p in target.parent.iterdir()) == ["file.txt"]  # no temp file left
     assert target.stat().st_mode & 0o777 == 0o644
+
+
+def test_local_stack_file_plans_dev_on_docker(repo_root: Path) -> None:
+    import yaml
+
+    from analysis.stack_config import parse_settings, split_namespace
+
+    path = repo_root / "Pulumi.local.yaml"
+    farm, _ = split_namespace(yaml.safe_load(path.read_text())["config"])
+    settings = parse_settings(farm, file=str(path), stack="local")
+
+    assert (settings.resolved_stage("local"), settings.platform) == ("dev", "docker")
+    assert (settings.docker_gpu, settings.docker_publish_api, settings.docker_web_port) == (False, False, 8080)
+    assert (repo_root / settings.app_path).is_dir()

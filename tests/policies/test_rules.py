@@ -114,6 +114,13 @@ def test_public_web_ingress_through_a_standalone_rule_is_tied_to_its_group():
         ("JWT_SECRET_ARN", "arn:aws:secretsmanager:us-east-1:1:secret:x", False),
         ("OPENAI_API_KEY", "", False),
         ("APP_ENV", "prod", False),
+        ("AI_MAX_TOKENS", "1024", False),
+        ("ALLOWED_KEYS", "a,b", False),
+        ("JWT_SECRET", "x", True),
+        ("SECRET_KEY", "x", True),
+        ("MONGODB_URI", "mongodb://x", True),
+        ("OPENAI_API_KEY_SECRET_NAME", "farm/dev/openai", False),
+        ("apikey", "k", True),
     ],
 )
 def test_secret_names_with_values_are_flagged(name, value, secret):

@@ -110,3 +110,23 @@ def test_promote_on_copies_of_the_repository_stack_files(tmp_path: Path):
                 for line in new.text.splitlines()
                 if not line.startswith(("  farm:apiImageTag", "  farm:webVersion", "    - "))
             ] == kept
+
+
+def test_lists_keep_their_style_and_line_comment():
+    flow = parse("config:\n  farm:models: [a, b]   # the models\n  farm:x: 1\n")
+    assert flow.set("models", ["c", "yes"]).text == 'config:\n  farm:models: ["c", "yes"]   # the models\n  farm:x: 1\n'
+    assert flow.set("models", ["c", "d"]).text == "config:\n  farm:models: [c, d]   # the models\n  farm:x: 1\n"
+    block = parse("config:\n  farm:models:   # pins\n    - a\n  farm:x: 1\n")
+    assert block.set("models", ["b", "c"]).text == "config:\n  farm:models:   # pins\n    - b\n    - c\n  farm:x: 1\n"
+    assert block.set("models", []).text == "config:\n  farm:models: []   # pins\n  farm:x: 1\n"
+
+
+def test_atomic_write_through_a_symlink_keeps_the_link(tmp_path: Path):
+    real = tmp_path / "stacks" / "Pulumi.prod.yaml"
+    real.parent.mkdir()
+    real.write_text("config:\n  farm:apiImageTag: a\n", encoding="utf-8")
+    link = tmp_path / "Pulumi.prod.yaml"
+    link.symlink_to(real)
+    StackFile.load(link).set("apiImageTag", "b").write()
+    assert link.is_symlink() and real.read_text(encoding="utf-8") == "config:\n  farm:apiImageTag: b\n"
+    assert sorted(p.name for p in real.parent.iterdir()) == ["Pulumi.prod.yaml"]

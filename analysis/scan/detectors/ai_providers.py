@@ -42,8 +42,8 @@ UNSUPPORTED_PREFIXES = {
     "together": "together",
     "litellm": "litellm",
 }
-QUICK = tuple(SUPPORTED) + ("anthropic", "cohere", "google", "vertexai", "groq", "mistralai", "langchain", "llama_index",
-                            "replicate", "together", "litellm")  # fmt: skip
+QUICK = ("ollama", "openai", "transformers", "huggingface_hub", "diffusers", "anthropic", "cohere", "google", "vertexai",
+         "groq", "mistralai", "langchain", "llama_index", "replicate", "together", "litellm")  # fmt: skip
 _OLLAMA_HTTP = re.compile(r"""["'][^"'\n]*/api/(?:generate|chat|tags|pull|embed|embeddings)\b[^"'\n]*["']""")
 _HTTP_CLIENTS = ("httpx", "requests", "aiohttp", "urllib")
 

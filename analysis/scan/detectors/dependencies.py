@@ -7,7 +7,6 @@ Reads `requirements*.txt` / `requirement*.txt` (`.txt` or `.in`), `pyproject.tom
 from __future__ import annotations
 
 import re
-import tomllib
 
 from ...models import Finding
 from ..registry import register
@@ -48,6 +47,8 @@ def parse_requirements(text: str) -> list[str]:
 
 
 def parse_pyproject(text: str) -> tuple[list[str], str]:
+    import tomllib
+
     data = tomllib.loads(text)
     names: list[str] = []
     project = data.get("project") or {}
@@ -64,6 +65,8 @@ def parse_pyproject(text: str) -> tuple[list[str], str]:
 
 
 def parse_pipfile(text: str) -> list[str]:
+    import tomllib
+
     data = tomllib.loads(text)
     return [normalise(n) for n in (data.get("packages") or {})]
 
@@ -75,6 +78,8 @@ def _is_requirements_txt(src: SourceFile) -> bool:
 
 @register("dependency-file", name_prefixes=("requirement",), names=("pyproject.toml", "Pipfile"))
 def detect(src: SourceFile) -> list[Finding]:
+    import tomllib  # only repositories with Python dependency files pay for it
+
     try:
         if src.name == "pyproject.toml":
             packages, fmt = parse_pyproject(src.text)

@@ -49,7 +49,7 @@ def _finding(src: SourceFile, node: ast.AST, what: str) -> Finding:
 @register(
     "local-disk-write",
     suffixes=(".py",),
-    quick=("open(", "write_text", "write_bytes", "shutil", "StaticFiles"),
+    quick=("open(", "write_", "shutil", "StaticFiles"),
 )
 def detect(src: SourceFile) -> list[Finding]:
     tree = src.tree

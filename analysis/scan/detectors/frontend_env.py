@@ -14,7 +14,7 @@ _ENV = re.compile(
 )
 
 
-@register("frontend-env", suffixes=JS_SUFFIXES, quick=("import.meta.env", "process.env"))
+@register("frontend-env", suffixes=JS_SUFFIXES, quick=(".env",))
 def detect(src: SourceFile) -> list[Finding]:
     findings = []
     seen = set()

@@ -23,7 +23,7 @@ _URI_NAME = re.compile(r"MONGO|DATABASE_UR[LI]|DB_UR[LI]|ATLAS", re.I)
 _DB_NAME = re.compile(r"^(?:MONGO(?:DB)?_(?:DB|DATABASE|DB_NAME|DATABASE_NAME)|DB_NAME|DATABASE_NAME|DATABASE)$", re.I)
 
 
-@register("mongodb", suffixes=(".py",), quick=DRIVERS + ("MONGO", "mongo"))
+@register("mongodb", suffixes=(".py",), quick=("motor", "beanie", "odmantic", "mongo", "MONGO"))
 def detect(src: SourceFile) -> list[Finding]:
     findings: list[Finding] = []
     text = src.text

@@ -14,7 +14,7 @@ _PARAM = re.compile(r"""\b\w+\s*:\s*WebSocket\b""")
 _SOCKETIO = re.compile(r"""socketio\.(?:AsyncServer|Server|ASGIApp)\(""")
 
 
-@register("websocket", suffixes=(".py",), quick=("websocket", "WebSocket", "socketio"))
+@register("websocket", suffixes=(".py",), quick=("ocket",))
 def detect(src: SourceFile) -> list[Finding]:
     findings = []
     for pattern in (_ROUTE, _ADD_ROUTE):
