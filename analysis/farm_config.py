@@ -291,10 +291,24 @@ def _read_ai(config: FarmConfig, ai: Any) -> None:
     routing = ai.get("routing") or {}
     if not isinstance(routing, dict):
         raise _fail(config, "ai.routing", "expected an object such as { development: 'ollama' }", routing)
+    enabled = {name for name, block in result.providers.items() if block.enabled}
     for stage, provider in routing.items():
-        value = _string(config, f"ai.routing.{stage}", provider)
-        if value:
-            result.routing[stage] = value
+        key = f"ai.routing.{stage}"
+        value = _string(config, key, provider)
+        if not value:
+            continue
+        result.routing[stage] = value
+        if value not in enabled:
+            config.findings.append(
+                Finding(
+                    kind="ai-routing",
+                    severity="warning",
+                    message=f"{key} names {value!r}, which is not an enabled provider in ai.providers",
+                    file=config.file,
+                    line=config.line(key),
+                    detail={"stage": stage, "provider": value},
+                )
+            )
     config.ai = result
 
 

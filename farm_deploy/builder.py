@@ -149,9 +149,7 @@ def build_stage(
         "docker": _build_docker,
     }
     if plan.platform not in builders:
-        raise UserError(
-            "unknown platform", key=f"{NAMESPACE}:platform", value=plan.platform, valid=sorted(builders)
-        )
+        raise UserError("unknown platform", key=f"{NAMESPACE}:platform", value=plan.platform, valid=sorted(builders))
     return builders[plan.platform](ctx)
 
 
@@ -395,9 +393,7 @@ def _static_site(ctx: Context, api_service: Any, lambda_api: Any) -> Any:
             site_dir=prebuilt,
             build=None
             if prebuilt
-            else WebBuild(
-                web_root=str(web_root), build_command=plan.web.build_command, output_dir=plan.web.output_dir
-            ),
+            else WebBuild(web_root=str(web_root), build_command=plan.web.build_command, output_dir=plan.web.output_dir),
             api_origin_domain=origin,
             api_origin_protocol=protocol,
             certificate_arn=plan.certificate_arn,
@@ -500,7 +496,9 @@ def _build_railway(ctx: Context) -> BuiltStage:
     from components.railway.app import RailwayApp, railway_args_from_plan
 
     plan = ctx.plan
-    app = RailwayApp(f"{ctx.prefix}-railway", railway_args_from_plan(plan, ctx.app_dir, secrets=ctx.secret_values("api")))
+    app = RailwayApp(
+        f"{ctx.prefix}-railway", railway_args_from_plan(plan, ctx.app_dir, secrets=ctx.secret_values("api"))
+    )
     built = BuiltStage(plan=plan, region=plan.region)
     built.web_url = getattr(app, "web_url", None)
     built.api_url = getattr(app, "api_url", None)
@@ -511,7 +509,9 @@ def _build_docker(ctx: Context) -> BuiltStage:
     from components.docker_host import DockerHost, docker_args_from_plan
 
     plan = ctx.plan
-    host = DockerHost(f"{ctx.prefix}-docker", docker_args_from_plan(plan, ctx.app_dir, secrets=ctx.secret_values("api")))
+    host = DockerHost(
+        f"{ctx.prefix}-docker", docker_args_from_plan(plan, ctx.app_dir, secrets=ctx.secret_values("api"))
+    )
     built = BuiltStage(plan=plan, region="local")
     built.web_url = getattr(host, "web_url", None)
     built.api_url = getattr(host, "api_url", None)

@@ -10,6 +10,7 @@ marked secret, and are masked wherever they would be printed.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import re
 from dataclasses import dataclass, field
@@ -142,10 +143,8 @@ def mask_paths(value: Any, paths: list[str]) -> Any:
                 node = None
                 break
         if node is not None and tokens:
-            try:
+            with contextlib.suppress(KeyError, IndexError, TypeError):
                 node[tokens[-1]] = MASK
-            except (KeyError, IndexError, TypeError):
-                pass
     return out
 
 
@@ -202,7 +201,7 @@ def run_plan(project_dir: Path, stack: str, *, strict_secrets: bool = False) -> 
         check_resources = None
     if check_resources is not None:
         settings = parse_settings(farm, file=str(stack_file.path), stack=stack)
-        offline.policy = check_resources(run.resources, plan.stage, settings.policy_waivers)
+        offline.policy = check_resources(run.resources, plan.stage, settings.policy_waivers, file=str(stack_file.path))
     return offline
 
 

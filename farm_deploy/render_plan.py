@@ -23,8 +23,7 @@ def render_plan(result: OfflinePlan, console: Console | None = None) -> None:
         f"[bold]region[/] {plan.region}"
     )
     console.print(
-        f"web={c.web} api={c.api} ai={c.ai} db={c.db} network={'yes' if c.network else 'no'} "
-        f"monitoring={c.monitoring}"
+        f"web={c.web} api={c.api} ai={c.ai} db={c.db} network={'yes' if c.network else 'no'} monitoring={c.monitoring}"
     )
 
     children: dict[str | None, list] = {}

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from ..models import Finding
 from .source import SourceFile
@@ -31,11 +32,16 @@ class Detector:
     def wants(self, name: str, suffix: str) -> bool:
         return suffix in self.suffixes or name in self.names or name.startswith(self.name_prefixes)
 
-    def applies(self, src: SourceFile) -> bool:
+    def applies(self, src: SourceFile, present: Any = None) -> bool:
+        """Whether to run on `src`; `present` answers `any_of(tokens)` from a per-file cache, if given."""
         if self.app_code_only and not src.is_app_code:
             return False
+        if not self.quick:
+            return True
+        if present is not None:
+            return bool(present.any_of(self.quick))
         text = src.text
-        return not self.quick or any(q in text for q in self.quick)
+        return any(q in text for q in self.quick)
 
 
 REGISTRY: dict[str, Detector] = {}

@@ -6,7 +6,7 @@ import ast
 from functools import cached_property
 
 # folders whose code is not the deployed app
-NON_APP_DIRS = frozenset({"tests", "test", "__tests__", "e2e", "docs", "examples", "example", "fixtures"})
+NON_APP_DIRS = frozenset({"tests", "test", "__tests__", "e2e", "docs", "examples", "example", "fixtures", "scripts"})
 PY_SUFFIXES = (".py",)
 JS_SUFFIXES = (".js", ".jsx", ".ts", ".tsx", ".mjs", ".cjs", ".mts", ".cts")
 

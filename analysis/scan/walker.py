@@ -94,8 +94,9 @@ def decode(data: bytes) -> tuple[str | None, str | None]:
         return None, None
     try:
         return data.decode("utf-8"), None
-    except UnicodeDecodeError:
-        return data.decode("utf-8", errors="replace"), "non-utf8"
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        return data.decode("utf-8", errors="replace"), f"non-utf8:{line}"
 
 
 class _Walker:
@@ -244,12 +245,13 @@ class _Walker:
         if text is None:
             self.findings.append(_skip_finding("binary-file", rel, "file skipped: binary content"))
             return
-        if note == "non-utf8":
-            self.findings.append(
-                _skip_finding("non-utf8", rel, "file is not valid UTF-8; read with replacement characters")
-            )
+        if note is not None and note.startswith("non-utf8"):
+            finding = _skip_finding("non-utf8", rel, "file is not valid UTF-8; read with replacement characters")
+            finding.line = int(note.split(":", 1)[1])  # the first line with a bad byte
+            self.findings.append(finding)
         self.inventory.files_read += 1
         gate = self._gate(detectors)
+        present: _TokenMemo | None = None
         if gate is not None:
             # one pass over the union of the detectors' quick filters: most files stop here
             for token in gate:
@@ -257,9 +259,11 @@ class _Walker:
                     break
             else:
                 return
+            # the file goes on: each detector's tokens are looked up lazily, each at most once
+            present = _TokenMemo(text)
         src = SourceFile(rel, text, in_app_dir)
         for detector in detectors:
-            if detector.applies(src):
+            if detector.applies(src, present):
                 self.findings.extend(detector.run(src))
 
     def _gate(self, detectors: list[Detector]) -> tuple[str, ...] | None:
@@ -277,6 +281,21 @@ class _Walker:
                         kept.append(token)
                 self._gates[key] = tuple(kept)
         return self._gates[key]
+
+
+class _TokenMemo(dict[str, bool]):
+    """`token in memo`: whether the token occurs in the text, computed once per token."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
+    def __missing__(self, token: str) -> bool:
+        found = self[token] = token in self.text
+        return found
+
+    def any_of(self, tokens: tuple[str, ...]) -> bool:
+        return any(self[t] for t in tokens)
 
 
 def _asset_dir(rel: str) -> str | None:

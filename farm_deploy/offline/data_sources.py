@@ -1,7 +1,7 @@
 """Answers to the data sources (invokes) the program calls, for the mock engine.
 
 Every invoke token the program may call has an explicit answer here. Anything
-else raises `UnmockedCall`: an unanswered data source would otherwise come back
+else raises `UnmockedCallError`: an unanswered data source would otherwise come back
 as `{}` and the program would silently build on `None` (TESTING.md, trap 2).
 The answers are shaped like the provider's real responses (camelCase keys).
 """
@@ -19,7 +19,7 @@ GPU_AMI_ID = "ami-0gpu0ecs0optimized0"
 CPU_AMI_ID = "ami-0ecs0optimized0al2023"
 
 
-class UnmockedCall(Exception):
+class UnmockedCallError(Exception):
     """The program called a data source the offline engine has no answer for."""
 
 
@@ -59,8 +59,17 @@ _SSM_PARAMETERS = {
 def _ssm_parameter(args: dict[str, Any]) -> dict[str, Any]:
     name = args.get("name")
     if name not in _SSM_PARAMETERS:
-        raise UnmockedCall(f"SSM parameter {name!r} has no offline answer")
-    return {"name": name, "value": _SSM_PARAMETERS[name], "type": "String", "id": name, "arn": f"arn:aws:ssm:us-east-1::parameter{name}", "version": 1, "insecureValue": _SSM_PARAMETERS[name], "withDecryption": True}
+        raise UnmockedCallError(f"SSM parameter {name!r} has no offline answer")
+    return {
+        "name": name,
+        "value": _SSM_PARAMETERS[name],
+        "type": "String",
+        "id": name,
+        "arn": f"arn:aws:ssm:us-east-1::parameter{name}",
+        "version": 1,
+        "insecureValue": _SSM_PARAMETERS[name],
+        "withDecryption": True,
+    }
 
 
 def _ecr_authorization_token(args: dict[str, Any]) -> dict[str, Any]:
@@ -96,7 +105,7 @@ def _named(table: dict[str, str], what: str) -> Callable[[dict[str, Any]], dict[
     def answer(args: dict[str, Any]) -> dict[str, Any]:
         name = args.get("name")
         if name not in table:
-            raise UnmockedCall(f"{what} {name!r} has no offline answer")
+            raise UnmockedCallError(f"{what} {name!r} has no offline answer")
         return {"id": table[name], "name": name}
 
     return answer
@@ -120,7 +129,7 @@ def _vercel_project_directory(args: dict[str, Any]) -> dict[str, Any]:
 
     path = args.get("path") or ""
     if not os.path.isdir(path):
-        raise UnmockedCall(f"vercel project directory {path!r} does not exist")
+        raise UnmockedCallError(f"vercel project directory {path!r} does not exist")
     patterns = list(_VERCEL_DEFAULT_IGNORES)
     ignore_file = os.path.join(path, ".vercelignore")
     if os.path.isfile(ignore_file):
@@ -165,7 +174,7 @@ DATA_SOURCES: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
 def answer(token: str, args: dict[str, Any]) -> dict[str, Any]:
     handler = DATA_SOURCES.get(token)
     if handler is None:
-        raise UnmockedCall(
+        raise UnmockedCallError(
             f"data source {token} has no offline answer; add one to farm_deploy/offline/data_sources.py"
         )
     return handler(args)

@@ -25,7 +25,7 @@ from pulumi.runtime.settings import SETTINGS
 from pulumi.runtime.stack import run_in_stack, wait_for_rpcs
 from pulumi.runtime.sync_await import _sync_await
 
-from .data_sources import ACCOUNT_ID, UnmockedCall, answer
+from .data_sources import ACCOUNT_ID, UnmockedCallError, answer
 
 SECRET_SIG = rpc._special_sig_key  # "4dabf18193072939515e22adb298388d"
 SECRET_MARK = rpc._special_secret_sig
@@ -151,7 +151,7 @@ class Recorder(pulumi.runtime.Mocks):
         self.calls.append((args.token, call_args))
         try:
             return self._data_source(args.token, call_args)
-        except UnmockedCall as exc:
+        except UnmockedCallError as exc:
             self.errors.append(str(exc))
             raise
 

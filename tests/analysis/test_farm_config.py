@@ -182,3 +182,17 @@ def test_real_generated_config_reads_database(tmp_path):
     assert (config.name, config.features) == ("ztest-app33", [])
     assert (config.database_url_env, config.database_name) == ("DATABASE_URL", "ztest-app33")
     assert config.ai.providers == {}
+
+
+def test_routing_to_a_provider_that_is_not_enabled_is_a_warning(tmp_path):
+    text = (
+        "export default { ai: {\n providers: { ollama: { enabled: true }, openai: { enabled: false } },\n"
+        " routing: {\n  development: 'ollama',\n  production: 'openai',\n  staging: 'groq' } } }"
+    )
+    config = load_farm_config(write(tmp_path, "farm.config.ts", text), tmp_path)
+    assert config.ai.routing == {"development": "ollama", "production": "openai", "staging": "groq"}
+    warnings = [(f.kind, f.severity, f.line, f.detail) for f in config.findings]
+    assert warnings == [
+        ("ai-routing", "warning", 5, {"stage": "production", "provider": "openai"}),
+        ("ai-routing", "warning", 6, {"stage": "staging", "provider": "groq"}),
+    ]

@@ -435,7 +435,7 @@ def test_utf16_and_non_utf8_sources_are_read(tmp_path):
     assert found == [
         ("fastapi-app", "main.py", 3),
         ("mongodb-driver", "db.py", 2),
-        ("non-utf8", "db.py", None),
+        ("non-utf8", "db.py", 1),
         ("websocket", "main.py", 6),
     ]
     assert analysis.requirements.has_realtime

@@ -38,7 +38,7 @@ def string_arg(call: ast.Call, position: int, keyword: str | None = None) -> str
 def imports(tree: ast.Module) -> dict[str, tuple[str, int]]:
     """Local name -> (imported dotted module or module.name, line), for every import in the module."""
     out: dict[str, tuple[str, int]] = {}
-    for node in ast.walk(tree):
+    for node in _statements(tree.body):
         if isinstance(node, ast.Import):
             for alias in node.names:
                 local = alias.asname or alias.name.split(".", 1)[0]
@@ -53,6 +53,19 @@ def imports(tree: ast.Module) -> dict[str, tuple[str, int]]:
                     node.lineno,
                 )
     return out
+
+
+def _statements(body: list[ast.stmt]):
+    """Every statement, descending into compound statements but not into expressions (cheaper than ast.walk)."""
+    for node in body:
+        yield node
+        for field in ("body", "orelse", "finalbody", "handlers"):
+            inner = getattr(node, field, None)
+            if inner:
+                yield from _statements(inner)
+        if isinstance(node, ast.Match):
+            for case in node.cases:
+                yield from _statements(case.body)
 
 
 def used_names(tree: ast.Module) -> set[str]:

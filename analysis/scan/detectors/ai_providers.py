@@ -44,6 +44,8 @@ UNSUPPORTED_PREFIXES = {
 }
 QUICK = ("ollama", "openai", "transformers", "huggingface_hub", "diffusers", "anthropic", "cohere", "google", "vertexai",
          "groq", "mistralai", "langchain", "llama_index", "replicate", "together", "litellm")  # fmt: skip
+# cheap first pass: only files importing one of these modules are parsed
+_PROVIDER_IMPORT = re.compile(r"^[ \t]*(?:from|import)[ \t]+(?:" + "|".join(QUICK) + r")", re.M)
 _OLLAMA_HTTP = re.compile(r"""["'][^"'\n]*/api/(?:generate|chat|tags|pull|embed|embeddings)\b[^"'\n]*["']""")
 _HTTP_CLIENTS = ("httpx", "requests", "aiohttp", "urllib")
 
@@ -63,13 +65,11 @@ def _provider_of(module: str) -> tuple[str, bool] | None:
 
 @register("ai-provider", suffixes=(".py",), quick=QUICK)
 def detect(src: SourceFile) -> list[Finding]:
-    tree = src.tree
-    if tree is None:
-        return []
     findings: list[Finding] = []
+    tree = src.tree if _PROVIDER_IMPORT.search(src.text) else None
     used = None
     seen: set[tuple[str, bool]] = set()
-    for local, (module, line) in sorted(imports(tree).items(), key=lambda kv: kv[1][1]):
+    for local, (module, line) in sorted(imports(tree).items() if tree is not None else (), key=lambda kv: kv[1][1]):
         if module.startswith("."):
             continue
         hit = _provider_of(module)

@@ -19,16 +19,44 @@ _OPENERS = {"open", "io.open", "aiofiles.open", "codecs.open", "os.fdopen"}
 _SHUTIL = {"shutil.copy", "shutil.copy2", "shutil.copyfile", "shutil.copyfileobj", "shutil.move", "shutil.copytree"}
 _MODE = re.compile(r"^[rwxabt+U]{1,4}$")
 _PATH_WRITES = {"write_text", "write_bytes"}
+# cheap first pass: only files with one of these calls are parsed
+_CALLS = re.compile(r"\b(?:open|write_text|write_bytes|copy2?|copyfile(?:obj)?|move|copytree|mount)\s*\(")
 _USER_FILE_DIRS = {"uploads", "upload", "media", "files", "user_uploads", "data", "storage"}
 
 
 def _is_temporary(node: ast.AST, text: str) -> bool:
+    # ast.unparse costs what the node costs; ast.get_source_segment re-splits the whole file each call
     try:
-        source = ast.get_source_segment(text, node) or ""
-    except (TypeError, ValueError, IndexError):
+        source = ast.unparse(node)
+    except (TypeError, ValueError, AttributeError, RecursionError):
         source = ""
     lowered = source.lower()
     return "tmp" in lowered or "temp" in lowered
+
+
+_BODY_FIELDS = ("body", "orelse", "finalbody", "handlers", "cases")
+
+
+def _calls_on(tree: ast.Module, lines: set[int]):
+    """Call nodes of the statements that span one of `lines`: the whole tree is never walked."""
+    stack: list[ast.AST] = list(tree.body)
+    while stack:
+        stmt = stack.pop()
+        for field in _BODY_FIELDS:
+            inner = getattr(stmt, field, None)
+            if inner:
+                stack.extend(inner)
+        start, end = getattr(stmt, "lineno", 0), getattr(stmt, "end_lineno", 0) or 0
+        if not any(start <= line <= end for line in lines):
+            continue
+        for name, value in ast.iter_fields(stmt):
+            if name in _BODY_FIELDS:
+                continue
+            for item in value if isinstance(value, list) else [value]:
+                if isinstance(item, ast.AST):
+                    for node in ast.walk(item):
+                        if isinstance(node, ast.Call):
+                            yield node
 
 
 def _mode(call: ast.Call, position: int) -> str | None:
@@ -52,13 +80,14 @@ def _finding(src: SourceFile, node: ast.AST, what: str) -> Finding:
     quick=("open(", "write_", "shutil", "StaticFiles"),
 )
 def detect(src: SourceFile) -> list[Finding]:
+    lines = {src.line_of(m.start()) for m in _CALLS.finditer(src.text)}
+    if not lines:
+        return []
     tree = src.tree
     if tree is None:
         return []
     findings = []
-    for node in ast.walk(tree):
-        if not isinstance(node, ast.Call):
-            continue
+    for node in _calls_on(tree, lines):
         name = call_name(node) or ""
         target: ast.AST | None = node.args[0] if node.args else None
         if name in _OPENERS or (isinstance(node.func, ast.Attribute) and node.func.attr == "open"):

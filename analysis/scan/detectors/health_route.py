@@ -12,6 +12,22 @@ from ._pyast import call_name, string_arg
 
 _HEALTH = re.compile(r"(^|/)(health|healthz|healthcheck|health-check|ping|ready|live)$")
 _ROUTE_METHODS = {"get", "api_route", "head"}
+# cheap first pass: only files with a health-looking route decorator are parsed
+_DECORATOR = re.compile(
+    r"""@[\w.]+\.(?:get|api_route|head)\(\s*(?:path\s*=\s*)?["'][^"'\n]*(?:health|ping|ready|live)[^"'\n]*["']"""
+)
+
+
+def _functions(body: list[ast.stmt]):
+    """Functions at module level, in classes and under if/try: where routes are declared."""
+    for node in body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            yield node
+        elif isinstance(node, ast.ClassDef):
+            yield from _functions(node.body)
+        elif isinstance(node, ast.If | ast.Try):
+            yield from _functions(node.body)
+            yield from _functions(node.orelse)
 
 
 def _router_prefixes(tree: ast.Module) -> dict[str, str]:
@@ -29,14 +45,14 @@ def _router_prefixes(tree: ast.Module) -> dict[str, str]:
 
 @register("health-route", suffixes=(".py",), quick=("health", "ping", "ready", "live"))
 def detect(src: SourceFile) -> list[Finding]:
+    if not _DECORATOR.search(src.text):
+        return []
     tree = src.tree
     if tree is None:
         return []
     prefixes = _router_prefixes(tree)
     findings = []
-    for node in ast.walk(tree):
-        if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-            continue
+    for node in _functions(tree.body):
         for deco in node.decorator_list:
             if not (isinstance(deco, ast.Call) and isinstance(deco.func, ast.Attribute)):
                 continue

@@ -24,14 +24,23 @@ _PLACEHOLDER = re.compile(
     r"sk-\.\.\.|sk-x+|sk-your.*|\.\.\.)$",
     re.I,
 )
-_KEY_SHAPES: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("anthropic-api-key", re.compile(r"\bsk-ant-[A-Za-z0-9_-]{20,}")),
-    ("openai-api-key", re.compile(r"\bsk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{20,}")),
-    ("huggingface-token", re.compile(r"\bhf_[A-Za-z0-9]{30,}")),
-    ("aws-access-key-id", re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b")),
-    ("github-token", re.compile(r"\bgh[pousr]_[A-Za-z0-9]{36,}")),
-    ("private-key", re.compile(r"-----BEGIN (?:RSA |EC |DSA |OPENSSH |ENCRYPTED )?PRIVATE KEY-----")),
-    ("mongodb-uri-password", re.compile(r"mongodb(?:\+srv)?://([^:/@\s\"'`]+):([^@/\s\"'`]+)@([^/\s\"'`?]+)")),
+# (type, literals one of which the text must hold for the pattern to be tried, pattern)
+_KEY_SHAPES: tuple[tuple[str, tuple[str, ...], re.Pattern[str]], ...] = (
+    ("anthropic-api-key", ("sk-ant-",), re.compile(r"\bsk-ant-[A-Za-z0-9_-]{20,}")),
+    ("openai-api-key", ("sk-",), re.compile(r"\bsk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{20,}")),
+    ("huggingface-token", ("hf_",), re.compile(r"\bhf_[A-Za-z0-9]{30,}")),
+    ("aws-access-key-id", ("AKIA", "ASIA"), re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b")),
+    ("github-token", ("ghp_", "gho_", "ghu_", "ghs_", "ghr_"), re.compile(r"\bgh[pousr]_[A-Za-z0-9]{36,}")),
+    (
+        "private-key",
+        ("PRIVATE KEY",),
+        re.compile(r"-----BEGIN (?:RSA |EC |DSA |OPENSSH |ENCRYPTED )?PRIVATE KEY-----"),
+    ),
+    (
+        "mongodb-uri-password",
+        ("mongodb",),
+        re.compile(r"mongodb(?:\+srv)?://([^:/@\s\"'`]+):([^@/\s\"'`]+)@([^/\s\"'`?]+)"),
+    ),
 )
 _FAKE = re.compile(r"your|example|placeholder|here|xxxx|dummy|fake|sample|replace|change|redacted|\.\.\.", re.I)
 _ASSIGNED_NAME = re.compile(r"""([A-Za-z_][A-Za-z0-9_]*)["']?\s*(?:[:=]|:=)\s*[^=\n]*$""")
@@ -75,7 +84,9 @@ def _secret(src: SourceFile, line: int, variable: str, kind: str, value: str, se
 def _shapes(src: SourceFile, text: str, line_offset: int = 0, variable_hint: str | None = None) -> list[Finding]:
     found = []
     taken: list[tuple[int, int]] = []
-    for kind, pattern in _KEY_SHAPES:
+    for kind, literals, pattern in _KEY_SHAPES:
+        if not any(lit in text for lit in literals):
+            continue
         for match in pattern.finditer(text):
             if any(a <= match.start() < b for a, b in taken):
                 continue

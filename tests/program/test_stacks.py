@@ -1,0 +1,262 @@
+"""The whole program, per shipped stack, through the offline plan.
+
+These run `farm_deploy.program.run` (what `pulumi up` runs) on the real stack
+files and the example app, under the mock engine, and assert what each stage
+gets. They are the tests that fail when a stage's shape drifts.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from farm_deploy.cli import main
+from farm_deploy.offline_plan import PLACEHOLDER, OfflinePlan, run_plan
+
+ROOT = Path(__file__).resolve().parents[2]
+
+AWS_COMMON = {
+    "farm:network:Network",
+    "farm:compute:Cluster",
+    "farm:build:ApiImage",
+    "farm:compute:ApiService",
+    "farm:web:StaticSite",
+    "farm:db:AtlasDatabase",
+    "farm:monitoring:Monitoring",
+}
+STATEFUL_TYPES = {
+    "aws:s3/bucket:Bucket",
+    "aws:efs/fileSystem:FileSystem",
+    "aws:ecr/repository:Repository",
+    "mongodbatlas:index/advancedCluster:AdvancedCluster",
+    "mongodbatlas:index/flexCluster:FlexCluster",
+    "mongodbatlas:index/project:Project",
+}
+
+
+@pytest.fixture(scope="module")
+def plans() -> dict[str, OfflinePlan]:
+    return {stack: run_plan(ROOT, stack) for stack in ("dev", "staging", "prod")}
+
+
+def components(result: OfflinePlan) -> set[str]:
+    return {r.type for r in result.resources if r.type.startswith("farm:")}
+
+
+def of_type(result: OfflinePlan, typ: str) -> list:
+    return [r for r in result.resources if r.type == typ]
+
+
+def test_component_sets_per_stage(plans: dict[str, OfflinePlan]) -> None:
+    assert components(plans["dev"]) == AWS_COMMON | {"farm:ai:OllamaService", "farm:security:AppSecrets"}
+    # staging routes AI to OpenAI (farm.config ai.routing.staging): no Ollama at all
+    assert components(plans["staging"]) == AWS_COMMON | {"farm:security:AppSecrets"}
+    assert components(plans["prod"]) == AWS_COMMON | {"farm:ai:OllamaService", "farm:security:AppSecrets"}
+
+
+def test_dev_is_cheap_and_scales_gpu_to_zero(plans: dict[str, OfflinePlan]) -> None:
+    dev = plans["dev"]
+    assert len(of_type(dev, "aws:ec2/natGateway:NatGateway")) == 1
+    (asg,) = of_type(dev, "aws:autoscaling/group:Group")
+    assert asg.inputs["minSize"] == 0
+    assert dev.plan.components.db == "m0"
+    (cluster,) = of_type(dev, "mongodbatlas:index/advancedCluster:AdvancedCluster")
+    region = cluster.inputs["replicationSpecs"][0]["regionConfigs"][0]
+    assert region["providerName"] == "TENANT"
+    assert not [r for r in dev.resources if r.protect]
+
+
+def test_staging_uses_openai_with_the_key_as_a_secret(plans: dict[str, OfflinePlan]) -> None:
+    staging = plans["staging"]
+    assert staging.plan.components.ai == "openai"
+    assert not of_type(staging, "aws:autoscaling/group:Group")
+    assert of_type(staging, "mongodbatlas:index/flexCluster:FlexCluster")
+    (task,) = [r for r in of_type(staging, "aws:ecs/taskDefinition:TaskDefinition") if "api" in r.name]
+    (container,) = json.loads(task.inputs["containerDefinitions"])
+    env_names = {e["name"] for e in container.get("environment", [])}
+    secret_names = {s["name"] for s in container.get("secrets", [])}
+    assert "OPENAI_API_KEY" in secret_names
+    assert "OPENAI_API_KEY" not in env_names
+    assert "MONGODB_URL" in secret_names
+
+
+def test_prod_is_highly_available_with_gpu_ollama(plans: dict[str, OfflinePlan]) -> None:
+    prod = plans["prod"]
+    nats = of_type(prod, "aws:ec2/natGateway:NatGateway")
+    assert len(nats) == prod.plan.network.az_count >= 2
+    (asg,) = of_type(prod, "aws:autoscaling/group:Group")
+    assert asg.inputs["minSize"] >= 1
+    (service,) = [r for r in of_type(prod, "aws:ecs/service:Service") if "ollama" in r.name]
+    assert "launchType" not in service.inputs
+    assert service.inputs["capacityProviderStrategies"]
+    (api,) = [r for r in of_type(prod, "aws:ecs/service:Service") if "api" in r.name]
+    assert api.inputs["desiredCount"] >= 2
+    (cluster,) = of_type(prod, "mongodbatlas:index/advancedCluster:AdvancedCluster")
+    assert cluster.inputs["backupEnabled"] is True
+    assert cluster.inputs["pitEnabled"] is True
+    assert cluster.inputs["terminationProtectionEnabled"] is True
+    listeners = of_type(prod, "aws:lb/listener:Listener")
+    assert {r.inputs["protocol"] for r in listeners} == {"HTTP", "HTTPS"}
+
+
+def test_prod_protects_every_stateful_resource(plans: dict[str, OfflinePlan]) -> None:
+    stateful = [r for r in plans["prod"].resources if r.type in STATEFUL_TYPES]
+    assert {r.type for r in stateful} >= {
+        "aws:s3/bucket:Bucket",
+        "aws:efs/fileSystem:FileSystem",
+        "aws:ecr/repository:Repository",
+        "mongodbatlas:index/advancedCluster:AdvancedCluster",
+    }
+    assert all(r.protect and r.retain_on_delete for r in stateful), [r.name for r in stateful if not r.protect]
+
+
+def test_shipped_stacks_have_no_mandatory_violations(plans: dict[str, OfflinePlan]) -> None:
+    for stack, result in plans.items():
+        report = result.policy.to_dict()
+        assert report["checked"] == len([r for r in result.resources if r.custom])
+        mandatory = [v for v in report["violations"] if v["level"] == "mandatory"]
+        assert mandatory == [], (stack, mandatory)
+
+
+def test_outputs_contract(plans: dict[str, OfflinePlan]) -> None:
+    prod = plans["prod"].outputs
+    assert prod["stage"] == "prod" and prod["platform"] == "aws" and prod["region"] == "us-east-1"
+    assert prod["webUrl"] == "https://app.example.com"
+    assert prod["apiUrl"] == "https://api.app.example.com"
+    assert prod["healthUrls"] == {
+        "web": "https://app.example.com",
+        "api": "https://api.app.example.com/api/health",
+        "database": "https://api.app.example.com/api/health/database",
+        "ai": "https://api.app.example.com/api/ai/health",
+    }
+    assert set(prod["ecs"]["services"]) == {"api", "ollama"}
+    assert all(s["taskDefinitionArn"].startswith("arn:aws:ecs:") for s in prod["ecs"]["services"].values())
+    assert set(prod["logGroups"]) == {"api", "ollama"}
+    assert prod["alarmNames"]
+    assert prod["estimatedMonthlyCost"] == round(plans["prod"].plan.cost.total, 2)
+    assert "ollama" not in plans["staging"].outputs["ecs"]["services"]
+
+
+def test_plan_json_contract_and_no_secret_values(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["plan", "--stack", "staging", "--json"]) == 0
+    text = capsys.readouterr().out
+    doc = json.loads(text)
+    assert set(doc) >= {"stack", "stage", "plan", "resources", "cost", "policy", "outputs"}
+    assert doc["stack"] == "staging" and doc["stage"] == "staging"
+    row = doc["resources"][0]
+    assert set(row) == {"type", "name", "parent", "inputs", "protect"}
+    assert doc["cost"]["total"] == doc["plan"]["cost"]["total"] > 0
+    assert set(doc["policy"]) >= {"checked", "violations"}
+    # placeholders for secret config are secret all the way: masked wherever they land
+    assert PLACEHOLDER not in text
+    versions = [r for r in doc["resources"] if r["type"] == "aws:secretsmanager/secretVersion:SecretVersion"]
+    assert versions and all(r["inputs"]["secretString"] == "[secret]" for r in versions)
+    assert doc["missing_secrets"] == ["farm:openaiApiKey"]
+
+
+def test_plan_human_form_prints_tree_counts_and_cost(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["plan", "--stack", "dev"]) == 0
+    out = capsys.readouterr().out
+    assert "farm-dev-api" in out and "aws:ecs/service:Service" in out
+    assert "resources per type" in out
+    assert "estimated monthly cost" in out
+
+
+# ----------------------------------------------------------------- bad input and overrides
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A copy of the project's stack files pointing at the example app."""
+    shutil.copy(ROOT / "Pulumi.yaml", tmp_path / "Pulumi.yaml")
+    for stack in ("dev", "staging", "prod"):
+        text = (ROOT / f"Pulumi.{stack}.yaml").read_text()
+        text = text.replace("farm:appPath: examples/farm-chat", f"farm:appPath: {ROOT / 'examples' / 'farm-chat'}")
+        (tmp_path / f"Pulumi.{stack}.yaml").write_text(text)
+    return tmp_path
+
+
+def _plan(project: Path, *args: str) -> int:
+    return main(["plan", "--project-dir", str(project), *args])
+
+
+def test_unknown_stack(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert _plan(project, "--stack", "qa") == 2
+    err = capsys.readouterr().err
+    assert "unknown stack" in err and "Pulumi.qa.yaml" in err and "dev, prod, staging" in err
+    assert "Traceback" not in err
+
+
+def test_malformed_yaml_names_file_and_line(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (project / "Pulumi.dev.yaml").write_text("config:\n  farm:appPath: [unclosed\n  aws:region: us-east-1\n")
+    assert _plan(project, "--stack", "dev") == 2
+    err = capsys.readouterr().err
+    assert "Pulumi.dev.yaml:" in err and "malformed YAML" in err
+
+
+def test_key_of_the_wrong_type(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = project / "Pulumi.dev.yaml"
+    path.write_text(path.read_text() + "  farm:apiMinCount: lots\n")
+    assert _plan(project, "--stack", "dev") == 2
+    err = capsys.readouterr().err
+    assert "farm:apiMinCount" in err and "Pulumi.dev.yaml" in err and "'lots'" in err
+
+
+def test_unknown_key(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = project / "Pulumi.dev.yaml"
+    path.write_text(path.read_text() + "  farm:apiMinCuont: 2\n")
+    assert _plan(project, "--stack", "dev") == 2
+    assert "farm:apiMinCuont" in capsys.readouterr().err
+
+
+def test_app_path_that_does_not_exist(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = project / "Pulumi.dev.yaml"
+    path.write_text(path.read_text().replace(str(ROOT / "examples" / "farm-chat"), str(project / "nowhere")))
+    assert _plan(project, "--stack", "dev") == 2
+    err = capsys.readouterr().err
+    assert "nowhere" in err and "Traceback" not in err
+
+
+def test_missing_required_secret_with_strict_secrets(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert _plan(project, "--stack", "staging", "--strict-secrets") == 2
+    err = capsys.readouterr().err
+    assert "missing required secret" in err and "farm:openaiApiKey" in err
+    assert "pulumi config set --secret farm:openaiApiKey" in err
+
+
+def test_secret_set_in_the_stack_file_satisfies_strict_mode(project: Path) -> None:
+    path = project / "Pulumi.staging.yaml"
+    path.write_text(path.read_text() + "  farm:openaiApiKey:\n    secure: v1:AAAAAAAAAAAAAAAA:BBBBBBBB\n")
+    result = run_plan(project, "staging", strict_secrets=True)
+    assert result.missing_secrets == []
+
+
+def test_insecure_override_is_caught_by_policy(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Prod without its certificate would serve the API over plain HTTP: a mandatory violation."""
+    path = project / "Pulumi.prod.yaml"
+    lines = [ln for ln in path.read_text().splitlines() if not ln.startswith("  farm:certificateArn:")]
+    path.write_text("\n".join(lines) + "\n")
+    assert _plan(project, "--stack", "prod", "--json") == 1
+    doc = json.loads(capsys.readouterr().out)
+    mandatory = {v["policy"] for v in doc["policy"]["violations"] if v["level"] == "mandatory"}
+    assert "alb-https-listener" in mandatory
+
+
+def test_open_database_access_is_refused_in_prod(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = project / "Pulumi.prod.yaml"
+    path.write_text(path.read_text() + "  farm:allowOpenDbAccess: true\n")
+    assert _plan(project, "--stack", "prod") == 2
+    err = capsys.readouterr().err
+    assert "allowOpenDbAccess" in err and "Traceback" not in err
+
+
+def test_forced_lambda_for_a_websocket_app_names_the_conflict(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = project / "Pulumi.dev.yaml"
+    path.write_text(path.read_text() + "  farm:api: lambda\n")
+    assert _plan(project, "--stack", "dev") == 2
+    assert "lambda-websockets" in capsys.readouterr().err
