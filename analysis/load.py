@@ -152,13 +152,16 @@ def _app_rank(app: Finding) -> tuple[int, int, str]:
 
 
 def _api_facts(root: Path, path: str | os.PathLike[str], findings: list[Finding], inventory: Inventory) -> ApiFacts:
-    apps = _of(findings, "fastapi-app")
+    apps = [f for f in _of(findings, "fastapi-app") if f.detail.get("built_by") != "imported-factory"]
+    if not apps and any("fastapi" in f.detail.get("packages", "").split(",") for f in _of(findings, "dependency-file")):
+        # only `app = create_app()` with the factory elsewhere: trust it when the API depends on fastapi
+        apps = _of(findings, "fastapi-app")
     if not apps:
         raise UserError(
             "no FastAPI app found",
             file=str(path),
-            hint=f"looked at the Python files of {inventory.files_seen} files (skipping tests, docs, node_modules, "
-            "virtualenvs); expected a module-level `app = FastAPI(...)`",
+            hint=f"looked through {inventory.python_files} Python file(s) (tests, docs, examples, node_modules and "
+            "virtualenvs skipped); expected a module-level `app = FastAPI(...)`",
         )
     app = min(apps, key=_app_rank)
     dependency_findings = _of(findings, "dependency-file")
@@ -347,14 +350,11 @@ def _config_finding(config: FarmConfig, kind: str, key: str, message: str, **det
 
 def _database_facts(config: FarmConfig | None, findings: list[Finding], api: ApiFacts) -> DatabaseFacts:
     drivers = {f.detail["driver"] for f in _of(findings, "mongodb-driver")}
-    in_api = [f for f in _of(findings, "mongodb-uri-env") if _under(f.file, api.root)] or _of(
-        findings, "mongodb-uri-env"
-    )
-    counts = Counter(f.detail["env"] for f in in_api)
+    seen = [f for f in _of(findings, "mongodb-uri-env") if _under(f.file, api.root)] or _of(findings, "mongodb-uri-env")
+    counts = Counter(f.detail["env"] for f in seen)
     if counts:
-        uri_env = max(
-            counts, key=lambda name: (counts[name], -in_api.index(next(f for f in in_api if f.detail["env"] == name)))
-        )
+        # the name read most often; on a tie the first one met (findings come in walk order)
+        uri_env = max(dict.fromkeys(f.detail["env"] for f in seen), key=counts.__getitem__)
     elif config is not None and config.database_url_env:
         uri_env = config.database_url_env
     else:

@@ -83,9 +83,6 @@ PROMOTABLE_KEYS: tuple[str, ...] = ("apiImageTag", "webVersion", "models")
 SECRET_KEYS: tuple[str, ...] = (
     "openaiApiKey",
     "huggingfaceToken",
-    "atlasPublicKey",
-    "atlasPrivateKey",
-    "vercelApiToken",
     "railwayToken",
 )
 

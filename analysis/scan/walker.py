@@ -21,6 +21,8 @@ from .registry import Detector
 from .source import NON_APP_DIRS, SourceFile
 
 MAX_FILE_BYTES = 1024 * 1024
+# never through a symlink; never wait on a FIFO that slipped through
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
 
 SKIP_DIRS = frozenset(
     {
@@ -47,6 +49,8 @@ ASSET_SUFFIXES = frozenset(
     {".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".avif", ".ico", ".woff", ".woff2", ".ttf", ".otf", ".eot"}
 )
 MEDIA_SUFFIXES = frozenset({".mp4", ".webm", ".mov", ".mp3", ".wav", ".ogg", ".m4a", ".flac"})
+TEMPLATE_DIRS = frozenset({"templates", "template", "scaffolds", "scaffold", "boilerplates"})
+TEMPLATE_SUFFIXES = (".hbs", ".handlebars", ".mustache", ".ejs", ".tmpl", ".tpl")
 ASSET_DIRS = frozenset({"public", "static", "assets", "media", "images", "img", "fonts", "uploads"})
 
 
@@ -58,6 +62,7 @@ class Inventory:
     asset_dirs: Counter[str] = field(default_factory=Counter)  # asset folder -> image/font files under it
     media_dirs: Counter[str] = field(default_factory=Counter)
     files_seen: int = 0
+    python_files: int = 0
     files_read: int = 0
     dirs_seen: int = 0
 
@@ -140,7 +145,8 @@ class _Walker:
         inventory = self.inventory
         try:
             with os.scandir(path) as it:
-                entries = list(it)
+                # sorted: scandir order depends on the file system, findings must not
+                entries = sorted(it, key=_entry_name)
         except OSError as exc:
             self.findings.append(_skip_finding("unreadable-file", rel or ".", f"folder skipped: {exc.strerror or exc}"))
             return
@@ -179,11 +185,24 @@ class _Walker:
                     continue
                 if name == "out" and self._is_build_output(entries):
                     continue
+                if name in TEMPLATE_DIRS and _holds_project_templates(entry.path):
+                    self.findings.append(
+                        _skip_finding(
+                            "skipped-template",
+                            prefix + name,
+                            "project template folder skipped (scaffolding for new apps, not this app)",
+                        )
+                    )
+                    continue
                 subdirs.append((entry.path, prefix + name))
                 continue
+            if not entry.is_file(follow_symlinks=False):
+                continue  # FIFOs, sockets, devices: opening a FIFO would block the scan
             inventory.files_seen += 1
             dot = name.rfind(".")
             suffix = name[dot:].lower() if dot > 0 else ""
+            if suffix == ".py":
+                inventory.python_files += 1
             if name in INVENTORY_NAMES or name.startswith(("requirement", "Dockerfile")):
                 if names_here is None:
                     names_here = inventory.names.setdefault(folder, set())
@@ -201,9 +220,8 @@ class _Walker:
                     detectors = self.wanted(name)
             if detectors:
                 self.read(entry.path, prefix + name, detectors, in_app_dir)
-        # reversed so the pop order is alphabetical-ish and deterministic
-        subdirs.sort(reverse=True)
-        stack.extend(subdirs)
+        # reversed so that popping walks the folders in name order
+        stack.extend(reversed(subdirs))
 
     @staticmethod
     def _is_build_output(entries: list[os.DirEntry[str]]) -> bool:
@@ -223,7 +241,7 @@ class _Walker:
     def read(self, path: str, rel: str, detectors: list[Detector], in_app_dir: bool = True) -> None:
         try:
             # os.open/os.read: no buffered file object, a third fewer syscalls and far less overhead
-            fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+            fd = os.open(path, _OPEN_FLAGS)
             try:
                 data = os.read(fd, MAX_FILE_BYTES + 1)
             finally:
@@ -241,7 +259,16 @@ class _Walker:
                 )
             )
             return
-        text, note = decode(data)
+        # fast path for the common case (no BOM, no NUL, valid UTF-8); decode() handles the rest
+        text: str | None = None
+        note: str | None = None
+        if data[:1] not in (b"\xef", b"\xff", b"\xfe", b"\x00") and data.find(b"\x00", 0, 8192) < 0:
+            try:
+                text = data.decode("utf-8")
+            except UnicodeDecodeError:
+                text = None
+        if text is None:
+            text, note = decode(data)
         if text is None:
             self.findings.append(_skip_finding("binary-file", rel, "file skipped: binary content"))
             return
@@ -250,7 +277,7 @@ class _Walker:
             finding.line = int(note.split(":", 1)[1])  # the first line with a bad byte
             self.findings.append(finding)
         self.inventory.files_read += 1
-        gate = self._gate(detectors)
+        gate = self._gates[id(detectors)] if id(detectors) in self._gates else self._gate(detectors)
         present: _TokenMemo | None = None
         if gate is not None:
             # one pass over the union of the detectors' quick filters: most files stop here
@@ -296,6 +323,26 @@ class _TokenMemo(dict[str, bool]):
 
     def any_of(self, tokens: tuple[str, ...]) -> bool:
         return any(self[t] for t in tokens)
+
+
+def _holds_project_templates(path: str) -> bool:
+    """A `templates/` folder of project scaffolds (FARM CLI, generators), not Jinja page templates.
+
+    Page templates sit directly in it as `.html`/`.jinja` files; project scaffolds are
+    folders, or files a template engine renders into source (`main.py.hbs`).
+    """
+    try:
+        with os.scandir(path) as it:
+            names = [(e.name, e.is_dir(follow_symlinks=False)) for e in it]
+    except OSError:
+        return False
+    if any(n.endswith(TEMPLATE_SUFFIXES) for n, _ in names):
+        return True
+    return bool(names) and all(is_dir for _, is_dir in names)
+
+
+def _entry_name(entry: os.DirEntry[str]) -> str:
+    return entry.name
 
 
 def _asset_dir(rel: str) -> str | None:

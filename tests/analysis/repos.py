@@ -320,6 +320,63 @@ async def ping():
     "web/src/assets/hero.webm": b"\x1aE\xdf\xa3",
 }
 
+# A packaged backend in a src layout (hatch), the package a namespace package
+# (no __init__.py) using relative imports; maintenance scripts beside it.
+SRC_LAYOUT_PACKAGE = {
+    "backend/pyproject.toml": """\
+[build-system]
+requires = ["hatchling"]
+build-backend = "hatchling.build"
+
+[project]
+name = "lists-backend"
+dependencies = ["fastapi[standard] ~= 0.115", "motor[srv] ~= 3.6"]
+
+[tool.hatch.build.targets.wheel]
+packages = ["src/lists"]
+""",
+    "backend/requirements-dev.txt": "pytest\nmongomock-motor\n",
+    "backend/Dockerfile": 'FROM python:3.13-slim\nWORKDIR /app\nCOPY . .\nRUN pip install .\nEXPOSE 3001\nCMD ["python", "-m", "lists"]\n',
+    "backend/src/lists/server.py": """\
+import os
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from .store import Store
+
+MONGODB_URI = os.environ["MONGODB_URI"]
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI):
+    app.store = await Store.connect(MONGODB_URI)
+    yield
+
+
+app = FastAPI(lifespan=lifespan)
+
+
+@app.get("/api/lists")
+async def lists():
+    return await app.store.all()
+""",
+    "backend/src/lists/store.py": """\
+from motor.motor_asyncio import AsyncIOMotorClient
+
+
+class Store:
+    @classmethod
+    async def connect(cls, uri):
+        return cls(AsyncIOMotorClient(uri).get_default_database())
+""",
+    "backend/scripts/export.py": "import json\n\nwith open('dump.json', 'w') as out:\n    json.dump({}, out)\n",
+    "frontend/package.json": '{"dependencies": {"react": "^18", "react-scripts": "5.0.1"}, "scripts": {"build": "react-scripts build"}}',
+    "frontend/package-lock.json": "{}",
+    "frontend/src/App.js": "fetch('/api/lists').then((r) => r.json());\n",
+    "compose.yml": "services:\n  mongodb:\n    image: mongo:7\n",
+}
+
 
 def build(root: Path, files: dict[str, str | bytes]) -> Path:
     for rel, content in files.items():

@@ -176,11 +176,11 @@ def test_computed_values_are_noted(tmp_path):
     assert ("config-note", 2) in kinds
 
 
-def test_real_generated_config_reads_database(tmp_path):
-    text = (FIXTURES / "farm-framework-ztest-app33.farm.config.ts").read_text()
+def test_cli_generated_config_reads_database(tmp_path):
+    text = (FIXTURES / "farm-cli-generated.farm.config.ts").read_text()
     config = load_farm_config(write(tmp_path, "farm.config.ts", text), tmp_path)
-    assert (config.name, config.features) == ("ztest-app33", [])
-    assert (config.database_url_env, config.database_name) == ("DATABASE_URL", "ztest-app33")
+    assert (config.name, config.features) == ("inventory-app", [])
+    assert (config.database_url_env, config.database_name) == ("DATABASE_URL", "inventory-app")
     assert config.ai.providers == {}
 
 

@@ -378,6 +378,51 @@ LAYOUTS = [
         },
         id="vite-yarn-api-docker",
     ),
+    pytest.param(
+        repos.SRC_LAYOUT_PACKAGE,
+        {
+            "api": {
+                "root": "backend",
+                "entrypoint": "src.lists.server:app",
+                "python_version": "3.13",
+                "dependency_files": ["backend/pyproject.toml", "backend/requirements-dev.txt"],
+                "dependencies": ["fastapi", "motor"],
+                "dockerfile": "backend/Dockerfile",
+                "port": 3001,
+                "health_path": "/openapi.json",
+            },
+            "web": {
+                "root": "frontend",
+                "framework": "cra",
+                "build_command": "npm run build",
+                "output_dir": "build",
+                "package_manager": "npm",
+                "api_url_env": None,
+            },
+            "database": {"drivers": ["motor"], "uri_env": "MONGODB_URI", "database_name": "app"},
+            "flags": {
+                "has_ai": False,
+                "ai_providers": [],
+                "unsupported_ai_providers": [],
+                "has_realtime": False,
+                "has_database": True,
+                "has_file_storage": False,
+                "writes_local_disk": False,
+                "global_cdn": True,
+            },
+            "findings": [
+                ("dependency-file", "backend/pyproject.toml", 1),
+                ("dependency-file", "backend/requirements-dev.txt", 1),
+                ("dockerfile", "backend/Dockerfile", 1),
+                ("fastapi-app", "backend/src/lists/server.py", 17),
+                ("frontend", "frontend/package.json", 1),
+                ("mongodb-driver", "backend/src/lists/store.py", 1),
+                ("mongodb-uri-env", "backend/src/lists/server.py", 8),
+                ("no-health-route", "backend/src/lists/server.py", 17),
+            ],
+        },
+        id="src-layout-package",
+    ),
 ]
 
 
@@ -585,6 +630,7 @@ def test_folder_without_fastapi(tmp_path):
     with pytest.raises(UserError) as info:
         analyze_app(tmp_path)
     assert (info.value.file, info.value.message) == (str(tmp_path), "no FastAPI app found")
+    assert info.value.hint.startswith("looked through 1 Python file(s)")
     assert "app = FastAPI(" in info.value.hint
 
 
@@ -702,3 +748,46 @@ def test_example_app_requirements(example_app):
     # nothing in the example is a warning: it is the app we recommend as a model
     assert [f for f in analysis.findings if f.severity != "info"] == []
     assert json.loads(analysis.model_dump_json())["requirements"]["api"]["entrypoint"] == "src.main:app"
+
+
+def test_app_built_by_an_imported_factory(tmp_path):
+    files = {
+        "backend/requirements.txt": "fastapi\n",
+        "backend/app/__init__.py": "",
+        "backend/app/factory.py": "from fastapi import FastAPI\n\n\ndef create_app():\n    return FastAPI()\n",
+        "backend/app/main.py": "from app.factory import create_app\n\napp = create_app()\n",
+    }
+    api = analyze_app(repos.build(tmp_path, files)).requirements.api
+    assert (api.root, api.entrypoint) == ("backend", "app.main:app")
+
+
+def test_imported_factory_without_fastapi_dependency_is_not_an_app(tmp_path):
+    files = {"requirements.txt": "flask\n", "main.py": "from web import create_app\n\napp = create_app()\n"}
+    with pytest.raises(UserError) as info:
+        analyze_app(repos.build(tmp_path, files))
+    assert info.value.message == "no FastAPI app found"
+
+
+def test_project_template_folders_are_skipped_but_page_templates_are_not(tmp_path):
+    noisy = "from fastapi import FastAPI\nimport anthropic\napp = FastAPI()\nanthropic.Anthropic()\n"
+    files = {
+        "apps/api/main.py": FASTAPI_MAIN,
+        "apps/api/templates/index.html": "<h1>{{ title }}</h1>",
+        "packages/cli/templates/ai-chat/apps/api/src/main.py": noisy,
+        "packages/cli/templates/basic/main.py.hbs": "{{name}}",
+        "generator/template/readme.md.hbs": "{{name}}",
+        "generator/template/server.py": noisy,
+    }
+    analysis = analyze_app(repos.build(tmp_path, files))
+    assert analysis.requirements.api.entrypoint == "main:app"
+    assert analysis.requirements.unsupported_ai_providers == []
+    skipped = sorted(f.file for f in analysis.findings if f.kind == "skipped-template")
+    assert skipped == ["generator/template", "packages/cli/templates"]
+
+
+def test_special_files_are_not_opened(tmp_path):
+    repos.build(tmp_path, {"main.py": FASTAPI_MAIN})
+    os.mkfifo(tmp_path / "pipe.py")  # opening it for reading would wait for a writer forever
+    analysis = analyze_app(tmp_path)
+    assert analysis.requirements.api.entrypoint == "main:app"
+    assert not any(f.file == "pipe.py" for f in analysis.findings)

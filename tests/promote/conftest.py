@@ -47,7 +47,7 @@ config:
   farm:dbTier: dedicated
   farm:openaiApiKey:
     secure: v1:cHJvZC1jaXBoZXJ0ZXh0LTk4NzY1NDMyMTBaWVhXVlVUU1JRUE9OTUxLSklIR0ZFRENCQQ==
-  farm:atlasPrivateKey:
+  farm:huggingfaceToken:
     secure: v1:YXRsYXMtcHJpdmF0ZS1rZXktY2lwaGVydGV4dC0xMjM0NTY3ODkw
   # farm:alarmEmail: ops@example.com
 """

@@ -42,8 +42,12 @@ UNSUPPORTED_PREFIXES = {
     "together": "together",
     "litellm": "litellm",
 }
-QUICK = ("ollama", "openai", "transformers", "huggingface_hub", "diffusers", "anthropic", "cohere", "google", "vertexai",
-         "groq", "mistralai", "langchain", "llama_index", "replicate", "together", "litellm")  # fmt: skip
+# module names to look for ("llama" stands for both ollama and llama_index)
+QUICK = ("llama", "openai", "transformers", "huggingface_hub", "diffusers", "anthropic", "cohere", "google", "vertexai",
+         "groq", "mistralai", "langchain", "replicate", "together", "litellm")  # fmt: skip
+_MODULES = ("ollama", "openai", "transformers", "huggingface_hub", "sentence_transformers", "diffusers", "anthropic",
+            "cohere", "google", "vertexai", "groq", "mistralai", "langchain", "llama_index", "replicate", "together",
+            "litellm")  # fmt: skip
 # cheap first pass: only files importing one of these modules are parsed
 _PROVIDER_IMPORT = re.compile(r"^[ \t]*(?:from|import)[ \t]+(?:" + "|".join(QUICK) + r")", re.M)
 _OLLAMA_HTTP = re.compile(r"""["'][^"'\n]*/api/(?:generate|chat|tags|pull|embed|embeddings)\b[^"'\n]*["']""")

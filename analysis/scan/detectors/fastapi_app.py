@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import json
+import re
 
 from ...models import Finding
 from ..registry import register
@@ -45,43 +46,60 @@ def _includes(tree: ast.Module, imported: dict[str, tuple[str, int]]) -> dict[st
     return out
 
 
-@register("fastapi-app", suffixes=(".py",), quick=("FastAPI",))
+# `app = create_app()` with the factory imported from another module: a FastAPI app only if
+# the API depends on fastapi (checked when the findings are assembled)
+_FACTORY_NAME = re.compile(r"^(?:create|get|make|build|init|new)_?(?:app|application|api)$", re.I)
+
+
+@register("fastapi-app", suffixes=(".py",), quick=("FastAPI", "_ap"))
 def detect(src: SourceFile) -> list[Finding]:
     tree = src.tree
     if tree is None:
         return []
     factories = _factories(tree)
+    imported = imports(tree)
     found = []
     for node in tree.body:
         if not isinstance(node, ast.Assign | ast.AnnAssign) or not isinstance(node.value, ast.Call):
             continue
-        name = call_name(node.value)
-        if name not in ("FastAPI", "fastapi.FastAPI") and name not in factories:
+        name = call_name(node.value) or ""
+        if name in ("FastAPI", "fastapi.FastAPI"):
+            how = "direct"
+        elif name in factories:
+            how = "factory"
+        elif name in imported and _FACTORY_NAME.match(name):
+            how = "imported-factory"
+        else:
             continue
         targets = node.targets if isinstance(node, ast.Assign) else [node.target]
         for target in targets:
             if isinstance(target, ast.Name):
-                found.append((target.id, node.lineno, name in factories))
+                found.append((target.id, node.lineno, how, name))
     if not found:
         return []
-    imported = imports(tree)
     absolute = sorted({m.split(".", 1)[0] for m, _ in imported.values() if not m.startswith(".")})
     relative = any(m.startswith(".") for m, _ in imported.values())
     includes = _includes(tree, imported)
     module = src.rel[:-3].replace("/", ".")
+    messages = {
+        "direct": "FastAPI app `{attribute}` in {file}",
+        "factory": "FastAPI app `{attribute}` in {file}, built by {call}()",
+        "imported-factory": "app `{attribute}` in {file}, built by the imported {call}()",
+    }
     return [
         Finding(
             kind="fastapi-app",
-            message=f"FastAPI app `{attribute}` in {src.rel}" + (" (built by a factory)" if factory else ""),
+            message=messages[how].format(attribute=attribute, file=src.rel, call=call),
             file=src.rel,
             line=line,
             detail={
                 "attribute": attribute,
+                "built_by": how,
                 "module_path": module,
                 "relative_imports": "true" if relative else "false",
                 "absolute_imports": ",".join(absolute),
                 "includes": json.dumps(includes, sort_keys=True),
             },
         )
-        for attribute, line, factory in found
+        for attribute, line, how, call in found
     ]

@@ -10,11 +10,11 @@ from ..registry import register
 from ..source import SourceFile
 from ._pyast import call_name, string_arg
 
-_HEALTH = re.compile(r"(^|/)(health|healthz|healthcheck|health-check|ping|ready|live)$")
+_HEALTH = re.compile(r"(^|/)(health|healthz|healthcheck|health-check|ping)$")
 _ROUTE_METHODS = {"get", "api_route", "head"}
 # cheap first pass: only files with a health-looking route decorator are parsed
 _DECORATOR = re.compile(
-    r"""@[\w.]+\.(?:get|api_route|head)\(\s*(?:path\s*=\s*)?["'][^"'\n]*(?:health|ping|ready|live)[^"'\n]*["']"""
+    r"""@[\w.]+\.(?:get|api_route|head)\(\s*(?:path\s*=\s*)?["'][^"'\n]*(?:health|ping)[^"'\n]*["']"""
 )
 
 
@@ -43,7 +43,7 @@ def _router_prefixes(tree: ast.Module) -> dict[str, str]:
     return out
 
 
-@register("health-route", suffixes=(".py",), quick=("health", "ping", "ready", "live"))
+@register("health-route", suffixes=(".py",), quick=("health", "ping"))
 def detect(src: SourceFile) -> list[Finding]:
     if not _DECORATOR.search(src.text):
         return []

@@ -43,7 +43,7 @@ def _mask_credentials(url: str) -> str:
     return re.sub(r"://[^@/]*@", "://***@", url)
 
 
-@register("localhost-url", suffixes=(".py", *JS_SUFFIXES), quick=("localhost", "127.0.0.1"))
+@register("localhost-url", suffixes=(".py", *JS_SUFFIXES), quick=("://",))
 def detect(src: SourceFile) -> list[Finding]:
     dev_only = src.name.startswith(_DEV_ONLY_FILES)
     settings_file = "BaseSettings" in src.text

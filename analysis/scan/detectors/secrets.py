@@ -47,7 +47,7 @@ _ASSIGNED_NAME = re.compile(r"""([A-Za-z_][A-Za-z0-9_]*)["']?\s*(?:[:=]|:=)\s*[^
 _ENV_LINE = re.compile(r"""^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_.-]*)\s*=\s*(.*?)\s*$""")
 # Which files the shapes are searched in: one token per common leak (fewer tokens, faster
 # gate); the shapes themselves also match the rarer forms (ASIA keys, gho_/ghs_ tokens).
-QUICK = ("sk-", "hf_", "AKIA", "ghp_", "PRIVATE KEY", "mongodb")
+QUICK = ("sk-", "hf_", "AKIA", "ghp_", "PRIVATE KEY", "://")
 CONFIG_SUFFIXES = (".py", *JS_SUFFIXES, ".json", ".yaml", ".yml", ".toml", ".ini", ".cfg", ".conf", ".sh", ".tfvars", ".properties", ".ipynb")  # fmt: skip
 SKIP_NAMES = ("package-lock.json", "npm-shrinkwrap.json", "yarn.lock", "pnpm-lock.yaml", "poetry.lock", "Pipfile.lock", "composer.lock")  # fmt: skip
 
