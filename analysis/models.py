@@ -123,7 +123,7 @@ class DeploymentRequirements(Model):
     web: WebFacts | None = None
     database: DatabaseFacts | None = None
     ai: AIConfig = Field(default_factory=AIConfig)
-    # finding kinds -> the findings that justify each boolean above
+    # requirement field name (e.g. "has_realtime") -> the findings that justify it
     evidence: dict[str, list[Finding]] = Field(default_factory=dict)
 
 

@@ -27,10 +27,10 @@ import pulumi
 import pulumi_aws as aws
 
 from analysis.errors import UserError
+from components.images import OLLAMA_IMAGE
 
 from .common import child_opts, merge_tags
 
-OLLAMA_IMAGE = "ollama/ollama:0.12.6"
 OLLAMA_PORT = 11434
 MODEL_DIR = "/root/.ollama"
 GPU_AMI_PARAMETER = "/aws/service/ecs/optimized-ami/amazon-linux-2/gpu/recommended/image_id"

@@ -23,9 +23,8 @@ import yaml
 
 from analysis.errors import UserError
 from analysis.models import StagePlan
+from components.images import MONGO_IMAGE, OLLAMA_IMAGE
 
-MONGO_IMAGE = "mongo:8.0"
-OLLAMA_IMAGE = "ollama/ollama:0.12.9"
 NODE_IMAGE = "node:22-alpine"
 # Runs as a non-root user and listens on 8080 (the stock nginx image needs root for port 80).
 WEB_SERVER_IMAGE = "nginxinc/nginx-unprivileged:1.27-alpine"

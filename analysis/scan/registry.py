@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from ..models import Finding
 from .source import SourceFile
@@ -32,16 +31,10 @@ class Detector:
     def wants(self, name: str, suffix: str) -> bool:
         return suffix in self.suffixes or name in self.names or name.startswith(self.name_prefixes)
 
-    def applies(self, src: SourceFile, present: Any = None) -> bool:
-        """Whether to run on `src`; `present` answers `any_of(tokens)` from a per-file cache, if given."""
+    def applies(self, src: SourceFile) -> bool:
         if self.app_code_only and not src.is_app_code:
             return False
-        if not self.quick:
-            return True
-        if present is not None:
-            return bool(present.any_of(self.quick))
-        text = src.text
-        return any(q in text for q in self.quick)
+        return not self.quick or src.has_any(self.quick)
 
 
 REGISTRY: dict[str, Detector] = {}

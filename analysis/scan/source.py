@@ -8,6 +8,7 @@ from functools import cached_property
 # folders whose code is not the deployed app
 NON_APP_DIRS = frozenset({"tests", "test", "__tests__", "e2e", "docs", "examples", "example", "fixtures", "scripts"})
 PY_SUFFIXES = (".py",)
+MAX_PARSE_CHARS = 256 * 1024
 JS_SUFFIXES = (".js", ".jsx", ".ts", ".tsx", ".mjs", ".cjs", ".mts", ".cts")
 
 
@@ -19,6 +20,21 @@ class SourceFile:
         self.text = text
         if in_app_dir is not None:
             self._in_app_dir = in_app_dir
+
+    def has(self, token: str) -> bool:
+        """`token in text`, remembered: detectors and the walker's filters share the answers."""
+        seen = self._has
+        found = seen.get(token)
+        if found is None:
+            found = seen[token] = token in self.text
+        return found
+
+    def has_any(self, tokens: tuple[str, ...]) -> bool:
+        return any(self.has(t) for t in tokens)
+
+    @cached_property
+    def _has(self) -> dict[str, bool]:
+        return {}
 
     @cached_property
     def name(self) -> str:
@@ -48,7 +64,13 @@ class SourceFile:
 
     @cached_property
     def tree(self) -> ast.Module | None:
-        """The Python AST, or None when the file does not parse (it is then read as text only)."""
+        """The Python AST, or None when the file does not parse (it is then read as text only).
+
+        Files over `MAX_PARSE_CHARS` are not parsed: that size is generated code (protobuf
+        stubs, SDK models), and parsing it would cost more than the rest of the scan.
+        """
+        if len(self.text) > MAX_PARSE_CHARS:
+            return None
         try:
             return ast.parse(self.text, filename=self.rel)
         except (SyntaxError, ValueError, RecursionError):

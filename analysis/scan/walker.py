@@ -26,7 +26,7 @@ _OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLO
 
 SKIP_DIRS = frozenset(
     {
-        "node_modules", "bower_components", "jspm_packages",
+        "node_modules", "bower_components", "jspm_packages", "vendor", "third_party",
         ".git", ".hg", ".svn",
         ".venv", "venv", "virtualenv", "site-packages", "__pypackages__",
         "__pycache__", ".mypy_cache", ".pytest_cache", ".ruff_cache", ".tox", ".nox", ".hypothesis", ".pytype",
@@ -165,10 +165,13 @@ class _Walker:
         for entry in entries:
             name = entry.name
             try:
-                if entry.is_symlink():
-                    self.symlink(entry, prefix + name)
-                    continue
                 is_dir = entry.is_dir(follow_symlinks=False)
+                is_file = not is_dir and entry.is_file(follow_symlinks=False)
+                if not (is_dir or is_file):
+                    # a symlink (never followed), or a FIFO, socket or device (opening a FIFO would block)
+                    if entry.is_symlink():
+                        self.symlink(entry, prefix + name)
+                    continue
             except OSError:
                 continue
             if is_dir:
@@ -196,8 +199,6 @@ class _Walker:
                     continue
                 subdirs.append((entry.path, prefix + name))
                 continue
-            if not entry.is_file(follow_symlinks=False):
-                continue  # FIFOs, sockets, devices: opening a FIFO would block the scan
             inventory.files_seen += 1
             dot = name.rfind(".")
             suffix = name[dot:].lower() if dot > 0 else ""
@@ -278,7 +279,6 @@ class _Walker:
             self.findings.append(finding)
         self.inventory.files_read += 1
         gate = self._gates[id(detectors)] if id(detectors) in self._gates else self._gate(detectors)
-        present: _TokenMemo | None = None
         if gate is not None:
             # one pass over the union of the detectors' quick filters: most files stop here
             for token in gate:
@@ -286,11 +286,10 @@ class _Walker:
                     break
             else:
                 return
-            # the file goes on: each detector's tokens are looked up lazily, each at most once
-            present = _TokenMemo(text)
+        # the file goes on: detectors look their tokens up through src.has(), each at most once
         src = SourceFile(rel, text, in_app_dir)
         for detector in detectors:
-            if detector.applies(src, present):
+            if detector.applies(src):
                 self.findings.extend(detector.run(src))
 
     def _gate(self, detectors: list[Detector]) -> tuple[str, ...] | None:
@@ -308,21 +307,6 @@ class _Walker:
                         kept.append(token)
                 self._gates[key] = tuple(kept)
         return self._gates[key]
-
-
-class _TokenMemo(dict[str, bool]):
-    """`token in memo`: whether the token occurs in the text, computed once per token."""
-
-    def __init__(self, text: str) -> None:
-        super().__init__()
-        self.text = text
-
-    def __missing__(self, token: str) -> bool:
-        found = self[token] = token in self.text
-        return found
-
-    def any_of(self, tokens: tuple[str, ...]) -> bool:
-        return any(self[t] for t in tokens)
 
 
 def _holds_project_templates(path: str) -> bool:

@@ -29,13 +29,12 @@ import pulumi_random as random
 from analysis.errors import UserError
 from analysis.models import EnvVar, StagePlan
 from components.common import child_opts
+from components.images import MONGO_IMAGE, OLLAMA_IMAGE
 
 from .client import DEFAULT_ENDPOINT
 from .provider import RailwayProject, RailwayService, RailwayVariables, RailwayVolume
 
 RAILWAY_SCHEMA_URL = "https://railway.com/railway.schema.json"
-MONGO_IMAGE = "mongo:8.0"
-OLLAMA_IMAGE = "ollama/ollama:0.12.9"
 OLLAMA_PORT = 11434
 MONGO_PORT = 27017
 WEB_PORT = 8080

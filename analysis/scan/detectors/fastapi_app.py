@@ -49,10 +49,15 @@ def _includes(tree: ast.Module, imported: dict[str, tuple[str, int]]) -> dict[st
 # `app = create_app()` with the factory imported from another module: a FastAPI app only if
 # the API depends on fastapi (checked when the findings are assembled)
 _FACTORY_NAME = re.compile(r"^(?:create|get|make|build|init|new)_?(?:app|application|api)$", re.I)
+_FACTORY_CALL = re.compile(
+    r"^\w+\s*(?::[^=\n]+)?=\s*(?:create|get|make|build|init|new)_?(?:app|application|api)\(", re.I | re.M
+)
 
 
 @register("fastapi-app", suffixes=(".py",), quick=("FastAPI", "_ap"))
 def detect(src: SourceFile) -> list[Finding]:
+    if "FastAPI" not in src.text and not _FACTORY_CALL.search(src.text):
+        return []  # the quick filter "_ap" is broad: check before paying for a parse
     tree = src.tree
     if tree is None:
         return []

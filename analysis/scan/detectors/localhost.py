@@ -45,6 +45,8 @@ def _mask_credentials(url: str) -> str:
 
 @register("localhost-url", suffixes=(".py", *JS_SUFFIXES), quick=("://",))
 def detect(src: SourceFile) -> list[Finding]:
+    if "localhost" not in src.text and "127.0.0.1" not in src.text and "0.0.0.0" not in src.text:
+        return []  # the quick filter "://" is broad: check the hosts before the regex
     dev_only = src.name.startswith(_DEV_ONLY_FILES)
     settings_file = "BaseSettings" in src.text
     findings = []

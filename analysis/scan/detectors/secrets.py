@@ -85,7 +85,7 @@ def _shapes(src: SourceFile, text: str, line_offset: int = 0, variable_hint: str
     found = []
     taken: list[tuple[int, int]] = []
     for kind, literals, pattern in _KEY_SHAPES:
-        if not any(lit in text for lit in literals):
+        if not (src.has_any(literals) if text is src.text else any(lit in text for lit in literals)):
             continue
         for match in pattern.finditer(text):
             if any(a <= match.start() < b for a, b in taken):
