@@ -20,6 +20,7 @@ from analysis.errors import UserError
 
 from .common import child_opts, merge_tags
 from .dockerfile import health_check_command
+from .iam import assume_role_policy
 
 CONTAINER_NAME = "api"
 TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
@@ -401,19 +402,7 @@ class ApiService(pulumi.ComponentResource):
     def _assume_role_policy(self) -> pulumi.Output[str]:
         # aws:SourceAccount: only ECS acting for this account may assume the role.
         return self._account_id.apply(
-            lambda account: json.dumps(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Effect": "Allow",
-                            "Principal": {"Service": "ecs-tasks.amazonaws.com"},
-                            "Action": "sts:AssumeRole",
-                            "Condition": {"StringEquals": {"aws:SourceAccount": account}},
-                        }
-                    ],
-                }
-            )
+            lambda account: assume_role_policy("ecs-tasks.amazonaws.com", source_account=account)
         )
 
     def _create_execution_role(self) -> aws.iam.Role:

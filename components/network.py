@@ -17,6 +17,7 @@ import pulumi_aws as aws
 from analysis.errors import UserError
 
 from .common import child_opts, merge_tags
+from .iam import assume_role_policy
 
 # The subnets are /20 slices of a /16 (prefix + 4): public ones from the first
 # slice, private ones from the middle, so adding an AZ later never moves a subnet.
@@ -209,18 +210,7 @@ class Network(pulumi.ComponentResource):
         )
         role = aws.iam.Role(
             f"{self._name}-flow-logs-role",
-            assume_role_policy=json.dumps(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Effect": "Allow",
-                            "Principal": {"Service": "vpc-flow-logs.amazonaws.com"},
-                            "Action": "sts:AssumeRole",
-                        }
-                    ],
-                }
-            ),
+            assume_role_policy=assume_role_policy("vpc-flow-logs.amazonaws.com"),
             tags=self._tags("flow-logs-role"),
             opts=child_opts(self),
         )

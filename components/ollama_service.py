@@ -30,6 +30,7 @@ from analysis.errors import UserError
 from components.images import OLLAMA_IMAGE
 
 from .common import child_opts, merge_tags
+from .iam import assume_role_policy
 
 OLLAMA_PORT = 11434
 MODEL_DIR = "/root/.ollama"
@@ -45,20 +46,8 @@ _MODEL_TAG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]*(:[A-Za-z0-9._-]+)?$")
 _GPU_DEFAULT = (3072, 14336)
 _CPU_DEFAULT = (2048, 8192)
 
-ECS_ASSUME = json.dumps(
-    {
-        "Version": "2012-10-17",
-        "Statement": [
-            {"Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"}, "Action": "sts:AssumeRole"}
-        ],
-    }
-)
-EC2_ASSUME = json.dumps(
-    {
-        "Version": "2012-10-17",
-        "Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}],
-    }
-)
+ECS_ASSUME = assume_role_policy("ecs-tasks.amazonaws.com")
+EC2_ASSUME = assume_role_policy("ec2.amazonaws.com")
 
 
 @dataclass

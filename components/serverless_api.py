@@ -21,6 +21,7 @@ import pulumi_aws as aws
 from analysis.errors import UserError
 
 from .common import child_opts, merge_tags
+from .iam import assume_role_policy
 from .lambda_package import (
     HANDLER,
     HANDLER_MODULE,
@@ -185,18 +186,7 @@ class ServerlessApi(pulumi.ComponentResource):
     def _create_role(self, log_group: aws.cloudwatch.LogGroup) -> aws.iam.Role:
         role = aws.iam.Role(
             f"{self._name}-role",
-            assume_role_policy=json.dumps(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Effect": "Allow",
-                            "Principal": {"Service": "lambda.amazonaws.com"},
-                            "Action": "sts:AssumeRole",
-                        }
-                    ],
-                }
-            ),
+            assume_role_policy=assume_role_policy("lambda.amazonaws.com"),
             tags=self._tags,
             opts=child_opts(self),
         )
