@@ -25,7 +25,6 @@ from analysis.stack_config import NAMESPACE, SECRET_KEYS, parse_settings, split_
 
 MASK = "[secret]"
 PLACEHOLDER = "offline-placeholder-secret"
-_STACK_NAME = re.compile(r"^[A-Za-z0-9_.-]+$")
 
 
 @dataclass
@@ -38,41 +37,18 @@ class StackFile:
         return [k for k, v in self.config.items() if isinstance(v, dict) and "secure" in v]
 
 
-def available_stacks(project_dir: Path) -> list[str]:
-    return sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in project_dir.glob("Pulumi.*.yaml"))
-
-
 def load_stack_file(project_dir: Path, stack: str) -> StackFile:
-    if not _STACK_NAME.match(stack):
-        raise UserError("invalid stack name", value=stack, hint="stack names are letters, digits, '-', '_' and '.'")
+    """The stack file as the Pulumi CLI would hand it to the program."""
+    from farm_deploy import stack_files
+
     if not (project_dir / "Pulumi.yaml").is_file():
         raise UserError(
             "not a Pulumi project folder (no Pulumi.yaml)",
             file=str(project_dir),
             hint="run from the farm-deploy checkout or pass --project-dir",
         )
-    path = project_dir / f"Pulumi.{stack}.yaml"
-    if not path.is_file():
-        raise UserError(
-            "unknown stack: no stack file",
-            file=str(path),
-            valid=available_stacks(project_dir),
-            hint=f"pulumi stack init {stack} creates it",
-        )
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise UserError(
-            f"malformed YAML: {getattr(exc, 'problem', None) or exc}",
-            file=str(path),
-            line=mark.line + 1 if mark else None,
-        ) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UserError(f"cannot read the stack file: {exc}", file=str(path)) from None
-    if not isinstance(data, dict) or not isinstance(data.get("config", {}), dict):
-        raise UserError("a stack file is a mapping with a `config:` mapping", file=str(path), key="config")
-    return StackFile(path=path, config={str(k): v for k, v in (data.get("config") or {}).items()})
+    loaded = stack_files.StackFile.load(stack_files.stack_path(project_dir, stack))
+    return StackFile(path=loaded.path, config=stack_files.to_plain(dict(loaded.config)))
 
 
 @dataclass

@@ -16,8 +16,6 @@ from analysis.errors import UserError
 from analysis.models import StagePlan
 from analysis.stack_config import NAMESPACE, StackSettings, parse_settings, split_namespace
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-
 
 @dataclass
 class ProgramResult:
@@ -27,8 +25,9 @@ class ProgramResult:
 
 def project_dir() -> Path:
     """Where Pulumi.yaml is: the working directory under `pulumi up`."""
-    cwd = Path.cwd()
-    return cwd if (cwd / "Pulumi.yaml").is_file() else REPO_ROOT
+    from farm_deploy.stack_files import default_project_dir
+
+    return default_project_dir()
 
 
 def _all_config() -> dict[str, Any]:
