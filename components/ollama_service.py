@@ -34,7 +34,8 @@ from .iam import assume_role_policy
 
 OLLAMA_PORT = 11434
 MODEL_DIR = "/root/.ollama"
-GPU_AMI_PARAMETER = "/aws/service/ecs/optimized-ami/amazon-linux-2/gpu/recommended/image_id"
+# Amazon Linux 2023: the AL2 GPU AMI reached end of support in mid-2026.
+GPU_AMI_PARAMETER = "/aws/service/ecs/optimized-ami/amazon-linux-2023/gpu/recommended/image_id"
 CONTAINER_NAME = "ollama"
 
 # Ollama model tags: `llama3.1:8b`, `library/phi3:mini`, `hf.co/org/model:Q4_K_M`.

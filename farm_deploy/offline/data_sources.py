@@ -48,10 +48,10 @@ def _partition(args: dict[str, Any]) -> dict[str, Any]:
 
 
 _SSM_PARAMETERS = {
-    "/aws/service/ecs/optimized-ami/amazon-linux-2/gpu/recommended/image_id": GPU_AMI_ID,
+    "/aws/service/ecs/optimized-ami/amazon-linux-2023/gpu/recommended/image_id": GPU_AMI_ID,
     "/aws/service/ecs/optimized-ami/amazon-linux-2023/recommended/image_id": CPU_AMI_ID,
-    "/aws/service/ecs/optimized-ami/amazon-linux-2/gpu/recommended": json.dumps(
-        {"image_id": GPU_AMI_ID, "image_name": "amzn2-ami-ecs-gpu-hvm-2.0.20261101-x86_64-ebs"}
+    "/aws/service/ecs/optimized-ami/amazon-linux-2023/gpu/recommended": json.dumps(
+        {"image_id": GPU_AMI_ID, "image_name": "al2023-ami-ecs-gpu-hvm-2023.0.20261101-kernel-6.1-x86_64-ebs"}
     ),
 }
 

@@ -79,7 +79,7 @@ def ingress_rules(result: OfflineRun) -> list[RecordedResource]:
 def test_launch_template_uses_the_gpu_ami_with_imdsv2_and_encrypted_disk(gpu: OfflineRun) -> None:
     lt = gpu.one("aws:ec2/launchTemplate:LaunchTemplate").inputs
     ssm_names = [args["name"] for token, args in gpu.calls if token == "aws:ssm/getParameter:getParameter"]
-    assert ssm_names == ["/aws/service/ecs/optimized-ami/amazon-linux-2/gpu/recommended/image_id"]
+    assert ssm_names == ["/aws/service/ecs/optimized-ami/amazon-linux-2023/gpu/recommended/image_id"]
     assert lt["imageId"] == GPU_AMI_ID
     assert lt["instanceType"] == "g5.xlarge"
     assert lt["metadataOptions"] == {"httpEndpoint": "enabled", "httpTokens": "required", "httpPutResponseHopLimit": 1}
