@@ -57,6 +57,8 @@ def looks_like_credential(env_name: str) -> bool:
 
 # Docker's default capabilities, NET_BIND_SERVICE excepted: dropped when the
 # app listens below 1024 and so still needs that one.
+CLOUDFRONT_ORIGIN_FACING = "com.amazonaws.global.cloudfront.origin-facing"
+
 _DEFAULT_CAPS_BUT_BIND = [
     "AUDIT_WRITE", "CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL", "MKNOD",
     "NET_RAW", "SETFCAP", "SETGID", "SETPCAP", "SETUID", "SYS_CHROOT",
@@ -87,6 +89,9 @@ class ApiServiceArgs:
     certificate_arn: pulumi.Input[str] | None = None
     # Public host name the certificate is for; `url` uses it when set.
     domain: str | None = None
+    # The API is served through CloudFront (/api/*): the load balancer then
+    # admits only CloudFront's origin-facing addresses, not the internet.
+    behind_cloudfront: bool = False
     log_retention_days: int = 30
     cpu_target: int = 60
     # ALB requests per task per minute before scaling out.
@@ -128,9 +133,9 @@ class ApiService(pulumi.ComponentResource):
         self._name = name
         self._args = args
         self._validate()
-        identity = aws.get_caller_identity_output()
+        identity = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=self))
         self._account_id = identity.account_id
-        self._region = aws.get_region_output().region
+        self._region = aws.get_region_output(opts=pulumi.InvokeOutputOptions(parent=self)).region
 
         self.alb_sg, self.task_sg = self._create_security_groups()
         self.alb = self._create_load_balancer()
@@ -228,6 +233,26 @@ class ApiService(pulumi.ComponentResource):
     def _tags(self, suffix: str) -> dict[str, str]:
         return merge_tags(self._args.tags, f"{self._name}-{suffix}")
 
+    def _allow_cloudfront_only(self, alb_sg: aws.ec2.SecurityGroup) -> None:
+        # One rule only: the CloudFront prefix list weighs ~55 entries against the
+        # security group's rule quota (60 by default), so a second port would not fit.
+        # CloudFront speaks HTTPS to the origin when it has a certificate, HTTP otherwise.
+        a = self._args
+        port = 443 if a.certificate_arn is not None else 80
+        cloudfront = aws.ec2.get_managed_prefix_list_output(
+            name=CLOUDFRONT_ORIGIN_FACING, opts=pulumi.InvokeOutputOptions(parent=self)
+        )
+        aws.vpc.SecurityGroupIngressRule(
+            f"{self._name}-alb-in-cloudfront",
+            security_group_id=alb_sg.id,
+            ip_protocol="tcp",
+            from_port=port,
+            to_port=port,
+            prefix_list_id=cloudfront.id,
+            description="from CloudFront only",
+            opts=child_opts(self),
+        )
+
     def _create_security_groups(self) -> tuple[aws.ec2.SecurityGroup, aws.ec2.SecurityGroup]:
         a = self._args
         # No inline rules: the provider removes AWS's default allow-all egress,
@@ -246,7 +271,9 @@ class ApiService(pulumi.ComponentResource):
             tags=self._tags("task-sg"),
             opts=child_opts(self),
         )
-        public_ports = [443, 80] if a.certificate_arn is not None else [80]
+        if a.behind_cloudfront:
+            self._allow_cloudfront_only(alb_sg)
+        public_ports = [] if a.behind_cloudfront else [443, 80] if a.certificate_arn is not None else [80]
         for port in public_ports:
             aws.vpc.SecurityGroupIngressRule(
                 f"{self._name}-alb-in-{port}",

@@ -243,7 +243,9 @@ class ApiImage(pulumi.ComponentResource):
         )
 
     def _create_image(self) -> docker.Image:
-        token = aws.ecr.get_authorization_token_output(registry_id=self.repository.registry_id)
+        token = aws.ecr.get_authorization_token_output(
+            registry_id=self.repository.registry_id, opts=pulumi.InvokeOutputOptions(parent=self)
+        )
         return docker.Image(
             f"{self._name}-image",
             image_name=pulumi.Output.concat(self.repository.repository_url, ":", self.image_tag),

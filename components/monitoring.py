@@ -82,7 +82,7 @@ class Monitoring(pulumi.ComponentResource):
         self._name = name
         self._args = args
         self._kind = self._validate()
-        self._region = aws.get_region_output().region
+        self._region = aws.get_region_output(opts=pulumi.InvokeOutputOptions(parent=self)).region
 
         self.key = self._create_key()
         self.topic = self._create_topic()
@@ -137,8 +137,8 @@ class Monitoring(pulumi.ComponentResource):
         # A customer-managed key, not aws/sns: CloudWatch can only publish to an
         # encrypted topic whose key policy lets it use the key, and the policy
         # of the AWS-managed key cannot be changed.
-        account = aws.get_caller_identity_output().account_id
-        partition = aws.get_partition_output().partition
+        account = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=self)).account_id
+        partition = aws.get_partition_output(opts=pulumi.InvokeOutputOptions(parent=self)).partition
         policy = pulumi.Output.all(account, partition).apply(lambda v: _key_policy(v[0], v[1]))
         return aws.kms.Key(
             f"{self._name}-alarms-key",

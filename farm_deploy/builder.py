@@ -211,6 +211,7 @@ def _build_aws(ctx: Context) -> BuiltStage:
         api_service = _ecs_api(ctx, network, cluster, secret_arns, deploy_outputs)
         built.api_url = api_service.url
         built.log_groups["api"] = api_service.log_group_name
+        built.extra["albDnsName"] = api_service.alb_dns_name
     elif choices.api == "lambda":
         lambda_api = _lambda_api(ctx, secret_arns, deploy_outputs)
         built.api_url = lambda_api.url
@@ -231,6 +232,10 @@ def _build_aws(ctx: Context) -> BuiltStage:
     if choices.web == "cloudfront":
         site = _static_site(ctx, api_service, lambda_api)
         built.web_url = site.url
+        if api_service is not None:
+            # The load balancer only answers CloudFront: the API's public address
+            # is the site's, under /api (same origin, no CORS).
+            built.api_url = site.url
     elif choices.web == "vercel":
         app = _vercel(ctx, api_url=built.api_url, python_api=False)
         built.web_url = app.url
@@ -297,6 +302,7 @@ def _ecs_api(ctx: Context, network: Any, cluster: Any, secret_arns: dict, deploy
             secrets=secret_arns,
             certificate_arn=plan.certificate_arn,
             domain=api_domain(plan),
+            behind_cloudfront=plan.components.web == "cloudfront",
             # Ollama answers inside the VPC on 11434; the API's egress is closed otherwise.
             vpc_egress_ports=[11434] if plan.components.ai in ("ollama-gpu", "ollama-cpu") else [],
             vpc_cidr=network.vpc_cidr,
@@ -310,8 +316,9 @@ def _ecs_api(ctx: Context, network: Any, cluster: Any, secret_arns: dict, deploy
 def api_domain(plan: StagePlan) -> str | None:
     """The ALB's name when the stage has a domain and a certificate: `api.<domain>`.
 
-    The operator's DNS points it at the ALB (output `apiUrl`); the certificate
-    must cover both `<domain>` (CloudFront) and `api.<domain>` (the ALB).
+    CloudFront reaches the ALB by this name; the operator's DNS points it at
+    the ALB (output `albDnsName`). The certificate must cover both `<domain>`
+    (CloudFront) and `api.<domain>` (the ALB).
     """
     if plan.domain and plan.certificate_arn:
         return f"api.{plan.domain}"

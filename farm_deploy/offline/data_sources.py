@@ -153,12 +153,25 @@ def _vercel_project_directory(args: dict[str, Any]) -> dict[str, Any]:
     return {"path": path, "id": path, "files": files}
 
 
+# AWS-managed prefix lists, by name (their ids differ per region).
+_MANAGED_PREFIX_LISTS = {"com.amazonaws.global.cloudfront.origin-facing": "pl-3b927c52"}
+
+
+def _managed_prefix_list(args: dict[str, Any]) -> dict[str, Any]:
+    name = args.get("name")
+    if name not in _MANAGED_PREFIX_LISTS:
+        raise UnmockedCallError(f"managed prefix list {name!r} has no offline answer")
+    pl_id = _MANAGED_PREFIX_LISTS[name]
+    return {"id": pl_id, "name": name, "addressFamily": "IPv4", "maxEntries": 55, "ownerId": "AWS", "entries": []}
+
+
 DATA_SOURCES: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "aws:index/getAvailabilityZones:getAvailabilityZones": _azs,
     "aws:index/getCallerIdentity:getCallerIdentity": _caller_identity,
     "aws:index/getRegion:getRegion": _region,
     "aws:index/getPartition:getPartition": _partition,
     "aws:ssm/getParameter:getParameter": _ssm_parameter,
+    "aws:ec2/getManagedPrefixList:getManagedPrefixList": _managed_prefix_list,
     "aws:ecr/getAuthorizationToken:getAuthorizationToken": _ecr_authorization_token,
     "aws:cloudfront/getCachePolicy:getCachePolicy": _named(_MANAGED_CACHE_POLICIES, "CloudFront cache policy"),
     "aws:cloudfront/getOriginRequestPolicy:getOriginRequestPolicy": _named(

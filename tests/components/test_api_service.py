@@ -161,6 +161,28 @@ def test_alb_accepts_443_and_80_with_a_certificate_and_only_80_without(prod, dev
     assert rules(dev, INGRESS, "api-alb-sg-id") == [(80, 80, "0.0.0.0/0")]
 
 
+def test_behind_cloudfront_the_alb_admits_only_cloudfronts_prefix_list():
+    def ingress(result):
+        return sorted(
+            (r.inputs["fromPort"], r.inputs.get("prefixListId"), r.inputs.get("cidrIpv4"))
+            for r in result.of_type(INGRESS)
+            if r.inputs["securityGroupId"] == "api-alb-sg-id"
+        )
+
+    plain = run(with_secrets=False, behind_cloudfront=True)
+    assert ingress(plain) == [(80.0, "pl-3b927c52", None)]
+    tls = run(
+        with_secrets=False,
+        behind_cloudfront=True,
+        certificate_arn="arn:aws:acm:us-east-1:123456789012:certificate/abc",
+        domain="api.example.com",
+    )
+    # one rule only: the prefix list's weight leaves no room for a second one
+    assert ingress(tls) == [(443.0, "pl-3b927c52", None)]
+    looked_up = [args for token, args in tls.calls if token == "aws:ec2/getManagedPrefixList:getManagedPrefixList"]
+    assert looked_up == [{"name": "com.amazonaws.global.cloudfront.origin-facing"}]
+
+
 # ---------------------------------------------------------------- task definition
 
 

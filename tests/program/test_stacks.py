@@ -102,6 +102,19 @@ def test_prod_is_highly_available_with_gpu_ollama(plans: dict[str, OfflinePlan])
     assert {r.inputs["protocol"] for r in listeners} == {"HTTP", "HTTPS"}
 
 
+def test_load_balancer_admits_only_cloudfront(plans: dict[str, OfflinePlan]) -> None:
+    for stack, result in plans.items():
+        (alb_sg,) = [r for r in of_type(result, "aws:ec2/securityGroup:SecurityGroup") if r.name.endswith("-alb-sg")]
+        ingress = [
+            r
+            for r in of_type(result, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+            if r.name.startswith(alb_sg.name.removesuffix("-sg") + "-in")
+        ]
+        assert [(r.inputs.get("prefixListId"), r.inputs.get("cidrIpv4")) for r in ingress] == [("pl-3b927c52", None)]
+        port = 443 if stack == "prod" else 80  # prod has a certificate: CloudFront speaks HTTPS to the origin
+        assert ingress[0].inputs["fromPort"] == ingress[0].inputs["toPort"] == port
+
+
 def test_prod_protects_every_stateful_resource(plans: dict[str, OfflinePlan]) -> None:
     stateful = [r for r in plans["prod"].resources if r.type in STATEFUL_TYPES]
     assert {r.type for r in stateful} >= {
@@ -125,13 +138,15 @@ def test_outputs_contract(plans: dict[str, OfflinePlan]) -> None:
     prod = plans["prod"].outputs
     assert prod["stage"] == "prod" and prod["platform"] == "aws" and prod["region"] == "us-east-1"
     assert prod["webUrl"] == "https://app.example.com"
-    assert prod["apiUrl"] == "https://api.app.example.com"
+    # the API is served through CloudFront, same origin as the site
+    assert prod["apiUrl"] == "https://app.example.com"
     assert prod["healthUrls"] == {
         "web": "https://app.example.com",
-        "api": "https://api.app.example.com/api/health",
-        "database": "https://api.app.example.com/api/health/database",
-        "ai": "https://api.app.example.com/api/ai/health",
+        "api": "https://app.example.com/api/health",
+        "database": "https://app.example.com/api/health/database",
+        "ai": "https://app.example.com/api/ai/health",
     }
+    assert prod["albDnsName"].endswith(".elb.amazonaws.com")
     assert set(prod["ecs"]["services"]) == {"api", "ollama"}
     assert all(s["taskDefinitionArn"].startswith("arn:aws:ecs:") for s in prod["ecs"]["services"].values())
     assert set(prod["logGroups"]) == {"api", "ollama"}
