@@ -72,9 +72,19 @@ class FarmConfig:
 def find_farm_config(root: Path) -> Path | None:
     for name in CONFIG_NAMES:
         candidate = root / name
-        if candidate.is_file():
+        if candidate.is_file() and not _is_farm_bundler_config(candidate):
             return candidate
     return None
+
+
+def _is_farm_bundler_config(path: Path) -> bool:
+    """`farm.config.ts` is also the config of the Farm web bundler (`@farmfe/core`): not a FARM-stack config."""
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(64 * 1024)
+    except OSError:
+        return False  # unreadable: load_farm_config reports it
+    return b"@farmfe/" in head and not any(m in head for m in (b"@farm-framework/", b"@farm/"))
 
 
 def load_farm_config(path: Path, root: Path) -> FarmConfig:

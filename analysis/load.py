@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections import Counter
 from pathlib import Path, PurePosixPath
 
@@ -141,6 +142,23 @@ def _api_root(app: Finding, inventory: Inventory, dependency_dirs: set[str]) -> 
     return root
 
 
+def _sibling_imports(app: Finding, inventory: Inventory, api_root: str) -> list[str]:
+    """Top-level imports of the entry module that name modules beside it but not under `api_root`.
+
+    `from routes import chat` in src/main.py only works when src/ is on the import path: run from
+    the API root (where the dependency files are), it fails at start-up.
+    """
+    folder = _parent(app.file)
+    if folder == api_root:
+        return []
+    heads = sorted(filter(None, app.detail.get("absolute_imports", "").split(",")))
+
+    def present(where: str, head: str) -> bool:
+        return inventory.has(where, f"{head}.py") or _join(where, head) in inventory.dirs
+
+    return [h for h in heads if present(folder, h) and not present(api_root, h)]
+
+
 def _app_rank(app: Finding) -> tuple[int, int, str]:
     name = PurePosixPath(app.file).name
     parts = app.file.split("/")
@@ -156,6 +174,15 @@ def _api_facts(root: Path, path: str | os.PathLike[str], findings: list[Finding]
     if not apps and any("fastapi" in f.detail.get("packages", "").split(",") for f in _of(findings, "dependency-file")):
         # only `app = create_app()` with the factory elsewhere: trust it when the API depends on fastapi
         apps = _of(findings, "fastapi-app")
+    broken = _of(findings, "python-syntax-error")
+    if not apps and broken:
+        first = min(broken, key=_app_rank)
+        raise UserError(
+            f"no FastAPI app found: the module that builds it does not parse ({first.detail['error']})",
+            file=os.path.join(str(path), first.file),
+            line=first.line,
+            hint="fix the syntax error (python -m py_compile shows it); the analyzer reads the code without running it",
+        )
     if not apps:
         raise UserError(
             "no FastAPI app found",
@@ -167,6 +194,21 @@ def _api_facts(root: Path, path: str | os.PathLike[str], findings: list[Finding]
     dependency_findings = _of(findings, "dependency-file")
     dependency_dirs = {_parent(f.file) for f in dependency_findings}
     api_root = _api_root(app, inventory, dependency_dirs)
+    siblings = _sibling_imports(app, inventory, api_root)
+    if siblings:
+        import_dir = _relative(_parent(app.file), api_root)
+        findings.append(
+            Finding(
+                kind="api-import-path",
+                severity="warning",
+                message=f"{app.file} imports {', '.join(siblings)} as top-level modules, so it runs with "
+                f"{_parent(app.file)} on the import path, but its dependency files are in {api_root}: make those "
+                f"imports relative (from .{siblings[0]} import ...) or set PYTHONPATH={import_dir} in the image",
+                file=app.file,
+                line=app.line,
+                detail={"modules": ",".join(siblings), "import_dir": import_dir},
+            )
+        )
     module = _relative(app.file, api_root)[:-3].replace("/", ".")
     if module.endswith(".__init__"):
         module = module[: -len(".__init__")]
@@ -250,22 +292,55 @@ def _health_path(app: Finding, findings: list[Finding]) -> str:
             continue
         for included, prefix in includes.items():
             if module == included or module.endswith("." + included):
-                paths.append((prefix + path).replace("//", "/"))
+                full, unresolved = _resolve_template(prefix + path, findings)
+                if not unresolved:
+                    paths.append(full)
                 break
     if not paths:
+        probe, why = _openapi_path(app, findings)
         findings.append(
             Finding(
                 kind="no-health-route",
                 severity="warning",
-                message="no health check route found (e.g. @app.get('/api/health')): "
-                "the load balancer will probe /openapi.json",
+                message=f"no health check route found (e.g. @app.get('/api/health')): the load balancer will probe "
+                f"{probe}{why}",
                 file=app.file,
                 line=app.line,
             )
         )
-        return "/openapi.json"
+        return probe
     paths.sort(key=lambda p: (not p.endswith("/health"), p.count("/"), len(p), p))
     return paths[0]
+
+
+def _resolve_template(template: str, findings: list[Finding]) -> tuple[str, list[str]]:
+    """`{API_V1_STR}/openapi.json` -> `/api/v1/openapi.json` from the path constants found; names left over."""
+    constants: dict[str, str] = {}
+    for f in _of(findings, "path-constant"):
+        constants.setdefault(f.detail["name"].upper(), f.detail["path"])
+    unresolved: list[str] = []
+
+    def resolve(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name.upper() in constants:
+            return constants[name.upper()]
+        unresolved.append(name)
+        return ""
+
+    return re.sub(r"\{(\w+)\}", resolve, template).replace("//", "/"), unresolved
+
+
+def _openapi_path(app: Finding, findings: list[Finding]) -> tuple[str, str]:
+    """Where the app serves its OpenAPI document (the probe of last resort), and a note when unsure."""
+    template = app.detail.get("openapi_url")
+    if template is None:
+        return "/openapi.json", ""
+    if template == "":
+        return "/", " (openapi_url=None switches the OpenAPI document off; add a health route)"
+    path, unresolved = _resolve_template(template, findings)
+    if unresolved or not path.startswith("/"):
+        return "/openapi.json", f" (openapi_url is computed from {', '.join(unresolved) or template}: check it)"
+    return path, ""
 
 
 # --------------------------------------------------------------------------- web
@@ -293,7 +368,12 @@ def _web_facts(findings: list[Finding], inventory: Inventory) -> WebFacts | None
     if best.detail.get("has_build_script") == "true":
         build = "yarn build" if manager == "yarn" else f"{manager} run build"
     else:
-        tool = {"vite": "vite build", "cra": "react-scripts build", "nextjs": "next build"}.get(framework, "vite build")
+        tool = {"vite": "vite build", "cra": "react-scripts build", "nextjs": "next build"}.get(framework) or {
+            "farm": "farm build",
+            "rsbuild": "rsbuild build",
+            "webpack": "webpack",
+            "parcel": "parcel build",
+        }.get(best.detail.get("bundler", ""), "vite build")
         build = f"npx {tool}"
     configs = [f for f in _of(findings, "build-config") if _parent(f.file) == root]
     output = {"vite": "dist", "cra": "build", "nextjs": ".next"}.get(framework, "dist")
@@ -351,6 +431,8 @@ def _config_finding(config: FarmConfig, kind: str, key: str, message: str, **det
 def _database_facts(config: FarmConfig | None, findings: list[Finding], api: ApiFacts) -> DatabaseFacts:
     drivers = {f.detail["driver"] for f in _of(findings, "mongodb-driver")}
     seen = [f for f in _of(findings, "mongodb-uri-env") if _under(f.file, api.root)] or _of(findings, "mongodb-uri-env")
+    # the variable handed to the client constructor beats names that merely look like a URI
+    seen = [f for f in seen if f.detail.get("source") == "client-argument"] or seen
     counts = Counter(f.detail["env"] for f in seen)
     if counts:
         # the name read most often; on a tie the first one met (findings come in walk order)
@@ -359,6 +441,21 @@ def _database_facts(config: FarmConfig | None, findings: list[Finding], api: Api
         uri_env = config.database_url_env
     else:
         uri_env = "MONGODB_URL"
+    chosen = next((f for f in seen if f.detail["env"] == uri_env), None)
+    if chosen is not None and chosen.detail.get("part") == "host":
+        findings.append(
+            Finding(
+                kind="mongodb-uri-parts",
+                severity="warning",
+                message=f"the app passes {uri_env} to the MongoDB client as a host, with the port, user and "
+                f"password from other variables: farm-deploy sets {uri_env} to the full connection string "
+                "(the client accepts one there); leave the user and password variables unset",
+                file=chosen.file,
+                line=chosen.line,
+                detail={"env": uri_env},
+            )
+        )
+    _missing_driver_dependencies(findings, api)
     names = _of(findings, "mongodb-database")
     if names:
         database_name = names[0].detail["name"]
@@ -371,6 +468,41 @@ def _database_facts(config: FarmConfig | None, findings: list[Finding], api: Api
         uri_env=uri_env,
         database_name=database_name,
     )
+
+
+# a driver import is satisfied by these distributions (beanie installs motor, motor installs pymongo, ...)
+DRIVER_PROVIDERS = {
+    "motor": ("motor", "beanie"),
+    "pymongo": ("pymongo", "motor", "beanie", "odmantic", "mongoengine"),
+    "beanie": ("beanie",),
+    "odmantic": ("odmantic",),
+    "mongoengine": ("mongoengine",),
+}
+
+
+def _missing_driver_dependencies(findings: list[Finding], api: ApiFacts) -> None:
+    """A MongoDB driver the API imports but no dependency file installs: the image would fail on import."""
+    if not api.dependency_files:
+        return
+    installed = set(api.dependencies)
+    reported = set()
+    for f in _of(findings, "mongodb-driver"):
+        driver = f.detail["driver"]
+        if driver in reported or not _under(f.file, api.root):
+            continue
+        if not installed.intersection(DRIVER_PROVIDERS.get(driver, (driver,))):
+            reported.add(driver)
+            findings.append(
+                Finding(
+                    kind="missing-dependency",
+                    severity="warning",
+                    message=f"{driver} is imported but not in {', '.join(api.dependency_files)}: "
+                    "the API would fail on import once deployed",
+                    file=f.file,
+                    line=f.line,
+                    detail={"package": driver},
+                )
+            )
 
 
 def _requirements(

@@ -61,6 +61,7 @@ class Inventory:
     names: dict[str, set[str]] = field(default_factory=dict)  # folder -> interesting file names in it
     asset_dirs: Counter[str] = field(default_factory=Counter)  # asset folder -> image/font files under it
     media_dirs: Counter[str] = field(default_factory=Counter)
+    dirs: set[str] = field(default_factory=set)  # every folder walked (relative), the root excepted
     files_seen: int = 0
     python_files: int = 0
     files_read: int = 0
@@ -198,13 +199,15 @@ class _Walker:
                     )
                     continue
                 subdirs.append((entry.path, prefix + name))
+                inventory.dirs.add(prefix + name)
                 continue
             inventory.files_seen += 1
             dot = name.rfind(".")
             suffix = name[dot:].lower() if dot > 0 else ""
             if suffix == ".py":
                 inventory.python_files += 1
-            if name in INVENTORY_NAMES or name.startswith(("requirement", "Dockerfile")):
+            # .py names too: whether `import routes` in a module names a sibling of it
+            if suffix == ".py" or name in INVENTORY_NAMES or name.startswith(("requirement", "Dockerfile")):
                 if names_here is None:
                     names_here = inventory.names.setdefault(folder, set())
                 names_here.add(name)

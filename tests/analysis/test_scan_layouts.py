@@ -119,6 +119,7 @@ LAYOUTS = [
                 ("localhost-url", "frontend/src/api.js", 1),
                 ("mongodb-driver", "backend/app/core/db.py", 1),
                 ("mongodb-uri-env", "backend/app/core/config.py", 5),
+                ("mongodb-uri-env", "backend/app/core/db.py", 4),
                 ("static-assets", "frontend/public", None),
             ],
         },

@@ -37,13 +37,40 @@ def _requirement_name(spec: str) -> str | None:
     return normalise(match.group(1)) if match else None
 
 
+# one requirement: name[extras] version-specifiers, or name @ url; markers and options cut off before
+_VALID_SPEC = re.compile(
+    r"""^[A-Za-z0-9][A-Za-z0-9._-]*\s*(?:\[[^\]]*\])?\s*"""
+    r"""(?:\(?\s*(?:(?:===|==|>=|<=|!=|~=|>|<)\s*[\w.*+!-]+\s*,?\s*)*\)?|@\s*\S+)\s*$"""
+)
+
+
+def _invalid(line: str) -> bool:
+    """A line pip would reject: several requirements run together, or words that are not one."""
+    spec = line.split(" #", 1)[0].split(";", 1)[0]
+    spec = re.split(r"\s--?[a-z]", spec, maxsplit=1)[0].strip()
+    if not spec or spec.startswith(("#", "-", ".", "/")) or "://" in spec.split("@", 1)[0]:
+        return False
+    return not _VALID_SPEC.match(spec)
+
+
 def parse_requirements(text: str) -> list[str]:
-    names = []
-    for line in text.replace("\\\n", " ").splitlines():
+    return scan_requirements(text)[0]
+
+
+def scan_requirements(text: str) -> tuple[list[str], list[int]]:
+    """(distribution names, numbers of the lines pip would reject); rejected lines give no name."""
+    names: list[str] = []
+    invalid: list[int] = []
+    for number, line in enumerate(text.splitlines(), 1):
+        if line.rstrip().endswith("\\"):
+            line = line.rstrip()[:-1]  # a continued line: its first part names the requirement
+        if _invalid(line):
+            invalid.append(number)
+            continue
         name = _requirement_name(line)
         if name and name not in names:
             names.append(name)
-    return names
+    return names, invalid
 
 
 def parse_pyproject(text: str) -> tuple[list[str], str]:
@@ -80,13 +107,27 @@ def _is_requirements_txt(src: SourceFile) -> bool:
 def detect(src: SourceFile) -> list[Finding]:
     import tomllib  # only repositories with Python dependency files pay for it
 
+    extra: list[Finding] = []
     try:
         if src.name == "pyproject.toml":
             packages, fmt = parse_pyproject(src.text)
         elif src.name == "Pipfile":
             packages, fmt = parse_pipfile(src.text), "pipfile"
         elif _is_requirements_txt(src):
-            packages, fmt = parse_requirements(src.text), "requirements"
+            packages, invalid = scan_requirements(src.text)
+            fmt = "requirements"
+            if invalid:
+                extra.append(
+                    Finding(
+                        kind="dependency-file-invalid",
+                        severity="warning",
+                        message=f"{len(invalid)} line(s) of {src.name} are not requirements pip can read "
+                        "(one requirement per line): pip install -r will fail",
+                        file=src.rel,
+                        line=invalid[0],
+                        detail={"lines": ",".join(map(str, invalid[:20]))},
+                    )
+                )
         else:
             return []
     except tomllib.TOMLDecodeError as exc:
@@ -101,7 +142,7 @@ def detect(src: SourceFile) -> list[Finding]:
         ]
     if not packages and fmt == "pyproject":
         return []
-    return [
+    return extra + [
         Finding(
             kind="dependency-file",
             message=f"Python dependencies ({fmt}): {len(packages)} package(s)",

@@ -34,7 +34,12 @@ def _includes(tree: ast.Module, imported: dict[str, tuple[str, int]]) -> dict[st
             continue
         if node.func.attr != "include_router" or not node.args:
             continue
-        prefix = string_arg(node, 99, "prefix") or ""
+        prefix = string_arg(node, 99, "prefix")
+        if prefix is None:
+            # prefix=settings.API_V1_STR: kept as {API_V1_STR}, resolved from path constants later
+            value = next((k.value for k in node.keywords if k.arg == "prefix"), None)
+            name = dotted(value) if value is not None else None
+            prefix = "{" + name.rsplit(".", 1)[-1] + "}" if name else ""
         target = dotted(node.args[0]) or ""
         head = target.split(".", 1)[0]
         if head in imported:
@@ -60,7 +65,7 @@ def detect(src: SourceFile) -> list[Finding]:
         return []  # the quick filter "_ap" is broad: check before paying for a parse
     tree = src.tree
     if tree is None:
-        return []
+        return _syntax_error(src)
     factories = _factories(tree)
     imported = imports(tree)
     found = []
@@ -79,7 +84,7 @@ def detect(src: SourceFile) -> list[Finding]:
         targets = node.targets if isinstance(node, ast.Assign) else [node.target]
         for target in targets:
             if isinstance(target, ast.Name):
-                found.append((target.id, node.lineno, how, name))
+                found.append((target.id, node.lineno, how, name, _openapi_url(node.value)))
     if not found:
         return []
     absolute = sorted({m.split(".", 1)[0] for m, _ in imported.values() if not m.startswith(".")})
@@ -91,20 +96,69 @@ def detect(src: SourceFile) -> list[Finding]:
         "factory": "FastAPI app `{attribute}` in {file}, built by {call}()",
         "imported-factory": "app `{attribute}` in {file}, built by the imported {call}()",
     }
-    return [
-        Finding(
-            kind="fastapi-app",
-            message=messages[how].format(attribute=attribute, file=src.rel, call=call),
-            file=src.rel,
-            line=line,
-            detail={
-                "attribute": attribute,
-                "built_by": how,
-                "module_path": module,
-                "relative_imports": "true" if relative else "false",
-                "absolute_imports": ",".join(absolute),
-                "includes": json.dumps(includes, sort_keys=True),
-            },
+    findings = []
+    for attribute, line, how, call, openapi in found:
+        detail = {
+            "attribute": attribute,
+            "built_by": how,
+            "module_path": module,
+            "relative_imports": "true" if relative else "false",
+            "absolute_imports": ",".join(absolute),
+            "includes": json.dumps(includes, sort_keys=True),
+        }
+        if openapi is not None:
+            detail["openapi_url"] = openapi
+        findings.append(
+            Finding(
+                kind="fastapi-app",
+                message=messages[how].format(attribute=attribute, file=src.rel, call=call),
+                file=src.rel,
+                line=line,
+                detail=detail,
+            )
         )
-        for attribute, line, how, call in found
-    ]
+    return findings
+
+
+def _openapi_url(call: ast.Call) -> str | None:
+    """`openapi_url=` of the FastAPI call: the path, "" when switched off, `{NAME}` for names in an f-string."""
+    value = next((k.value for k in call.keywords if k.arg == "openapi_url"), None)
+    if value is None:
+        return None
+    if isinstance(value, ast.Constant):
+        return value.value if isinstance(value.value, str) else "" if value.value is None else None
+    if isinstance(value, ast.JoinedStr):
+        parts = []
+        for part in value.values:
+            if isinstance(part, ast.Constant):
+                parts.append(str(part.value))
+                continue
+            name = dotted(part.value) if isinstance(part, ast.FormattedValue) else None
+            if name is None:
+                return None
+            parts.append("{" + name.rsplit(".", 1)[-1] + "}")
+        return "".join(parts)
+    name = dotted(value)
+    return "{" + name.rsplit(".", 1)[-1] + "}" if name else None
+
+
+def _syntax_error(src: SourceFile) -> list[Finding]:
+    """A module that builds a FastAPI app but does not parse: say where, the app cannot be found otherwise."""
+    if not re.search(r"\bFastAPI\s*\(", src.text):
+        return []
+    try:
+        ast.parse(src.text, filename=src.rel)
+    except SyntaxError as exc:
+        return [
+            Finding(
+                kind="python-syntax-error",
+                severity="warning",
+                message=f"{src.rel} does not parse: {exc.msg}; the FastAPI app in it cannot be read",
+                file=src.rel,
+                line=exc.lineno,
+                detail={"error": str(exc.msg)},
+            )
+        ]
+    except (ValueError, RecursionError):
+        return []
+    return []  # too large to parse: generated code, not an app module

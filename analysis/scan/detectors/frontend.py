@@ -1,5 +1,8 @@
 """`frontend`, `build-config`: the React front end (Vite, Create React App or Next.js).
 
+React built by another bundler (Farm's `@farmfe/core`, Rsbuild, webpack, Parcel) is a front end of
+framework `unknown`, built by its `build` script into `dist`.
+
 `package.json` gives the framework (from its dependencies), the build script
 and the package manager (`packageManager` field; lock files are matched in the
 assembly step). `vite.config.*` and `next.config.*` give the output folder
@@ -20,6 +23,21 @@ _DIST_DIR = re.compile(r"""\bdistDir\s*:\s*["'`]([^"'`]+)["'`]""")
 _NEXT_EXPORT = re.compile(r"""\boutput\s*:\s*["'`]export["'`]""")
 _NEXT_STANDALONE = re.compile(r"""\boutput\s*:\s*["'`]standalone["'`]""")
 _BUILD_PATH = re.compile(r"""\bBUILD_PATH=(\S+)""")
+
+
+# React bundlers other than Vite, CRA and Next.js (their default output folder is dist)
+_BUNDLERS = {
+    "@farmfe/core": "farm",
+    "@farmfe/cli": "farm",
+    "@rsbuild/core": "rsbuild",
+    "webpack": "webpack",
+    "parcel": "parcel",
+}
+
+
+def _has_build(data: dict) -> bool:
+    scripts = data.get("scripts")
+    return isinstance(scripts, dict) and bool(scripts.get("build"))
 
 
 def _line_of_key(src: SourceFile, key: str) -> int:
@@ -54,6 +72,10 @@ def detect_package_json(src: SourceFile) -> list[Finding]:
         framework, marker = "vite", "vite" if "vite" in deps else next(k for k in deps if str(k).startswith("@vitejs/"))
     elif "react-scripts" in deps:
         framework, marker = "cra", "react-scripts"
+    elif "react" in deps and (_BUNDLERS.keys() & deps.keys() or _has_build(data)):
+        # React built by another bundler (Farm, Rsbuild, webpack, Parcel): `npm run build`, output in dist
+        framework = "unknown"
+        marker = next((b for b in _BUNDLERS if b in deps), "react-dom")
     else:
         manager = data.get("packageManager")
         if isinstance(manager, str) and manager:
@@ -79,13 +101,15 @@ def detect_package_json(src: SourceFile) -> list[Finding]:
     manager = data.get("packageManager")
     if isinstance(manager, str) and manager:
         detail["package_manager"] = manager.split("@", 1)[0]
+    if framework == "unknown":
+        detail["bundler"] = _BUNDLERS.get(marker, "unknown")
     build_path = _BUILD_PATH.search(build)
     if framework == "cra" and build_path:
         detail["output_dir"] = build_path.group(1)
     return [
         Finding(
             kind="frontend",
-            message=f"{framework} front end ({marker} in package.json)",
+            message=f"{detail.get('bundler', framework)} front end ({marker} in package.json)",
             file=src.rel,
             line=_line_of_key(src, marker),
             detail=detail,

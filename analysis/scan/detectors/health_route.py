@@ -1,4 +1,8 @@
-"""`health-route`: a GET route whose path names a health check (`/health`, `/healthz`, `/api/health`)."""
+"""`health-route`: a GET route whose path names a health check (`/health`, `/healthz`, `/api/health`).
+
+`path-constant`: a URL prefix kept in a constant or settings field (`API_V1_STR = "/api/v1"`), for
+`openapi_url=f"{settings.API_V1_STR}/openapi.json"` and the like, resolved when the findings are assembled.
+"""
 
 from __future__ import annotations
 
@@ -73,3 +77,24 @@ def detect(src: SourceFile) -> list[Finding]:
                 )
             )
     return findings
+
+
+_PATH_CONSTANT = re.compile(
+    r"""^[ \t]*([A-Za-z_][A-Za-z0-9_]*(?:PREFIX|_STR|API|ROOT|BASE|_PATH)[A-Za-z0-9_]*)[ \t]*(?::[^=\n]+)?="""
+    r"""[ \t]*["'](/[\w\-./]*)["'][ \t]*(?:#.*)?$""",
+    re.M | re.I,
+)
+
+
+@register("path-constant", suffixes=(".py",), quick=('"/', "'/"))
+def detect_path_constants(src: SourceFile) -> list[Finding]:
+    return [
+        Finding(
+            kind="path-constant",
+            message=f"URL path {match.group(2)} in {match.group(1)}",
+            file=src.rel,
+            line=src.line_of(match.start(1)),
+            detail={"name": match.group(1), "path": match.group(2)},
+        )
+        for match in _PATH_CONSTANT.finditer(src.text)
+    ]
