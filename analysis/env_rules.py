@@ -12,6 +12,7 @@ import re
 from urllib.parse import urlparse
 
 from .models import DeploymentRequirements, EnvRule, EnvVar, StagePlan
+from .stack_config import NAMESPACE
 
 STAGE_NAMES = {"dev": "development", "staging": "staging", "prod": "production"}
 AI_PROVIDERS = ["ollama", "openai", "huggingface"]
@@ -51,6 +52,29 @@ def build_env(plan: StagePlan, req: DeploymentRequirements) -> list[EnvVar]:
         name = plan.web.api_url_env or WEB_URL_ENV_BY_FRAMEWORK.get(plan.web.framework, "VITE_API_URL")
         env.append(_var(name, source="output:api.url", target="web", type="url"))
     return env
+
+
+def operator_env(
+    env: list[EnvVar], api_env: dict[str, str], secret_names: list[str], required: list[str]
+) -> tuple[list[EnvVar], list[str]]:
+    """The plan's variables with the operator's `farm:apiEnv` / `farm:apiSecrets` added.
+
+    An operator's variable replaces a planned one of the same name (the operator
+    knows the app). Variables the app requires with no default and that nobody
+    provides come back as warnings: the API would fail at start-up.
+    """
+    mine = set(api_env) | set(secret_names)
+    out = [v for v in env if not (v.target == "api" and v.name in mine)]
+    out += [_var(name, value, source=f"config:{NAMESPACE}:apiEnv") for name, value in sorted(api_env.items())]
+    out += [_secret(name, f"config:{NAMESPACE}:apiSecrets.{name}") for name in secret_names]
+    provided = {v.name.upper() for v in out if v.target == "api"}
+    warnings = [
+        f"the app requires {name} from the environment (no default) and the plan does not set it: "
+        f"pulumi config set --path '{NAMESPACE}:apiEnv.{name}' <value> (or --secret --path '{NAMESPACE}:apiSecrets.{name}')"
+        for name in sorted(set(required))
+        if name.upper() not in provided
+    ]
+    return out, warnings
 
 
 def _ai_env(plan: StagePlan) -> list[EnvVar]:

@@ -233,7 +233,14 @@ def _api_facts(root: Path, path: str | os.PathLike[str], findings: list[Finding]
         dockerfile=dockerfile,
         port=port,
         health_path=_health_path(app, findings),
+        required_env=_required_env(findings, api_root),
     )
+
+
+def _required_env(findings: list[Finding], api_root: str) -> list[str]:
+    """Variables the API's code reads with no default. Only the API root counts: it is the image's build
+    context, so code elsewhere in the repository (another service, a worker) is not what the API runs."""
+    return sorted({f.detail["env"] for f in _of(findings, "required-env") if _under(f.file, api_root)})
 
 
 def _is_dev_requirements(rel: str) -> bool:

@@ -64,6 +64,9 @@ class ApiFacts(Model):
     dockerfile: str | None = None  # relative to the app root, when the app ships one
     port: int = 8000
     health_path: str = "/api/health"
+    # environment variables the API reads with no default (BaseSettings fields, os.environ["X"]):
+    # deployed without them it fails at start-up; sorted, unique
+    required_env: list[str] = Field(default_factory=list)
 
 
 class WebFacts(Model):

@@ -10,6 +10,7 @@ with `require_secret` and the analyzer only ever needs their names.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -68,6 +69,11 @@ class StackSettings(BaseModel):
     docker_publish_api: bool = Field(False, alias="dockerPublishApi")
     docker_web_port: int = Field(8080, alias="dockerWebPort", ge=1, le=65535)
     policy_waivers: list[PolicyWaiver] = Field(default_factory=list, alias="policyWaivers")
+    # Extra plain variables for the API (`pulumi config set --path farm:apiEnv.NAME value`).
+    api_env: dict[str, str] = Field(default_factory=dict, alias="apiEnv")
+    # Names (never values) of the API's extra secrets, from the `farm:apiSecrets`
+    # secret map (`pulumi config set --secret --path farm:apiSecrets.NAME value`).
+    api_secret_names: list[str] = Field(default_factory=list, exclude=True)
     # release pins: the keys `farm-deploy promote` copies between stages
     api_image_tag: str | None = Field(None, alias="apiImageTag")
     web_version: str | None = Field(None, alias="webVersion")
@@ -81,14 +87,16 @@ class StackSettings(BaseModel):
 PROMOTABLE_KEYS: tuple[str, ...] = ("apiImageTag", "webVersion", "models")
 # Secret keys the program reads with require_secret (never in this model).
 SECRET_KEYS: tuple[str, ...] = (
+    "apiSecrets",
     "openaiApiKey",
     "huggingfaceToken",
     "railwayToken",
 )
 
 ALLOWED_KEYS: tuple[str, ...] = tuple(
-    sorted({f.alias or n for n, f in StackSettings.model_fields.items()} | set(SECRET_KEYS))
+    sorted({f.alias or n for n, f in StackSettings.model_fields.items() if not f.exclude} | set(SECRET_KEYS))
 )
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 def _coerce(value: Any) -> Any:
@@ -105,7 +113,11 @@ def _coerce(value: Any) -> Any:
 def parse_settings(raw: dict[str, Any], *, file: str, stack: str) -> StackSettings:
     """Validate `farm:` keys (names without the namespace) into settings."""
     values: dict[str, Any] = {}
+    secret_names: list[str] = []
     for key, value in raw.items():
+        if key == "apiSecrets":
+            secret_names = _secret_names(_coerce(value), file)
+            continue
         if key in SECRET_KEYS:
             continue
         if key not in ALLOWED_KEYS:
@@ -128,6 +140,8 @@ def parse_settings(raw: dict[str, Any], *, file: str, stack: str) -> StackSettin
             key=f"{NAMESPACE}:{loc}",
             value=err.get("input"),
         ) from None
+    _check_api_env(settings.api_env, secret_names, file)
+    settings.api_secret_names = secret_names
     stage = settings.resolved_stage(stack)
     if stage not in STAGES:
         raise UserError(
@@ -139,6 +153,38 @@ def parse_settings(raw: dict[str, Any], *, file: str, stack: str) -> StackSettin
             hint="set farm:stage when the stack is not named after a stage",
         )
     return settings
+
+
+def _secret_names(value: Any, file: str) -> list[str]:
+    if not isinstance(value, dict):
+        raise UserError(
+            "farm:apiSecrets is a map of NAME: secret value",
+            file=file,
+            key=f"{NAMESPACE}:apiSecrets",
+            hint=f"pulumi config set --secret --path '{NAMESPACE}:apiSecrets.NAME' <value>",
+        )
+    for name in value:
+        if not _ENV_NAME.match(str(name)):
+            raise UserError("not an environment variable name", file=file, key=f"{NAMESPACE}:apiSecrets.{name}")
+    return sorted(str(n) for n in value)
+
+
+def _check_api_env(env: dict[str, str], secret_names: list[str], file: str) -> None:
+    from .env_names import looks_like_credential
+
+    for name in env:
+        key = f"{NAMESPACE}:apiEnv.{name}"
+        if not _ENV_NAME.match(name):
+            raise UserError("not an environment variable name", file=file, key=key)
+        if looks_like_credential(name):
+            raise UserError(
+                "this looks like a credential: plain variables are readable by anyone who can describe the service",
+                file=file,
+                key=key,
+                hint=f"pulumi config set --secret --path '{NAMESPACE}:apiSecrets.{name}' <value>",
+            )
+        if name in secret_names:
+            raise UserError("set both as a plain variable and as a secret", file=file, key=key)
 
 
 def split_namespace(config: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:

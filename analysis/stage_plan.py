@@ -14,7 +14,7 @@ from typing import get_args
 
 from .ai_migration import enabled_providers, migrate
 from .cost import estimate
-from .env_rules import build_env
+from .env_rules import build_env, operator_env
 from .errors import UserError
 from .model_choice import choose_models
 from .models import (
@@ -236,7 +236,9 @@ def plan_stage(
         ctx.why("protect", "prod: databases, buckets and file systems are protected from deletion")
         if not settings.alarm_email and components.monitoring != "basic":
             ctx.warnings.append("no farm:alarmEmail: alarms notify an SNS topic with no subscriber")
-    plan.env = build_env(plan, req)
+    required = list(getattr(req.api, "required_env", []) or []) if req.api else []
+    plan.env, env_warnings = operator_env(build_env(plan, req), settings.api_env, settings.api_secret_names, required)
+    ctx.warnings += env_warnings
     plan.reasons = ctx.reasons
     plan.warnings = ctx.warnings
     plan.acknowledged = ctx.acknowledged

@@ -16,6 +16,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from analysis.env_names import looks_like_credential
 from analysis.errors import UserError
 
 from .common import child_opts, merge_tags
@@ -36,29 +37,10 @@ FARGATE_SIZES: dict[int, range] = {
     8192: range(16384, 61441, 4096),
     16384: range(32768, 122881, 8192),
 }
-# Plain environment variables named like this would put a credential in the
-# task definition, readable by anyone with ecs:DescribeTaskDefinition.
-_CREDENTIAL_WORDS = {"SECRET", "PASSWORD", "PASSWD", "APIKEY", "CREDENTIALS"}
-_KEY_QUALIFIERS = {"API", "PRIVATE", "ACCESS", "SECRET", "SIGNING", "ENCRYPTION"}
-_CREDENTIAL_NAMES = {"MONGODB_URI", "MONGODB_URL", "DATABASE_URL"}
-
-
-def looks_like_credential(env_name: str) -> bool:
-    """`OPENAI_API_KEY`, `HF_TOKEN`, `JWT_SECRET`, `MONGODB_URL` yes; `AI_MAX_TOKENS` no."""
-    name = env_name.upper()
-    parts = name.split("_")
-    return (
-        name in _CREDENTIAL_NAMES
-        or any(p in _CREDENTIAL_WORDS for p in parts)
-        or parts[-1] == "TOKEN"
-        or (len(parts) > 1 and parts[-1] == "KEY" and parts[-2] in _KEY_QUALIFIERS)
-    )
-
+CLOUDFRONT_ORIGIN_FACING = "com.amazonaws.global.cloudfront.origin-facing"
 
 # Docker's default capabilities, NET_BIND_SERVICE excepted: dropped when the
 # app listens below 1024 and so still needs that one.
-CLOUDFRONT_ORIGIN_FACING = "com.amazonaws.global.cloudfront.origin-facing"
-
 _DEFAULT_CAPS_BUT_BIND = [
     "AUDIT_WRITE", "CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL", "MKNOD",
     "NET_RAW", "SETFCAP", "SETGID", "SETPCAP", "SETUID", "SYS_CHROOT",

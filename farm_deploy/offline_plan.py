@@ -32,10 +32,6 @@ class StackFile:
     path: Path
     config: dict[str, Any]  # full keys ("farm:appPath") -> value; secrets as {"secure": ...}
 
-    @property
-    def secret_keys(self) -> list[str]:
-        return [k for k, v in self.config.items() if isinstance(v, dict) and "secure" in v]
-
 
 def load_stack_file(project_dir: Path, stack: str) -> StackFile:
     """The stack file as the Pulumi CLI would hand it to the program."""
@@ -136,16 +132,15 @@ def run_plan(project_dir: Path, stack: str, *, strict_secrets: bool = False) -> 
     config: dict[str, Any] = {}
     secret_keys: list[str] = []
     for key, value in stack_file.config.items():
-        if isinstance(value, dict) and "secure" in value:
-            config[key] = PLACEHOLDER
+        plain, had_secret = _placeholders(value)
+        config[key] = plain if isinstance(plain, str) else _to_config_text(plain)
+        if had_secret:
             secret_keys.append(key)
-        else:
-            config[key] = value if isinstance(value, str) else _to_config_text(value)
     missing: list[str] = []
     if not strict_secrets:
         for name in SECRET_KEYS:
             full = f"{NAMESPACE}:{name}"
-            if full not in config:
+            if full not in config and name != "apiSecrets":
                 config[full] = PLACEHOLDER
                 secret_keys.append(full)
                 missing.append(full)
@@ -179,6 +174,23 @@ def run_plan(project_dir: Path, stack: str, *, strict_secrets: bool = False) -> 
         settings = parse_settings(farm, file=str(stack_file.path), stack=stack)
         offline.policy = check_resources(run.resources, plan.stage, settings.policy_waivers, file=str(stack_file.path))
     return offline
+
+
+def _placeholders(value: Any) -> tuple[Any, bool]:
+    """`value` with every `{secure: ...}` (at any depth, as `--path` writes them) made a placeholder."""
+    if isinstance(value, dict):
+        if set(value) == {"secure"}:
+            return PLACEHOLDER, True
+        found = False
+        out = {}
+        for k, v in value.items():
+            out[k], hit = _placeholders(v)
+            found = found or hit
+        return out, found
+    if isinstance(value, list):
+        pairs = [_placeholders(v) for v in value]
+        return [p for p, _ in pairs], any(h for _, h in pairs)
+    return value, False
 
 
 def _to_config_text(value: Any) -> str:

@@ -60,7 +60,16 @@ def make_plan(settings: StackSettings, stack: str, base: Path) -> StagePlan:
 
 
 def require_secret(key: str, stack: str, base: Path) -> pulumi.Output[str]:
-    value = pulumi.Config(NAMESPACE).get_secret(key)
+    """A secret from stack config; `map.NAME` reads one entry of a secret map (farm:apiSecrets)."""
+    top, _, entry = key.partition(".")
+    config = pulumi.Config(NAMESPACE)
+    if entry:
+        # Names were read from the same map when the plan was made, so the entry exists.
+        value = config.get_secret_object(top)
+        if value is not None:
+            return pulumi.Output.secret(value.apply(lambda m: str(m[entry])))
+    else:
+        value = config.get_secret(key)
     if value is None:
         raise UserError(
             "missing required secret",

@@ -118,3 +118,24 @@ def test_seed_ai_checks_and_unknown_names(plans):
     assert "DEBUG_TOOLBAR is not used by the dev plan" in warnings
     _, warnings = validate_env(plans["dev"], {"OPENAI_API_KEY": "sk-x"})
     assert "OLLAMA_URL not set: the app would fall back to http://localhost:11434" in warnings
+
+
+def test_operator_env_replaces_planned_values_and_adds_secrets_by_name() -> None:
+    from analysis.env_rules import operator_env
+    from analysis.models import EnvVar
+
+    planned = [
+        EnvVar(name="LOG_LEVEL", value="info", source="plan"),
+        EnvVar(name="VITE_API_URL", target="web", source="output:api.url"),
+    ]
+    env, warnings = operator_env(
+        planned, {"LOG_LEVEL": "debug", "PROJECT_NAME": "x"}, ["JWT_SECRET"], ["PROJECT_NAME", "MONGO_DB"]
+    )
+    by_name = {v.name: v for v in env}
+    assert by_name["LOG_LEVEL"].value == "debug" and by_name["LOG_LEVEL"].source == "config:farm:apiEnv"
+    assert by_name["PROJECT_NAME"].value == "x"
+    jwt = by_name["JWT_SECRET"]
+    assert jwt.secret and jwt.value is None and jwt.source == "config:farm:apiSecrets.JWT_SECRET"
+    assert "VITE_API_URL" in by_name
+    # only what nobody provides is reported
+    assert len(warnings) == 1 and "MONGO_DB" in warnings[0] and "farm:apiEnv.MONGO_DB" in warnings[0]

@@ -31,6 +31,7 @@ LAYOUTS = [
                 "dockerfile": None,
                 "port": 8000,
                 "health_path": "/api/health",
+                "required_env": ["DATABASE_URL"],
             },
             "web": {
                 "root": "apps/web",
@@ -68,6 +69,7 @@ LAYOUTS = [
                 ("mongodb-driver", "apps/api/src/routes/items.py", 5),
                 ("mongodb-uri-env", "apps/api/src/routes/items.py", 8),
                 ("python-version", "apps/api/pyproject.toml", 1),
+                ("required-env", "apps/api/src/routes/items.py", 8),
                 ("static-assets", "apps/web/public", None),
             ],
         },
@@ -85,6 +87,7 @@ LAYOUTS = [
                 "dockerfile": None,
                 "port": 8000,
                 "health_path": "/healthz",
+                "required_env": [],
             },
             "web": {
                 "root": "frontend",
@@ -137,6 +140,7 @@ LAYOUTS = [
                 "dockerfile": "Dockerfile",
                 "port": 8080,
                 "health_path": "/api/health",
+                "required_env": [],
             },
             "web": None,
             "database": {"drivers": ["odmantic"], "uri_env": "MONGODB_URL", "database_name": "app"},
@@ -176,6 +180,7 @@ LAYOUTS = [
                 "dockerfile": None,
                 "port": 8000,
                 "health_path": "/api/py/health",
+                "required_env": [],
             },
             "web": {
                 "root": ".",
@@ -222,6 +227,7 @@ LAYOUTS = [
                 "dockerfile": None,
                 "port": 8000,
                 "health_path": "/healthz",
+                "required_env": ["ATLAS_URI"],
             },
             "web": None,
             "database": {"drivers": ["motor"], "uri_env": "ATLAS_URI", "database_name": "odd"},
@@ -245,6 +251,7 @@ LAYOUTS = [
                 ("mongodb-driver", "service/store.py", 3),
                 ("mongodb-uri-env", "service/store.py", 7),
                 ("python-version", "deploy/Pipfile", 1),
+                ("required-env", "service/store.py", 7),
                 ("websocket", "service/api.py", 8),
             ],
         },
@@ -262,6 +269,7 @@ LAYOUTS = [
                 "dockerfile": None,
                 "port": 8000,
                 "health_path": "/openapi.json",
+                "required_env": [],
             },
             "web": None,
             "database": {"drivers": ["beanie"], "uri_env": "MONGODB_URL", "database_name": "app"},
@@ -298,6 +306,7 @@ LAYOUTS = [
                 "dockerfile": None,
                 "port": 8000,
                 "health_path": "/openapi.json",
+                "required_env": [],
             },
             "web": {
                 "root": ".",
@@ -342,6 +351,7 @@ LAYOUTS = [
                 "dockerfile": "api/Dockerfile",
                 "port": 9000,
                 "health_path": "/ping",
+                "required_env": [],
             },
             "web": {
                 "root": "web",
@@ -391,6 +401,7 @@ LAYOUTS = [
                 "dockerfile": "backend/Dockerfile",
                 "port": 3001,
                 "health_path": "/openapi.json",
+                "required_env": ["MONGODB_URI"],
             },
             "web": {
                 "root": "frontend",
@@ -420,6 +431,7 @@ LAYOUTS = [
                 ("mongodb-driver", "backend/src/lists/store.py", 1),
                 ("mongodb-uri-env", "backend/src/lists/server.py", 8),
                 ("no-health-route", "backend/src/lists/server.py", 17),
+                ("required-env", "backend/src/lists/server.py", 8),
             ],
         },
         id="src-layout-package",
@@ -719,6 +731,7 @@ def test_example_app_requirements(example_app):
             "dockerfile": "apps/api/Dockerfile",
             "port": 8000,
             "health_path": "/api/health",
+            "required_env": ["MONGODB_URL"],
         },
         "web": {
             "root": "apps/web",

@@ -275,3 +275,32 @@ def test_forced_lambda_for_a_websocket_app_names_the_conflict(
     path.write_text(path.read_text() + "  farm:api: lambda\n")
     assert _plan(project, "--stack", "dev") == 2
     assert "lambda-websockets" in capsys.readouterr().err
+
+
+def test_operator_env_and_secret_map_reach_the_api(project: Path) -> None:
+    path = project / "Pulumi.dev.yaml"
+    path.write_text(
+        path.read_text()
+        + "  farm:apiEnv:\n    PROJECT_NAME: Farm Chat\n    LOG_LEVEL: warning\n"
+        + "  farm:apiSecrets:\n    JWT_SECRET:\n      secure: v1:AAAAAAAAAAAAAAAA:CCCCCCCC\n"
+    )
+    result = run_plan(project, "dev")
+    (task,) = [r for r in of_type(result, "aws:ecs/taskDefinition:TaskDefinition") if "api" in r.name]
+    (container,) = json.loads(task.inputs["containerDefinitions"])
+    env = {e["name"]: e["value"] for e in container["environment"]}
+    secrets = {s["name"] for s in container["secrets"]}
+    assert env["PROJECT_NAME"] == "Farm Chat"
+    assert env["LOG_LEVEL"] == "warning"  # the operator's value replaces the planned one
+    assert "JWT_SECRET" in secrets and "JWT_SECRET" not in env
+    versions = [r for r in of_type(result, "aws:secretsmanager/secretVersion:SecretVersion") if "jwt-secret" in r.name]
+    assert len(versions) == 1 and versions[0].secret_paths == ["secretString"]
+    assert PLACEHOLDER not in json.dumps(result.to_json())
+
+
+def test_a_credential_in_plain_api_env_is_refused(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = project / "Pulumi.dev.yaml"
+    path.write_text(path.read_text() + "  farm:apiEnv:\n    JWT_SECRET: hunter2\n")
+    assert _plan(project, "--stack", "dev") == 2
+    err = capsys.readouterr().err
+    assert "farm:apiEnv.JWT_SECRET" in err and "farm:apiSecrets.JWT_SECRET" in err
+    assert "hunter2" not in err

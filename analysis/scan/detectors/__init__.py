@@ -14,5 +14,6 @@ from . import (  # noqa: F401
     python_version,
     realtime,
     secrets,
+    settings,
     uploads,
 )
