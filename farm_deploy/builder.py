@@ -98,6 +98,10 @@ class Context:
         return f"farm-{self.stack}"
 
     @property
+    def vercel_project_name(self) -> str:
+        return f"{self.project}-{self.stack}"
+
+    @property
     def protect(self) -> bool:
         return self.plan.protect_stateful
 
@@ -204,6 +208,16 @@ def _build_aws(ctx: Context) -> BuiltStage:
         deploy_outputs["ollama.url"] = pulumi.Output.concat(
             "http://", ollama_name, ".", cluster.namespace_name, ":11434"
         )
+
+    # The site's address, for the API's CORS origins, when it is known before the
+    # site exists: a custom domain, or Vercel's production domain. Otherwise the
+    # site is CloudFront serving /api/* itself (same origin, no CORS needed).
+    if plan.domain:
+        deploy_outputs["web.url"] = f"https://{plan.domain}"
+    elif choices.web == "vercel":
+        from components.vercel_app import production_url
+
+        deploy_outputs["web.url"] = production_url(ctx.vercel_project_name)
 
     api_service = None
     lambda_api = None
@@ -469,7 +483,7 @@ def _vercel(ctx: Context, *, api_url: pulumi.Input[str] | None, python_api: bool
     return VercelApp(
         f"{ctx.prefix}-web",
         VercelAppArgs(
-            project_name=f"{ctx.project}-{ctx.stack}",
+            project_name=ctx.vercel_project_name,
             framework=framework,
             root_directory=plan.web.root,
             build_command=plan.web.build_command,

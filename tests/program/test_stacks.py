@@ -304,3 +304,14 @@ def test_a_credential_in_plain_api_env_is_refused(project: Path, capsys: pytest.
     err = capsys.readouterr().err
     assert "farm:apiEnv.JWT_SECRET" in err and "farm:apiSecrets.JWT_SECRET" in err
     assert "hunter2" not in err
+
+
+def test_cors_origin_is_the_site_when_it_is_known_before_the_site(plans: dict[str, OfflinePlan]) -> None:
+    def api_env(result: OfflinePlan) -> dict[str, str]:
+        (task,) = [r for r in of_type(result, "aws:ecs/taskDefinition:TaskDefinition") if "api" in r.name]
+        (container,) = json.loads(task.inputs["containerDefinitions"])
+        return {e["name"]: e["value"] for e in container["environment"]}
+
+    assert api_env(plans["prod"])["CORS_ORIGINS"] == "https://app.example.com"
+    # dev has no domain: CloudFront serves /api/* on the site's own origin, no CORS
+    assert "CORS_ORIGINS" not in api_env(plans["dev"])
