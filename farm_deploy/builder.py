@@ -21,8 +21,9 @@ from analysis.stack_config import NAMESPACE, StackSettings
 
 SecretReader = Callable[[str], pulumi.Output[str]]
 
-# Which stack output each component kind may need, for env vars whose value is
-# only known at deploy time (`EnvVar.source == "output:<name>"`).
+# `EnvVar.source` of a value read from stack config (`config:farm:<key>`); the
+# other sources are `plan` (the value is in the plan) and `output:<name>` (a
+# component's output, wired here).
 CONFIG_SOURCE = "config:" + NAMESPACE + ":"
 
 
