@@ -315,3 +315,16 @@ def test_cors_origin_is_the_site_when_it_is_known_before_the_site(plans: dict[st
     assert api_env(plans["prod"])["CORS_ORIGINS"] == "https://app.example.com"
     # dev has no domain: CloudFront serves /api/* on the site's own origin, no CORS
     assert "CORS_ORIGINS" not in api_env(plans["dev"])
+
+
+def test_verify_reads_what_the_program_exports(plans: dict[str, OfflinePlan]) -> None:
+    """The outputs contract between the program and `farm-deploy verify/status/logs`."""
+    from farm_deploy.stack_outputs import parse_outputs
+
+    for stack, result in plans.items():
+        outputs = parse_outputs(result.outputs, stack=stack, source="offline plan")
+        assert outputs.health_urls == result.outputs["healthUrls"]
+        assert outputs.log_groups == result.outputs["logGroups"]
+        assert outputs.ecs_cluster == result.outputs["ecs"]["cluster"]
+        exported = {name: s["taskDefinitionArn"] for name, s in result.outputs["ecs"]["services"].items()}
+        assert {s.key: s.task_definition_arn for s in outputs.ecs_services} == exported
