@@ -124,6 +124,10 @@ def run_plan(project_dir: Path, stack: str, *, strict_secrets: bool = False) -> 
     from farm_deploy import program
     from farm_deploy.offline.engine import OfflineError, run_offline
 
+    # Components resolve the app's folders from here; relative paths would
+    # depend on the caller's working directory.
+    project_dir = Path(project_dir).resolve()
+
     stack_file = load_stack_file(project_dir, stack)
     farm, _ = split_namespace(stack_file.config)
     # Validate before starting the engine: a bad key is the stack file's fault.
