@@ -24,7 +24,6 @@ dimension `Stage` (the stack name): `InferenceLatency` (milliseconds),
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,6 +32,7 @@ import pulumi_aws as aws
 
 from analysis.errors import UserError
 
+from .alarm_topic import AlarmTopic, AlarmTopicArgs
 from .common import child_opts, merge_tags
 
 LEVELS = ("basic", "standard", "full")
@@ -40,13 +40,15 @@ AI_METRIC_NAMESPACE = "FARM/AI"
 AI_METRIC_NAME = "InferenceLatency"
 AI_REQUESTS_METRIC = "Requests"
 AI_ERRORS_METRIC = "Errors"
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 @dataclass
 class MonitoringArgs:
     level: str = "standard"
     alarm_email: str | None = None
+    # An existing alarm topic (AlarmTopic.topic_arn); None creates one here,
+    # subscribed by `alarm_email`.
+    topic_arn: pulumi.Input[str] | None = None
     # ECS API: the ALB and target group metric dimensions, and the service.
     alb_arn_suffix: pulumi.Input[str] | None = None
     target_group_arn_suffix: pulumi.Input[str] | None = None
@@ -84,13 +86,19 @@ class Monitoring(pulumi.ComponentResource):
         self._kind = self._validate()
         self._region = aws.get_region_output(opts=pulumi.InvokeOutputOptions(parent=self)).region
 
-        self.key = self._create_key()
-        self.topic = self._create_topic()
-        self.subscription = self._create_subscription()
+        # The stage's topic when the builder shares one with other alarms; else our own.
+        self.alarm_topic = (
+            None
+            if args.topic_arn is not None
+            else AlarmTopic(
+                f"{name}-alarms", AlarmTopicArgs(alarm_email=args.alarm_email, tags=args.tags), child_opts(self)
+            )
+        )
+        self._topic_arn = args.topic_arn if self.alarm_topic is None else self.alarm_topic.topic_arn
         self.alarms = {spec.key: self._create_alarm(spec) for spec in self._alarm_specs()}
         self.dashboard = self._create_dashboard() if args.level in ("standard", "full") else None
 
-        self.topic_arn = self.topic.arn
+        self.topic_arn = pulumi.Output.from_input(self._topic_arn)
         self.alarm_names = pulumi.Output.all(*[a.name for a in self.alarms.values()])
         self.dashboard_name = self.dashboard.dashboard_name if self.dashboard else None
         self.dashboard_url = (
@@ -113,8 +121,6 @@ class Monitoring(pulumi.ComponentResource):
         a = self._args
         if a.level not in LEVELS:
             raise UserError("unknown monitoring level", key="farm:monitoring", value=a.level, valid=list(LEVELS))
-        if a.alarm_email is not None and not _EMAIL.match(a.alarm_email):
-            raise UserError("not an e-mail address", key="farm:alarmEmail", value=a.alarm_email)
         ecs = [a.alb_arn_suffix, a.target_group_arn_suffix, a.cluster_name, a.api_service_name]
         if a.lambda_function_name is not None:
             if any(v is not None for v in ecs):
@@ -130,46 +136,6 @@ class Monitoring(pulumi.ComponentResource):
 
     def _tags(self, suffix: str) -> dict[str, str]:
         return merge_tags(self._args.tags, f"{self._name}-{suffix}")
-
-    # ------------------------------------------------------------------ notifications
-
-    def _create_key(self) -> aws.kms.Key:
-        # A customer-managed key, not aws/sns: CloudWatch can only publish to an
-        # encrypted topic whose key policy lets it use the key, and the policy
-        # of the AWS-managed key cannot be changed.
-        account = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=self)).account_id
-        partition = aws.get_partition_output(opts=pulumi.InvokeOutputOptions(parent=self)).partition
-        policy = pulumi.Output.all(account, partition).apply(lambda v: _key_policy(v[0], v[1]))
-        return aws.kms.Key(
-            f"{self._name}-alarms-key",
-            description="farm-deploy: encrypts the alarm notification topic",
-            enable_key_rotation=True,
-            deletion_window_in_days=30,
-            policy=policy,
-            tags=self._tags("alarms-key"),
-            opts=child_opts(self),
-        )
-
-    def _create_topic(self) -> aws.sns.Topic:
-        return aws.sns.Topic(
-            f"{self._name}-alarms",
-            display_name=f"farm-deploy alarms ({pulumi.get_stack()})",
-            kms_master_key_id=self.key.arn,
-            tags=self._tags("alarms"),
-            opts=child_opts(self),
-        )
-
-    def _create_subscription(self) -> aws.sns.TopicSubscription | None:
-        if self._args.alarm_email is None:
-            return None
-        # The recipient must confirm the subscription from the e-mail AWS sends.
-        return aws.sns.TopicSubscription(
-            f"{self._name}-alarm-email",
-            topic=self.topic.arn,
-            protocol="email",
-            endpoint=self._args.alarm_email,
-            opts=child_opts(self),
-        )
 
     # ------------------------------------------------------------------ alarms
 
@@ -292,8 +258,8 @@ class Monitoring(pulumi.ComponentResource):
         return aws.cloudwatch.MetricAlarm(
             f"{self._name}-{spec.key}",
             alarm_description=spec.description,
-            alarm_actions=[self.topic.arn],
-            ok_actions=[self.topic.arn],
+            alarm_actions=[self._topic_arn],
+            ok_actions=[self._topic_arn],
             tags=self._tags(spec.key),
             opts=child_opts(self),
             **spec.kwargs,
@@ -348,31 +314,6 @@ def _rate_queries(
             )
         )
     return queries
-
-
-def _key_policy(account: str, partition: str) -> str:
-    return json.dumps(
-        {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Sid": "AccountAdministers",
-                    "Effect": "Allow",
-                    "Principal": {"AWS": f"arn:{partition}:iam::{account}:root"},
-                    "Action": "kms:*",
-                    "Resource": "*",
-                },
-                {
-                    "Sid": "CloudWatchPublishesAlarms",
-                    "Effect": "Allow",
-                    "Principal": {"Service": "cloudwatch.amazonaws.com"},
-                    "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
-                    "Resource": "*",
-                    "Condition": {"StringEquals": {"aws:SourceAccount": account}},
-                },
-            ],
-        }
-    )
 
 
 def _widget(title: str, metrics: list[list[Any]], region: str, *, stat: str = "Sum", y: int, x: int) -> dict[str, Any]:

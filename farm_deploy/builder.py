@@ -162,6 +162,7 @@ def build_stage(
 
 
 def _build_aws(ctx: Context) -> BuiltStage:
+    from components.alarm_topic import AlarmTopic, AlarmTopicArgs
     from components.app_secrets import AppSecrets, AppSecretsArgs
     from components.monitoring import Monitoring, MonitoringArgs
     from components.network import Network, NetworkArgs
@@ -220,10 +221,13 @@ def _build_aws(ctx: Context) -> BuiltStage:
 
         deploy_outputs["web.url"] = production_url(ctx.vercel_project_name)
 
+    # One topic for every alarm of the stage, the API's deployment-rollback alarms included.
+    alarms = AlarmTopic(f"{p}-alarms", AlarmTopicArgs(alarm_email=plan.alarm_email, tags=tags))
+
     api_service = None
     lambda_api = None
     if choices.api == "ecs":
-        api_service = _ecs_api(ctx, network, cluster, secret_arns, deploy_outputs)
+        api_service = _ecs_api(ctx, network, cluster, secret_arns, deploy_outputs, alarms.topic_arn)
         built.api_url = api_service.url
         built.log_groups["api"] = api_service.log_group_name
         built.extra["albDnsName"] = api_service.alb_dns_name
@@ -259,7 +263,7 @@ def _build_aws(ctx: Context) -> BuiltStage:
         f"{p}-monitoring",
         MonitoringArgs(
             level=choices.monitoring,
-            alarm_email=plan.alarm_email,
+            topic_arn=alarms.topic_arn,
             alb_arn_suffix=api_service.alb_arn_suffix if api_service else None,
             target_group_arn_suffix=api_service.target_group_arn_suffix if api_service else None,
             cluster_name=cluster.cluster_name if cluster else None,
@@ -275,7 +279,9 @@ def _build_aws(ctx: Context) -> BuiltStage:
     return built
 
 
-def _ecs_api(ctx: Context, network: Any, cluster: Any, secret_arns: dict, deploy_outputs: dict) -> Any:
+def _ecs_api(
+    ctx: Context, network: Any, cluster: Any, secret_arns: dict, deploy_outputs: dict, alarm_topic_arn: Any
+) -> Any:
     from components.api_service import ApiService, ApiServiceArgs
     from components.image import ApiImage, ApiImageArgs
 
@@ -322,6 +328,7 @@ def _ecs_api(ctx: Context, network: Any, cluster: Any, secret_arns: dict, deploy
             vpc_egress_ports=[11434] if plan.components.ai in ("ollama-gpu", "ollama-cpu") else [],
             vpc_cidr=network.vpc_cidr,
             deletion_protection=ctx.protect,
+            alarm_actions=[alarm_topic_arn],
             protect=ctx.protect,
             tags=tags,
         ),

@@ -14,7 +14,7 @@ from farm_deploy.offline.engine import run_offline
 ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
 DASHBOARD = "aws:cloudwatch/dashboard:Dashboard"
 SUBSCRIPTION = "aws:sns/topicSubscription:TopicSubscription"
-TOPIC_ARN = "arn:aws:sns:us-east-1:123456789012:mon-alarms"
+TOPIC_ARN = "arn:aws:sns:us-east-1:123456789012:mon-alarms-topic"
 ECS = dict(
     alb_arn_suffix="app/api-alb/1",
     target_group_arn_suffix="targetgroup/api-tg/2",
@@ -207,3 +207,14 @@ def test_api_kind_must_be_unambiguous():
         run(level="basic", lambda_function_name="fn", **ECS)
     with pytest.raises(ValueError, match="needs"):
         run(level="basic", alb_arn_suffix="app/x/1")
+
+
+def test_a_shared_topic_replaces_the_own_one():
+    shared = "arn:aws:sns:us-east-1:123456789012:stage-alarms-topic"
+    result = run(level="standard", topic_arn=shared, alarm_email="ignored@example.com", **ECS)
+    assert result.of_type("aws:sns/topic:Topic") == []
+    assert result.of_type("aws:kms/key:Key") == []
+    assert result.of_type(SUBSCRIPTION) == []
+    assert result.of_type("farm:monitoring:AlarmTopic") == []
+    assert all(inputs["alarmActions"] == [shared] for inputs in alarms(result).values())
+    assert result.outputs["topic_arn"] == shared

@@ -26,6 +26,7 @@ AWS_COMMON = {
     "farm:web:StaticSite",
     "farm:db:AtlasDatabase",
     "farm:monitoring:Monitoring",
+    "farm:monitoring:AlarmTopic",
 }
 STATEFUL_TYPES = {
     "aws:s3/bucket:Bucket",
@@ -113,6 +114,18 @@ def test_load_balancer_admits_only_cloudfront(plans: dict[str, OfflinePlan]) -> 
         assert [(r.inputs.get("prefixListId"), r.inputs.get("cidrIpv4")) for r in ingress] == [("pl-3b927c52", None)]
         port = 443 if stack == "prod" else 80  # prod has a certificate: CloudFront speaks HTTPS to the origin
         assert ingress[0].inputs["fromPort"] == ingress[0].inputs["toPort"] == port
+
+
+def test_every_alarm_notifies_the_stages_topic(plans: dict[str, OfflinePlan]) -> None:
+    for result in plans.values():
+        (topic,) = of_type(result, "aws:sns/topic:Topic")
+        arn = f"arn:aws:sns:us-east-1:123456789012:{topic.name}"
+        alarms = of_type(result, "aws:cloudwatch/metricAlarm:MetricAlarm")
+        # the API's deployment-rollback alarms included, not only Monitoring's
+        assert any(a.name.endswith("-api-deploy-5xx") for a in alarms)
+        assert all(a.inputs["alarmActions"] == [arn] for a in alarms), [a.name for a in alarms]
+        report = result.policy.to_dict()
+        assert not [v for v in report["violations"] if v["policy"] == "alarm-actions"]
 
 
 def test_prod_protects_every_stateful_resource(plans: dict[str, OfflinePlan]) -> None:
