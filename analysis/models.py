@@ -305,7 +305,8 @@ class StagePlan(Model):
     env: list[EnvVar] = Field(default_factory=list)
     protect_stateful: bool = False
     domain: str | None = None
-    certificate_arn: str | None = None
+    certificate_arn: str | None = None  # CloudFront's (us-east-1)
+    api_certificate_arn: str | None = None  # the load balancer's (the stage's region)
     alarm_email: str | None = None
     acknowledged: list[str] = Field(default_factory=list)
     release: ReleasePins = Field(default_factory=ReleasePins)

@@ -44,6 +44,9 @@ class StackSettings(BaseModel):
     region: str | None = None
     domain: str | None = None
     certificate_arn: str | None = Field(None, alias="certificateArn")
+    # The load balancer's certificate when the stage is not in us-east-1
+    # (CloudFront's must be in us-east-1, an ALB's in its own region).
+    api_certificate_arn: str | None = Field(None, alias="apiCertificateArn")
     alarm_email: str | None = Field(None, alias="alarmEmail")
     api_min_count: int | None = Field(None, alias="apiMinCount", ge=0, le=100)
     api_max_count: int | None = Field(None, alias="apiMaxCount", ge=1, le=200)

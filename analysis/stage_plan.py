@@ -162,6 +162,39 @@ class _Ctx:
         return UserError(message, file=self.file, key=f"{NAMESPACE}:{key}", value=value, valid=valid, hint=hint)
 
 
+def _certificate_region(arn: str) -> str | None:
+    parts = arn.split(":")
+    return parts[3] if len(parts) > 5 and parts[2] == "acm" else None
+
+
+def _api_certificate(ctx: _Ctx, region: str, api: str) -> str | None:
+    """The load balancer's certificate: ACM certificates only serve in their own region."""
+    s = ctx.settings
+    if api != "ecs":
+        return None
+    if s.api_certificate_arn:
+        where = _certificate_region(s.api_certificate_arn)
+        if where != region:
+            raise ctx.error(
+                f"the load balancer runs in {region}; this certificate is in {where}",
+                "apiCertificateArn",
+                s.api_certificate_arn,
+                hint=f"request or import the certificate in {region} with ACM",
+            )
+        return s.api_certificate_arn
+    if not s.certificate_arn:
+        return None
+    if _certificate_region(s.certificate_arn) == region:
+        return s.certificate_arn
+    raise ctx.error(
+        f"farm:certificateArn is in {_certificate_region(s.certificate_arn)}, but the load balancer runs in {region}",
+        "apiCertificateArn",
+        None,
+        hint=f"set farm:apiCertificateArn to a certificate in {region} covering api.<domain>; "
+        "farm:certificateArn stays CloudFront's (us-east-1)",
+    )
+
+
 # --------------------------------------------------------------------------- entry points
 
 
@@ -232,6 +265,7 @@ def plan_stage(
         ),
     )
     plan.db.provider_region = plan.region.upper().replace("-", "_")
+    plan.api_certificate_arn = _api_certificate(ctx, plan.region, components.api)
     if stage == "prod":
         ctx.why("protect", "prod: databases, buckets and file systems are protected from deletion")
         if not settings.alarm_email and components.monitoring != "basic":

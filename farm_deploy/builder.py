@@ -321,7 +321,7 @@ def _ecs_api(
             cluster_name=cluster.cluster_name,
             environment=ctx.plain_env("api", deploy_outputs),
             secrets=secret_arns,
-            certificate_arn=plan.certificate_arn,
+            certificate_arn=plan.api_certificate_arn,
             domain=api_domain(plan),
             behind_cloudfront=plan.components.web == "cloudfront",
             # Ollama answers inside the VPC on 11434; the API's egress is closed otherwise.
@@ -339,10 +339,10 @@ def api_domain(plan: StagePlan) -> str | None:
     """The ALB's name when the stage has a domain and a certificate: `api.<domain>`.
 
     CloudFront reaches the ALB by this name; the operator's DNS points it at
-    the ALB (output `albDnsName`). The certificate must cover both `<domain>`
-    (CloudFront) and `api.<domain>` (the ALB).
+    the ALB (output `albDnsName`). The load balancer's certificate (the plan's
+    `api_certificate_arn`, in the stage's region) must cover `api.<domain>`.
     """
-    if plan.domain and plan.certificate_arn:
+    if plan.domain and plan.api_certificate_arn:
         return f"api.{plan.domain}"
     return None
 

@@ -385,3 +385,32 @@ def test_unsupported_ai_provider_is_a_warning_not_a_plan():
     assert (
         "unsupported AI provider(s) anthropic: not planned; their keys and endpoints are yours to provide" in p.warnings
     )
+
+
+US_CERT = "arn:aws:acm:us-east-1:123456789012:certificate/cloudfront"
+EU_CERT = "arn:aws:acm:eu-west-1:123456789012:certificate/alb"
+
+
+def test_load_balancer_certificate_follows_the_region():
+    # us-east-1: one certificate serves CloudFront and the load balancer
+    assert plan("prod", domain="app.example.com", certificateArn=US_CERT).api_certificate_arn == US_CERT
+    # elsewhere the load balancer needs its own, in its region
+    eu = plan("prod", region="eu-west-1", domain="app.example.com", certificateArn=US_CERT, apiCertificateArn=EU_CERT)
+    assert (eu.certificate_arn, eu.api_certificate_arn) == (US_CERT, EU_CERT)
+    with pytest.raises(UserError) as err:
+        plan("prod", region="eu-west-1", domain="app.example.com", certificateArn=US_CERT)
+    assert err.value.key == "farm:apiCertificateArn" and "eu-west-1" in err.value.message
+    with pytest.raises(UserError) as err:
+        plan("prod", region="eu-west-1", apiCertificateArn=US_CERT)
+    assert err.value.key == "farm:apiCertificateArn" and "us-east-1" in err.value.message
+    # no API on the load balancer, no load balancer certificate
+    assert (
+        plan(
+            "prod",
+            platform="aws-serverless",
+            api="lambda",
+            certificateArn=US_CERT,
+            acknowledge=["lambda-websockets", "aws-serverless-ollama"],
+        ).api_certificate_arn
+        is None
+    )
