@@ -132,12 +132,11 @@ class Settings(BaseSettings):
     ]
 
 
-def test_optional_fields_are_not_required():
-    text = """\
+OPTIONAL_FIELDS = """\
 import typing
 from typing import Optional, Union
 
-import pydantic_settings as ps
+import {module} as ps
 
 
 class Settings(ps.BaseSettings):
@@ -149,7 +148,18 @@ class Settings(ps.BaseSettings):
     f: str | None = None
     required: str
 """
-    assert _found(text) == [("settings:Settings", "REQUIRED", 14)]
+
+
+def test_optional_fields_without_default_are_required_by_pydantic_settings():
+    # pydantic v2 gives an Optional field no implicit default: the app fails without it
+    found = _found(OPTIONAL_FIELDS.format(module="pydantic_settings"))
+    assert found == [("settings:Settings", name, line) for name, line in zip("ABCDE", range(8, 13), strict=True)] + [
+        ("settings:Settings", "REQUIRED", 14)
+    ]
+
+
+def test_optional_fields_are_not_required_by_pydantic_v1():
+    assert _found(OPTIONAL_FIELDS.format(module="pydantic")) == [("settings:Settings", "REQUIRED", 14)]
 
 
 def test_settings_base_imported_under_another_name_and_dict_config():

@@ -63,8 +63,19 @@ def _resolve(node: ast.expr, imported: dict[str, tuple[str, int]]) -> str:
 
 def _settings_classes(tree: ast.Module, imported: dict[str, tuple[str, int]]) -> dict[str, ast.ClassDef]:
     """Classes deriving from BaseSettings, directly or through another class of this module."""
+    return {name: cls for name, (cls, _) in _settings_classes_with_version(tree, imported).items()}
+
+
+def _settings_classes_with_version(
+    tree: ast.Module, imported: dict[str, tuple[str, int]]
+) -> dict[str, tuple[ast.ClassDef, bool]]:
+    """Settings classes, each with whether it is pydantic v1's `pydantic.BaseSettings`.
+
+    It matters for `Optional` fields without a default: v1 gave them `None`,
+    pydantic-settings (v2) requires them like any other field.
+    """
     classes = [n for n in ast.walk(tree) if isinstance(n, ast.ClassDef)]
-    found: dict[str, ast.ClassDef] = {}
+    found: dict[str, tuple[ast.ClassDef, bool]] = {}
     changed = True
     while changed:
         changed = False
@@ -73,10 +84,14 @@ def _settings_classes(tree: ast.Module, imported: dict[str, tuple[str, int]]) ->
                 continue
             for base in cls.bases:
                 resolved = _resolve(base, imported)
-                if resolved.rsplit(".", 1)[-1] == "BaseSettings" or resolved in found:
-                    found[cls.name] = cls
-                    changed = True
-                    break
+                if resolved in found:
+                    found[cls.name] = (cls, found[resolved][1])
+                elif resolved.rsplit(".", 1)[-1] == "BaseSettings":
+                    found[cls.name] = (cls, resolved.startswith("pydantic.") and "pydantic_settings" not in resolved)
+                else:
+                    continue
+                changed = True
+                break
     return found
 
 
@@ -203,7 +218,8 @@ def _keywords_passed(tree: ast.Module, classes: dict[str, ast.ClassDef]) -> dict
 
 
 def _settings_fields(src: SourceFile, tree: ast.Module, imported: dict[str, tuple[str, int]]) -> list[Finding]:
-    classes = _settings_classes(tree, imported)
+    versions = _settings_classes_with_version(tree, imported)
+    classes = {name: cls for name, (cls, _) in versions.items()}
     passed = _keywords_passed(tree, classes)
     findings = []
     for cls in sorted(classes.values(), key=lambda c: c.lineno):
@@ -219,8 +235,10 @@ def _settings_fields(src: SourceFile, tree: ast.Module, imported: dict[str, tupl
                 continue  # private attributes and the config are not read from the environment
             annotation = _parse_annotation(node.annotation)
             head = annotation.value if isinstance(annotation, ast.Subscript) else annotation
-            if (dotted(head) or "") in _CLASS_VAR or _allows_none(annotation):
+            if (dotted(head) or "") in _CLASS_VAR:
                 continue
+            if versions[cls.name][1] and _allows_none(annotation):
+                continue  # pydantic v1: an Optional field defaults to None
             metadata: list[ast.expr] = []
             if isinstance(annotation, ast.Subscript) and (dotted(annotation.value) or "") in _ANNOTATED:
                 metadata = annotation.slice.elts[1:] if isinstance(annotation.slice, ast.Tuple) else []
