@@ -24,6 +24,8 @@ from analysis.models import StagePlan
 from analysis.stack_config import NAMESPACE, SECRET_KEYS, parse_settings, split_namespace
 
 MASK = "[secret]"
+# Bumped only if a field of `plan --json` changes meaning or goes away (README, "JSON outputs").
+PLAN_SCHEMA_VERSION = 1
 PLACEHOLDER = "offline-placeholder-secret"
 
 
@@ -82,6 +84,7 @@ class OfflinePlan:
 
     def to_json(self) -> dict[str, Any]:
         return {
+            "schema_version": PLAN_SCHEMA_VERSION,
             "stack": self.stack,
             "stage": self.plan.stage,
             "plan": self.plan.model_dump(mode="json"),
