@@ -9,7 +9,9 @@ working task definition.
 
 from __future__ import annotations
 
+import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,6 +40,40 @@ FARGATE_SIZES: dict[int, range] = {
     16384: range(32768, 122881, 8192),
 }
 CLOUDFRONT_ORIGIN_FACING = "com.amazonaws.global.cloudfront.origin-facing"
+# Load balancer and target group names: at most 32 characters, letters, digits
+# and hyphens. Pulumi's autonaming appends "-" and 7 random characters and
+# refuses (at `pulumi up`, not under the mocks) a logical name longer than 24;
+# it does not replace the "." and "_" that Pulumi stack names may contain.
+LB_NAME_MAX = 32
+_AUTONAME_SUFFIX = 8
+_LB_NAME = re.compile(r"[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?")
+# ECS task definition families: letters, digits, "_" and "-", up to 255.
+_FAMILY_INVALID = re.compile(r"[^A-Za-z0-9_-]+")
+
+
+def lb_name(logical: str, *replace_keys: object) -> str | None:
+    """Physical name for an ALB or target group, or None to keep Pulumi's autonaming.
+
+    Short, valid logical names keep autonaming, so existing stacks keep their
+    resources. Others (long or dotted stack names) get a deterministic name:
+    the sanitised, truncated logical name and a hash of it and of
+    `replace_keys`, the inputs whose change replaces the resource, so a
+    replacement gets a new name instead of colliding with the old one.
+    """
+    fits = len(logical) + _AUTONAME_SUFFIX <= LB_NAME_MAX
+    if fits and _LB_NAME.fullmatch(logical) and not logical.startswith("internal-"):
+        return None
+    digest = hashlib.sha256("|".join(map(str, (logical, *replace_keys))).encode()).hexdigest()[:8]
+    cleaned = re.sub(r"[^A-Za-z0-9]+", "-", logical).strip("-")
+    cleaned = cleaned.removeprefix("internal-")  # reserved by ELB for internal load balancers
+    prefix = cleaned[: LB_NAME_MAX - len(digest) - 1].rstrip("-")
+    return f"{prefix}-{digest}" if prefix else digest
+
+
+def task_family(name: str) -> str:
+    """An ECS task definition family from a free-form name (stack names may hold ".")."""
+    return _FAMILY_INVALID.sub("-", name)[:255]
+
 
 # Docker's default capabilities, NET_BIND_SERVICE excepted: dropped when the
 # app listens below 1024 and so still needs that one.
@@ -315,6 +351,7 @@ class ApiService(pulumi.ComponentResource):
         a = self._args
         return aws.lb.LoadBalancer(
             f"{self._name}-alb",
+            name=lb_name(f"{self._name}-alb"),
             load_balancer_type="application",
             internal=False,
             subnets=a.public_subnet_ids,
@@ -331,6 +368,7 @@ class ApiService(pulumi.ComponentResource):
         a = self._args
         return aws.lb.TargetGroup(
             f"{self._name}-tg",
+            name=lb_name(f"{self._name}-tg", a.port, "HTTP", "ip"),
             # awsvpc tasks register by IP address, not by instance.
             target_type="ip",
             port=a.port,
@@ -482,7 +520,7 @@ class ApiService(pulumi.ComponentResource):
         )
         return aws.ecs.TaskDefinition(
             f"{self._name}-task",
-            family=f"{pulumi.get_project()}-{pulumi.get_stack()}-{self._name}",
+            family=task_family(f"{pulumi.get_project()}-{pulumi.get_stack()}-{self._name}"),
             requires_compatibilities=["FARGATE"],
             network_mode="awsvpc",
             cpu=str(a.cpu),

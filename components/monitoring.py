@@ -24,6 +24,7 @@ dimension `Stage` (the stack name): `InferenceLatency` (milliseconds),
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -248,7 +249,10 @@ class Monitoring(pulumi.ComponentResource):
         if a.has_ai or a.ollama_service_name is not None:
             specs.append(_Alarm("ai-latency", f"AI inference p95 above {a.ai_latency_threshold_ms} ms for 5 minutes", dict(
                 namespace=AI_METRIC_NAMESPACE, metric_name=AI_METRIC_NAME,
-                dimensions={"Stage": pulumi.get_stack()}, extended_statistic="p95", unit="Milliseconds",
+                # No `unit`: an alarm filtered on a unit the app does not publish
+                # (EMF without "Unit" stores "None") sits in INSUFFICIENT_DATA
+                # forever; AWS recommends omitting it.
+                dimensions={"Stage": pulumi.get_stack()}, extended_statistic="p95",
                 period=60, evaluation_periods=5, datapoints_to_alarm=5, threshold=a.ai_latency_threshold_ms,
                 comparison_operator="GreaterThanThreshold", treat_missing_data="notBreaching",
             )))  # fmt: skip
@@ -285,7 +289,7 @@ class Monitoring(pulumi.ComponentResource):
         )
         return aws.cloudwatch.Dashboard(
             f"{self._name}-dashboard",
-            dashboard_name=f"{pulumi.get_project()}-{pulumi.get_stack()}-{self._name}",
+            dashboard_name=valid_dashboard_name(f"{pulumi.get_project()}-{pulumi.get_stack()}-{self._name}"),
             dashboard_body=body,
             opts=child_opts(self),
         )
@@ -314,6 +318,11 @@ def _rate_queries(
             )
         )
     return queries
+
+
+def valid_dashboard_name(name: str) -> str:
+    """CloudWatch accepts only letters, digits, "-" and "_" (stack names may hold ".")."""
+    return re.sub(r"[^A-Za-z0-9_-]+", "-", name)[:255]
 
 
 def _widget(title: str, metrics: list[list[Any]], region: str, *, stat: str = "Sum", y: int, x: int) -> dict[str, Any]:

@@ -27,6 +27,7 @@ import pulumi
 import pulumi_aws as aws
 
 from analysis.errors import UserError
+from components.api_service import task_family
 from components.images import OLLAMA_IMAGE
 
 from .common import child_opts, merge_tags
@@ -289,14 +290,16 @@ class OllamaService(pulumi.ComponentResource):
             tags=merge_tags(a.tags, f"{self._name}-models"),
             opts=child_opts(self, protect=a.protect),
         )
+        self._mount_targets: list[aws.efs.MountTarget] = []
         for index in range(self._subnet_count()):
-            aws.efs.MountTarget(
+            mount_target = aws.efs.MountTarget(
                 f"{self._name}-models-mt-{index}",
                 file_system_id=file_system.id,
                 subnet_id=self._subnet(index),
                 security_groups=[efs_sg.id],
                 opts=child_opts(self),
             )
+            self._mount_targets.append(mount_target)
         access_point = aws.efs.AccessPoint(
             f"{self._name}-models-ap",
             file_system_id=file_system.id,
@@ -371,7 +374,14 @@ class OllamaService(pulumi.ComponentResource):
                         "Statement": [
                             {
                                 "Effect": "Allow",
-                                "Action": ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"],
+                                # ClientRootAccess: the access point enforces uid/gid 0,
+                                # which EFS grants only to clients holding it (EFS
+                                # guide, "Enforcing a user identity using an access point").
+                                "Action": [
+                                    "elasticfilesystem:ClientMount",
+                                    "elasticfilesystem:ClientWrite",
+                                    "elasticfilesystem:ClientRootAccess",
+                                ],
                                 "Resource": arns[0],
                                 "Condition": {"StringEquals": {"elasticfilesystem:AccessPointArn": arns[1]}},
                             }
@@ -452,6 +462,11 @@ class OllamaService(pulumi.ComponentResource):
             # Managed termination protection needs it: ECS, not the ASG,
             # decides which instance may go (never one running a task).
             protect_from_scale_in=True,
+            # Scale-in protection stays on the instances once ECS is gone, so
+            # the default delete (scale to 0, wait) never finishes ("group
+            # still has 1 instance"). The service, the cluster association and
+            # the capacity provider are deleted before the group.
+            force_delete=True,
             health_check_type="EC2",
             tags=[aws.autoscaling.GroupTagArgs(key=k, value=v, propagate_at_launch=True) for k, v in tags.items()],
             opts=child_opts(self, ignore_changes=["desiredCapacity"]),
@@ -510,8 +525,9 @@ class OllamaService(pulumi.ComponentResource):
             ],
             "mountPoints": [{"sourceVolume": "models", "containerPath": MODEL_DIR, "readOnly": False}],
             # The image has no curl; `ollama list` talks to the local server.
-            # Start period: the first pull of a model can take minutes (300 s
-            # is ECS's maximum; the service's grace period covers the rest).
+            # It answers as soon as the server is up, also while a model is
+            # still being pulled, so a long first pull does not fail the check;
+            # the start period (300 s, ECS's maximum) covers a slow cold start.
             "healthCheck": {
                 "command": ["CMD-SHELL", "ollama list || exit 1"],
                 "interval": 30,
@@ -548,7 +564,7 @@ class OllamaService(pulumi.ComponentResource):
         )
         return aws.ecs.TaskDefinition(
             f"{self._name}-task",
-            family=f"{self._name}-ollama",
+            family=task_family(f"{self._name}-ollama"),
             requires_compatibilities=["EC2"] if a.gpu else ["FARGATE"],
             network_mode="awsvpc",
             cpu=str(self._cpu),
@@ -619,7 +635,13 @@ class OllamaService(pulumi.ComponentResource):
                 "deployment_minimum_healthy_percent": 100,
                 "deployment_maximum_percent": 200,
             }
-        depends = [cluster_providers] if cluster_providers is not None else []
+        # A task started before its subnet's EFS mount target is available fails
+        # to mount the model volume (ResourceInitializationError), and the
+        # circuit breaker then fails the first deployment; Fargate tasks start
+        # well within the minute or two a mount target takes.
+        depends: list[pulumi.Resource] = list(self._mount_targets)
+        if cluster_providers is not None:
+            depends.append(cluster_providers)
         return aws.ecs.Service(
             f"{self._name}-service",
             name=a.service_name,

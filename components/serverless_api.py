@@ -159,6 +159,15 @@ class ServerlessApi(pulumi.ComponentResource):
             raise UserError(
                 "reserved concurrency cannot be negative", key="api.reserved_concurrency", value=a.reserved_concurrency
             )
+        if a.reserved_concurrency == 0:
+            # Lambda accepts 0 and then throttles every invocation: the API
+            # would deploy and answer nothing but 429.
+            raise UserError(
+                "reserved concurrency 0 stops the function from ever running",
+                key="api.reserved_concurrency",
+                value=0,
+                hint="reserve at least 1 concurrent execution",
+            )
         names = set(a.environment) | {f"{k}{SECRET_ARN_SUFFIX}" for k in a.secret_arns}
         reserved = sorted(names & RESERVED_ENV)
         if reserved:

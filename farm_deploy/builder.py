@@ -8,6 +8,7 @@ asks for, wiring one component's outputs into the next one's args.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -96,11 +97,21 @@ class Context:
 
     @property
     def prefix(self) -> str:
-        return f"farm-{self.stack}"
+        return f"farm-{self.slug}"
+
+    @property
+    def slug(self) -> str:
+        """The stack name as AWS, Atlas and Vercel names accept it.
+
+        Pulumi allows `.`, `_` and capitals in stack names; S3 buckets, ECR
+        repositories, capacity providers and Vercel projects do not, and the
+        load balancer's 32 characters leave room for about a dozen.
+        """
+        return stack_slug(self.stack)
 
     @property
     def vercel_project_name(self) -> str:
-        return f"{self.project}-{self.stack}"
+        return f"{self.project}-{self.slug}"
 
     @property
     def protect(self) -> bool:
@@ -133,6 +144,11 @@ class Context:
             elif var.source.startswith("output:") and var.source[len("output:") :] in outputs:
                 env[var.name] = outputs[var.source[len("output:") :]]
         return env
+
+
+def stack_slug(stack: str) -> str:
+    slug = re.sub(r"[^a-z0-9-]+", "-", stack.lower()).strip("-")
+    return slug[:16].rstrip("-") or "stack"
 
 
 def build_stage(
@@ -453,12 +469,12 @@ def _atlas(ctx: Context, *, network: Any, store: str, vercel_project_id: Any) ->
         f"{ctx.prefix}-db",
         AtlasDatabaseArgs(
             org_id=org_id,
-            project_name=f"{ctx.project}-{ctx.stack}",
+            project_name=f"{ctx.project}-{ctx.slug}",
             tier=plan.db.tier,
             instance_size=plan.db.instance_size or "M10",
             provider_region=plan.db.provider_region,
             database_name=plan.db.database_name,
-            username=f"{ctx.project}-{ctx.stack}-api",
+            username=f"{ctx.project}-{ctx.slug}-api",
             backup=plan.db.backup,
             pitr=plan.db.pitr,
             termination_protection=plan.db.termination_protection,

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pulumi
 import pytest
 
 from analysis.errors import UserError
-from components.api_service import TLS_POLICY, ApiService, ApiServiceArgs, looks_like_credential
+from components.api_service import TLS_POLICY, ApiService, ApiServiceArgs, lb_name, looks_like_credential, task_family
 from components.app_secrets import AppSecrets, AppSecretsArgs
 from farm_deploy.offline.engine import run_offline
 
@@ -119,6 +120,60 @@ def test_target_group_registers_ips_and_checks_the_health_path(prod):
     assert (tg["targetType"], tg["port"], tg["protocol"], tg["vpcId"]) == ("ip", 8000, "HTTP", "vpc-1")
     assert tg["healthCheck"]["path"] == "/api/health"
     assert tg["healthCheck"]["matcher"] == "200"
+
+
+def test_short_names_keep_pulumis_autonaming(prod):
+    # "api-alb" + "-" + 7 random characters fits ELB's 32: no physical name given.
+    assert "name" not in prod.one("aws:lb/loadBalancer:LoadBalancer").inputs
+    assert "name" not in prod.one("aws:lb/targetGroup:TargetGroup").inputs
+
+
+def test_long_stack_names_get_load_balancer_names_elb_accepts():
+    # Autonaming would refuse these at `pulumi up` ("plus 7 random chars is
+    # longer than maximum length 32"); the mocks never autoname.
+    def program():
+        ApiService(
+            "farm-feature-login-page-api",
+            ApiServiceArgs(
+                image_ref="123456789012.dkr.ecr.us-east-1.amazonaws.com/api@sha256:" + "a" * 64,
+                vpc_id="vpc-1",
+                public_subnet_ids=["subnet-pub-a", "subnet-pub-b"],
+                private_subnet_ids=["subnet-priv-a", "subnet-priv-b"],
+                cluster_arn="arn:aws:ecs:us-east-1:123456789012:cluster/farm",
+                cluster_name="farm",
+            ),
+        )
+
+    result = run_offline(program, stack="feature-login-page")
+    alb = result.one("aws:lb/loadBalancer:LoadBalancer").inputs["name"]
+    tg = result.one("aws:lb/targetGroup:TargetGroup").inputs["name"]
+    for name in (alb, tg):
+        assert len(name) <= 32
+        assert re.fullmatch(r"[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?", name)
+        assert not name.startswith("internal-")
+    assert alb.startswith("farm-feature-login-page-") and tg.startswith("farm-feature-login-page-")
+    assert alb != tg
+
+
+def test_lb_name_is_stable_and_changes_with_what_replaces_a_target_group():
+    long = "farm-feature-login-page-api-tg"
+    assert lb_name("farm-dev-api-tg") is None
+    assert lb_name("x" * 24) is None and lb_name("x" * 25) is not None
+    assert lb_name(long, 8000) == lb_name(long, 8000)
+    assert lb_name(long, 8000) != lb_name(long, 8080)
+    assert lb_name("a" * 22 + "-" + "b" * 10).count("--") == 0
+
+
+def test_dotted_stack_names_get_valid_elb_names_and_task_family():
+    # Stack names may hold "." and "_": ELB names allow neither, task families no ".".
+    assert lb_name("farm-v1.2-api-tg") is not None
+    for logical in ("farm-v1.2-api-alb", "farm-feature_x-api-tg", "internal-api-alb", "farm-" + "a.b" * 20):
+        name = lb_name(logical, 8000)
+        assert name is not None and len(name) <= 32
+        assert re.fullmatch(r"[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?", name)
+        assert not name.startswith("internal-")
+    assert task_family("farm-deploy-v1.2-farm-v1.2-api") == "farm-deploy-v1-2-farm-v1-2-api"
+    assert task_family("farm-deploy-prod-farm-prod-api") == "farm-deploy-prod-farm-prod-api"
 
 
 # ---------------------------------------------------------------- security groups

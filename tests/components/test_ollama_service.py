@@ -118,6 +118,9 @@ def test_auto_scaling_group_scales_to_zero_and_is_managed_by_ecs(gpu: OfflineRun
     assert asg.inputs["minSize"] == 0
     assert asg.inputs["maxSize"] == 1
     assert asg.inputs["protectFromScaleIn"] is True
+    # Protected instances never scale to 0: without force delete the group's
+    # deletion (destroy, replacement) waits until it times out.
+    assert asg.inputs["forceDelete"] is True
     assert asg.inputs["vpcZoneIdentifiers"] == ["subnet-a", "subnet-b"]
     assert asg.inputs["launchTemplate"] == {"id": "ai-lt-id", "version": "$Latest"}
     tags = {t["key"]: (t["value"], t["propagateAtLaunch"]) for t in asg.inputs["tags"]}
@@ -291,7 +294,12 @@ def test_model_cache_is_encrypted_efs_with_mount_targets_and_access_point(gpu: O
     assert task_policy["Statement"] == [
         {
             "Effect": "Allow",
-            "Action": ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"],
+            # The access point enforces uid 0: EFS requires ClientRootAccess for that.
+            "Action": [
+                "elasticfilesystem:ClientMount",
+                "elasticfilesystem:ClientWrite",
+                "elasticfilesystem:ClientRootAccess",
+            ],
             "Resource": "arn:aws:efs:us-east-1:123456789012:ai-models",
             "Condition": {
                 "StringEquals": {"elasticfilesystem:AccessPointArn": "arn:aws:efs:us-east-1:123456789012:ai-models-ap"}
@@ -394,3 +402,34 @@ def test_bad_settings_are_user_errors(overrides: dict[str, Any], key: str) -> No
 def test_every_child_belongs_to_the_component(gpu: OfflineRun) -> None:
     component = gpu.one("farm:ai:OllamaService")
     assert len(gpu.children_of(component)) == len(gpu.resources) - 1
+
+
+@pytest.mark.parametrize("gpu_variant", [True, False])
+def test_service_waits_for_every_efs_mount_target(monkeypatch: pytest.MonkeyPatch, gpu_variant: bool) -> None:
+    # A task placed before its subnet's mount target is available cannot mount
+    # the model volume; the recorder does not keep dependencies, so watch the
+    # options the service is created with.
+    import pulumi_aws as aws
+
+    mount_targets: list[pulumi.Resource] = []
+    service_opts: list[pulumi.ResourceOptions] = []
+    real_mount_target, real_service = aws.efs.MountTarget, aws.ecs.Service
+
+    def mount_target(*args: Any, **kwargs: Any) -> Any:
+        mount_targets.append(real_mount_target(*args, **kwargs))
+        return mount_targets[-1]
+
+    def service(*args: Any, **kwargs: Any) -> Any:
+        service_opts.append(kwargs["opts"])
+        return real_service(*args, **kwargs)
+
+    monkeypatch.setattr(aws.efs, "MountTarget", mount_target)
+    monkeypatch.setattr(aws.ecs, "Service", service)
+    result = run(gpu=gpu_variant, models=["llama3.2:1b"])
+
+    assert len(result.of_type("aws:efs/mountTarget:MountTarget")) == 2 == len(mount_targets)
+    (opts,) = service_opts
+    depends = list(opts.depends_on or [])
+    assert all(any(d is m for d in depends) for m in mount_targets)
+    # GPU: the capacity provider must be on the cluster before the service asks for it.
+    assert len(depends) == len(mount_targets) + (1 if gpu_variant else 0)

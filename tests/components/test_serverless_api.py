@@ -194,6 +194,8 @@ def test_unknown_python_version_lists_the_runtimes(app_dir: Path) -> None:
         ({"environment": {"AWS_REGION": "eu-west-1"}}, "reserved"),
         ({"environment": {"OPENAI_API_KEY": "sk-plain"}, "secret_arns": {"OPENAI_API_KEY": OPENAI_ARN}}, "both"),
         ({"memory": 64}, "memory"),
+        # 0 is valid for the Lambda API but throttles every request.
+        ({"reserved_concurrency": 0}, "ever running"),
         ({"timeout": 901}, "timeout"),
         ({"url_auth": "PUBLIC"}, "auth"),
         ({"architecture": "arm"}, "architecture"),

@@ -342,3 +342,19 @@ def test_verify_reads_what_the_program_exports(plans: dict[str, OfflinePlan]) ->
         assert outputs.ecs_cluster == result.outputs["ecs"]["cluster"]
         exported = {name: s["taskDefinitionArn"] for name, s in result.outputs["ecs"]["services"].items()}
         assert {s.key: s.task_definition_arn for s in outputs.ecs_services} == exported
+
+
+def test_stack_names_become_names_every_provider_accepts(project: Path) -> None:
+    from farm_deploy.builder import stack_slug
+
+    assert stack_slug("dev") == "dev"
+    assert stack_slug("Feature_Login.Page-2026") == "feature-login-pa"
+    assert stack_slug("...") == "stack"
+    shutil.copy(project / "Pulumi.dev.yaml", project / "Pulumi.Feature_X.1.yaml")
+    path = project / "Pulumi.Feature_X.1.yaml"
+    path.write_text(path.read_text() + "  farm:stage: dev\n")
+    result = run_plan(project, "Feature_X.1")
+    names = [r.name for r in result.resources]
+    assert all(n.startswith("farm-feature-x-1-") for n in names), [n for n in names if not n.startswith("farm-feature")]
+    (repo,) = of_type(result, "aws:ecr/repository:Repository")
+    assert repo.name == "farm-feature-x-1-api-image-repo"
