@@ -23,7 +23,7 @@ from analysis.errors import UserError
 
 from .common import child_opts, merge_tags
 from .dockerfile import health_check_command
-from .iam import assume_role_policy
+from .iam import assume_role_policy, policy_document
 
 CONTAINER_NAME = "api"
 TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
@@ -490,7 +490,7 @@ class ApiService(pulumi.ComponentResource):
             aws.iam.RolePolicy(
                 f"{self._name}-task-role-policy",
                 role=role.id,
-                policy=pulumi.Output.from_input({"Version": "2012-10-17", "Statement": statements}).apply(json.dumps),
+                policy=pulumi.Output.from_input(statements).apply(lambda st: policy_document(*st)),
                 opts=child_opts(self),
             )
         return role
@@ -693,16 +693,11 @@ class ApiService(pulumi.ComponentResource):
 
 def _secrets_read_policy(arns: list[str]) -> str:
     """Exactly these secrets, nothing else (no wildcard)."""
-    return json.dumps(
+    return policy_document(
         {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Sid": "ReadApiSecrets",
-                    "Effect": "Allow",
-                    "Action": ["secretsmanager:GetSecretValue"],
-                    "Resource": sorted(arns),
-                }
-            ],
+            "Sid": "ReadApiSecrets",
+            "Effect": "Allow",
+            "Action": ["secretsmanager:GetSecretValue"],
+            "Resource": sorted(arns),
         }
     )

@@ -8,7 +8,6 @@ through NAT, whose fixed addresses are what Atlas's access list allows.
 from __future__ import annotations
 
 import ipaddress
-import json
 from dataclasses import dataclass, field
 
 import pulumi
@@ -17,7 +16,7 @@ import pulumi_aws as aws
 from analysis.errors import UserError
 
 from .common import child_opts, merge_tags
-from .iam import assume_role_policy
+from .iam import assume_role_policy, policy_document
 
 # The subnets are /20 slices of a /16 (prefix + 4): public ones from the first
 # slice, private ones from the middle, so adding an AZ later never moves a subnet.
@@ -236,21 +235,16 @@ class Network(pulumi.ComponentResource):
 
 def _flow_log_policy(log_group_arn: str) -> str:
     # Only this log group and its streams: the role cannot write anywhere else.
-    return json.dumps(
+    return policy_document(
         {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Effect": "Allow",
-                    "Action": [
-                        "logs:CreateLogStream",
-                        "logs:PutLogEvents",
-                        "logs:DescribeLogGroups",
-                        "logs:DescribeLogStreams",
-                    ],
-                    "Resource": [log_group_arn, f"{log_group_arn}:*"],
-                }
+            "Effect": "Allow",
+            "Action": [
+                "logs:CreateLogStream",
+                "logs:PutLogEvents",
+                "logs:DescribeLogGroups",
+                "logs:DescribeLogStreams",
             ],
+            "Resource": [log_group_arn, f"{log_group_arn}:*"],
         }
     )
 

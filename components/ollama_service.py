@@ -31,7 +31,7 @@ from components.api_service import task_family
 from components.images import OLLAMA_IMAGE
 
 from .common import child_opts, merge_tags
-from .iam import assume_role_policy
+from .iam import assume_role_policy, policy_document
 
 OLLAMA_PORT = 11434
 MODEL_DIR = "/root/.ollama"
@@ -318,19 +318,14 @@ class OllamaService(pulumi.ComponentResource):
             f"{self._name}-models-policy",
             file_system_id=file_system.id,
             policy=file_system.arn.apply(
-                lambda arn: json.dumps(
+                lambda arn: policy_document(
                     {
-                        "Version": "2012-10-17",
-                        "Statement": [
-                            {
-                                "Sid": "DenyUnencryptedTransport",
-                                "Effect": "Deny",
-                                "Principal": {"AWS": "*"},
-                                "Action": "*",
-                                "Resource": arn,
-                                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-                            }
-                        ],
+                        "Sid": "DenyUnencryptedTransport",
+                        "Effect": "Deny",
+                        "Principal": {"AWS": "*"},
+                        "Action": "*",
+                        "Resource": arn,
+                        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
                     }
                 )
             ),
@@ -368,24 +363,19 @@ class OllamaService(pulumi.ComponentResource):
             f"{self._name}-task-efs",
             role=role.id,
             policy=pulumi.Output.all(file_system.arn, access_point.arn).apply(
-                lambda arns: json.dumps(
+                lambda arns: policy_document(
                     {
-                        "Version": "2012-10-17",
-                        "Statement": [
-                            {
-                                "Effect": "Allow",
-                                # ClientRootAccess: the access point enforces uid/gid 0,
-                                # which EFS grants only to clients holding it (EFS
-                                # guide, "Enforcing a user identity using an access point").
-                                "Action": [
-                                    "elasticfilesystem:ClientMount",
-                                    "elasticfilesystem:ClientWrite",
-                                    "elasticfilesystem:ClientRootAccess",
-                                ],
-                                "Resource": arns[0],
-                                "Condition": {"StringEquals": {"elasticfilesystem:AccessPointArn": arns[1]}},
-                            }
+                        "Effect": "Allow",
+                        # ClientRootAccess: the access point enforces uid/gid 0,
+                        # which EFS grants only to clients holding it (EFS
+                        # guide, "Enforcing a user identity using an access point").
+                        "Action": [
+                            "elasticfilesystem:ClientMount",
+                            "elasticfilesystem:ClientWrite",
+                            "elasticfilesystem:ClientRootAccess",
                         ],
+                        "Resource": arns[0],
+                        "Condition": {"StringEquals": {"elasticfilesystem:AccessPointArn": arns[1]}},
                     }
                 )
             ),

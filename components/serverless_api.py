@@ -10,7 +10,6 @@ Secrets Manager at cold start, with a role allowed to read exactly those ARNs.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
@@ -21,7 +20,7 @@ import pulumi_aws as aws
 from analysis.errors import UserError
 
 from .common import child_opts, merge_tags
-from .iam import assume_role_policy
+from .iam import assume_role_policy, policy_document
 from .lambda_package import (
     HANDLER,
     HANDLER_MODULE,
@@ -205,16 +204,11 @@ class ServerlessApi(pulumi.ComponentResource):
             f"{self._name}-logging",
             role=role.id,
             policy=log_group.arn.apply(
-                lambda arn: json.dumps(
+                lambda arn: policy_document(
                     {
-                        "Version": "2012-10-17",
-                        "Statement": [
-                            {
-                                "Effect": "Allow",
-                                "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-                                "Resource": f"{arn}:*",
-                            }
-                        ],
+                        "Effect": "Allow",
+                        "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+                        "Resource": f"{arn}:*",
                     }
                 )
             ),
@@ -226,16 +220,11 @@ class ServerlessApi(pulumi.ComponentResource):
                 f"{self._name}-secrets",
                 role=role.id,
                 policy=pulumi.Output.all(*arns).apply(
-                    lambda resolved: json.dumps(
+                    lambda resolved: policy_document(
                         {
-                            "Version": "2012-10-17",
-                            "Statement": [
-                                {
-                                    "Effect": "Allow",
-                                    "Action": "secretsmanager:GetSecretValue",
-                                    "Resource": list(resolved),
-                                }
-                            ],
+                            "Effect": "Allow",
+                            "Action": "secretsmanager:GetSecretValue",
+                            "Resource": list(resolved),
                         }
                     )
                 ),

@@ -15,7 +15,6 @@ changed. Preview and the offline plan never run the build.
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import time
@@ -30,6 +29,7 @@ from pulumi import dynamic
 from analysis.errors import UserError
 
 from .common import child_opts, merge_tags
+from .iam import policy_document
 from .lambda_package import may_build
 from .site_files import SiteFile, content_hash, walk_site
 
@@ -549,28 +549,23 @@ class StaticSite(pulumi.ComponentResource):
 
 def bucket_policy(bucket_arn: str, distribution_arn: str) -> str:
     """Read access for this one distribution, over TLS only."""
-    return json.dumps(
+    return policy_document(
         {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Sid": "AllowCloudFrontRead",
-                    "Effect": "Allow",
-                    "Principal": {"Service": "cloudfront.amazonaws.com"},
-                    "Action": "s3:GetObject",
-                    "Resource": f"{bucket_arn}/*",
-                    "Condition": {"StringEquals": {"AWS:SourceArn": distribution_arn}},
-                },
-                {
-                    "Sid": "DenyInsecureTransport",
-                    "Effect": "Deny",
-                    "Principal": "*",
-                    "Action": "s3:*",
-                    "Resource": [bucket_arn, f"{bucket_arn}/*"],
-                    "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-                },
-            ],
-        }
+            "Sid": "AllowCloudFrontRead",
+            "Effect": "Allow",
+            "Principal": {"Service": "cloudfront.amazonaws.com"},
+            "Action": "s3:GetObject",
+            "Resource": f"{bucket_arn}/*",
+            "Condition": {"StringEquals": {"AWS:SourceArn": distribution_arn}},
+        },
+        {
+            "Sid": "DenyInsecureTransport",
+            "Effect": "Deny",
+            "Principal": "*",
+            "Action": "s3:*",
+            "Resource": [bucket_arn, f"{bucket_arn}/*"],
+            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+        },
     )
 
 
