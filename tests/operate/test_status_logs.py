@@ -216,7 +216,7 @@ def test_follow_picks_up_new_events_once(logged):
 
 def test_logs_errors(stack, cli_run):
     code, _, err = logs_cmd(cli_run, stack, "--since", "yesterday")
-    assert code == 2 and "--since takes a number and a unit" in err and "valid: 30s, 10m, 2h, 1d" in err
+    assert code == 2 and "error: option --since: takes a number and a unit" in err and "valid: 30s, 10m, 2h, 1d" in err
     code, _, err = logs_cmd(cli_run, stack, "--service", "api")  # no such log group in moto yet
     assert code == 2 and "key '/ecs/farm-staging-api': log group not found" in err
     data = json.loads(stack["outputs"].read_text())

@@ -32,7 +32,9 @@ def test_list_prints_every_rule_with_level_and_mirrors(capsys):
 
 def test_list_json(capsys):
     assert main(["policy", "list", "--json"]) == 0
-    rows = json.loads(capsys.readouterr().out)
+    doc = json.loads(capsys.readouterr().out)
+    assert set(doc) == {"schema_version", "rules"} and doc["schema_version"] == 1
+    rows = doc["rules"]
     by_id = {r["id"]: r for r in rows}
     assert by_id["vpc-flow-logs"]["kind"] == "stack"
     assert by_id["stateful-protected-prod"]["stages"] == ["prod"]

@@ -102,7 +102,11 @@ def test_dry_run_writes_nothing_and_json_shape(project: Path, farm_deploy):
         {"key": "farm:webVersion", "from": "1.4.2", "to": "1.5.0", "action": "change"},
         {"key": "farm:models", "from": ["llama3.1:8b"], "to": ["llama3.1:8b", "qwen2.5:7b"], "action": "change"},
     ]
-    assert report["not_promoted"] == ["apiMinCount", "certificateArn", "dbTier", "domain"]
+    assert report["not_promoted"] == ["farm:apiMinCount", "farm:certificateArn", "farm:dbTier", "farm:domain"]
+    assert report["schema_version"] == 1
+    assert set(report) == {
+        "schema_version", "from", "to", "file", "dry_run", "written", "changes", "not_promoted", "diff", "notes", "next",
+    }  # fmt: skip
     assert report["diff"].startswith("--- a/Pulumi.prod.yaml\n+++ b/Pulumi.prod.yaml\n")
     assert report["next"] == "pulumi up --stack prod"
 
