@@ -18,7 +18,7 @@ PROVIDERS = ("ollama", "openai", "huggingface")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("action", choices=("analyze", "migrate", "optimize"))
+    parser.add_argument("action", choices=("analyze", "migrate", "optimize"), help="what to show")
     parser.add_argument("app", nargs="?", metavar="APP", help="app repository (default: examples/farm-chat)")
     parser.add_argument("--stage", metavar="S", help="only this stage (dev, staging or prod)")
     parser.add_argument("--config-dir", metavar="DIR", help="folder with the Pulumi.<stage>.yaml files")
