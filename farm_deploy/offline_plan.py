@@ -24,7 +24,7 @@ from analysis.models import StagePlan
 from analysis.stack_config import NAMESPACE, SECRET_KEYS, parse_settings, split_namespace
 
 MASK = "[secret]"
-# Bumped only if a field of `plan --json` changes meaning or goes away (README, "JSON outputs").
+# Bumped only if a field of `plan --json` changes meaning or goes away (docs/reference/json.md).
 PLAN_SCHEMA_VERSION = 1
 PLACEHOLDER = "offline-placeholder-secret"
 

@@ -1,5 +1,5 @@
 """Shared test helpers. Every Pulumi test runs the code under `run_offline`, which
-sets fresh mocks and config for each call (TESTING.md, trap 3)."""
+sets fresh mocks and config for each call (docs/development.md, "Testing a Pulumi program offline")."""
 
 from __future__ import annotations
 
