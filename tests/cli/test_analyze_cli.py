@@ -10,18 +10,7 @@ import pytest
 
 from farm_deploy.cli import main
 from tests.analysis.factories import farm_chat
-
-TOP_LEVEL = {
-    "schema_version",
-    "app",
-    "farm_config",
-    "requirements",
-    "findings",
-    "recommendation",
-    "stages",
-    "cost",
-    "warnings",
-}
+from tests.cli.contracts import assert_document
 
 
 @pytest.fixture
@@ -68,7 +57,7 @@ def stack(config_dir: Path, stage: str, body: str) -> Path:
 
 def test_json_contract(capsys, app, config_dir):
     doc = run_json(capsys, "analyze", str(app), "--json", "--project-dir", str(config_dir))
-    assert set(doc) == TOP_LEVEL
+    assert_document("farm-deploy analyze --json", doc)
     assert doc["schema_version"] == 1
     assert doc["app"] == str(app)
     assert doc["farm_config"] == "farm.config.ts"
@@ -197,8 +186,8 @@ def test_env_list_json(capsys, app, config_dir):
     doc = run_json(
         capsys, "env", "list", "--stack", "staging", "--app", str(app), "--project-dir", str(config_dir), "--json"
     )
-    assert set(doc) == {"schema_version", "stack", "stage", "platform", "variables", "warnings"}
-    assert (doc["schema_version"], doc["stack"], doc["stage"]) == (1, "staging", "staging")
+    assert_document("farm-deploy env list --json", doc)
+    assert (doc["stack"], doc["stage"], doc["platform"]) == ("staging", "staging", "aws")
     by_name = {v["name"]: v for v in doc["variables"]}
     assert by_name["OPENAI_API_KEY"] == {
         "name": "OPENAI_API_KEY",
@@ -237,8 +226,8 @@ def test_env_validate_reports_and_exits_1(capsys, app, config_dir, tmp_path):
         capsys, "env", "validate", "--stack", "staging", "--app", str(app), "--project-dir", str(config_dir),
         "--env-file", str(env), "--json",
     )  # fmt: skip
-    assert set(doc) == {"schema_version", "stack", "stage", "file", "valid", "errors", "warnings"}
-    assert (doc["schema_version"], doc["valid"], doc["errors"], doc["stage"]) == (1, True, [], "staging")
+    assert_document("farm-deploy env validate --json", doc)
+    assert (doc["valid"], doc["errors"], doc["stage"], doc["file"]) == (True, [], "staging", str(env))
 
 
 def test_env_bad_input(capsys, app, config_dir, tmp_path):
@@ -268,6 +257,7 @@ def test_env_bad_input(capsys, app, config_dir, tmp_path):
 
 def test_ai_commands(capsys, app, config_dir):
     doc = run_json(capsys, "ai", "analyze", str(app), "--project-dir", str(config_dir), "--json")
+    assert_document("farm-deploy ai analyze --json", doc)
     assert doc["routing"] == {"development": "ollama", "staging": "openai", "production": "ollama"}
     assert doc["stages"]["prod"]["gpu_instance_type"] == "g5.xlarge"
     assert doc["stages"]["prod"]["cost"]["total"] > doc["stages"]["staging"]["cost"]["total"] > 0
@@ -285,7 +275,9 @@ def test_ai_commands(capsys, app, config_dir):
         "--json",
     )
     assert (doc["source_provider"], doc["provider"], doc["platform"]) == ("ollama", "openai", "vercel")
+    assert_document("farm-deploy ai migrate --json", doc)
     doc = run_json(capsys, "ai", "optimize", str(app), "--stage", "dev", "--project-dir", str(config_dir), "--json")
+    assert_document("farm-deploy ai optimize --json", doc)
     assert doc["stages"]["dev"]["models"][0]["name"] == "llama3.1:8b"
     assert {m["name"] for m in doc["table"]} >= {"gpt-5-mini", "llama3.2:3b"}
     assert "valid: ollama, openai, huggingface" in fail(capsys, "ai", "migrate", str(app), "--to", "claude")

@@ -11,6 +11,7 @@ import pytest
 
 from farm_deploy import aws_ops
 from farm_deploy.stack_outputs import EcsServiceRef
+from tests.cli.contracts import assert_document
 
 from .conftest import REGION, boto, create_service, register_task_definition, write_outputs
 
@@ -235,6 +236,7 @@ def test_stage_without_ecs_only_probes(tmp_path, app_url, cli_run):
     outputs = write_outputs(tmp_path / "o.json", stage="dev", platform="vercel", healthUrls=health_urls(app_url))
     code, out, _ = cli_run("verify", "--stack", "dev", "--outputs", str(outputs), "--json")
     report = json.loads(out)
+    assert_document("farm-deploy verify --stack STACK --json", report)
     assert code == 0 and [c["name"] for c in report["checks"]] == [
         "health:web",
         "health:api",
