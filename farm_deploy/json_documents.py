@@ -58,7 +58,8 @@ PLAN = JsonDocument(
         "cost": "the stage's `CostEstimate`",
         "policy": "`{checked, violations: [{policy, level, resource, type, message}], waived, unused_waivers, mandatory}`",
         "missing_secrets": "secret keys the stage needs that the stack file does not set",
-        "warnings": "every warning: the stage plan's (also in `plan.warnings`) and the offline run's",
+        "warnings": "every warning: the stage plan's (also in `plan.warnings`) and what the program reported with "
+        "`pulumi.log.warn` during the run",
     },
     models=(StagePlan, CostEstimate),
 )

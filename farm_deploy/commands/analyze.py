@@ -20,7 +20,7 @@ DESCRIPTION = (
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_APP = Path("examples") / "farm-chat"
-EXAMPLE_URL_HINT = (
+EXAMPLE_HINT = (
     "pass the folder of a FARM app, e.g. `farm-deploy analyze path/to/app`; the example app is "
     "examples/farm-chat in the farm-deploy repository (a clone of it, not the installed package)"
 )
@@ -60,11 +60,7 @@ def app_dir(app: str | None, base: Path) -> Path:
         path = next((p for p in tried if p.is_dir()), None)
         if path is None:
             # Installed from a wheel, REPO_ROOT is site-packages: say where the example really is.
-            raise UserError(
-                "no APP given and the example app is not here",
-                value=[str(p) for p in tried],
-                hint=EXAMPLE_URL_HINT,
-            )
+            raise UserError("no APP given, and the example app is not in this folder", hint=EXAMPLE_HINT)
     if not path.exists():
         raise UserError("app path does not exist", file=str(path), hint="pass the folder of a FARM app")
     if not path.is_dir():

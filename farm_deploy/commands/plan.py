@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import logging
+from collections.abc import Iterator
 
 HELP = "evaluate the Pulumi program for a stack offline: resources per component, cost, policy"
 DESCRIPTION = (
@@ -43,8 +46,9 @@ def run(args: argparse.Namespace) -> int:
 
     base = (args.project_dir or project_dir()).resolve()
     stack = parse_stack_name(args.stack, base)
-    with slow(f"evaluating the program for stack {stack.name} offline"):
+    with slow(f"evaluating the program for stack {stack.name} offline"), engine_warnings() as warned:
         result = run_plan(base, stack.name, strict_secrets=args.strict_secrets)
+    result.warnings.extend(w for w in warned if w not in result.warnings)
     if args.json:
         dump_json(result.to_json())
     else:
@@ -52,6 +56,30 @@ def run(args: argparse.Namespace) -> int:
 
         render_plan(result, details=args.details)
     return _exit_code(result, args.fail_on)
+
+
+@contextlib.contextmanager
+def engine_warnings() -> Iterator[list[str]]:
+    """Collect what the program reports with `pulumi.log.warn` during an offline run.
+
+    Under the mock engine those go to the root logger (pulumi/runtime/mocks.py,
+    `MockEngine.Log`), which printed them bare on stderr and nowhere else: here
+    they become the plan's `warnings`, printed with the others.
+    """
+    seen: list[str] = []
+
+    class _Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            if record.levelno >= logging.WARNING:
+                seen.append(record.getMessage())
+
+    handler = _Collect()
+    root = logging.getLogger()
+    root.addHandler(handler)
+    try:
+        yield seen
+    finally:
+        root.removeHandler(handler)
 
 
 def _exit_code(result, fail_on: str) -> int:

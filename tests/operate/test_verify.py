@@ -190,10 +190,16 @@ def test_wait_gives_up_at_the_deadline(aws):
         now[0] += seconds
 
     ref = EcsServiceRef("api", "farm-prod-api", api)
+    said: list[str] = []
     _, verdicts = aws_ops.check_deployments(
-        ecs, CLUSTER, [ref], wait_seconds=35, poll_seconds=10, sleep=sleep, clock=lambda: now[0]
+        ecs, CLUSTER, [ref], wait_seconds=35, poll_seconds=10, sleep=sleep, clock=lambda: now[0], progress=said.append
     )
     assert sleeps == [10, 10, 10]
+    assert said == [
+        "waiting for ECS rollout of api: 0 s of at most 35 s",
+        "waiting for ECS rollout of api: 10 s of at most 35 s",
+        "waiting for ECS rollout of api: 20 s of at most 35 s",
+    ]
     assert "IN_PROGRESS" in verdicts[0].detail and not verdicts[0].ok
 
 
