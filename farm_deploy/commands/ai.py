@@ -158,6 +158,7 @@ def _optimize(args: argparse.Namespace, analysis: Any, rec: Any, plans: dict[str
 
 
 def _print(action: str, doc: dict[str, Any]) -> None:
+    from rich.markup import escape
     from rich.table import Table
 
     from farm_deploy.commands.common import console as make_console
@@ -169,9 +170,9 @@ def _print(action: str, doc: dict[str, Any]) -> None:
             + (f", fallback {doc['fallback_provider']}" if doc["fallback_provider"] else "")
         )
         for w in doc["warnings"]:
-            console.print(f"  [yellow]warning[/]: {w}")
+            console.print(f"  [yellow]warning[/]: {escape(w)}")
         for a in doc["actions"]:
-            console.print(f"  - {a}")
+            console.print(f"  - {escape(a)}")
         return
     table = Table(show_edge=False)
     if action == "analyze":

@@ -129,6 +129,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _print_list(plan: StagePlan) -> None:
     from rich.table import Table
+    from rich.text import Text
 
     from farm_deploy.commands.common import console
 
@@ -144,5 +145,5 @@ def _print_list(plan: StagePlan) -> None:
         if not var.rule.required:
             rule += " (optional)"
         shown = var.source if var.secret or var.value is None else f"{var.value}"
-        table.add_row(var.name, var.target, "yes" if var.secret else "", shown, rule)
+        table.add_row(*(Text(str(c)) for c in (var.name, var.target, "yes" if var.secret else "", shown, rule)))
     console().print(table)
