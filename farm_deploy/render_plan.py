@@ -32,7 +32,10 @@ def _label(resource) -> Text:
 
 
 def component_counts(result: OfflinePlan) -> list[tuple[str, str, int]]:
-    """(name, type, resources declared under it) per top-level resource, in declaration order.
+    """(name, type, resources declared under it) per top-level resource, by name.
+
+    By name because registration order varies from run to run; a summary that
+    reorders itself between two runs of the same stack reads like a change.
 
     A top-level resource is a child of the stack: a farm component (counting every
     resource below it, itself excluded) or a provider/resource of its own (counting 1).
@@ -53,7 +56,7 @@ def component_counts(result: OfflinePlan) -> list[tuple[str, str, int]]:
     for r in result.resources:
         if r.parent not in by_urn:
             rows.append((r.name, r.type, below[r.urn] if not r.custom else 1))
-    return rows
+    return sorted(rows)
 
 
 def _plain(console: Console, *parts: str, style: str | None = None) -> None:

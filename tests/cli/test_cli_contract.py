@@ -162,9 +162,9 @@ def test_component_counts_count_what_is_below_each_top_level_resource() -> None:
     ]
     result = type("R", (), {"resources": resources})()
     assert component_counts(result) == [
-        ("net", "farm:network:Network", 3),
         ("aws-east", "pulumi:providers:aws", 1),
         ("empty", "farm:web:StaticSite", 0),
+        ("net", "farm:network:Network", 3),
     ]
 
 
@@ -183,6 +183,17 @@ def test_plan_summary_by_default_and_tree_with_details(capsys) -> None:
     assert re.search(r"^cost: [0-9,.]+ USD/month \(network ", summary, flags=re.M)
     assert re.search(r"^policy: .*, 3 violations \(0 mandatory\)$", summary, flags=re.M)
     assert "resources per type" not in summary and "└── " not in summary
+    # each component's count, recomputed from the JSON's parent names
+    parent = {r["name"]: r["parent"] for r in doc["resources"]}
+
+    def root(name: str) -> str:
+        while parent[name] is not None:
+            name = parent[name]
+        return name
+
+    for component in ("farm-dev-net", "farm-dev-api", "farm-dev-web"):
+        below = sum(1 for name in parent if name != component and root(name) == component)
+        assert re.search(rf"^{component}\s+│ farm:\S+\s+│\s+{below}$", summary, flags=re.M), component
     assert "add --details" in summary
 
     assert main(["plan", "--stack", "dev", "--project-dir", str(ROOT), "--details"]) == 0
