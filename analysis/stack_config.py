@@ -34,57 +34,61 @@ class StackSettings(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
     app_path: str = Field(
-        "examples/farm-chat",
+        default="examples/farm-chat",
         alias="appPath",
         description="path: the FARM app to deploy, relative to the project folder",
     )
     stage: str | None = Field(
-        None, description="`dev`|`staging`|`prod`: the stage, when the stack is not named after one"
+        default=None, description="`dev`|`staging`|`prod`: the stage, when the stack is not named after one"
     )
     platform: str | None = Field(
-        None,
+        default=None,
         description="`aws`|`aws-serverless`|`vercel`|`railway`|`docker`: override the recommended platform",
     )
-    web: str | None = Field(None, description="override the front-end choice (see docs/analyzer.md, overrides)")
-    api: str | None = Field(None, description="override the API choice (see docs/analyzer.md, overrides)")
-    ai: str | None = Field(None, description="override the AI choice (see docs/analyzer.md, overrides)")
+    web: str | None = Field(default=None, description="override the front-end choice (see docs/analyzer.md, overrides)")
+    api: str | None = Field(default=None, description="override the API choice (see docs/analyzer.md, overrides)")
+    ai: str | None = Field(default=None, description="override the AI choice (see docs/analyzer.md, overrides)")
     db_tier: str | None = Field(
-        None, alias="dbTier", description="override the Atlas tier (see docs/analyzer.md, overrides)"
+        default=None, alias="dbTier", description="override the Atlas tier (see docs/analyzer.md, overrides)"
     )
-    monitoring: str | None = Field(None, description="override the monitoring level (see docs/analyzer.md, overrides)")
-    region: str | None = Field(None, description="AWS region: the stage's region (default: `aws:region`)")
+    monitoring: str | None = Field(
+        default=None, description="override the monitoring level (see docs/analyzer.md, overrides)"
+    )
+    region: str | None = Field(default=None, description="AWS region: the stage's region (default: `aws:region`)")
     domain: str | None = Field(
-        None,
+        default=None,
         description="serve the site on this domain through CloudFront and the API on `api.<domain>` over HTTPS",
     )
     certificate_arn: str | None = Field(
-        None,
+        default=None,
         alias="certificateArn",
         description="ACM certificate in us-east-1 (CloudFront's region) covering the domain and `api.<domain>`",
     )
     # CloudFront's certificate must be in us-east-1, an ALB's in its own region.
     api_certificate_arn: str | None = Field(
-        None,
+        default=None,
         alias="apiCertificateArn",
         description="the load balancer's ACM certificate, for stages outside us-east-1; "
         "a stage outside us-east-1 with a domain and no such certificate is an error naming this key",
     )
     alarm_email: str | None = Field(
-        None, alias="alarmEmail", description="e-mail: subscribe this address to the alarm topic"
+        default=None, alias="alarmEmail", description="e-mail: subscribe this address to the alarm topic"
     )
-    api_min_count: int | None = Field(None, alias="apiMinCount", ge=0, le=100, description="API tasks, at least")
-    api_max_count: int | None = Field(None, alias="apiMaxCount", ge=1, le=200, description="API tasks, at most")
-    api_cpu: int | None = Field(None, alias="apiCpu", description="the API task's CPU units (Fargate sizes)")
-    api_memory: int | None = Field(None, alias="apiMemory", description="the API task's memory, MiB")
+    api_min_count: int | None = Field(
+        default=None, alias="apiMinCount", ge=0, le=100, description="API tasks, at least"
+    )
+    api_max_count: int | None = Field(default=None, alias="apiMaxCount", ge=1, le=200, description="API tasks, at most")
+    api_cpu: int | None = Field(default=None, alias="apiCpu", description="the API task's CPU units (Fargate sizes)")
+    api_memory: int | None = Field(default=None, alias="apiMemory", description="the API task's memory, MiB")
     gpu_instance_type: str | None = Field(
-        None, alias="gpuInstanceType", description="the Ollama GPU hosts' EC2 instance type"
+        default=None, alias="gpuInstanceType", description="the Ollama GPU hosts' EC2 instance type"
     )
-    nat_per_az: bool | None = Field(None, alias="natPerAz", description="one NAT gateway per AZ")
+    nat_per_az: bool | None = Field(default=None, alias="natPerAz", description="one NAT gateway per AZ")
     acknowledge: list[str] = Field(
         default_factory=list, description="conflict ids the operator accepts (see docs/analyzer.md)"
     )
     allow_open_db_access: bool = Field(
-        False,
+        default=False,
         alias="allowOpenDbAccess",
         description="open Atlas to `0.0.0.0/0` (dev and staging only; refused in prod)",
     )
@@ -95,29 +99,33 @@ class StackSettings(BaseModel):
         description="extra CIDRs allowed into Atlas besides the stage's NAT addresses",
     )
     atlas_org_id: str | None = Field(
-        None, alias="atlasOrgId", description="the Atlas organisation the stage's project is created in"
+        default=None, alias="atlasOrgId", description="the Atlas organisation the stage's project is created in"
     )
     web_prebuilt_dir: str | None = Field(
-        None, alias="webPrebuiltDir", description="path: upload this built folder instead of running the app's build"
+        default=None,
+        alias="webPrebuiltDir",
+        description="path: upload this built folder instead of running the app's build",
     )
     railway_repo: str | None = Field(
-        None,
+        default=None,
         alias="railwayRepo",
         pattern=r"^[\w.-]+/[\w.-]+$",
         description="`owner/name`: the GitHub repository Railway services build from",
     )
     railway_workspace_id: str | None = Field(
-        None, alias="railwayWorkspaceId", description="the Railway workspace the project is created in"
+        default=None, alias="railwayWorkspaceId", description="the Railway workspace the project is created in"
     )
     railway_api_image: str | None = Field(
-        None, alias="railwayApiImage", description="a prebuilt API image for Railway (tag: `farm:apiImageTag`)"
+        default=None, alias="railwayApiImage", description="a prebuilt API image for Railway (tag: `farm:apiImageTag`)"
     )
-    docker_gpu: bool | None = Field(None, alias="dockerGpu", description="the Docker host runs Ollama on its GPUs")
+    docker_gpu: bool | None = Field(
+        default=None, alias="dockerGpu", description="the Docker host runs Ollama on its GPUs"
+    )
     docker_publish_api: bool = Field(
-        False, alias="dockerPublishApi", description="publish the API on the Docker host's 127.0.0.1"
+        default=False, alias="dockerPublishApi", description="publish the API on the Docker host's 127.0.0.1"
     )
     docker_web_port: int = Field(
-        8080, alias="dockerWebPort", ge=1, le=65535, description="the Docker host's web server port"
+        default=8080, alias="dockerWebPort", ge=1, le=65535, description="the Docker host's web server port"
     )
     policy_waivers: list[PolicyWaiver] = Field(
         default_factory=list,
@@ -134,13 +142,17 @@ class StackSettings(BaseModel):
     api_secret_names: list[str] = Field(default_factory=list, exclude=True)
     # Release pins: the keys `farm-deploy promote` copies between stages.
     api_image_tag: str | None = Field(
-        None, alias="apiImageTag", description="release pin: the API image tag (promoted by `farm-deploy promote`)"
+        default=None,
+        alias="apiImageTag",
+        description="release pin: the API image tag (promoted by `farm-deploy promote`)",
     )
     web_version: str | None = Field(
-        None, alias="webVersion", description="release pin: the front-end version (promoted by `farm-deploy promote`)"
+        default=None,
+        alias="webVersion",
+        description="release pin: the front-end version (promoted by `farm-deploy promote`)",
     )
     models: list[str] | None = Field(
-        None, description="release pin: the Ollama models the stage pulls (promoted by `farm-deploy promote`)"
+        default=None, description="release pin: the Ollama models the stage pulls (promoted by `farm-deploy promote`)"
     )
 
     def resolved_stage(self, stack: str) -> str:
