@@ -16,6 +16,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from .aws_regions import check_region
 from .errors import UserError
 from .models import STAGES
 
@@ -54,10 +55,13 @@ class StackSettings(BaseModel):
     monitoring: str | None = Field(
         default=None, description="override the monitoring level (see docs/analyzer.md, overrides)"
     )
-    region: str | None = Field(default=None, description="AWS region: the stage's region (default: `aws:region`)")
+    region: str | None = Field(
+        default=None,
+        description="AWS region: the stage's region (default: `aws:region`), one AWS has (botocore's partition data)",
+    )
     domain: str | None = Field(
         default=None,
-        description="serve the site on this domain through CloudFront and the API on `api.<domain>` over HTTPS",
+        description="a DNS name (lower case, no scheme): serve the site on it through CloudFront and the API on `api.<domain>` over HTTPS",
     )
     certificate_arn: str | None = Field(
         default=None,
@@ -219,6 +223,10 @@ def parse_settings(raw: dict[str, Any], *, file: str, stack: str) -> StackSettin
             value=err.get("input"),
         ) from None
     _check_api_env(settings.api_env, secret_names, file)
+    if settings.region is not None:
+        check_region(settings.region, file=file, key=f"{NAMESPACE}:region")
+    if settings.domain is not None:
+        check_domain(settings.domain, file=file, key=f"{NAMESPACE}:domain")
     settings.api_secret_names = secret_names
     stage = settings.resolved_stage(stack)
     if stage not in STAGES:
@@ -231,6 +239,34 @@ def parse_settings(raw: dict[str, Any], *, file: str, stack: str) -> StackSettin
             hint="set farm:stage when the stack is not named after a stage",
         )
     return settings
+
+
+# A DNS name as Route 53 and ACM take it: lower-case labels of letters, digits
+# and inner hyphens, 1-63 characters each, at least two labels, 253 in all
+# (https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/DomainNameFormat.html).
+_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
+
+
+def check_domain(domain: str, *, file: str, key: str) -> str:
+    """The domain, or one message saying what is wrong with it (a URL, a space, upper case ...)."""
+    problem = None
+    if "://" in domain or "/" in domain:
+        problem = "a domain name, not a URL: drop the scheme and any path"
+    elif domain != domain.strip() or " " in domain:
+        problem = "a domain name has no spaces"
+    elif domain != domain.lower():
+        problem = "write the domain in lower case"
+    elif len(domain.rstrip(".")) > 253:
+        problem = "a domain name has at most 253 characters"
+    else:
+        labels = domain.rstrip(".").split(".")
+        if len(labels) < 2:
+            problem = "a domain name has at least two labels, like example.com"
+        elif not all(_LABEL.match(label) for label in labels):
+            problem = "each label is 1-63 letters, digits or inner hyphens"
+    if problem:
+        raise UserError("not a valid domain name", file=file, key=key, value=domain, hint=problem)
+    return domain.rstrip(".")
 
 
 def _secret_names(value: Any, file: str) -> list[str]:
