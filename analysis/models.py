@@ -284,9 +284,18 @@ class CostEstimate(Model):
 class ReleasePins(Model):
     """Values that move between stages with `farm-deploy promote`."""
 
-    api_image_tag: str | None = None
-    web_version: str | None = None
+    api_image: str | None = None  # `<registry>/<repository>@sha256:<digest>`
+    web_version: str | None = None  # served from `s3://<release_bucket>/web/<web_version>/`
     models: list[str] | None = None
+    release_bucket: str | None = None
+    # Build from the checkout during `pulumi up` what is not pinned (dev convenience).
+    build_api: bool = False
+    build_web: bool = False
+
+    @property
+    def api_image_tag(self) -> None:
+        # Transitional: the image tag pin is retired (farm:apiImage); removed with the builder's move.
+        return None
 
 
 class StagePlan(Model):

@@ -120,7 +120,7 @@ class StackSettings(BaseModel):
         default=None, alias="railwayWorkspaceId", description="the Railway workspace the project is created in"
     )
     railway_api_image: str | None = Field(
-        default=None, alias="railwayApiImage", description="a prebuilt API image for Railway (tag: `farm:apiImageTag`)"
+        default=None, alias="railwayApiImage", description="a prebuilt API image for Railway (`image:tag`), used when `farm:apiImage` is not set"
     )
     docker_gpu: bool | None = Field(
         default=None, alias="dockerGpu", description="the Docker host runs Ollama on its GPUs"
@@ -145,18 +145,41 @@ class StackSettings(BaseModel):
     # Names (never values) of the API's extra secrets, from the `farm:apiSecrets` secret map.
     api_secret_names: list[str] = Field(default_factory=list, exclude=True)
     # Release pins: the keys `farm-deploy promote` copies between stages.
-    api_image_tag: str | None = Field(
+    api_image: str | None = Field(
         default=None,
-        alias="apiImageTag",
-        description="release pin: the API image tag (promoted by `farm-deploy promote`)",
+        alias="apiImage",
+        description="release pin: the API image by digest, `<registry>/<repository>@sha256:<64 hex>`, "
+        "written by `farm-deploy release build --pin STACK` (promoted by `farm-deploy promote`); "
+        "the stage deploys exactly these bytes and builds no image",
     )
     web_version: str | None = Field(
         default=None,
         alias="webVersion",
-        description="release pin: the front-end version (promoted by `farm-deploy promote`)",
+        description="release pin: the front-end bundle `s3://<farm:releaseBucket>/web/<version>/` the stage serves, "
+        "written by `farm-deploy release build` (promoted by `farm-deploy promote`); changing it uploads nothing",
     )
     models: list[str] | None = Field(
         default=None, description="release pin: the Ollama models the stage pulls (promoted by `farm-deploy promote`)"
+    )
+    # Where releases live: shared by the stages, created once (docs/operating.md, Releases).
+    release_bucket: str | None = Field(
+        default=None,
+        alias="releaseBucket",
+        pattern=r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$",
+        description="S3 bucket name: the release bucket holding every web bundle under `web/<version>/`; "
+        "a stage pinned to `farm:webVersion` serves from it",
+    )
+    release_repository: str | None = Field(
+        default=None,
+        alias="releaseRepository",
+        description="`<registry>/<repository>`: the release image repository `farm-deploy release build` pushes to",
+    )
+    build_from_source: bool | None = Field(
+        default=None,
+        alias="buildFromSource",
+        description="dev convenience: build the API image and the front end from the checkout during `pulumi up` "
+        "instead of deploying the pins (`farm:apiImage`, `farm:webVersion`); reported in the plan. "
+        "Default: false; only dev's stack file turns it on",
     )
 
     def resolved_stage(self, stack: str) -> str:
@@ -164,7 +187,12 @@ class StackSettings(BaseModel):
 
 
 # Release pins: promotable between stages. Everything else differs by design.
-PROMOTABLE_KEYS: tuple[str, ...] = ("apiImageTag", "webVersion", "models")
+PROMOTABLE_KEYS: tuple[str, ...] = ("apiImage", "webVersion", "models")
+# Keys that once existed: a stack file still setting one gets this message.
+RETIRED_KEYS: dict[str, str] = {
+    "apiImageTag": "replaced by farm:apiImage, the image by digest (`<registry>/<repository>@sha256:<digest>`): "
+    "a tag rebuilt per stage was not the image that ran in the stage before",
+}
 # Secret keys the program reads with require_secret (never in this model).
 SECRET_KEY_DOCS: dict[str, str] = {
     "apiSecrets": "secret map: extra secrets for the API "
@@ -202,6 +230,15 @@ def parse_settings(raw: dict[str, Any], *, file: str, stack: str) -> StackSettin
             continue
         if key in SECRET_KEYS:
             continue
+        if key in RETIRED_KEYS:
+            raise UserError(
+                RETIRED_KEYS[key],
+                file=file,
+                key=f"{NAMESPACE}:{key}",
+                value=value,
+                hint="run `farm-deploy release build --pin STACK` (docs/operating.md, Releases), "
+                f"then delete {NAMESPACE}:{key} from the stack file",
+            )
         if key not in ALLOWED_KEYS:
             raise UserError(
                 "unknown config key",
@@ -227,6 +264,12 @@ def parse_settings(raw: dict[str, Any], *, file: str, stack: str) -> StackSettin
         check_region(settings.region, file=file, key=f"{NAMESPACE}:region")
     if settings.domain is not None:
         check_domain(settings.domain, file=file, key=f"{NAMESPACE}:domain")
+    if settings.api_image is not None:
+        check_image_ref(settings.api_image, file=file, key=f"{NAMESPACE}:apiImage")
+    if settings.web_version is not None:
+        check_web_version(settings.web_version, file=file, key=f"{NAMESPACE}:webVersion")
+    if settings.release_repository is not None:
+        check_repository(settings.release_repository, file=file, key=f"{NAMESPACE}:releaseRepository")
     settings.api_secret_names = secret_names
     stage = settings.resolved_stage(stack)
     if stage not in STAGES:
@@ -267,6 +310,65 @@ def check_domain(domain: str, *, file: str, key: str) -> str:
     if problem:
         raise UserError("not a valid domain name", file=file, key=key, value=domain, hint=problem)
     return domain.rstrip(".")
+
+
+# An image by digest as a registry serves it: `<registry>/<repository>@sha256:<64 hex>`
+# (https://github.com/distribution/reference/blob/main/reference.go for the grammar;
+# ECR's repository names: https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_CreateRepository.html).
+_REGISTRY = r"(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*(?::[0-9]+)?"
+_REPOSITORY = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*"
+REPOSITORY_RE = re.compile(rf"^(?P<registry>{_REGISTRY})/(?P<repository>{_REPOSITORY})$")
+IMAGE_REF_RE = re.compile(
+    rf"^(?P<registry>{_REGISTRY})/(?P<repository>{_REPOSITORY})@sha256:(?P<digest>[0-9a-f]{{64}})$"
+)
+# A web version is one S3 key segment: `web-<16 hex>` as `release build` writes it, or a name of your own.
+WEB_VERSION_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+IMAGE_REF_EXAMPLE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/farm-chat-api@sha256:" + "0" * 64
+
+
+def check_image_ref(ref: str, *, file: str | None, key: str, line: int | None = None) -> str:
+    """`ref` when it names an image by digest, else one message saying what is wrong with it."""
+    if IMAGE_REF_RE.match(ref):
+        return ref
+    if "@sha256:" not in ref:
+        why = "an image by digest is `<registry>/<repository>@sha256:<64 hex>`; a tag can be moved or re-pushed"
+    elif not re.search(r"@sha256:[0-9a-f]{64}$", ref):
+        why = "the digest is `sha256:` and 64 lower-case hex digits"
+    else:
+        why = "the registry and repository come first: `<registry>/<repository>@sha256:...`"
+    raise UserError(
+        "not an image digest reference",
+        file=file,
+        line=line,
+        key=key,
+        value=ref,
+        hint=f"{why}; e.g. {IMAGE_REF_EXAMPLE}; `farm-deploy release build --pin STACK` writes it",
+    )
+
+
+def check_web_version(version: str, *, file: str | None, key: str, line: int | None = None) -> str:
+    if WEB_VERSION_RE.match(version):
+        return version
+    raise UserError(
+        "not a web version",
+        file=file,
+        line=line,
+        key=key,
+        value=version,
+        hint="one S3 key segment: letters, digits, '.', '_', '-' (at most 100), e.g. web-3f9c2ab01d4e5f60",
+    )
+
+
+def check_repository(repository: str, *, file: str | None, key: str) -> str:
+    if REPOSITORY_RE.match(repository):
+        return repository
+    raise UserError(
+        "not an image repository",
+        file=file,
+        key=key,
+        value=repository,
+        hint="`<registry>/<repository>` without tag or digest, e.g. 123456789012.dkr.ecr.us-east-1.amazonaws.com/farm-chat-api",
+    )
 
 
 def _secret_names(value: Any, file: str) -> list[str]:

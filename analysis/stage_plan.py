@@ -260,9 +260,7 @@ def plan_stage(
         domain=settings.domain,
         certificate_arn=settings.certificate_arn,
         alarm_email=settings.alarm_email,
-        release=ReleasePins(
-            api_image_tag=settings.api_image_tag, web_version=settings.web_version, models=settings.models
-        ),
+        release=_release(ctx, settings, components),
     )
     plan.db.provider_region = plan.region.upper().replace("-", "_")
     plan.api_certificate_arn = _api_certificate(ctx, plan.region, components.api)
@@ -601,6 +599,65 @@ def _api_settings(ctx: _Ctx, req: DeploymentRequirements, stage: str, api_choice
     if stage == "prod" and api.min_count < 2 and api_choice in ("ecs", "railway"):
         ctx.warnings.append(f"prod runs {api.min_count} API task(s): no redundancy across zones")
     return api
+
+
+def _release(ctx: _Ctx, s: StackSettings, components: ComponentChoices) -> ReleasePins:
+    """What the stage deploys: the pinned artifacts, or (dev convenience) a build of the checkout.
+
+    Only the ECS API runs an image and only CloudFront serves a bundle from the
+    release bucket; the other targets build from their own source.
+    """
+    pins = ReleasePins(
+        api_image=s.api_image, web_version=s.web_version, models=s.models, release_bucket=s.release_bucket
+    )
+    explicit = s.build_from_source
+    # Unset: build what is not pinned, with a warning; only an explicit false makes a missing pin an error.
+    fallback = explicit is not False
+    if components.api == "ecs":
+        if s.api_image is not None:
+            ctx.why("release", f"API image pinned by digest: {s.api_image} (no image build)")
+        elif fallback:
+            pins.build_api = True
+        else:
+            raise ctx.error(
+                "the stage runs the API on ECS but pins no image and does not build from source",
+                "apiImage",
+                None,
+                hint="run `farm-deploy release build --pin STACK` (or `farm-deploy promote` from a pinned stage); "
+                f"for a dev stack, `{NAMESPACE}:buildFromSource: true` builds the checkout instead",
+            )
+    if components.web == "cloudfront":
+        if s.web_version is not None:
+            if s.release_bucket is None:
+                raise ctx.error(
+                    "a pinned web version is served from the release bucket, and none is set",
+                    "releaseBucket",
+                    None,
+                    hint=f"set {NAMESPACE}:releaseBucket to the bucket `farm-deploy release build` uploads to",
+                )
+            ctx.why(
+                "release", f"front end served from s3://{s.release_bucket}/web/{s.web_version}/ (no build, no upload)"
+            )
+        elif s.web_prebuilt_dir is None and fallback:
+            pins.build_web = True
+        elif s.web_prebuilt_dir is None:
+            raise ctx.error(
+                "the stage serves the front end from CloudFront but pins no web version and does not build from source",
+                "webVersion",
+                None,
+                hint="run `farm-deploy release build --pin STACK`; "
+                f"for a dev stack, `{NAMESPACE}:buildFromSource: true` builds the checkout instead",
+            )
+    built = [name for name, on in (("the API image", pins.build_api), ("the front end", pins.build_web)) if on]
+    if built:
+        how = "farm:buildFromSource is true" if explicit else "not pinned"
+        ctx.why("release", f"builds {' and '.join(built)} from the checkout during `pulumi up` ({how})")
+        if not explicit:
+            ctx.warnings.append(
+                f"not pinned: `pulumi up` builds {' and '.join(built)} from the checkout; pin a release with "
+                f"`farm-deploy release build --pin STACK`, or set {NAMESPACE}:buildFromSource: true to say so"
+            )
+    return pins
 
 
 def _web_settings(req: DeploymentRequirements, s: StackSettings) -> WebSettings:

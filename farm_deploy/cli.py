@@ -23,6 +23,7 @@ PROG = "farm-deploy"
 COMMANDS: dict[str, str] = {
     "analyze": "analyze",
     "plan": "plan",
+    "release": "release",
     "promote": "promote",
     "env": "env",
     "ai": "ai",

@@ -153,8 +153,40 @@ POLICY_LIST = JsonDocument(
 )
 
 _PIN_CHANGES = (
-    "`[{key, from, to, action}]`: `key` as the stack file writes it (`farm:apiImageTag`), "
+    "`[{key, from, to, action}]`: `key` as the stack file writes it (`farm:apiImage`), "
     "`action` one of add, change, remove, same"
+)
+
+RELEASE_BUILD = JsonDocument(
+    command="farm-deploy release build --json",
+    version=1,
+    summary="One release built and published: the web version and the API image digest, and the pins written.",
+    fields={
+        "schema_version": "this document's version",
+        "commit": "the app checkout's git commit, or null",
+        "app": "the app folder built",
+        "web": "`{version, bucket, prefix, uploaded, files, package_manager, manifest, local_manifest}` or null "
+        "with --skip-web; `uploaded` is false when the version was already in the bucket",
+        "image": "`{ref, digest, tag, repository, built}` or null with --skip-image; `ref` is "
+        "`<repository>@sha256:<digest>`, `built` false when the tag was already pushed",
+        "pinned": "with --pin: `{stack, file, written, changes, diff, notes, next}` (`changes` as in promote), "
+        "else null",
+    },
+)
+
+RELEASE_CHECK = JsonDocument(
+    command="farm-deploy release check --stack STACK --json",
+    version=1,
+    summary="A stack's release pins checked; any problem is an error (exit 2) instead of a document.",
+    fields={
+        "schema_version": "this document's version",
+        "stack": "the stack as given",
+        "file": "its stack file",
+        "api_image": "`farm:apiImage`, checked to be an image by digest, or null",
+        "web_version": "`farm:webVersion`, or null",
+        "web_manifest": "where the version's manifest was found (s3:// URL, or a local file with --offline)",
+        "ok": "always true (a failed check exits with an error message instead)",
+    },
 )
 
 PROMOTE = JsonDocument(
@@ -247,6 +279,8 @@ DOCUMENTS: tuple[JsonDocument, ...] = (
     AI_MIGRATE,
     AI_OPTIMIZE,
     POLICY_LIST,
+    RELEASE_BUILD,
+    RELEASE_CHECK,
     PROMOTE,
     ROLLBACK,
     VERIFY,

@@ -1,7 +1,7 @@
 """Release pins: which `farm:` keys move between stages, and how two stacks differ.
 
-A release is the API image tag (or digest), the web build version and the model
-list: `analysis.stack_config.PROMOTABLE_KEYS`. Everything else in a stack file
+A release is the API image by digest (`farm:apiImage`), the web bundle's
+version (`farm:webVersion`, a folder of the release bucket) and the model list: `analysis.stack_config.PROMOTABLE_KEYS`. Everything else in a stack file
 (sizes, counts, domains, certificates, the database tier, the region, ...)
 differs between stages on purpose and is never copied; secrets cannot be copied
 either, because Pulumi encrypts them per stack.
@@ -17,13 +17,22 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from analysis.errors import UserError
-from analysis.stack_config import ALLOWED_KEYS, NAMESPACE, PROMOTABLE_KEYS, SECRET_KEYS
+from analysis.stack_config import (
+    ALLOWED_KEYS,
+    NAMESPACE,
+    PROMOTABLE_KEYS,
+    RETIRED_KEYS,
+    SECRET_KEYS,
+    check_image_ref,
+    check_web_version,
+)
 
 __all__ = [
     "BY_DESIGN_KEYS",
     "PROMOTABLE_KEYS",
     "PinChange",
     "by_design_differences",
+    "check_retired",
     "diff_pins",
     "normalize_pin",
     "read_pins",
@@ -39,7 +48,7 @@ Action = Literal["add", "change", "remove", "same"]
 
 @dataclass(frozen=True)
 class PinChange:
-    key: str  # without the namespace, e.g. "apiImageTag"
+    key: str  # without the namespace, e.g. "apiImage"
     old: Any  # None when the target does not set it
     new: Any  # None when the source does not set it
 
@@ -137,7 +146,25 @@ def normalize_pin(key: str, value: Any, *, file: str, line: int | None = None) -
         )
     if not _NO_SPACE.match(value):
         raise UserError("must be a non-empty value without spaces", file=file, line=line, key=name, value=value)
+    if key == "apiImage":
+        check_image_ref(value, file=file, line=line, key=name)
+    elif key == "webVersion":
+        check_web_version(value, file=file, line=line, key=name)
     return value
+
+
+def check_retired(farm: Mapping[str, Any], *, file: str, lines: Mapping[str, int | None] | None = None) -> None:
+    """Refuse a stack file that still sets a retired pin (`farm:apiImageTag`): moving it would mislead."""
+    for key, why in RETIRED_KEYS.items():
+        if key in farm:
+            raise UserError(
+                why,
+                file=file,
+                line=(lines or {}).get(key),
+                key=f"{NAMESPACE}:{key}",
+                value=farm[key],
+                hint=f"pin the image with `farm-deploy release build --pin STACK`, then delete {NAMESPACE}:{key}",
+            )
 
 
 def read_pins(
@@ -157,5 +184,10 @@ def by_design_differences(source: Mapping[str, Any], target: Mapping[str, Any]) 
     """Keys (not pins, not secrets) whose values differ between the two stacks: left as they are."""
     keys = set(source) | set(target)
     return sorted(
-        k for k in keys if k not in PROMOTABLE_KEYS and k not in SECRET_KEYS and source.get(k) != target.get(k)
+        k
+        for k in keys
+        if k not in PROMOTABLE_KEYS
+        and k not in SECRET_KEYS
+        and k not in RETIRED_KEYS
+        and source.get(k) != target.get(k)
     )

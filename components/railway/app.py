@@ -202,7 +202,7 @@ class RailwayApp(pulumi.ComponentResource):
             raise UserError(
                 "Railway needs the API's source: a GitHub repository or a prebuilt image",
                 key="farm:railwayRepo",
-                hint="pulumi config set farm:railwayRepo owner/name (or pin farm:apiImageTag with an image)",
+                hint="pulumi config set farm:railwayRepo owner/name (or pin farm:apiImage with an image)",
             )
         if a.web and not a.repo:
             raise UserError(
@@ -444,7 +444,7 @@ def railway_args_from_plan(
     What the plan does not say comes from the stack config when not passed:
     `farm:railwayRepo`, `farm:railwayWorkspaceId`, the secret
     `farm:railwayToken` (else `$RAILWAY_API_TOKEN` when the provider runs), and
-    a prebuilt API image `farm:railwayApiImage` tagged with `farm:apiImageTag`.
+    the API image: the release pin `farm:apiImage`, else `farm:railwayApiImage`.
     MongoDB runs on Railway unless the plan puts the database on Atlas (then
     pass its connection string in `secrets`). Ollama runs on CPU whenever the
     plan serves AI from Ollama: Railway has no GPUs.
@@ -454,9 +454,9 @@ def railway_args_from_plan(
     workspace_id = workspace_id or config.get("railwayWorkspaceId")
     if token is None:
         token = config.get_secret("railwayToken")
-    image_repository = config.get("railwayApiImage")
-    if api_image is None and image_repository and plan.release.api_image_tag:
-        api_image = f"{image_repository}:{plan.release.api_image_tag}"
+    # The release pin (an image by digest) wins over a prebuilt image named by tag.
+    if api_image is None:
+        api_image = plan.release.api_image or config.get("railwayApiImage")
     uses_atlas = plan.components.db in ("m0", "flex", "dedicated")
     ollama = plan.components.ai in ("ollama-cpu", "ollama-gpu")
     ollama_models = [m.name for m in plan.ai.models if m.provider == "ollama"]

@@ -20,7 +20,7 @@ from farm_deploy.stack_files import (
 )
 
 PROMOTE_SCHEMA_VERSION = 1
-HELP = "copy the release pins (image tag, web version, models) from one stack to another"
+HELP = "copy the release pins (image digest, web version, models) from one stack to another"
 DESCRIPTION = (
     "Copies the release pins ("
     + ", ".join(f"{NAMESPACE}:{k}" for k in PROMOTABLE_KEYS)
@@ -70,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
             "the source stack pins no release",
             file=source.label,
             valid=[f"{NAMESPACE}:{k}" for k in keys],
-            hint=f"set them first, e.g. `pulumi config set {NAMESPACE}:apiImageTag TAG --stack {args.source}`",
+            hint=f"pin a release first: `farm-deploy release build --pin {args.source}`",
         )
     old_pins = read_stack_pins(target, keys)
     changes = release.diff_pins(old_pins, new_pins, keys)
@@ -115,6 +115,8 @@ def resolve_project_dir(arg: Path | None) -> Path:
 
 
 def read_stack_pins(stack: StackFile, keys: tuple[str, ...] | list[str]) -> dict[str, Any]:
+    farm = stack.farm()
+    release.check_retired(farm, file=stack.label, lines={k: stack.line_of(k) for k in farm})
     return release.read_pins(stack.farm(), keys, file=stack.label, lines={k: stack.line_of(k) for k in keys})
 
 

@@ -169,7 +169,7 @@ def test_stack_overrides_win_over_defaults():
         region="eu-west-1",
         alarmEmail="ops@example.com",
         domain="chat.example.com",
-        apiImageTag="sha-1",
+        apiImage="ecr.example.com/api@sha256:" + "1" * 64,
     )
     assert p.components.db == "flex"
     assert p.components.monitoring == "standard"
@@ -177,7 +177,8 @@ def test_stack_overrides_win_over_defaults():
     assert p.ai.gpu_instance_type == "g4dn.xlarge"
     assert p.network.nat_per_az is False
     assert (p.region, p.db.provider_region) == ("eu-west-1", "EU_WEST_1")
-    assert (p.alarm_email, p.domain, p.release.api_image_tag) == ("ops@example.com", "chat.example.com", "sha-1")
+    assert (p.alarm_email, p.domain) == ("ops@example.com", "chat.example.com")
+    assert p.release.api_image == "ecr.example.com/api@sha256:" + "1" * 64
     assert p.reasons["db"] == ["set by farm:dbTier"]
     assert not any("alarmEmail" in w for w in p.warnings)
 

@@ -30,6 +30,10 @@ TOP_LEVEL: dict[str, set[str]] = {
     },
     "farm-deploy ai optimize --json": {"schema_version", "action", "model_table_date", "table", "stages", "warnings"},
     "farm-deploy policy list --json": {"schema_version", "rules"},
+    "farm-deploy release build --json": {"schema_version", "commit", "app", "web", "image", "pinned"},
+    "farm-deploy release check --stack STACK --json": {
+        "schema_version", "stack", "file", "api_image", "web_version", "web_manifest", "ok",
+    },
     "farm-deploy promote FROM TO --json": {
         "schema_version", "from", "to", "file", "dry_run", "written", "changes", "not_promoted", "diff", "notes",
         "next",

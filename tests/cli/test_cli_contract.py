@@ -63,7 +63,7 @@ def test_build_parser_lists_every_command() -> None:
     parser = build_parser()
     sub = next(a for a in parser._actions if a.dest == "command")
     assert list(sub.choices) == [
-        "analyze", "plan", "promote", "env", "ai", "verify", "status", "logs", "rollback", "docker", "policy",
+        "analyze", "plan", "release", "promote", "env", "ai", "verify", "status", "logs", "rollback", "docker", "policy",
         "completion",
     ]  # fmt: skip
     ai = sub.choices["ai"]
@@ -108,14 +108,21 @@ def test_completion_of_an_unknown_shell_is_a_usage_error(capsys) -> None:
 
 
 def test_piped_output_is_not_wrapped_at_80_columns(project: Path) -> None:
-    tag = "sha-" + "0123456789abcdef" * 8  # 132 characters: far past 80
+    tag = "ecr.example.com/api@sha256:" + "0123456789abcdef" * 4  # 98 characters: far past 80
     dev = project / "Pulumi.dev.yaml"
-    dev.write_text(DEV.replace("sha-2b7e151", tag), encoding="utf-8")
+    dev.write_text(
+        DEV.replace("ecr.example.com/api@sha256:2b7e151000000000000000000000000000000000000000000000000000000000", tag),
+        encoding="utf-8",
+    )
     proc = cli("promote", "dev", "prod", "--project-dir", str(project), "--dry-run")
     assert proc.returncode == 0, proc.stderr
-    rows = [line for line in proc.stdout.splitlines() if "farm:apiImageTag" in line and "change" in line]
-    assert len(rows) == 1 and tag in rows[0] and "sha-0a1b2c3" in rows[0]
-    assert [line for line in proc.stdout.splitlines() if line.startswith(f"+  farm:apiImageTag: {tag}")]
+    rows = [line for line in proc.stdout.splitlines() if "farm:apiImage" in line and "change" in line]
+    assert (
+        len(rows) == 1
+        and tag in rows[0]
+        and "ecr.example.com/api@sha256:0a1b2c3000000000000000000000000000000000000000000000000000000000" in rows[0]
+    )
+    assert [line for line in proc.stdout.splitlines() if line.startswith(f"+  farm:apiImage: {tag}")]
     assert "\x1b[" not in proc.stdout
 
 

@@ -15,7 +15,7 @@ config:
   aws:region: us-east-1
   farm:appPath: examples/farm-chat
   # Release pins (promotable): farm-deploy promote dev staging
-  farm:apiImageTag: sha-2b7e151
+  farm:apiImage: ecr.example.com/api@sha256:2b7e151000000000000000000000000000000000000000000000000000000000
   farm:webVersion: "1.5.0"
   farm:models:
     - llama3.1:8b
@@ -38,7 +38,7 @@ config:
   farm:certificateArn: arn:aws:acm:eu-west-1:123456789012:certificate/0f1e2d3c-aaaa-bbbb-cccc-000000000000
 
   # Release pins
-  farm:apiImageTag: sha-0a1b2c3   # the image running in prod
+  farm:apiImage: ecr.example.com/api@sha256:0a1b2c3000000000000000000000000000000000000000000000000000000000   # the image running in prod
   farm:webVersion: "1.4.2"
   farm:models:
     - llama3.1:8b

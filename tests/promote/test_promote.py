@@ -15,7 +15,7 @@ from tests.cli.contracts import assert_document
 
 from .conftest import DEV, PROD, commit_all
 
-PIN_PREFIXES = ("  farm:apiImageTag:", "  farm:webVersion:", "  farm:models:", "    - ")
+PIN_PREFIXES = ("  farm:apiImage:", "  farm:webVersion:", "  farm:models:", "    - ")
 
 
 @pytest.fixture
@@ -44,22 +44,25 @@ def test_promote_copies_pins_and_keeps_everything_else(project: Path, farm_deplo
     assert (code, err) == (0, "")
     new = (project / "Pulumi.prod.yaml").read_text(encoding="utf-8")
     prod = StackFile.load(project / "Pulumi.prod.yaml")
-    assert prod.get("apiImageTag") == "sha-2b7e151"
+    assert (
+        prod.get("apiImage")
+        == "ecr.example.com/api@sha256:2b7e151000000000000000000000000000000000000000000000000000000000"
+    )
     assert prod.get("webVersion") == "1.5.0"
     assert prod.get("models") == ["llama3.1:8b", "qwen2.5:7b"]
     # every other value as it was, sizes and domains not taken from dev
     before = StackFile.parse(PROD, Path("prod")).farm()
     after = prod.farm()
-    for key in ("apiImageTag", "webVersion", "models"):
+    for key in ("apiImage", "webVersion", "models"):
         before.pop(key)
         after.pop(key)
     assert after == before
     assert after["dbTier"] == "dedicated" and after["apiMinCount"] == 2 and after["domain"] == "chat.example.com"
     # only pin lines changed; comments (incl. the one at the end of the tag's line), order, quoting kept
     assert changed_lines(PROD, new) == [
-        "-  farm:apiImageTag: sha-0a1b2c3   # the image running in prod",
+        "-  farm:apiImage: ecr.example.com/api@sha256:0a1b2c3000000000000000000000000000000000000000000000000000000000   # the image running in prod",
         '-  farm:webVersion: "1.4.2"',
-        "+  farm:apiImageTag: sha-2b7e151   # the image running in prod",
+        "+  farm:apiImage: ecr.example.com/api@sha256:2b7e151000000000000000000000000000000000000000000000000000000000   # the image running in prod",
         '+  farm:webVersion: "1.5.0"',
         "+    - qwen2.5:7b",
     ]
@@ -73,7 +76,10 @@ def test_promote_copies_pins_and_keeps_everything_else(project: Path, farm_deplo
     ]
     # the diff and the table were printed, and the next step
     assert "--- a/Pulumi.prod.yaml" in out and "+++ b/Pulumi.prod.yaml" in out
-    assert "+  farm:apiImageTag: sha-2b7e151   # the image running in prod" in out
+    assert (
+        "+  farm:apiImage: ecr.example.com/api@sha256:2b7e151000000000000000000000000000000000000000000000000000000000   # the image running in prod"
+        in out
+    )
     assert "next: pulumi up --stack prod" in out
     assert "apiMinCount" in out and "dbTier" in out  # listed as left alone by design
     # the source file is untouched
@@ -83,7 +89,7 @@ def test_promote_copies_pins_and_keeps_everything_else(project: Path, farm_deplo
 def test_round_trip_without_changes_is_byte_identical(project: Path):
     for name, text in (("Pulumi.dev.yaml", DEV), ("Pulumi.prod.yaml", PROD)):
         stack = StackFile.load(project / name)
-        assert stack.set("apiImageTag", stack.get("apiImageTag")).text == text
+        assert stack.set("apiImage", stack.get("apiImage")).text == text
         stack.write()
         assert (project / name).read_bytes() == text.encode()
 
@@ -99,7 +105,12 @@ def test_dry_run_writes_nothing_and_json_shape(project: Path, farm_deploy):
     assert report["dry_run"] is True and report["written"] is False
     assert (report["from"], report["to"], report["file"]) == ("dev", "prod", str(target))
     assert report["changes"] == [
-        {"key": "farm:apiImageTag", "from": "sha-0a1b2c3", "to": "sha-2b7e151", "action": "change"},
+        {
+            "key": "farm:apiImage",
+            "from": "ecr.example.com/api@sha256:0a1b2c3000000000000000000000000000000000000000000000000000000000",
+            "to": "ecr.example.com/api@sha256:2b7e151000000000000000000000000000000000000000000000000000000000",
+            "action": "change",
+        },
         {"key": "farm:webVersion", "from": "1.4.2", "to": "1.5.0", "action": "change"},
         {"key": "farm:models", "from": ["llama3.1:8b"], "to": ["llama3.1:8b", "qwen2.5:7b"], "action": "change"},
     ]
@@ -122,11 +133,11 @@ def test_second_promotion_is_a_no_op(project: Path, farm_deploy):
 
 
 def test_only_selected_key(project: Path, farm_deploy):
-    code, _, _ = farm_deploy("dev", "prod", "--project-dir", str(project), "--key", "farm:apiImageTag")
+    code, _, _ = farm_deploy("dev", "prod", "--project-dir", str(project), "--key", "farm:apiImage")
     assert code == 0
     prod = StackFile.load(project / "Pulumi.prod.yaml")
-    assert (prod.get("apiImageTag"), prod.get("webVersion"), prod.get("models")) == (
-        "sha-2b7e151",
+    assert (prod.get("apiImage"), prod.get("webVersion"), prod.get("models")) == (
+        "ecr.example.com/api@sha256:2b7e151000000000000000000000000000000000000000000000000000000000",
         "1.4.2",
         ["llama3.1:8b"],
     )
@@ -137,7 +148,9 @@ def test_pin_missing_in_target_is_added_after_the_previous_pin(project: Path, fa
     target.write_text(PROD.replace('  farm:webVersion: "1.4.2"\n', ""), encoding="utf-8")
     assert farm_deploy("dev", "prod", "--project-dir", str(project))[0] == 0
     lines = target.read_text(encoding="utf-8").splitlines()
-    i = lines.index("  farm:apiImageTag: sha-2b7e151   # the image running in prod")
+    i = lines.index(
+        "  farm:apiImage: ecr.example.com/api@sha256:2b7e151000000000000000000000000000000000000000000000000000000000   # the image running in prod"
+    )
     assert lines[i + 1] == "  farm:webVersion: 1.5.0"  # quoted only when YAML needs it
 
 
@@ -175,18 +188,21 @@ def test_models_as_json_text_compare_equal(project: Path, farm_deploy):
 def test_refused_keys(project: Path, farm_deploy, key: str, message: str):
     code, out, err = farm_deploy("dev", "prod", "--project-dir", str(project), "--key", key)
     assert code == 2 and out == ""
-    assert message in err and "valid: farm:apiImageTag, farm:webVersion, farm:models" in err
+    assert message in err and "valid: farm:apiImage, farm:webVersion, farm:models" in err
     assert (project / "Pulumi.prod.yaml").read_text(encoding="utf-8") == PROD
 
 
 def test_secret_pin_in_source_is_refused(project: Path, farm_deploy):
     (project / "Pulumi.dev.yaml").write_text(
-        DEV.replace("  farm:apiImageTag: sha-2b7e151\n", "  farm:apiImageTag:\n    secure: v1:abc=\n"),
+        DEV.replace(
+            "  farm:apiImage: ecr.example.com/api@sha256:2b7e151000000000000000000000000000000000000000000000000000000000\n",
+            "  farm:apiImage:\n    secure: v1:abc=\n",
+        ),
         encoding="utf-8",
     )
     code, _, err = farm_deploy("dev", "prod", "--project-dir", str(project))
     assert code == 2
-    assert "Pulumi.dev.yaml:7, key 'farm:apiImageTag'" in err and "encrypted per stack" in err
+    assert "Pulumi.dev.yaml:7, key 'farm:apiImage'" in err and "encrypted per stack" in err
 
 
 def test_key_of_wrong_type(project: Path, farm_deploy):
@@ -251,24 +267,30 @@ def test_no_git_repository_skips_the_check_with_a_note(project: Path, farm_deplo
 
 def test_uncommitted_pin_edit_is_refused_unless_forced(repo: Path, farm_deploy):
     target = repo / "Pulumi.prod.yaml"
-    edited = PROD.replace("sha-0a1b2c3", "sha-hotfix1")
+    edited = PROD.replace(
+        "ecr.example.com/api@sha256:0a1b2c3000000000000000000000000000000000000000000000000000000000",
+        "ecr.example.com/api@sha256:bf1f1f1000000000000000000000000000000000000000000000000000000000",
+    )
     target.write_text(edited, encoding="utf-8")
     code, _, err = farm_deploy("dev", "prod", "--project-dir", str(repo))
     assert code == 2
-    assert "Pulumi.prod.yaml:11, key 'farm:apiImageTag': has uncommitted edits to the release pins" in err
+    assert "Pulumi.prod.yaml:11, key 'farm:apiImage': has uncommitted edits to the release pins" in err
     assert "--force" in err
     assert target.read_text(encoding="utf-8") == edited
 
     code, out, _ = farm_deploy("dev", "prod", "--project-dir", str(repo), "--dry-run")
     assert code == 0 and target.read_text(encoding="utf-8") == edited
     assert (
-        "note: Pulumi.prod.yaml has uncommitted edits to the release pins (farm:apiImageTag): "
+        "note: Pulumi.prod.yaml has uncommitted edits to the release pins (farm:apiImage): "
         "without --force a real run refuses" in out
     )
 
     code, out, _ = farm_deploy("dev", "prod", "--project-dir", str(repo), "--force")
-    assert code == 0 and "note: --force: overwriting uncommitted edits to farm:apiImageTag" in out
-    assert StackFile.load(target).get("apiImageTag") == "sha-2b7e151"
+    assert code == 0 and "note: --force: overwriting uncommitted edits to farm:apiImage" in out
+    assert (
+        StackFile.load(target).get("apiImage")
+        == "ecr.example.com/api@sha256:2b7e151000000000000000000000000000000000000000000000000000000000"
+    )
 
 
 def test_uncommitted_edit_elsewhere_is_allowed(repo: Path, farm_deploy):
@@ -277,7 +299,10 @@ def test_uncommitted_edit_elsewhere_is_allowed(repo: Path, farm_deploy):
     code, out, _ = farm_deploy("dev", "prod", "--project-dir", str(repo))
     assert code == 0 and "note:" not in out
     new = target.read_text(encoding="utf-8")
-    assert "# Release pins (see RUNBOOK.md)" in new and "sha-2b7e151" in new
+    assert (
+        "# Release pins (see RUNBOOK.md)" in new
+        and "ecr.example.com/api@sha256:2b7e151000000000000000000000000000000000000000000000000000000000" in new
+    )
 
 
 def test_committed_promotion_then_clean(repo: Path, farm_deploy):
@@ -285,7 +310,13 @@ def test_committed_promotion_then_clean(repo: Path, farm_deploy):
     commit_all(repo, "promote dev to prod")
     # a staged-but-uncommitted pin edit counts as uncommitted too
     target = repo / "Pulumi.prod.yaml"
-    target.write_text(target.read_text(encoding="utf-8").replace("sha-2b7e151", "sha-local00"), encoding="utf-8")
+    target.write_text(
+        target.read_text(encoding="utf-8").replace(
+            "ecr.example.com/api@sha256:2b7e151000000000000000000000000000000000000000000000000000000000",
+            "ecr.example.com/api@sha256:10ca100000000000000000000000000000000000000000000000000000000000",
+        ),
+        encoding="utf-8",
+    )
     from .conftest import git
 
     git(repo, "add", "Pulumi.prod.yaml")

@@ -13,9 +13,12 @@ from tests.cli.contracts import assert_document
 
 from .conftest import PROD, commit_all, git
 
-RELEASE_A = PROD  # sha-0a1b2c3, 1.4.2, [llama3.1:8b]
+RELEASE_A = PROD  # ecr.example.com/api@sha256:0a1b2c3000000000000000000000000000000000000000000000000000000000, 1.4.2, [llama3.1:8b]
 RELEASE_B = (
-    PROD.replace("sha-0a1b2c3", "sha-9f8e7d6")
+    PROD.replace(
+        "ecr.example.com/api@sha256:0a1b2c3000000000000000000000000000000000000000000000000000000000",
+        "ecr.example.com/api@sha256:9f8e7d6000000000000000000000000000000000000000000000000000000000",
+    )
     .replace('"1.4.2"', '"1.5.0"')
     .replace("    - llama3.1:8b\n", "    - llama3.1:8b\n    - qwen2.5:7b\n")
 )
@@ -51,20 +54,27 @@ def test_rollback_puts_back_the_previous_release(repo: Path, history, farm_deplo
     code, out, err = farm_deploy("--stack", "prod", "--project-dir", str(repo))
     assert (code, err) == (0, "")
     prod = StackFile.load(target)
-    assert (prod.get("apiImageTag"), prod.get("webVersion"), prod.get("models")) == (
-        "sha-0a1b2c3",
+    assert (prod.get("apiImage"), prod.get("webVersion"), prod.get("models")) == (
+        "ecr.example.com/api@sha256:0a1b2c3000000000000000000000000000000000000000000000000000000000",
         "1.4.2",
         ["llama3.1:8b"],
     )
     new = target.read_text(encoding="utf-8")
     # the later comment edit stays: only the pins went back
     assert "# Release pins (owner: platform team)" in new
-    assert new == current.replace("sha-9f8e7d6", "sha-0a1b2c3").replace('"1.5.0"', '"1.4.2"').replace(
-        "    - qwen2.5:7b\n", ""
-    )
+    assert new == current.replace(
+        "ecr.example.com/api@sha256:9f8e7d6000000000000000000000000000000000000000000000000000000000",
+        "ecr.example.com/api@sha256:0a1b2c3000000000000000000000000000000000000000000000000000000000",
+    ).replace('"1.5.0"', '"1.4.2"').replace("    - qwen2.5:7b\n", "")
     assert f"rollback prod to {history['A'][:12]} (stacks)" in out
-    assert "-  farm:apiImageTag: sha-9f8e7d6   # the image running in prod" in out
-    assert "+  farm:apiImageTag: sha-0a1b2c3   # the image running in prod" in out
+    assert (
+        "-  farm:apiImage: ecr.example.com/api@sha256:9f8e7d6000000000000000000000000000000000000000000000000000000000   # the image running in prod"
+        in out
+    )
+    assert (
+        "+  farm:apiImage: ecr.example.com/api@sha256:0a1b2c3000000000000000000000000000000000000000000000000000000000   # the image running in prod"
+        in out
+    )
     assert "next: pulumi up --stack prod" in out
 
 
@@ -79,9 +89,9 @@ def test_rollback_to_a_revision_json(repo: Path, history, farm_deploy):
     assert report["commit"] == history["B"] and report["subject"] == "release B to prod"
     assert report["written"] is True and report["next"] == "pulumi up --stack prod"
     assert report["changes"][0] == {
-        "key": "farm:apiImageTag",
-        "from": "sha-0a1b2c3",
-        "to": "sha-9f8e7d6",
+        "key": "farm:apiImage",
+        "from": "ecr.example.com/api@sha256:0a1b2c3000000000000000000000000000000000000000000000000000000000",
+        "to": "ecr.example.com/api@sha256:9f8e7d6000000000000000000000000000000000000000000000000000000000",
         "action": "change",
     }
     assert StackFile.load(target).get("models") == ["llama3.1:8b", "qwen2.5:7b"]
@@ -93,7 +103,10 @@ def test_rollback_dry_run_writes_nothing(repo: Path, history, farm_deploy):
     code, out, _ = farm_deploy("--stack", "prod", "--project-dir", str(repo), "--dry-run", "--json")
     report = json.loads(out)
     assert code == 0 and report["written"] is False and report["commit"] == history["A"]
-    assert "+  farm:apiImageTag: sha-0a1b2c3" in report["diff"]
+    assert (
+        "+  farm:apiImage: ecr.example.com/api@sha256:0a1b2c3000000000000000000000000000000000000000000000000000000000"
+        in report["diff"]
+    )
     assert target.read_bytes() == before
 
 
@@ -101,7 +114,13 @@ def test_rollback_removes_a_pin_the_old_release_did_not_have(repo: Path, farm_de
     target = repo / "Pulumi.prod.yaml"
     target.write_text(PROD.replace('  farm:webVersion: "1.4.2"\n', ""), encoding="utf-8")
     old = commit_all(repo, "prod without a web pin")
-    target.write_text(PROD.replace("sha-0a1b2c3", "sha-1234567"), encoding="utf-8")
+    target.write_text(
+        PROD.replace(
+            "ecr.example.com/api@sha256:0a1b2c3000000000000000000000000000000000000000000000000000000000",
+            "ecr.example.com/api@sha256:1234567000000000000000000000000000000000000000000000000000000000",
+        ),
+        encoding="utf-8",
+    )
     commit_all(repo, "pin web and a new image")
     code, out, _ = farm_deploy("--stack", "prod", "--project-dir", str(repo), "--json")
     report = json.loads(out)
@@ -134,7 +153,10 @@ def test_not_a_git_repository(project: Path, farm_deploy):
 
 def test_uncommitted_pin_edit_is_refused_unless_forced(repo: Path, history, farm_deploy):
     target = repo / "Pulumi.prod.yaml"
-    edited = target.read_text(encoding="utf-8").replace("sha-9f8e7d6", "sha-handmade")
+    edited = target.read_text(encoding="utf-8").replace(
+        "ecr.example.com/api@sha256:9f8e7d6000000000000000000000000000000000000000000000000000000000",
+        "ecr.example.com/api@sha256:" + "ab" * 32,
+    )
     target.write_text(edited, encoding="utf-8")
     code, _, err = farm_deploy("--stack", "prod", "--project-dir", str(repo))
     assert code == 2 and "has uncommitted edits to the release pins" in err
@@ -143,4 +165,7 @@ def test_uncommitted_pin_edit_is_refused_unless_forced(repo: Path, history, farm
     report = json.loads(out)
     # the working copy's pins differ from HEAD's, so HEAD is the release to go back to
     assert code == 0 and report["commit"] == history["docs"]
-    assert StackFile.load(target).get("apiImageTag") == "sha-9f8e7d6"
+    assert (
+        StackFile.load(target).get("apiImage")
+        == "ecr.example.com/api@sha256:9f8e7d6000000000000000000000000000000000000000000000000000000000"
+    )

@@ -21,19 +21,17 @@ def parse(text: str) -> StackFile:
 
 
 def test_crlf_file_keeps_crlf():
-    text = "config:\r\n  # pin\r\n  farm:apiImageTag: a\r\n  farm:dbTier: m0\r\n"
-    new = parse(text).set("apiImageTag", "b").set("models", ["m1"], after="apiImageTag")
-    assert (
-        new.text == "config:\r\n  # pin\r\n  farm:apiImageTag: b\r\n  farm:models:\r\n    - m1\r\n  farm:dbTier: m0\r\n"
-    )
+    text = "config:\r\n  # pin\r\n  farm:apiImage: a\r\n  farm:dbTier: m0\r\n"
+    new = parse(text).set("apiImage", "b").set("models", ["m1"], after="apiImage")
+    assert new.text == "config:\r\n  # pin\r\n  farm:apiImage: b\r\n  farm:models:\r\n    - m1\r\n  farm:dbTier: m0\r\n"
 
 
 def test_file_without_config_gets_one():
-    assert parse("encryptionsalt: v1:x\n").set("apiImageTag", "t1").text == (
-        "encryptionsalt: v1:x\nconfig:\n  farm:apiImageTag: t1\n"
+    assert parse("encryptionsalt: v1:x\n").set("apiImage", "t1").text == (
+        "encryptionsalt: v1:x\nconfig:\n  farm:apiImage: t1\n"
     )
-    assert parse("encryptionsalt: v1:x").set("apiImageTag", "t1").text == (
-        "encryptionsalt: v1:x\nconfig:\n  farm:apiImageTag: t1\n"
+    assert parse("encryptionsalt: v1:x").set("apiImage", "t1").text == (
+        "encryptionsalt: v1:x\nconfig:\n  farm:apiImage: t1\n"
     )
     assert parse("config: {}\n").set("models", []).text == "config:\n  farm:models: []\n"
     assert parse("").set("webVersion", "1.0").text == "config:\n  farm:webVersion: '1.0'\n"
@@ -41,7 +39,7 @@ def test_file_without_config_gets_one():
 
 def test_flow_style_config_is_refused():
     with pytest.raises(UserError, match="flow style"):
-        parse("config: {farm:apiImageTag: a}\n").set("apiImageTag", "b")
+        parse("config: {farm:apiImage: a}\n").set("apiImage", "b")
 
 
 def test_list_layout_of_the_file_is_followed():
@@ -103,12 +101,12 @@ def test_promote_on_copies_of_the_repository_stack_files(tmp_path: Path):
             kept = [
                 line
                 for line in dst.text.splitlines()
-                if not line.startswith(("  farm:apiImageTag", "  farm:webVersion", "    - "))
+                if not line.startswith(("  farm:apiImage", "  farm:webVersion", "    - "))
             ]
             assert [
                 line
                 for line in new.text.splitlines()
-                if not line.startswith(("  farm:apiImageTag", "  farm:webVersion", "    - "))
+                if not line.startswith(("  farm:apiImage", "  farm:webVersion", "    - "))
             ] == kept
 
 
@@ -124,9 +122,9 @@ def test_lists_keep_their_style_and_line_comment():
 def test_atomic_write_through_a_symlink_keeps_the_link(tmp_path: Path):
     real = tmp_path / "stacks" / "Pulumi.prod.yaml"
     real.parent.mkdir()
-    real.write_text("config:\n  farm:apiImageTag: a\n", encoding="utf-8")
+    real.write_text("config:\n  farm:apiImage: a\n", encoding="utf-8")
     link = tmp_path / "Pulumi.prod.yaml"
     link.symlink_to(real)
-    StackFile.load(link).set("apiImageTag", "b").write()
-    assert link.is_symlink() and real.read_text(encoding="utf-8") == "config:\n  farm:apiImageTag: b\n"
+    StackFile.load(link).set("apiImage", "b").write()
+    assert link.is_symlink() and real.read_text(encoding="utf-8") == "config:\n  farm:apiImage: b\n"
     assert sorted(p.name for p in real.parent.iterdir()) == ["Pulumi.prod.yaml"]

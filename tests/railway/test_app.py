@@ -351,7 +351,7 @@ def test_repository_root_paths() -> None:
 
 
 def test_args_from_stack_config() -> None:
-    plan = railway_plan(release=ReleasePins(api_image_tag="1.7.2"))
+    plan = railway_plan(release=ReleasePins(api_image="ghcr.io/acme/farm-chat-api@sha256:" + "7" * 64))
 
     def program() -> None:
         RailwayApp("farm", railway_args_from_plan(plan, "examples/farm-chat"))
@@ -365,7 +365,7 @@ def test_args_from_stack_config() -> None:
     run = run_offline(program, config=config, secret_keys=["farm:railwayToken"])
 
     assert props(run.named("farm-project"))["workspaceId"] == "ws-42"
-    assert props(run.named("farm-api"))["source"] == {"image": "ghcr.io/acme/farm-chat-api:1.7.2"}
+    assert props(run.named("farm-api"))["source"] == {"image": "ghcr.io/acme/farm-chat-api@sha256:" + "7" * 64}
     assert props(run.named("farm-web"))["source"] == {"repo": "acme/farm-chat"}
     for resource in run.of_type(DYNAMIC):
         assert resource.inputs["token"] == TOKEN
