@@ -120,7 +120,9 @@ class StackSettings(BaseModel):
         default=None, alias="railwayWorkspaceId", description="the Railway workspace the project is created in"
     )
     railway_api_image: str | None = Field(
-        default=None, alias="railwayApiImage", description="a prebuilt API image for Railway (`image:tag`), used when `farm:apiImage` is not set"
+        default=None,
+        alias="railwayApiImage",
+        description="a prebuilt API image for Railway (`image:tag`), used when `farm:apiImage` is not set",
     )
     docker_gpu: bool | None = Field(
         default=None, alias="dockerGpu", description="the Docker host runs Ollama on its GPUs"

@@ -30,8 +30,7 @@ from typing import Any
 
 from analysis.errors import UserError
 from analysis.stack_config import REPOSITORY_RE, check_image_ref, check_web_version
-
-from components.site_files import SiteFile, content_hash, walk_site
+from components.site_files import SiteFile, content_hash
 
 MANIFEST_SCHEMA_VERSION = 1
 WEB_PREFIX = "web"

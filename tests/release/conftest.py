@@ -80,9 +80,9 @@ def store(moto_url: str, monkeypatch) -> dict[str, str]:  # noqa: F811
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", os.devnull)
     reset(moto_url)
     boto("s3", moto_url).create_bucket(Bucket=BUCKET)
-    uri = boto("ecr", moto_url).create_repository(
-        repositoryName=REPO_NAME, imageTagMutability="IMMUTABLE"
-    )["repository"]["repositoryUri"]
+    uri = boto("ecr", moto_url).create_repository(repositoryName=REPO_NAME, imageTagMutability="IMMUTABLE")[
+        "repository"
+    ]["repositoryUri"]
     return {"moto": moto_url, "bucket": BUCKET, "repository": uri}
 
 
