@@ -85,7 +85,7 @@ def test_drift_runs_nightly_and_on_demand(trigger):
     job = wf["jobs"]["drift"]
     (pulumi,) = _steps_using(job, "pulumi/actions")
     assert "command" not in pulumi["with"]  # installs the pinned CLI only
-    (check,) = [s for s in job["steps"] if "pulumi refresh" in s.get("run", "")]
+    check = next(s for s in job["steps"] if s.get("id") == "drift")
     assert "--preview-only --expect-no-changes" in check["run"] and check["continue-on-error"] is True
     issue_step = next(s for s in job["steps"] if "gh issue" in s.get("run", ""))
     assert issue_step["if"] == "steps.drift.outcome == 'failure'"

@@ -35,9 +35,31 @@ ACTION_TOOLS = {
     "docker/setup-buildx-action": {"docker"},
 }
 # Reserved words that may come before a command, and builtins (a command of the shell itself).
-SHELL_KEYWORDS = frozenset("if then else elif fi do done while until ! { }".split())
+SHELL_KEYWORDS = frozenset(["if", "then", "else", "elif", "fi", "do", "done", "while", "until", "!", "{", "}"])
 SHELL_BUILTINS = frozenset(
-    "echo exit set export cd test [ [[ true false local read printf return shift source . : for case esac".split()
+    [
+        "echo",
+        "exit",
+        "set",
+        "export",
+        "cd",
+        "test",
+        "[",
+        "[[",
+        "true",
+        "false",
+        "local",
+        "read",
+        "printf",
+        "return",
+        "shift",
+        "source",
+        ".",
+        ":",
+        "for",
+        "case",
+        "esac",
+    ]
 )
 _ASSIGN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
 _SEPARATORS = frozenset({";", "&&", "||", "|", "&", "(", ")", ";;"})
