@@ -25,6 +25,8 @@ class AlarmTopicArgs:
     # Subscribed by e-mail (the recipient confirms from the message AWS sends).
     alarm_email: str | None = None
     tags: dict[str, str] = field(default_factory=dict)
+    # The Pulumi stack the resources belong to (labels and physical names only).
+    stack: str = field(kw_only=True)
 
 
 class AlarmTopic(pulumi.ComponentResource):
@@ -67,7 +69,7 @@ class AlarmTopic(pulumi.ComponentResource):
     def _create_topic(self) -> aws.sns.Topic:
         return aws.sns.Topic(
             f"{self._name}-topic",
-            display_name=f"farm-deploy alarms ({pulumi.get_stack()})",
+            display_name=f"farm-deploy alarms ({self._args.stack})",
             kms_master_key_id=self.key.arn,
             tags=self._tags("topic"),
             opts=child_opts(self),

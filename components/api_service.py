@@ -9,9 +9,7 @@ working task definition.
 
 from __future__ import annotations
 
-import hashlib
 import json
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,8 +20,9 @@ from analysis.env_names import looks_like_credential
 from analysis.errors import UserError
 
 from .common import child_opts, merge_tags
-from .dockerfile import health_check_command
+from .container import health_check_command
 from .iam import assume_role_policy, policy_document
+from .naming import lb_name, task_family
 
 CONTAINER_NAME = "api"
 TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
@@ -40,39 +39,6 @@ FARGATE_SIZES: dict[int, range] = {
     16384: range(32768, 122881, 8192),
 }
 CLOUDFRONT_ORIGIN_FACING = "com.amazonaws.global.cloudfront.origin-facing"
-# Load balancer and target group names: at most 32 characters, letters, digits
-# and hyphens. Pulumi's autonaming appends "-" and 7 random characters and
-# refuses (at `pulumi up`, not under the mocks) a logical name longer than 24;
-# it does not replace the "." and "_" that Pulumi stack names may contain.
-LB_NAME_MAX = 32
-_AUTONAME_SUFFIX = 8
-_LB_NAME = re.compile(r"[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?")
-# ECS task definition families: letters, digits, "_" and "-", up to 255.
-_FAMILY_INVALID = re.compile(r"[^A-Za-z0-9_-]+")
-
-
-def lb_name(logical: str, *replace_keys: object) -> str | None:
-    """Physical name for an ALB or target group, or None to keep Pulumi's autonaming.
-
-    Short, valid logical names keep autonaming, so existing stacks keep their
-    resources. Others (long or dotted stack names) get a deterministic name:
-    the sanitised, truncated logical name and a hash of it and of
-    `replace_keys`, the inputs whose change replaces the resource, so a
-    replacement gets a new name instead of colliding with the old one.
-    """
-    fits = len(logical) + _AUTONAME_SUFFIX <= LB_NAME_MAX
-    if fits and _LB_NAME.fullmatch(logical) and not logical.startswith("internal-"):
-        return None
-    digest = hashlib.sha256("|".join(map(str, (logical, *replace_keys))).encode()).hexdigest()[:8]
-    cleaned = re.sub(r"[^A-Za-z0-9]+", "-", logical).strip("-")
-    cleaned = cleaned.removeprefix("internal-")  # reserved by ELB for internal load balancers
-    prefix = cleaned[: LB_NAME_MAX - len(digest) - 1].rstrip("-")
-    return f"{prefix}-{digest}" if prefix else digest
-
-
-def task_family(name: str) -> str:
-    """An ECS task definition family from a free-form name (stack names may hold ".")."""
-    return _FAMILY_INVALID.sub("-", name)[:255]
 
 
 # Docker's default capabilities, NET_BIND_SERVICE excepted: dropped when the
@@ -132,6 +98,10 @@ class ApiServiceArgs:
     deletion_protection: bool = False
     protect: bool = False
     tags: dict[str, str] = field(default_factory=dict)
+    # The Pulumi stack the resources belong to (labels and physical names only).
+    stack: str = field(kw_only=True)
+    # The Pulumi project, for physical names that must be unique per account.
+    project: str = field(kw_only=True)
 
 
 class ApiService(pulumi.ComponentResource):
@@ -440,7 +410,7 @@ class ApiService(pulumi.ComponentResource):
     def _create_log_group(self) -> aws.cloudwatch.LogGroup:
         return aws.cloudwatch.LogGroup(
             f"{self._name}-logs",
-            name=f"/farm/{pulumi.get_project()}/{pulumi.get_stack()}/{self._name}",
+            name=f"/farm/{self._args.project}/{self._args.stack}/{self._name}",
             retention_in_days=self._args.log_retention_days,
             tags=self._tags("logs"),
             opts=child_opts(self, protect=self._args.protect),
@@ -520,7 +490,7 @@ class ApiService(pulumi.ComponentResource):
         )
         return aws.ecs.TaskDefinition(
             f"{self._name}-task",
-            family=task_family(f"{pulumi.get_project()}-{pulumi.get_stack()}-{self._name}"),
+            family=task_family(f"{a.project}-{a.stack}-{self._name}"),
             requires_compatibilities=["FARGATE"],
             network_mode="awsvpc",
             cpu=str(a.cpu),

@@ -23,6 +23,7 @@ from analysis.errors import UserError
 
 from .common import child_opts, merge_tags
 from .dockerfile import render_api_dockerfile
+from .files import write_if_changed
 
 # ECR's tag grammar.
 _TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
@@ -111,15 +112,6 @@ def stage_context(source: Path, dest: Path) -> None:
             existing.rmdir()
 
 
-def _write_if_changed(path: Path, text: str) -> None:
-    if path.is_file() and path.read_text() == text:
-        return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text)
-    tmp.replace(path)  # atomic: never a half-written Dockerfile
-
-
 class ApiImage(pulumi.ComponentResource):
     repository_url: pulumi.Output[str]
     image_ref: pulumi.Output[str]
@@ -189,7 +181,7 @@ class ApiImage(pulumi.ComponentResource):
         else:
             build_dir = Path(args.project_dir or Path.cwd()) / ".farm-deploy" / "build" / self._name
         path = build_dir / "Dockerfile"
-        _write_if_changed(path, text)
+        write_if_changed(path, text)
         staged = build_dir / "context"
         stage_context(context, staged)
         return staged, str(path), text

@@ -28,12 +28,11 @@ import pulumi_aws as aws
 
 from analysis.errors import UserError
 from components.api_service import task_family
-from components.images import OLLAMA_IMAGE
+from components.container import OLLAMA_IMAGE, OLLAMA_PORT
 
 from .common import child_opts, merge_tags
 from .iam import assume_role_policy, policy_document
 
-OLLAMA_PORT = 11434
 MODEL_DIR = "/root/.ollama"
 # Amazon Linux 2023: the AL2 GPU AMI reached end of support in mid-2026.
 GPU_AMI_PARAMETER = "/aws/service/ecs/optimized-ami/amazon-linux-2023/gpu/recommended/image_id"

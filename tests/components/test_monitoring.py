@@ -26,7 +26,7 @@ ECS = dict(
 
 def run(stack: str = "prod", **kwargs):
     def program():
-        mon = Monitoring("mon", MonitoringArgs(**kwargs))
+        mon = Monitoring("mon", MonitoringArgs(**kwargs, stack=stack, project="farm-deploy"))
         pulumi.export("topic_arn", mon.topic_arn)
         pulumi.export("alarm_names", mon.alarm_names)
         pulumi.export("dashboard_name", mon.dashboard_name)

@@ -345,7 +345,7 @@ def test_verify_reads_what_the_program_exports(plans: dict[str, OfflinePlan]) ->
 
 
 def test_stack_names_become_names_every_provider_accepts(project: Path) -> None:
-    from farm_deploy.builder import stack_slug
+    from components.naming import stack_slug
 
     assert stack_slug("dev") == "dev"
     assert stack_slug("Feature_Login.Page-2026") == "feature-login-pa"
