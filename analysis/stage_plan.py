@@ -41,6 +41,7 @@ from .models import (
 from .platforms import REGISTRY, aws_serverless, docker, railway, vercel
 from .platforms import aws as aws_platform
 from .platforms.base import Capabilities, Issue, validate, wants_gpu
+from .platforms.fargate import FARGATE_MEMORY
 from .recommend import recommend
 from .stack_config import NAMESPACE, StackSettings
 
@@ -59,15 +60,6 @@ GPU_REASON = {
     "g6.xlarge": "g6.xlarge: NVIDIA L4 24 GB",
 }
 ROUTABLE_PROVIDERS: tuple[str, ...] = ("ollama", "openai", "huggingface", "none")
-
-# Fargate's valid (cpu units -> memory MiB) combinations.
-FARGATE_MEMORY: dict[int, tuple[int, ...]] = {
-    256: (512, 1024, 2048),
-    512: tuple(range(1024, 4097, 1024)),
-    1024: tuple(range(2048, 8193, 1024)),
-    2048: tuple(range(4096, 16385, 1024)),
-    4096: tuple(range(8192, 30721, 1024)),
-}
 
 # Where the API itself runs: the facts that matter for the app's own requests.
 # On ECS the API task is on Fargate: no persistent local disk unless EFS is mounted.

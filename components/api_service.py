@@ -18,6 +18,7 @@ import pulumi_aws as aws
 
 from analysis.env_names import looks_like_credential
 from analysis.errors import UserError
+from analysis.platforms.fargate import FARGATE_MEMORY, memory_hint, valid_size
 
 from .common import child_opts, merge_tags
 from .container import health_check_command
@@ -28,16 +29,6 @@ CONTAINER_NAME = "api"
 TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
 EXECUTION_ROLE_POLICY = "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"
 
-# Fargate's valid task sizes: CPU units -> allowed memory (MiB).
-FARGATE_SIZES: dict[int, range] = {
-    256: range(512, 2049, 512),
-    512: range(1024, 4097, 1024),
-    1024: range(2048, 8193, 1024),
-    2048: range(4096, 16385, 1024),
-    4096: range(8192, 30721, 1024),
-    8192: range(16384, 61441, 4096),
-    16384: range(32768, 122881, 8192),
-}
 CLOUDFRONT_ORIGIN_FACING = "com.amazonaws.global.cloudfront.origin-facing"
 
 
@@ -171,17 +162,16 @@ class ApiService(pulumi.ComponentResource):
 
     def _validate(self) -> None:
         a = self._args
-        if a.cpu not in FARGATE_SIZES:
+        if a.cpu not in FARGATE_MEMORY:
             raise UserError(
-                "not a Fargate CPU size", key="farm:apiCpu", value=a.cpu, valid=[str(c) for c in FARGATE_SIZES]
+                "not a Fargate CPU size", key="farm:apiCpu", value=a.cpu, valid=[str(c) for c in FARGATE_MEMORY]
             )
-        if a.memory not in FARGATE_SIZES[a.cpu]:
-            allowed = FARGATE_SIZES[a.cpu]
+        if not valid_size(a.cpu, a.memory):
             raise UserError(
                 f"Fargate does not offer {a.memory} MiB with {a.cpu} CPU units",
                 key="farm:apiMemory",
                 value=a.memory,
-                hint=f"with {a.cpu} CPU units use {allowed.start} to {allowed.stop - 1} MiB in steps of {allowed.step}",
+                hint=f"with {a.cpu} CPU units use {memory_hint(a.cpu)}",
             )
         if a.cpu_architecture not in ("X86_64", "ARM64"):
             raise UserError(
