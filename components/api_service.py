@@ -20,7 +20,7 @@ from analysis.env_names import looks_like_credential
 from analysis.errors import UserError
 from analysis.platforms.fargate import FARGATE_MEMORY, memory_hint, valid_size
 
-from .common import child_opts, merge_tags
+from .common import child_opts, merge_tags, sg_rule
 from .container import health_check_command
 from .iam import assume_role_policy, policy_document
 from .naming import lb_name, task_family
@@ -220,15 +220,14 @@ class ApiService(pulumi.ComponentResource):
         cloudfront = aws.ec2.get_managed_prefix_list_output(
             name=CLOUDFRONT_ORIGIN_FACING, opts=pulumi.InvokeOutputOptions(parent=self)
         )
-        aws.vpc.SecurityGroupIngressRule(
+        sg_rule(
+            self,
             f"{self._name}-alb-in-cloudfront",
+            direction="in",
             security_group_id=alb_sg.id,
-            ip_protocol="tcp",
-            from_port=port,
-            to_port=port,
+            port=port,
             prefix_list_id=cloudfront.id,
             description="from CloudFront only",
-            opts=child_opts(self),
         )
 
     def _create_security_groups(self) -> tuple[aws.ec2.SecurityGroup, aws.ec2.SecurityGroup]:
@@ -253,57 +252,52 @@ class ApiService(pulumi.ComponentResource):
             self._allow_cloudfront_only(alb_sg)
         public_ports = [] if a.behind_cloudfront else [443, 80] if a.certificate_arn is not None else [80]
         for port in public_ports:
-            aws.vpc.SecurityGroupIngressRule(
+            sg_rule(
+                self,
                 f"{self._name}-alb-in-{port}",
+                direction="in",
                 security_group_id=alb_sg.id,
-                ip_protocol="tcp",
-                from_port=port,
-                to_port=port,
-                cidr_ipv4="0.0.0.0/0",
+                port=port,
+                cidr="0.0.0.0/0",
                 description="redirect to HTTPS" if port == 80 and a.certificate_arn is not None else "public API",
-                opts=child_opts(self),
             )
-        aws.vpc.SecurityGroupEgressRule(
+        sg_rule(
+            self,
             f"{self._name}-alb-out-tasks",
+            direction="out",
             security_group_id=alb_sg.id,
-            ip_protocol="tcp",
-            from_port=a.port,
-            to_port=a.port,
-            referenced_security_group_id=task_sg.id,
+            port=a.port,
+            peer_security_group_id=task_sg.id,
             description="to the API tasks",
-            opts=child_opts(self),
         )
-        aws.vpc.SecurityGroupIngressRule(
+        sg_rule(
+            self,
             f"{self._name}-task-in-alb",
+            direction="in",
             security_group_id=task_sg.id,
-            ip_protocol="tcp",
-            from_port=a.port,
-            to_port=a.port,
-            referenced_security_group_id=alb_sg.id,
+            port=a.port,
+            peer_security_group_id=alb_sg.id,
             description="from the load balancer",
-            opts=child_opts(self),
         )
         for port in sorted(set(a.vpc_egress_ports)):
-            aws.vpc.SecurityGroupEgressRule(
+            sg_rule(
+                self,
                 f"{self._name}-task-out-vpc-{port}",
+                direction="out",
                 security_group_id=task_sg.id,
-                ip_protocol="tcp",
-                from_port=port,
-                to_port=port,
-                cidr_ipv4=a.vpc_cidr,
+                port=port,
+                cidr=a.vpc_cidr,
                 description=f"to port {port} inside the VPC",
-                opts=child_opts(self),
             )
         for port in sorted(set(a.egress_ports)):
-            aws.vpc.SecurityGroupEgressRule(
+            sg_rule(
+                self,
                 f"{self._name}-task-out-{port}",
+                direction="out",
                 security_group_id=task_sg.id,
-                ip_protocol="tcp",
-                from_port=port,
-                to_port=port,
-                cidr_ipv4="0.0.0.0/0",
+                port=port,
+                cidr="0.0.0.0/0",
                 description=f"outbound {port}",
-                opts=child_opts(self),
             )
         return alb_sg, task_sg
 

@@ -30,13 +30,14 @@ from analysis.errors import UserError
 from components.api_service import task_family
 from components.container import OLLAMA_IMAGE, OLLAMA_PORT
 
-from .common import child_opts, merge_tags
+from .common import child_opts, merge_tags, sg_rule
 from .iam import assume_role_policy, policy_document
 
 MODEL_DIR = "/root/.ollama"
 # Amazon Linux 2023: the AL2 GPU AMI reached end of support in mid-2026.
 GPU_AMI_PARAMETER = "/aws/service/ecs/optimized-ami/amazon-linux-2023/gpu/recommended/image_id"
 CONTAINER_NAME = "ollama"
+NFS_PORT = 2049  # EFS mount targets answer NFS on this port only
 
 # Ollama model tags: `llama3.1:8b`, `library/phi3:mini`, `hf.co/org/model:Q4_K_M`.
 # They end up in a shell command, so anything else is refused.
@@ -214,24 +215,23 @@ class OllamaService(pulumi.ComponentResource):
             tags=merge_tags(self._args.tags, f"{self._name}-sg"),
             opts=child_opts(self),
         )
-        aws.vpc.SecurityGroupIngressRule(
+        sg_rule(
+            self,
             f"{self._name}-from-api",
+            direction="in",
             security_group_id=sg.id,
-            referenced_security_group_id=self._args.api_security_group_id,
-            ip_protocol="tcp",
-            from_port=OLLAMA_PORT,
-            to_port=OLLAMA_PORT,
+            port=OLLAMA_PORT,
+            peer_security_group_id=self._args.api_security_group_id,
             description="Ollama API from the FastAPI service",
-            opts=child_opts(self),
         )
         # Out: model registry and image pulls through the NAT.
-        aws.vpc.SecurityGroupEgressRule(
+        sg_rule(
+            self,
             f"{self._name}-egress",
+            direction="out",
             security_group_id=sg.id,
-            cidr_ipv4="0.0.0.0/0",
-            ip_protocol="-1",
+            cidr="0.0.0.0/0",
             description="model and image downloads, EFS",
-            opts=child_opts(self),
         )
         return sg
 
@@ -243,15 +243,14 @@ class OllamaService(pulumi.ComponentResource):
             tags=merge_tags(self._args.tags, f"{self._name}-efs-sg"),
             opts=child_opts(self),
         )
-        aws.vpc.SecurityGroupIngressRule(
+        sg_rule(
+            self,
             f"{self._name}-efs-from-tasks",
+            direction="in",
             security_group_id=sg.id,
-            referenced_security_group_id=self.task_sg.id,
-            ip_protocol="tcp",
-            from_port=2049,
-            to_port=2049,
+            port=NFS_PORT,
+            peer_security_group_id=self.task_sg.id,
             description="NFS from the Ollama tasks",
-            opts=child_opts(self),
         )
         return sg
 
@@ -265,13 +264,13 @@ class OllamaService(pulumi.ComponentResource):
             tags=merge_tags(self._args.tags, f"{self._name}-host-sg"),
             opts=child_opts(self),
         )
-        aws.vpc.SecurityGroupEgressRule(
+        sg_rule(
+            self,
             f"{self._name}-host-egress",
+            direction="out",
             security_group_id=sg.id,
-            cidr_ipv4="0.0.0.0/0",
-            ip_protocol="-1",
+            cidr="0.0.0.0/0",
             description="ECS agent, registries",
-            opts=child_opts(self),
         )
         return sg
 

@@ -67,3 +67,15 @@ def test_the_checks_catch_what_they_look_for() -> None:
     assert imported_modules(tree) == ["pulumi", "farm_deploy"]
     assert pulumi_attributes(tree) & FORBIDDEN_PULUMI == {"Config", "get_stack"}
     assert pulumi_attributes(ast.parse("from pulumi import get_project\n")) == {"get_project"}
+
+
+@pytest.mark.parametrize(
+    "peers",
+    [{}, {"cidr": "10.0.0.0/16", "peer_security_group_id": "sg-1"}],
+    ids=["no peer", "two peers"],
+)
+def test_a_security_group_rule_has_exactly_one_peer(peers: dict[str, str]) -> None:
+    from components.common import sg_rule
+
+    with pytest.raises(ValueError, match="exactly one of cidr"):
+        sg_rule(None, "r", direction="in", security_group_id="sg-0", description="d", port=443, **peers)  # type: ignore[arg-type]
