@@ -353,43 +353,66 @@ def compose_document(spec: DockerStackSpec, out_dir: Path) -> dict[str, object]:
     services: dict[str, dict[str, object]] = {}
     depends: dict[str, dict[str, str]] = {}
     if spec.mongodb:
-        services["mongodb"] = {
-            "image": MONGO_IMAGE,
-            "restart": RESTART_POLICY,
-            "environment": {
-                "MONGO_INITDB_ROOT_USERNAME": MONGO_USER,
-                "MONGO_INITDB_ROOT_PASSWORD": _secret_ref(MONGO_PASSWORD_ENV, True),
-            },
-            "volumes": ["mongodb-data:/data/db"],
-            "healthcheck": MONGO_HEALTH.compose(),
-        }
+        services["mongodb"] = _mongodb_service()
         depends["mongodb"] = {"condition": "service_healthy"}
     if spec.ollama:
-        ollama: dict[str, object] = {
-            "image": OLLAMA_IMAGE,
-            "restart": RESTART_POLICY,
-            "environment": {"OLLAMA_KEEP_ALIVE": spec.ollama_keep_alive},
-            "volumes": ["ollama-models:/root/.ollama"],
-            "healthcheck": OLLAMA_HEALTH.compose(),
-        }
-        if spec.ollama_gpu:
-            ollama["deploy"] = {
-                "resources": {
-                    "reservations": {"devices": [{"driver": "nvidia", "count": "all", "capabilities": ["gpu"]}]}
-                }
-            }
-        services["ollama"] = ollama
+        services.update(_ollama_services(spec))
         depends["ollama"] = {"condition": "service_healthy"}
-        if spec.ollama_models:
-            services["ollama-pull"] = {
-                "image": OLLAMA_IMAGE,
-                "restart": "no",
-                "entrypoint": ["/bin/sh", "-c"],
-                "command": [pull_models_command(spec.ollama_models)],
-                "environment": {"OLLAMA_HOST": f"http://ollama:{OLLAMA_PORT}"},
-                "depends_on": {"ollama": {"condition": "service_healthy"}},
-            }
+    services["api"] = _api_service(spec, out_dir, depends)
+    if spec.web:
+        services["web"] = _web_service(spec, out_dir)
 
+    document: dict[str, object] = {"services": services}
+    volumes = {}
+    if spec.mongodb:
+        volumes["mongodb-data"] = {"name": f"{spec.project}-mongodb-data"}
+    if spec.ollama:
+        volumes["ollama-models"] = {"name": f"{spec.project}-ollama-models"}
+    if volumes:
+        document["volumes"] = volumes
+    return document
+
+
+def _mongodb_service() -> dict[str, object]:
+    return {
+        "image": MONGO_IMAGE,
+        "restart": RESTART_POLICY,
+        "environment": {
+            "MONGO_INITDB_ROOT_USERNAME": MONGO_USER,
+            "MONGO_INITDB_ROOT_PASSWORD": _secret_ref(MONGO_PASSWORD_ENV, True),
+        },
+        "volumes": ["mongodb-data:/data/db"],
+        "healthcheck": MONGO_HEALTH.compose(),
+    }
+
+
+def _ollama_services(spec: DockerStackSpec) -> dict[str, dict[str, object]]:
+    """Ollama, and the one-shot container that pulls the plan's models into its volume."""
+    ollama: dict[str, object] = {
+        "image": OLLAMA_IMAGE,
+        "restart": RESTART_POLICY,
+        "environment": {"OLLAMA_KEEP_ALIVE": spec.ollama_keep_alive},
+        "volumes": ["ollama-models:/root/.ollama"],
+        "healthcheck": OLLAMA_HEALTH.compose(),
+    }
+    if spec.ollama_gpu:
+        ollama["deploy"] = {
+            "resources": {"reservations": {"devices": [{"driver": "nvidia", "count": "all", "capabilities": ["gpu"]}]}}
+        }
+    services = {"ollama": ollama}
+    if spec.ollama_models:
+        services["ollama-pull"] = {
+            "image": OLLAMA_IMAGE,
+            "restart": "no",
+            "entrypoint": ["/bin/sh", "-c"],
+            "command": [pull_models_command(spec.ollama_models)],
+            "environment": {"OLLAMA_HOST": f"http://ollama:{OLLAMA_PORT}"},
+            "depends_on": {"ollama": {"condition": "service_healthy"}},
+        }
+    return services
+
+
+def _api_service(spec: DockerStackSpec, out_dir: Path, depends: dict[str, dict[str, str]]) -> dict[str, object]:
     environment: dict[str, str] = dict(spec.api_plain_env())
     if spec.mongodb:
         environment[spec.mongodb_url_env] = spec.mongo_url(_secret_ref(MONGO_PASSWORD_ENV, True))
@@ -409,31 +432,22 @@ def compose_document(spec: DockerStackSpec, out_dir: Path) -> dict[str, object]:
         api["depends_on"] = depends
     if spec.publish_api:
         api["ports"] = [f"127.0.0.1:{spec.api_port}:{spec.api_port}"]
-    services["api"] = api
+    return api
 
-    if spec.web:
-        services["web"] = {
-            "build": {
-                "context": _rel(spec.web_dir, out_dir),
-                "dockerfile": _rel(out_dir / WEB_DOCKERFILE, spec.web_dir),
-            },
-            "image": f"{spec.project}-web:local",
-            "restart": RESTART_POLICY,
-            "ports": [f"{spec.web_port}:{WEB_CONTAINER_PORT}"],
-            "volumes": [f"./{NGINX_CONF}:{NGINX_CONF_PATH}:ro"],
-            "depends_on": {"api": {"condition": "service_healthy"}},
-            "healthcheck": WEB_HEALTH.compose(),
-        }
 
-    document: dict[str, object] = {"services": services}
-    volumes = {}
-    if spec.mongodb:
-        volumes["mongodb-data"] = {"name": f"{spec.project}-mongodb-data"}
-    if spec.ollama:
-        volumes["ollama-models"] = {"name": f"{spec.project}-ollama-models"}
-    if volumes:
-        document["volumes"] = volumes
-    return document
+def _web_service(spec: DockerStackSpec, out_dir: Path) -> dict[str, object]:
+    return {
+        "build": {
+            "context": _rel(spec.web_dir, out_dir),
+            "dockerfile": _rel(out_dir / WEB_DOCKERFILE, spec.web_dir),
+        },
+        "image": f"{spec.project}-web:local",
+        "restart": RESTART_POLICY,
+        "ports": [f"{spec.web_port}:{WEB_CONTAINER_PORT}"],
+        "volumes": [f"./{NGINX_CONF}:{NGINX_CONF_PATH}:ro"],
+        "depends_on": {"api": {"condition": "service_healthy"}},
+        "healthcheck": WEB_HEALTH.compose(),
+    }
 
 
 def render_compose(spec: DockerStackSpec, out_dir: Path) -> str:
