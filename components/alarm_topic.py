@@ -37,7 +37,7 @@ class AlarmTopic(pulumi.ComponentResource):
         self._name = name
         self._args = args
         if args.alarm_email is not None and not _EMAIL.match(args.alarm_email):
-            raise UserError("not an e-mail address", key="farm:alarmEmail", value=args.alarm_email)
+            raise UserError("not an e-mail address", key="alarm_email", value=args.alarm_email)
 
         self.key = self._create_key()
         self.topic = self._create_topic()

@@ -163,13 +163,11 @@ class ApiService(pulumi.ComponentResource):
     def _validate(self) -> None:
         a = self._args
         if a.cpu not in FARGATE_MEMORY:
-            raise UserError(
-                "not a Fargate CPU size", key="farm:apiCpu", value=a.cpu, valid=[str(c) for c in FARGATE_MEMORY]
-            )
+            raise UserError("not a Fargate CPU size", key="cpu", value=a.cpu, valid=[str(c) for c in FARGATE_MEMORY])
         if not valid_size(a.cpu, a.memory):
             raise UserError(
                 f"Fargate does not offer {a.memory} MiB with {a.cpu} CPU units",
-                key="farm:apiMemory",
+                key="memory",
                 value=a.memory,
                 hint=f"with {a.cpu} CPU units use {memory_hint(a.cpu)}",
             )
@@ -183,7 +181,7 @@ class ApiService(pulumi.ComponentResource):
         if not 0 <= a.min_count <= a.max_count or a.max_count < 1:
             raise UserError(
                 "API task counts must satisfy 0 <= min <= max and max >= 1",
-                key="farm:apiMinCount",
+                key="min_count",
                 value={"min": a.min_count, "max": a.max_count},
             )
         if not 1 <= a.port <= 65535:
@@ -349,7 +347,7 @@ class ApiService(pulumi.ComponentResource):
         if a.certificate_arn is None:
             # Development without a certificate: plain HTTP straight to the API.
             # The policy pack reports this as advisory; give the stage a
-            # certificate (farm:certificateArn or farm:domain) before real users.
+            # certificate (`certificate_arn`) before real users.
             http = aws.lb.Listener(
                 f"{self._name}-http",
                 load_balancer_arn=self.alb.arn,

@@ -48,7 +48,7 @@ class ApiImageArgs:
     context_dir: str  # absolute path of the API root (the build context)
     # The app's own Dockerfile, relative to context_dir; None generates one.
     dockerfile: str | None = None
-    # Release pin (`farm:apiImageTag`); None tags with a hash of the context.
+    # Release pin; None tags with a hash of the context.
     image_tag: str | None = None
     platform: str = "linux/amd64"
     protect: bool = False
@@ -139,16 +139,16 @@ class ApiImage(pulumi.ComponentResource):
         if not context.is_absolute() or not context.is_dir():
             raise UserError(
                 "the API folder does not exist",
-                key="api.root",
+                key="context_dir",
                 value=args.context_dir,
-                hint="check farm:appPath and the API root the analyzer found",
+                hint="check `context_dir`: the app's folder and the API root the analyzer found",
             )
         if args.dockerfile is not None and not (context / args.dockerfile).is_file():
             raise UserError("the API's Dockerfile does not exist", key="api.dockerfile", value=args.dockerfile)
         if args.image_tag is not None and not _TAG.match(args.image_tag):
             raise UserError(
                 "not a valid image tag",
-                key="farm:apiImageTag",
+                key="image_tag",
                 value=args.image_tag,
                 hint="letters, digits, '_', '.', '-'; at most 128 characters; e.g. v1.4.2",
             )

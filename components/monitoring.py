@@ -127,7 +127,7 @@ class Monitoring(pulumi.ComponentResource):
     def _validate(self) -> str:
         a = self._args
         if a.level not in LEVELS:
-            raise UserError("unknown monitoring level", key="farm:monitoring", value=a.level, valid=list(LEVELS))
+            raise UserError("unknown monitoring level", key="level", value=a.level, valid=list(LEVELS))
         ecs = [a.alb_arn_suffix, a.target_group_arn_suffix, a.cluster_name, a.api_service_name]
         if a.lambda_function_name is not None:
             if any(v is not None for v in ecs):

@@ -87,9 +87,7 @@ def pull_script(models: Sequence[str]) -> str:
     """Shell run as the container command: serve, pull the models once the server answers, keep serving."""
     for model in models:
         if not _MODEL_TAG.match(model):
-            raise UserError(
-                "not an Ollama model tag", key="ai.models", value=model, hint="e.g. llama3.1:8b or phi3:mini"
-            )
+            raise UserError("not an Ollama model tag", key="models", value=model, hint="e.g. llama3.1:8b or phi3:mini")
     pulls = "".join(f" && ollama pull {m}" for m in models)
     return f"ollama serve & pid=$!; until ollama list >/dev/null 2>&1; do sleep 1; done{pulls}; wait $pid"
 
@@ -170,13 +168,13 @@ class OllamaService(pulumi.ComponentResource):
         if a.api_security_group_id is None:
             raise UserError(
                 "the Ollama service is reachable only from the API's security group, and there is none",
-                key="farm:api",
-                hint="self-hosted Ollama needs the ECS API (farm:api ecs) in the same VPC",
+                key="api_security_group_id",
+                hint="self-hosted Ollama needs the ECS API in the same VPC",
             )
         if self._subnet_count() < 1:
             raise UserError("the Ollama service needs at least one private subnet", key="private_subnet_ids")
         if not a.models:
-            raise UserError("no Ollama model to serve", key="ai.models", hint="set farm:models, e.g. [llama3.1:8b]")
+            raise UserError("no Ollama model to serve", key="models", hint="set `models`, e.g. [llama3.1:8b]")
         pull_script(a.models)
         if a.min_instances < 0 or a.max_instances < max(1, a.min_instances):
             raise UserError(

@@ -69,7 +69,7 @@ class WebBuild:
 
 @dataclass
 class StaticSiteArgs:
-    site_dir: str | None = None  # a built folder to upload as is (farm:webPrebuiltDir)
+    site_dir: str | None = None  # a built folder to upload as is, instead of `build`
     build: WebBuild | None = None  # or build it first, at `pulumi up` only
     api_origin_domain: pulumi.Input[str] | None = None  # host name of the API origin; None: no /api route
     api_origin_protocol: str = "https-only"  # "http-only" for an ALB without a certificate
@@ -216,14 +216,14 @@ class StaticSite(pulumi.ComponentResource):
         if a.aliases and not a.certificate_arn:
             raise UserError(
                 "a custom domain on CloudFront needs an ACM certificate",
-                key="farm:certificateArn",
+                key="certificate_arn",
                 value=a.aliases,
-                hint="request a certificate for the domain in us-east-1 and set farm:certificateArn",
+                hint="request a certificate for the domain in us-east-1 and set `certificate_arn`",
             )
         if a.certificate_arn and not a.certificate_arn.startswith("arn:aws:acm:us-east-1:"):
             raise UserError(
                 "CloudFront only uses ACM certificates from us-east-1",
-                key="farm:certificateArn",
+                key="certificate_arn",
                 value=a.certificate_arn,
                 hint="request or import the certificate in us-east-1, whatever the stack's region",
             )
@@ -595,5 +595,5 @@ def run_build(build: WebBuild) -> None:
             f"the front-end build failed (exit {result.returncode})",
             key="web.build_command",
             value=(result.stderr or result.stdout or "").strip()[-2000:] or build.build_command,
-            hint=f"run `{build.build_command}` in {root} to see the whole output, or set farm:webPrebuiltDir",
+            hint=f"run `{build.build_command}` in {root} to see the whole output, or set `site_dir` to a folder built beforehand",
         )

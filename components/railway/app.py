@@ -197,14 +197,14 @@ class RailwayApp(pulumi.ComponentResource):
         if not a.api_image and not a.repo:
             raise UserError(
                 "Railway needs the API's source: a GitHub repository or a prebuilt image",
-                key="farm:railwayRepo",
-                hint="pulumi config set farm:railwayRepo owner/name (or pin farm:apiImageTag with an image)",
+                key="repo",
+                hint="set `repo` to owner/name, or `api_image` to a prebuilt image",
             )
         if a.web and not a.repo:
             raise UserError(
                 "the front end is built on Railway from the GitHub repository, which is not set",
-                key="farm:railwayRepo",
-                hint="pulumi config set farm:railwayRepo owner/name",
+                key="repo",
+                hint="set `repo` to owner/name",
             )
 
     def _opts(self, *, protect: bool = False, **kwargs: Any) -> pulumi.ResourceOptions:

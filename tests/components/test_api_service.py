@@ -446,9 +446,9 @@ def test_low_port_keeps_only_the_bind_capability():
 @pytest.mark.parametrize(
     ("change", "key"),
     [
-        ({"cpu": 300}, "farm:apiCpu"),
-        ({"cpu": 256, "memory": 4096}, "farm:apiMemory"),
-        ({"min_count": 3, "max_count": 2}, "farm:apiMinCount"),
+        ({"cpu": 300}, "cpu"),
+        ({"cpu": 256, "memory": 4096}, "memory"),
+        ({"min_count": 3, "max_count": 2}, "min_count"),
         ({"environment": {"OPENAI_API_KEY": "sk-oops"}}, "env"),
         ({"environment": {"MONGODB_URL": "mongodb://u:p@h"}}, "env"),
         ({"environment": {"X": "1"}, "secrets": {"X": "arn:x"}}, "env"),

@@ -205,7 +205,7 @@ def test_lambda_api_uses_lambda_metrics_only():
 
 @pytest.mark.parametrize(
     ("kwargs", "key"),
-    [({"level": "verbose"}, "farm:monitoring"), ({"level": "basic", "alarm_email": "not-an-email"}, "farm:alarmEmail")],
+    [({"level": "verbose"}, "level"), ({"level": "basic", "alarm_email": "not-an-email"}, "alarm_email")],
 )
 def test_bad_settings_are_user_errors(kwargs, key):
     with pytest.raises(UserError) as err:

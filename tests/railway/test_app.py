@@ -265,7 +265,7 @@ def test_railway_json_per_service_matches_the_settings_sent() -> None:
 def test_api_source_is_required() -> None:
     with pytest.raises(UserError, match="API's source") as info:
         run_app(app(repo=None, web=False))
-    assert info.value.key == "farm:railwayRepo"
+    assert info.value.key == "repo"
 
 
 # --------------------------------------------------------------------------- from a plan
