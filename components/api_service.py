@@ -21,7 +21,7 @@ from analysis.errors import UserError
 from analysis.platforms.fargate import FARGATE_MEMORY, memory_hint, valid_size
 
 from .common import child_opts, merge_tags, sg_rule
-from .container import health_check_command
+from .container import MONGO_PORT, health_check_command
 from .iam import assume_role_policy, policy_document
 from .naming import lb_name, task_family
 
@@ -74,7 +74,7 @@ class ApiServiceArgs:
     task_role_policy_statements: list[dict[str, Any]] | None = None
     # Where the tasks may connect: HTTPS (ECR, Secrets Manager, AI APIs) and
     # MongoDB (Atlas), anywhere.
-    egress_ports: list[int] = field(default_factory=lambda: [443, 27017])
+    egress_ports: list[int] = field(default_factory=lambda: [443, MONGO_PORT])
     # Ports the tasks may reach inside the VPC only, e.g. [11434] for Ollama
     # behind service discovery; needs vpc_cidr.
     vpc_egress_ports: list[int] = field(default_factory=list)

@@ -23,6 +23,7 @@ import yaml
 
 from analysis.errors import UserError
 from analysis.models import StagePlan
+from analysis.platforms.env import plain_env
 from components.container import (
     MONGO_HEALTH,
     MONGO_IMAGE,
@@ -179,21 +180,14 @@ def stack_spec(
 
 
 def _plain_env(plan: StagePlan, target: str, web_port: int) -> dict[str, str]:
-    """The plan's non-secret variables, with the values only this layout knows filled in."""
+    """The plan's non-secret variables, with the addresses only this layout knows filled in."""
     known = {
-        "output:web.url": f"http://localhost:{web_port}",
-        "output:ollama.url": f"http://ollama:{OLLAMA_PORT}",
+        "web.url": f"http://localhost:{web_port}",
+        "ollama.url": f"http://ollama:{OLLAMA_PORT}",
         # the browser calls /api on its own origin; nginx forwards it
-        "output:api.url": "",
+        "api.url": "",
     }
-    env: dict[str, str] = {}
-    for var in plan.env:
-        if var.target != target or var.secret:
-            continue
-        value = var.value if var.value is not None else known.get(var.source)
-        if value is not None:
-            env[var.name] = value
-    return env
+    return plain_env(plan.env, target, outputs=known)
 
 
 def _posix(path: str) -> str:
