@@ -40,37 +40,26 @@ def build_atlas(
         "access_cidrs": f"{NAMESPACE}:dbAccessCidrs",
     }
     with ctx.stack_keys(keys):
-        return _database(ctx, org_id, cidrs, store, vercel_project_id)
-
-
-def _database(
-    ctx: Context,
-    org_id: str,
-    cidrs: list[pulumi.Input[str]],
-    store: Literal["secretsmanager", "vercel"],
-    vercel_project_id: pulumi.Input[str] | None,
-) -> AtlasDatabase:
-    plan = ctx.plan
-    return AtlasDatabase(
-        f"{ctx.prefix}-db",
-        AtlasDatabaseArgs(
-            org_id=org_id,
-            project_name=f"{ctx.project}-{ctx.slug}",
-            tier=plan.db.tier,
-            instance_size=plan.db.instance_size or "M10",
-            provider_region=plan.db.provider_region,
-            database_name=plan.db.database_name,
-            username=f"{ctx.project}-{ctx.slug}-api",
-            backup=plan.db.backup,
-            pitr=plan.db.pitr,
-            termination_protection=plan.db.termination_protection,
-            access_cidrs=cidrs,
-            allow_open_access=plan.db.allow_open_access,
-            stage=plan.stage,
-            store=store,
-            vercel_project_id=vercel_project_id,
-            vercel_env_key=plan.db.uri_env,
-            protect=ctx.protect,
-            tags=ctx.tags(),
-        ),
-    )
+        return AtlasDatabase(
+            f"{ctx.prefix}-db",
+            AtlasDatabaseArgs(
+                org_id=org_id,
+                project_name=f"{ctx.project}-{ctx.slug}",
+                tier=plan.db.tier,
+                instance_size=plan.db.instance_size or "M10",
+                provider_region=plan.db.provider_region,
+                database_name=plan.db.database_name,
+                username=f"{ctx.project}-{ctx.slug}-api",
+                backup=plan.db.backup,
+                pitr=plan.db.pitr,
+                termination_protection=plan.db.termination_protection,
+                access_cidrs=cidrs,
+                allow_open_access=plan.db.allow_open_access,
+                stage=plan.stage,
+                store=store,
+                vercel_project_id=vercel_project_id,
+                vercel_env_key=plan.db.uri_env,
+                protect=ctx.protect,
+                tags=ctx.tags(),
+            ),
+        )

@@ -9,11 +9,10 @@ from pathlib import Path
 import pulumi
 
 from analysis.models import StagePlan
+from analysis.platforms.env import output_sources, plain_env
 from analysis.stack_config import NAMESPACE
 from components.railway.app import RailwayApp, RailwayAppArgs
 from components.railway.client import DEFAULT_ENDPOINT
-
-from analysis.platforms.env import output_sources, plain_env
 
 from .context import BuiltStage, Context, OptionalSecretReader, config_secret, secret_env
 
