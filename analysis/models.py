@@ -288,14 +288,10 @@ class ReleasePins(Model):
     web_version: str | None = None  # served from `s3://<release_bucket>/web/<web_version>/`
     models: list[str] | None = None
     release_bucket: str | None = None
+    release_region: str | None = None  # None: the stage's region
     # Build from the checkout during `pulumi up` what is not pinned (dev convenience).
     build_api: bool = False
     build_web: bool = False
-
-    @property
-    def api_image_tag(self) -> None:
-        # Transitional: the image tag pin is retired (farm:apiImage); removed with the builder's move.
-        return None
 
 
 class StagePlan(Model):

@@ -171,6 +171,11 @@ class StackSettings(BaseModel):
         description="S3 bucket name: the release bucket holding every web bundle under `web/<version>/`; "
         "a stage pinned to `farm:webVersion` serves from it",
     )
+    release_region: str | None = Field(
+        default=None,
+        alias="releaseRegion",
+        description="AWS region of the release bucket (default: the stage's region); CloudFront reads it there",
+    )
     release_repository: str | None = Field(
         default=None,
         alias="releaseRepository",
@@ -270,6 +275,8 @@ def parse_settings(raw: dict[str, Any], *, file: str, stack: str) -> StackSettin
         check_image_ref(settings.api_image, file=file, key=f"{NAMESPACE}:apiImage")
     if settings.web_version is not None:
         check_web_version(settings.web_version, file=file, key=f"{NAMESPACE}:webVersion")
+    if settings.release_region is not None:
+        check_region(settings.release_region, file=file, key=f"{NAMESPACE}:releaseRegion")
     if settings.release_repository is not None:
         check_repository(settings.release_repository, file=file, key=f"{NAMESPACE}:releaseRepository")
     settings.api_secret_names = secret_names

@@ -7,15 +7,28 @@ Host; everything else is the SPA: client-side routes get `/index.html` from
 an edge function (and from 403/404 error responses when no API shares the
 distribution, see `_error_responses`).
 
-`pulumi up` deploys the front end too: it runs the build (when no prebuilt
-folder is given), uploads each file with the Content-Type and Cache-Control of
-`site_files`, and invalidates CloudFront only when the folder's content hash
-changed. Preview and the offline plan never run the build.
+Two ways to serve the front end:
+
+- A released version (`release`): the bundle `release build` uploaded once to
+  `s3://<release bucket>/web/<version>/`. The S3 origin is the release bucket
+  with the origin path `/web/<version>`: CloudFront appends the origin path to
+  every request it sends to the origin, so `/index.html` is fetched from
+  `web/<version>/index.html`
+  (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/DownloadDistValuesOrigin.html#DownloadDistValuesOriginPath).
+  Every version stays side by side in the bucket; changing the version is a
+  distribution update and an invalidation, nothing is built or uploaded, and
+  the component declares the same resources whatever is on the local disk.
+- From the checkout (dev convenience): `pulumi up` runs the build (when no
+  prebuilt folder is given), uploads each file to the site bucket with the
+  Content-Type and Cache-Control of `site_files`, and invalidates CloudFront
+  only when the folder's content hash changed. Preview and the offline plan
+  never run the build.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import time
 from dataclasses import dataclass, field
@@ -27,6 +40,7 @@ import pulumi_aws as aws
 from pulumi import dynamic
 
 from analysis.errors import UserError
+from analysis.stack_config import check_web_version
 
 from .common import child_opts, merge_tags
 from .iam import policy_document
@@ -68,8 +82,18 @@ class WebBuild:
 
 
 @dataclass
+class ReleasedWeb:
+    """A released front end: `s3://<bucket>/web/<version>/`, written by `farm-deploy release build`."""
+
+    bucket: str  # the release bucket's name
+    region: str  # its region (for the regional S3 endpoint CloudFront should use)
+    version: str  # one folder under web/
+
+
+@dataclass
 class StaticSiteArgs:
-    site_dir: str | None = None  # a built folder to upload as is (farm:webPrebuiltDir)
+    release: ReleasedWeb | None = None  # serve this released version; nothing built or uploaded
+    site_dir: str | None = None  # a built folder to upload as is, instead of `build`
     build: WebBuild | None = None  # or build it first, at `pulumi up` only
     api_origin_domain: pulumi.Input[str] | None = None  # host name of the API origin; None: no /api route
     api_origin_protocol: str = "https-only"  # "http-only" for an ALB without a certificate
@@ -175,8 +199,11 @@ class StaticSite(pulumi.ComponentResource):
         distribution = self._create_distribution(bucket)
         self._create_bucket_policy(bucket, distribution, access_block)
 
-        self.files: list[SiteFile] = self._site_files()
+        self.files: list[SiteFile] = self._site_files() if args.release is None else []
         self.content_hash: str | None = content_hash(self.files) if self.files else None
+        if args.release is not None:
+            # What users get changes exactly when the served version does.
+            self.content_hash = f"web-version:{args.release.version}"
         objects = self._upload(bucket, self.files)
         self.invalidation = self._create_invalidation(distribution, objects)
 
@@ -195,6 +222,7 @@ class StaticSite(pulumi.ComponentResource):
                 "bucket_name": self.bucket_name,
                 "content_hash": self.content_hash,
                 "file_count": len(self.files),
+                "web_version": args.release.version if args.release else None,
             }
         )
 
@@ -216,19 +244,29 @@ class StaticSite(pulumi.ComponentResource):
         if a.aliases and not a.certificate_arn:
             raise UserError(
                 "a custom domain on CloudFront needs an ACM certificate",
-                key="farm:certificateArn",
+                key="certificate_arn",
                 value=a.aliases,
-                hint="request a certificate for the domain in us-east-1 and set farm:certificateArn",
+                hint="request a certificate for the domain in us-east-1 and set `certificate_arn`",
             )
         if a.certificate_arn and not a.certificate_arn.startswith("arn:aws:acm:us-east-1:"):
             raise UserError(
                 "CloudFront only uses ACM certificates from us-east-1",
-                key="farm:certificateArn",
+                key="certificate_arn",
                 value=a.certificate_arn,
                 hint="request or import the certificate in us-east-1, whatever the stack's region",
             )
         if not a.api_path_pattern.startswith("/"):
             raise UserError("the API path pattern must start with /", key="api_path_pattern", value=a.api_path_pattern)
+        if a.release is not None:
+            if a.site_dir or a.build:
+                raise UserError(
+                    "a released front end is served as it is: no build and no folder to upload with it",
+                    key="release",
+                    value=a.release.version,
+                )
+            check_web_version(a.release.version, file=None, key="release.version")
+            if not re.fullmatch(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]", a.release.bucket):
+                raise UserError("not an S3 bucket name", key="release.bucket", value=a.release.bucket)
 
     # ------------------------------------------------------------------ bucket
 
@@ -314,69 +352,16 @@ class StaticSite(pulumi.ComponentResource):
 
     def _create_distribution(self, bucket: aws.s3.Bucket) -> aws.cloudfront.Distribution:
         a = self._args
-        oac = aws.cloudfront.OriginAccessControl(
-            f"{self._name}-oac",
-            description=f"{self._name}: CloudFront reads the site bucket",
-            origin_access_control_origin_type="s3",
-            signing_behavior="always",
-            signing_protocol="sigv4",
-            opts=child_opts(self),
-        )
+        oac = self._create_origin_access_control()
         headers = self._create_response_headers_policy()
         cache = self._create_cache_policy()
         spa = self._create_spa_function()
 
-        origins = [
-            aws.cloudfront.DistributionOriginArgs(
-                origin_id=S3_ORIGIN_ID,
-                domain_name=bucket.bucket_regional_domain_name,
-                origin_access_control_id=oac.id,
-            )
-        ]
+        origins = [self._site_origin(bucket, oac)]
         ordered: list[aws.cloudfront.DistributionOrderedCacheBehaviorArgs] = []
         if a.api_origin_domain is not None:
-            origins.append(
-                aws.cloudfront.DistributionOriginArgs(
-                    origin_id=API_ORIGIN_ID,
-                    domain_name=a.api_origin_domain,
-                    custom_origin_config=aws.cloudfront.DistributionOriginCustomOriginConfigArgs(
-                        http_port=80,
-                        https_port=443,
-                        origin_protocol_policy=a.api_origin_protocol,
-                        origin_ssl_protocols=["TLSv1.2"],
-                        origin_read_timeout=60,
-                    ),
-                )
-            )
-            invoke = pulumi.InvokeOutputOptions(parent=self)
-            caching_disabled = aws.cloudfront.get_cache_policy_output(name="Managed-CachingDisabled", opts=invoke)
-            all_viewer = aws.cloudfront.get_origin_request_policy_output(
-                name="Managed-AllViewerExceptHostHeader", opts=invoke
-            )
-            ordered.append(
-                aws.cloudfront.DistributionOrderedCacheBehaviorArgs(
-                    path_pattern=a.api_path_pattern,
-                    target_origin_id=API_ORIGIN_ID,
-                    # https-only, not a redirect: a redirected POST loses its
-                    # body, and API clients should fail loudly on plain HTTP.
-                    viewer_protocol_policy="https-only",
-                    allowed_methods=ALL_METHODS,
-                    cached_methods=["GET", "HEAD"],
-                    cache_policy_id=caching_disabled.id,
-                    origin_request_policy_id=all_viewer.id,
-                    response_headers_policy_id=headers.id,
-                    compress=True,
-                )
-            )
-
-        if a.certificate_arn:
-            certificate = aws.cloudfront.DistributionViewerCertificateArgs(
-                acm_certificate_arn=a.certificate_arn,
-                ssl_support_method="sni-only",
-                minimum_protocol_version="TLSv1.2_2021",
-            )
-        else:
-            certificate = aws.cloudfront.DistributionViewerCertificateArgs(cloudfront_default_certificate=True)
+            origins.append(self._api_origin(a.api_origin_domain))
+            ordered.append(self._api_behavior(headers))
 
         return aws.cloudfront.Distribution(
             f"{self._name}-cdn",
@@ -407,10 +392,64 @@ class StaticSite(pulumi.ComponentResource):
             restrictions=aws.cloudfront.DistributionRestrictionsArgs(
                 geo_restriction=aws.cloudfront.DistributionRestrictionsGeoRestrictionArgs(restriction_type="none")
             ),
-            viewer_certificate=certificate,
+            viewer_certificate=self._viewer_certificate(),
             tags=self._tags,
             opts=child_opts(self),
         )
+
+    def _create_origin_access_control(self) -> aws.cloudfront.OriginAccessControl:
+        return aws.cloudfront.OriginAccessControl(
+            f"{self._name}-oac",
+            description=f"{self._name}: CloudFront reads the site bucket",
+            origin_access_control_origin_type="s3",
+            signing_behavior="always",
+            signing_protocol="sigv4",
+            opts=child_opts(self),
+        )
+
+    def _api_origin(self, domain: pulumi.Input[str]) -> aws.cloudfront.DistributionOriginArgs:
+        return aws.cloudfront.DistributionOriginArgs(
+            origin_id=API_ORIGIN_ID,
+            domain_name=domain,
+            custom_origin_config=aws.cloudfront.DistributionOriginCustomOriginConfigArgs(
+                http_port=80,
+                https_port=443,
+                origin_protocol_policy=self._args.api_origin_protocol,
+                origin_ssl_protocols=["TLSv1.2"],
+                origin_read_timeout=60,
+            ),
+        )
+
+    def _api_behavior(
+        self, headers: aws.cloudfront.ResponseHeadersPolicy
+    ) -> aws.cloudfront.DistributionOrderedCacheBehaviorArgs:
+        invoke = pulumi.InvokeOutputOptions(parent=self)
+        caching_disabled = aws.cloudfront.get_cache_policy_output(name="Managed-CachingDisabled", opts=invoke)
+        all_viewer = aws.cloudfront.get_origin_request_policy_output(
+            name="Managed-AllViewerExceptHostHeader", opts=invoke
+        )
+        return aws.cloudfront.DistributionOrderedCacheBehaviorArgs(
+            path_pattern=self._args.api_path_pattern,
+            target_origin_id=API_ORIGIN_ID,
+            # https-only, not a redirect: a redirected POST loses its
+            # body, and API clients should fail loudly on plain HTTP.
+            viewer_protocol_policy="https-only",
+            allowed_methods=ALL_METHODS,
+            cached_methods=["GET", "HEAD"],
+            cache_policy_id=caching_disabled.id,
+            origin_request_policy_id=all_viewer.id,
+            response_headers_policy_id=headers.id,
+            compress=True,
+        )
+
+    def _viewer_certificate(self) -> aws.cloudfront.DistributionViewerCertificateArgs:
+        if self._args.certificate_arn:
+            return aws.cloudfront.DistributionViewerCertificateArgs(
+                acm_certificate_arn=self._args.certificate_arn,
+                ssl_support_method="sni-only",
+                minimum_protocol_version="TLSv1.2_2021",
+            )
+        return aws.cloudfront.DistributionViewerCertificateArgs(cloudfront_default_certificate=True)
 
     def _error_responses(self) -> list[aws.cloudfront.DistributionCustomErrorResponseArgs] | None:
         # Error responses apply to every origin of the distribution: with an
@@ -491,6 +530,25 @@ class StaticSite(pulumi.ComponentResource):
     def _warn(self, message: str) -> None:
         self.warnings.append(message)
         pulumi.log.warn(message, resource=self)
+
+    def _site_origin(
+        self, bucket: aws.s3.Bucket, oac: aws.cloudfront.OriginAccessControl
+    ) -> aws.cloudfront.DistributionOriginArgs:
+        release = self._args.release
+        if release is None:
+            return aws.cloudfront.DistributionOriginArgs(
+                origin_id=S3_ORIGIN_ID,
+                domain_name=bucket.bucket_regional_domain_name,
+                origin_access_control_id=oac.id,
+            )
+        # The regional endpoint, as CloudFront recommends for S3 origins
+        # (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/DownloadDistS3AndCustomOrigins.html).
+        return aws.cloudfront.DistributionOriginArgs(
+            origin_id=S3_ORIGIN_ID,
+            domain_name=f"{release.bucket}.s3.{release.region}.amazonaws.com",
+            origin_path=f"/web/{release.version}",
+            origin_access_control_id=oac.id,
+        )
 
     def _site_files(self) -> list[SiteFile]:
         a = self._args
@@ -588,5 +646,5 @@ def run_build(build: WebBuild) -> None:
             f"the front-end build failed (exit {result.returncode})",
             key="web.build_command",
             value=(result.stderr or result.stdout or "").strip()[-2000:] or build.build_command,
-            hint=f"run `{build.build_command}` in {root} to see the whole output, or set farm:webPrebuiltDir",
+            hint=f"run `{build.build_command}` in {root} to see the whole output, or set `site_dir` to a folder built beforehand",
         )

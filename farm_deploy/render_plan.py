@@ -77,6 +77,9 @@ def _header(result: OfflinePlan, console: Console) -> None:
         console,
         f"web={c.web} api={c.api} ai={c.ai} db={c.db} network={'yes' if c.network else 'no'} monitoring={c.monitoring}",
     )
+    # What `pulumi up` deploys: the pinned release, or a build of the checkout.
+    for reason in plan.reasons.get("release", []):
+        _plain(console, f"release: {reason}")
 
 
 def _policy_lines(result: OfflinePlan, console: Console, *, details: bool) -> None:

@@ -5,6 +5,7 @@ JSON documents table behind docs/reference/json.md."""
 from __future__ import annotations
 
 import json
+import shutil
 import os
 import re
 import subprocess
@@ -210,9 +211,16 @@ def test_plan_summary_by_default_and_tree_with_details(capsys) -> None:
 
 
 def test_plan_json_carries_the_programs_warnings(tmp_path: Path, capsys) -> None:
-    # The example app has no built front end here: StaticSite warns through pulumi.log.warn.
+    # The example app has no built front end here: a dev stack building from source (no web pin)
+    # gets StaticSite's warning through pulumi.log.warn.
     assert not (ROOT / "examples" / "farm-chat" / "apps" / "web" / "dist").exists()
-    assert main(["plan", "--stack", "dev", "--project-dir", str(ROOT), "--json"]) == 0
+    shutil.copy(ROOT / "Pulumi.yaml", tmp_path / "Pulumi.yaml")
+    dev = (ROOT / "Pulumi.dev.yaml").read_text(encoding="utf-8")
+    dev = re.sub(r"  farm:webVersion: .*\n", "", dev).replace(
+        "farm:appPath: examples/farm-chat", f"farm:appPath: {ROOT / 'examples' / 'farm-chat'}"
+    )
+    (tmp_path / "Pulumi.dev.yaml").write_text(dev, encoding="utf-8")
+    assert main(["plan", "--stack", "dev", "--project-dir", str(tmp_path), "--json"]) == 0
     captured = capsys.readouterr()
     doc = json.loads(captured.out)
     assert [w for w in doc["warnings"] if "does not exist yet" in w] == [

@@ -28,9 +28,11 @@ permissions:
   contents: read
 jobs:
   build:
-    runs-on: ubuntu-latest
+    runs-on: ubuntu-24.04
     steps:
-      - uses: actions/checkout@v4
+      - uses: actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1 # v7.0.1
+        with:
+          persist-credentials: false
       - run: echo "${{ vars.PULUMI_ORG }}"
 """
 GOOD_DOCKERFILE = """\
@@ -80,7 +82,7 @@ def test_a_clean_scratch_project_passes_and_vars_is_accepted(tmp_path):
 
 
 def test_actionlint_errors_fail(tmp_path):
-    broken = GOOD_WORKFLOW.replace("runs-on: ubuntu-latest", "runs-on: ubuntu-latest\n    needs: [nowhere]")
+    broken = GOOD_WORKFLOW.replace("runs-on: ubuntu-24.04", "runs-on: ubuntu-24.04\n    needs: [nowhere]")
     result = _run(_scratch(tmp_path, broken, GOOD_DOCKERFILE))
     assert result.returncode != 0
     assert 'needs job "nowhere" which does not exist' in result.stdout
@@ -90,6 +92,21 @@ def test_yamllint_errors_fail(tmp_path):
     result = _run(_scratch(tmp_path, GOOD_WORKFLOW + "extra:   [a,b]  \n", GOOD_DOCKERFILE))
     assert result.returncode != 0
     assert "trailing spaces" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("change", "audit"),
+    [
+        # a checkout that leaves the token in .git/config for later steps
+        (("        with:\n          persist-credentials: false\n", ""), "artipacked"),
+        # an action by a tag that can be moved to other code
+        (("@3d3c42e5aac5ba805825da76410c181273ba90b1 # v7.0.1", "@v7"), "unpinned-uses"),
+    ],
+)
+def test_zizmor_findings_of_medium_severity_fail(tmp_path, change, audit):
+    result = _run(_scratch(tmp_path, GOOD_WORKFLOW.replace(*change), GOOD_DOCKERFILE))
+    assert result.returncode != 0
+    assert f"[{audit}]" in result.stdout
 
 
 def test_hadolint_errors_fail(tmp_path):

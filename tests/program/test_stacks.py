@@ -21,7 +21,6 @@ ROOT = Path(__file__).resolve().parents[2]
 AWS_COMMON = {
     "farm:network:Network",
     "farm:compute:Cluster",
-    "farm:build:ApiImage",
     "farm:compute:ApiService",
     "farm:web:StaticSite",
     "farm:db:AtlasDatabase",
@@ -52,6 +51,7 @@ def of_type(result: OfflinePlan, typ: str) -> list:
 
 
 def test_component_sets_per_stage(plans: dict[str, OfflinePlan]) -> None:
+    # The shipped stacks pin their release (farm:apiImage): none builds an image (tests/release).
     assert components(plans["dev"]) == AWS_COMMON | {"farm:ai:OllamaService", "farm:security:AppSecrets"}
     # staging routes AI to OpenAI (farm.config ai.routing.staging): no Ollama at all
     assert components(plans["staging"]) == AWS_COMMON | {"farm:security:AppSecrets"}
@@ -133,7 +133,6 @@ def test_prod_protects_every_stateful_resource(plans: dict[str, OfflinePlan]) ->
     assert {r.type for r in stateful} >= {
         "aws:s3/bucket:Bucket",
         "aws:efs/fileSystem:FileSystem",
-        "aws:ecr/repository:Repository",
         "mongodbatlas:index/advancedCluster:AdvancedCluster",
     }
     assert all(r.protect and r.retain_on_delete for r in stateful), [r.name for r in stateful if not r.protect]
@@ -345,7 +344,7 @@ def test_verify_reads_what_the_program_exports(plans: dict[str, OfflinePlan]) ->
 
 
 def test_stack_names_become_names_every_provider_accepts(project: Path) -> None:
-    from farm_deploy.builder import stack_slug
+    from components.naming import stack_slug
 
     assert stack_slug("dev") == "dev"
     assert stack_slug("Feature_Login.Page-2026") == "feature-login-pa"
@@ -356,5 +355,29 @@ def test_stack_names_become_names_every_provider_accepts(project: Path) -> None:
     result = run_plan(project, "Feature_X.1")
     names = [r.name for r in result.resources]
     assert all(n.startswith("farm-feature-x-1-") for n in names), [n for n in names if not n.startswith("farm-feature")]
-    (repo,) = of_type(result, "aws:ecr/repository:Repository")
-    assert repo.name == "farm-feature-x-1-api-image-repo"
+    assert "farm-feature-x-1-web-bucket" in names
+
+
+@pytest.mark.parametrize(
+    ("extra", "key", "hint"),
+    [
+        ("  farm:alarmEmail: not-an-email\n", "farm:alarmEmail", None),
+        (
+            "  farm:dbAccessCidrs:\n    - 0.0.0.0/0\n",
+            "farm:dbAccessCidrs",
+            "set farm:allowOpenDbAccess true instead (never in prod)",
+        ),
+    ],
+)
+def test_component_errors_name_the_stack_key_and_file(
+    project: Path, capsys: pytest.CaptureFixture[str], extra: str, key: str, hint: str | None
+) -> None:
+    """Components name their arguments; the builder turns them into the key the operator edits."""
+    path = project / "Pulumi.dev.yaml"
+    path.write_text(path.read_text() + extra)
+    assert _plan(project, "--stack", "dev") == 2
+    err = capsys.readouterr().err
+    assert f"error: {path}, key '{key}'" in err
+    if hint:
+        assert f"hint: {hint}" in err
+    assert "`" not in err and "Traceback" not in err
