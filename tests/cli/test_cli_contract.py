@@ -5,9 +5,9 @@ JSON documents table behind docs/reference/json.md."""
 from __future__ import annotations
 
 import json
-import shutil
 import os
 import re
+import shutil
 import subprocess
 import sys
 import time
