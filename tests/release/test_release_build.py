@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.cli.contracts import assert_document
 from tests.release.conftest import STACK, boto, cli_env, run_cli
 
 DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")
@@ -34,7 +35,7 @@ def test_release_build_publishes_once_and_pins(built_app: Path, store, fake_dock
     proc = run_cli("release", "build", "--pin", "dev", "--project-dir", str(built_app), "--json", env=env)
     assert proc.returncode == 0, proc.stderr
     doc = json.loads(proc.stdout)
-    assert doc["schema_version"] == 1
+    assert_document("farm-deploy release build --json", doc)
     web, image, pinned = doc["web"], doc["image"], doc["pinned"]
 
     # The front end: built by pnpm, every file of dist/ in the bucket under web/<version>/, byte for byte.
@@ -105,6 +106,7 @@ def test_release_build_publishes_once_and_pins(built_app: Path, store, fake_dock
     # The pinned version exists: `release check` against the bucket, and offline against the local manifest.
     check = run_cli("release", "check", "--stack", "dev", "--project-dir", str(built_app), "--json", env=env)
     assert check.returncode == 0, check.stderr
+    assert_document("farm-deploy release check --stack STACK --json", json.loads(check.stdout))
     assert json.loads(check.stdout)["web_manifest"] == f"s3://{store['bucket']}/manifests/web/{web['version']}.json"
     offline = run_cli("release", "check", "--stack", "dev", "--offline", "--project-dir", str(built_app), env=env)
     assert offline.returncode == 0 and ".farm-deploy/releases/manifests/web/" in offline.stdout
