@@ -72,6 +72,21 @@ class StackSettings(BaseModel):
     alarm_email: str | None = Field(
         None, alias="alarmEmail", description="e-mail: subscribe this address to the alarm topic"
     )
+    monthly_budget: float | None = Field(
+        None,
+        alias="monthlyBudget",
+        gt=0,
+        allow_inf_nan=False,
+        description="USD a month, positive: `farm-deploy plan` fails (policy monthly-budget) when the typical "
+        "estimate exceeds it, and an AWS Budget alerts when actual or forecast spend passes it (docs/cost.md)",
+    )
+    budget_alert_percent: float = Field(
+        80,
+        alias="budgetAlertPercent",
+        gt=0,
+        le=1000,
+        description="percent of farm:monthlyBudget at which the AWS Budget notifies (actual and forecast spend)",
+    )
     api_min_count: int | None = Field(None, alias="apiMinCount", ge=0, le=100, description="API tasks, at least")
     api_max_count: int | None = Field(None, alias="apiMaxCount", ge=1, le=200, description="API tasks, at most")
     api_cpu: int | None = Field(None, alias="apiCpu", description="the API task's CPU units (Fargate sizes)")

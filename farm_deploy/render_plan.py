@@ -47,23 +47,22 @@ def render_plan(result: OfflinePlan, console: Console | None = None) -> None:
         counts.add_row(typ, str(n))
     console.print(counts)
 
-    if plan.cost is not None:
-        cost = Table(
-            title=f"estimated monthly cost ({plan.cost.currency}, {plan.cost.region}, prices of {plan.cost.price_table_date})",
+    cost = result.cost
+    if cost is not None:
+        table = Table(
+            title=f"estimated monthly cost from the declared resources ({cost.currency}, {cost.region}, "
+            f"prices of {cost.price_table_date})",
             show_edge=False,
         )
-        for col in ("component", "item", "quantity", "unit price", "monthly"):
-            cost.add_column(col, justify="right" if col in ("quantity", "unit price", "monthly") else "left")
-        for item in plan.cost.items:
-            cost.add_row(
-                item.component,
-                item.item,
-                f"{item.quantity:g} {item.unit}",
-                f"{item.unit_price:g}",
-                f"{item.monthly:,.2f}",
-            )
-        cost.add_row("[bold]total[/]", "", "", "", f"[bold]{plan.cost.total:,.2f}[/]")
-        console.print(cost)
+        for col in ("component", "item", "idle", "typical"):
+            table.add_column(col, justify="right" if col in ("idle", "typical") else "left")
+        for item in cost.items:
+            table.add_row(item.component, item.item, f"{item.idle:,.2f}", f"{item.monthly:,.2f}")
+            table.add_row("", f"[dim]{item.unit_price:g} per {item.unit}; {item.assumption}[/]", "", "")
+        table.add_row("[bold]total[/]", "", f"[bold]{cost.idle:,.2f}[/]", f"[bold]{cost.typical:,.2f}[/]")
+        console.print(table)
+        for note in cost.notes:
+            console.print(f"[dim]cost note:[/] {note}")
 
     if result.policy is not None:
         report = result.policy.to_dict()
