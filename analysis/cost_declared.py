@@ -106,13 +106,13 @@ def _read(path: str) -> dict[str, Any]:
     return table
 
 
-def aws_table(region: str) -> dict[str, Any] | None:
-    path = table_path(region)
+def aws_table(region: str, prices_dir: Path = PRICES_DIR) -> dict[str, Any] | None:
+    path = prices_dir / f"aws-{region}.json"
     return _read(str(path)) if path.is_file() else None
 
 
-def vendor_table() -> dict[str, Any]:
-    return _read(str(PRICES_DIR / "vendors.json"))
+def vendor_table(prices_dir: Path = PRICES_DIR) -> dict[str, Any]:
+    return _read(str(prices_dir / "vendors.json"))
 
 
 @lru_cache(maxsize=1)
@@ -256,12 +256,16 @@ def estimate_declared(
     region: str,
     prefix: str = "",
     usage: Mapping[str, float] | None = None,
+    prices_dir: Path = PRICES_DIR,
 ) -> DeclaredCost:
-    """Idle and typical monthly cost of `resources` in `region` for `stage`."""
+    """Idle and typical monthly cost of `resources` in `region` for `stage`.
+
+    `prices_dir` holds the tables (another checkout's, for `cost diff`).
+    """
     resources = list(resources)
     u = dict(usage) if usage is not None else stage_usage(stage)
-    aws = aws_table(region)
-    vendors = vendor_table()
+    aws = aws_table(region, prices_dir)
+    vendors = vendor_table(prices_dir)
     hours = float((aws or {}).get("hours_per_month", 730))
     lines = _Lines(aws, vendors, hours, prefix)
     rs = _components(resources, prefix)
