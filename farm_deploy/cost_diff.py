@@ -280,7 +280,9 @@ def comment(sections: list[str], unchanged: list[str], limit: int = COMMENT_BUDG
     if unchanged:
         tail.append("No cost change: " + ", ".join(f"`{s}`" for s in unchanged) + ".")
     tail.append("")
-    tail.append("_Estimated from the declared resources and the price tables in `analysis/data/prices` (docs/cost.md)._")
+    tail.append(
+        "_Estimated from the declared resources and the price tables in `analysis/data/prices` (docs/cost.md)._"
+    )
     body = "\n".join(head)
     footer = "\n".join(tail)
     parts = []
