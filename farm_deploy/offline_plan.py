@@ -95,7 +95,8 @@ class OfflinePlan:
             "cost": self.cost.model_dump(mode="json") if self.cost is not None else None,
             "policy": self.policy.to_dict() if self.policy is not None else None,
             "missing_secrets": self.missing_secrets,
-            "warnings": self.warnings,
+            # every warning, the plan's own included (they were only inside "plan" before)
+            "warnings": list(dict.fromkeys([*self.plan.warnings, *self.warnings])),
         }
 
 
