@@ -1,0 +1,59 @@
+"""farm:monthlyBudget: the mandatory monthly-budget policy blocks an over-budget plan; bad budgets are refused."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from farm_deploy.cli import main
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def project(tmp_path: Path, extra: str) -> Path:
+    shutil.copy(ROOT / "Pulumi.yaml", tmp_path / "Pulumi.yaml")
+    text = (ROOT / "Pulumi.dev.yaml").read_text()
+    text = text.replace("farm:appPath: examples/farm-chat", f"farm:appPath: {ROOT / 'examples' / 'farm-chat'}")
+    text = text.replace("config:\n", f"config:\n{extra}", 1)
+    (tmp_path / "Pulumi.dev.yaml").write_text(text)
+    return tmp_path
+
+
+def test_over_budget_plan_fails_naming_the_biggest_items(tmp_path, capsys: pytest.CaptureFixture[str]) -> None:
+    base = project(tmp_path, "  farm:monthlyBudget: 100\n")
+    code = main(["plan", "--stack", "dev", "--json", "--project-dir", str(base)])
+    doc = json.loads(capsys.readouterr().out)
+    assert code == 1
+    (v,) = [v for v in doc["policy"]["violations"] if v["policy"] == "monthly-budget"]
+    assert v["level"] == "mandatory" and v["resource"] == "farm-dev-ollama-asg"
+    # typical 465.60 (dev as shipped, docs/cost.md) against 100
+    assert v["message"].startswith("typical monthly cost 465.60 USD exceeds farm:monthlyBudget 100.00 USD by 365.60.")
+    assert "ollama-asg: g4dn.xlarge hours 383.98" in v["message"]
+    assert "Under budget without: farm-dev-ollama-asg" in v["message"]
+
+
+def test_within_budget_passes_and_the_pack_config_carries_it(tmp_path, capsys: pytest.CaptureFixture[str]) -> None:
+    base = project(tmp_path, "  farm:monthlyBudget: 500\n  farm:budgetAlertPercent: 90\n")
+    assert main(["plan", "--stack", "dev", "--json", "--project-dir", str(base)]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert not [v for v in doc["policy"]["violations"] if v["policy"] == "monthly-budget"]
+    assert main(["policy", "config", "--stack", "dev", "--project-dir", str(base)]) == 0
+    config = json.loads(capsys.readouterr().out)
+    assert config["monthly-budget"] == {
+        "enforcementLevel": "mandatory",
+        "stage": "dev",
+        "monthlyBudget": 500.0,
+        "region": "us-east-1",
+    }
+
+
+@pytest.mark.parametrize("value", ["0", "-20", "lots"])
+def test_a_budget_that_is_not_a_positive_number(tmp_path, capsys: pytest.CaptureFixture[str], value: str) -> None:
+    base = project(tmp_path, f'  farm:monthlyBudget: "{value}"\n')
+    assert main(["plan", "--stack", "dev", "--project-dir", str(base)]) == 2
+    err = capsys.readouterr().err
+    assert "Pulumi.dev.yaml" in err and "farm:monthlyBudget" in err and value in err
+    assert "Traceback" not in err
