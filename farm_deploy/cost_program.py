@@ -7,8 +7,9 @@ Python-named props) and
 - keeps the few inputs the estimate reads (`analysis.cost_declared.PRICED_INPUTS`),
   so the stack output `estimatedMonthlyCost` is priced from the same declared
   resources as `farm-deploy plan`, and
-- adds the cost-allocation tag `farm:component` to every AWS resource that takes
-  tags; `farm:stack` and `farm:stage` come from the provider's default tags.
+- adds the cost-allocation tags `farm:stack`, `farm:stage` and `farm:component`
+  to every AWS resource that takes tags (and to the instances and volumes a
+  launch template starts).
   AWS Cost Explorer groups spend by these once they are activated as
   cost-allocation tags (https://docs.aws.amazon.com/awsaccountbilling/latest/aboutv2/cost-alloc-tags.html).
 
@@ -32,6 +33,7 @@ LIST_TAGS = frozenset({"aws:autoscaling/group:Group"})
 @dataclass
 class DeclaredRecorder:
     prefix: str
+    base_tags: dict[str, str] = field(default_factory=dict)  # farm:stack, farm:stage
     rows: list[dict[str, Any]] = field(default_factory=list)
 
     def component_of(self, name: str, parent: pulumi.Resource | None) -> str:
@@ -78,15 +80,18 @@ class DeclaredRecorder:
                     for s in specs
                 ]
             )
-            props["tags"] = _with_tag(props.get("tags"), component)
+            props["tags"] = _with_tag(props.get("tags"), self._tags(component))
             return pulumi.ResourceTransformationResult(props=props, opts=args.opts)
         # An auto scaling group's `tags` is a list of {key, value, propagateAtLaunch}, not a map.
         if args.type_.startswith("aws:") and args.type_ not in LIST_TAGS and "tags" in (args.props or {}):
             component = self.component_of(args.name, parent)
             props = dict(args.props)
-            props["tags"] = _with_tag(props.get("tags"), component)
+            props["tags"] = _with_tag(props.get("tags"), self._tags(component))
             return pulumi.ResourceTransformationResult(props=props, opts=args.opts)
         return None
+
+    def _tags(self, component: str) -> dict[str, str]:
+        return {**self.base_tags, COMPONENT_TAG: component}
 
     def estimate(self, stage: str, region: str) -> pulumi.Output[float]:
         """The typical monthly estimate, once every recorded input is known."""
@@ -107,10 +112,10 @@ class DeclaredRecorder:
         return resolved.apply(total)
 
 
-def _with_tag(tags: Any, component: str) -> Any:
+def _with_tag(tags: Any, cost_tags: dict[str, str]) -> Any:
     if tags is None:
-        return {COMPONENT_TAG: component}
-    return pulumi.Output.from_input(tags).apply(lambda t: {**(t or {}), COMPONENT_TAG: component})
+        return dict(cost_tags)
+    return pulumi.Output.from_input(tags).apply(lambda t: {**cost_tags, **(t or {}), **cost_tags})
 
 
 def _to_plain(value: Any) -> Any:
@@ -126,7 +131,7 @@ def _to_plain(value: Any) -> Any:
     return value
 
 
-def install(prefix: str) -> DeclaredRecorder:
-    recorder = DeclaredRecorder(prefix=prefix)
+def install(prefix: str, stack: str, stage: str) -> DeclaredRecorder:
+    recorder = DeclaredRecorder(prefix=prefix, base_tags={"farm:stack": stack, "farm:stage": stage})
     pulumi.runtime.register_stack_transformation(recorder.transform)
     return recorder

@@ -94,7 +94,7 @@ def run(base: Path | None = None) -> ProgramResult:
     from farm_deploy.cost_program import install
 
     # Before anything is declared: it records what the cost estimate reads and tags each resource's component.
-    declared = install(component_prefix(stack))
+    declared = install(component_prefix(stack), stack, plan.stage)
     built = build_stage(
         plan,
         app_dir=app_dir,

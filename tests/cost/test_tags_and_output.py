@@ -16,7 +16,7 @@ def test_cost_allocation_tags_and_the_stack_output() -> None:
     assert len(tagged) > 50
     for r in tagged:
         tags = r.inputs["tags"]
-        assert tags.get("farm:stack") == "dev" and tags.get("farm:stage") == "dev", r.name
+        assert (tags.get("farm:stack"), tags.get("farm:stage")) == ("dev", "dev"), r.name
         assert tags.get("farm:component"), r.name
     by_name = {r.name: r for r in dev.resources}
     assert by_name["farm-dev-api-service"].inputs["tags"]["farm:component"] == "api"
