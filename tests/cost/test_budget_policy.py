@@ -57,3 +57,37 @@ def test_a_budget_that_is_not_a_positive_number(tmp_path, capsys: pytest.Capture
     err = capsys.readouterr().err
     assert "Pulumi.dev.yaml" in err and "farm:monthlyBudget" in err and value in err
     assert "Traceback" not in err
+
+
+def test_the_live_pack_reads_the_budget_from_its_config() -> None:
+    from pulumi_policy import PolicyCustomTimeouts, PolicyResource, PolicyResourceOptions, StackValidationArgs
+    from pulumi_policy.proxy import unknown_checking_proxy
+
+    from policies.adapter import stack_validator
+    from policies.registry import BY_ID
+
+    def resource(typ: str, name: str, props: dict) -> PolicyResource:
+        opts = PolicyResourceOptions(False, [], None, [], PolicyCustomTimeouts(0, 0, 0), [])
+        urn = f"urn:pulumi:dev::farm-deploy::{typ}::{name}"
+        return PolicyResource(typ, unknown_checking_proxy(props), urn, name, opts, None, None, [], {})
+
+    gpu = [
+        resource("aws:ec2/launchTemplate:LaunchTemplate", "gpu-lt", {"instanceType": "g5.xlarge"}),
+        resource("aws:autoscaling/group:Group", "gpu-asg", {"minSize": 1.0, "maxSize": 1.0, "desiredCapacity": 1.0}),
+    ]
+    calls: list[tuple[str, str | None]] = []
+
+    def report(message: str, urn: str | None = None) -> None:
+        calls.append((message, urn))
+
+    validate = stack_validator(BY_ID["monthly-budget"])
+    # Frankfurt: g5.xlarge 1.258 x 730 = 918.34, within 1,000
+    validate(StackValidationArgs(gpu, {"stage": "dev", "monthlyBudget": 1000, "region": "eu-central-1"}), report)
+    assert calls == []
+    validate(StackValidationArgs(gpu, {"stage": "dev"}), report)  # no budget configured: nothing to check
+    assert calls == []
+    validate(StackValidationArgs(gpu, {"stage": "dev", "monthlyBudget": 700, "region": "us-east-1"}), report)
+    # us-east-1: 1.006 x 730 = 734.38 > 700
+    assert len(calls) == 1
+    assert calls[0][0].startswith("typical monthly cost 734.38 USD exceeds farm:monthlyBudget 700.00")
+    assert calls[0][1] == "urn:pulumi:dev::farm-deploy::aws:autoscaling/group:Group::gpu-asg"
