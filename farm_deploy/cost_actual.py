@@ -100,6 +100,9 @@ def cost_actual(
         raise UserError("--days must be between 1 and 365", key="--days", value=days)
     from farm_deploy.cost import by_component
     from farm_deploy.offline_plan import run_plan
+    from farm_deploy.stack_files import parse_stack_name
+
+    stack = parse_stack_name(stack, project_dir).name  # the farm:stack tag holds the stack name proper
 
     offline = run_plan(project_dir, stack)
     cost = offline.cost

@@ -196,7 +196,10 @@ def compare(base: DeclaredCost | None, head: DeclaredCost) -> dict[str, Any]:
 
 
 def cost_diff(project_dir: Path, stack: str, base_ref: str) -> dict[str, Any]:
+    from farm_deploy.stack_files import parse_stack_name
+
     project_dir = project_dir.resolve()
+    stack = parse_stack_name(stack, project_dir).name  # `org/name` plans Pulumi.<name>.yaml
     root = repo_root(project_dir)
     rel = project_dir.relative_to(root)
     commit = resolve(root, base_ref)

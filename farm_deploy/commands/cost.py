@@ -19,24 +19,26 @@ DESCRIPTION = (
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from farm_deploy.commands.common import add_project_dir, add_stack
+
     sub = parser.add_subparsers(dest="action", metavar="ACTION")
     sub.required = True
     diff = sub.add_parser("diff", help="monthly cost change of a stack between --base and the working tree")
-    diff.add_argument("--stack", required=True, help="stack name: reads Pulumi.<STACK>.yaml")
+    add_stack(diff)
     diff.add_argument("--base", required=True, metavar="REF", help="git ref to compare with (e.g. origin/main)")
     diff.add_argument("--json", action="store_true", help="print the versioned JSON document")
     diff.add_argument("--markdown", action="store_true", help="print the pull-request comment section")
-    diff.add_argument("--project-dir", type=Path, default=None, help="folder holding Pulumi.yaml")
+    add_project_dir(diff)
 
     comment = sub.add_parser("comment", help="the pull-request comment from `cost diff --json` files")
     comment.add_argument("files", nargs="+", type=Path, help="cost diff JSON documents, one per stack")
     comment.add_argument("-o", "--output", type=Path, required=True, help="write the comment here (atomically)")
 
     actual = sub.add_parser("actual", help="AWS Cost Explorer spend per component vs the estimate")
-    actual.add_argument("--stack", required=True, help="stack name: reads Pulumi.<STACK>.yaml")
+    add_stack(actual)
     actual.add_argument("--days", type=int, default=30, help="days of spend to read, ending today (default 30)")
     actual.add_argument("--json", action="store_true", help="print the versioned JSON document")
-    actual.add_argument("--project-dir", type=Path, default=None, help="folder holding Pulumi.yaml")
+    add_project_dir(actual)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -54,12 +56,13 @@ def _project(args: argparse.Namespace) -> Path:
 
 
 def _diff(args: argparse.Namespace) -> int:
+    from farm_deploy.commands.common import dump_json, slow
     from farm_deploy.cost_diff import cost_diff, markdown
 
-    doc = cost_diff(_project(args), args.stack, args.base)
+    with slow(f"planning {args.stack} at {args.base} and in the working tree"):
+        doc = cost_diff(_project(args), args.stack, args.base)
     if args.json:
-        json.dump(doc, sys.stdout, indent=2)
-        sys.stdout.write("\n")
+        dump_json(doc)
     elif args.markdown:
         sys.stdout.write(markdown(doc))
     else:
@@ -120,12 +123,12 @@ def _comment(args: argparse.Namespace) -> int:
 
 
 def _actual(args: argparse.Namespace) -> int:
+    from farm_deploy.commands.common import dump_json
     from farm_deploy.cost_actual import cost_actual, render
 
     doc = cost_actual(_project(args), args.stack, days=args.days)
     if args.json:
-        json.dump(doc, sys.stdout, indent=2)
-        sys.stdout.write("\n")
+        dump_json(doc)
     else:
         render(doc)
     return 0
