@@ -13,7 +13,7 @@ if TYPE_CHECKING:
 
 def component_prefix(stack: str) -> str:
     """What every component's name starts with (`farm-<slug>-`), stripped to name the component."""
-    from farm_deploy.builder import stack_slug
+    from components.naming import stack_slug
 
     return f"farm-{stack_slug(stack)}-"
 

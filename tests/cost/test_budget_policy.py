@@ -91,3 +91,31 @@ def test_the_live_pack_reads_the_budget_from_its_config() -> None:
     assert len(calls) == 1
     assert calls[0][0].startswith("typical monthly cost 734.38 USD exceeds farm:monthlyBudget 700.00")
     assert calls[0][1] == "urn:pulumi:dev::farm-deploy::aws:autoscaling/group:Group::gpu-asg"
+
+
+def test_the_budget_is_deployed_as_an_aws_budget_notifying_the_alarm_email(tmp_path) -> None:
+    from farm_deploy.offline_plan import run_plan
+
+    base = project(
+        tmp_path, "  farm:monthlyBudget: 600\n  farm:budgetAlertPercent: 90\n  farm:alarmEmail: ops@example.com\n"
+    )
+    dev = run_plan(base, "dev")
+    (budget,) = [r for r in dev.resources if r.type == "aws:budgets/budget:Budget"]
+    assert budget.name == "farm-dev-cost-budget"
+    assert budget.inputs["limitAmount"] == "600.00"
+    assert budget.inputs["filterExpression"]["tags"] == {
+        "key": "farm:stack",
+        "values": ["dev"],
+        "matchOptions": ["EQUALS"],
+    }
+    assert [
+        (n["notificationType"], n["threshold"], n["subscriberEmailAddresses"]) for n in budget.inputs["notifications"]
+    ] == [
+        ("ACTUAL", 90.0, ["ops@example.com"]),
+        ("FORECASTED", 90.0, ["ops@example.com"]),
+    ]
+    # the shipped dev stack sets no budget: no AWS Budget
+    from pathlib import Path
+
+    shipped = run_plan(Path(__file__).resolve().parents[2], "dev")
+    assert not [r for r in shipped.resources if r.type == "aws:budgets/budget:Budget"]
