@@ -60,7 +60,7 @@ PRICED_INPUTS: dict[str, tuple[str, ...]] = {
     "vercel:index/project:Project": (),
     "pulumi-python:dynamic:Resource": ("mountPath", "image", "source"),
 }
-COUNT_KEYS = frozenset({"subnets", "subnetMappings"})
+COUNT_KEYS = frozenset({"subnets", "subnetMappings", "capacityProviderStrategies"})
 
 
 class DeclaredCostItem(CostItem):

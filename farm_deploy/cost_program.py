@@ -65,6 +65,9 @@ class DeclaredRecorder:
                     continue
                 if key in COUNT_KEYS and isinstance(value, list | tuple):
                     value = ["?"] * len(value)
+                elif key == "metricQueries" and isinstance(value, list | tuple):
+                    # Only whether each query reads a metric is priced; its dimensions are often unknown in preview.
+                    value = [{"metric": True} if _has_metric(q) else {} for q in value]
                 kept[key] = value
             self.rows.append({"type": args.type_, "name": args.name, "parent": parent_name, "inputs": kept})
         if args.type_ == "aws:ec2/launchTemplate:LaunchTemplate" and (args.props or {}).get("tag_specifications"):
@@ -110,6 +113,12 @@ class DeclaredRecorder:
             return estimate_declared(plain, stage=stage, region=region, prefix=self.prefix).typical
 
         return resolved.apply(total)
+
+
+def _has_metric(query: Any) -> bool:
+    if isinstance(query, dict):
+        return bool(query.get("metric"))
+    return getattr(query, "metric", None) is not None
 
 
 def _with_tag(tags: Any, cost_tags: dict[str, str]) -> Any:
