@@ -97,9 +97,14 @@ def test_gpu_service_scaling_to_zero_costs_only_busy_hours():
 
 
 def test_prices_follow_the_region():
-    frankfurt = estimate_declared(fargate_api(), stage="dev", region="eu-central-1", prefix="farm-t-")
-    assert by_key(frankfurt)["fargate.vcpu_hour"].unit_price == 0.04656
-    assert by_key(frankfurt)["fargate.vcpu_hour"].monthly == 16.99  # 2 x 0.25 x 730 x 0.04656 = 16.9944
+    nat = [
+        comp("farm-t-net", "farm:network:Network"),
+        res("ec2/natGateway:NatGateway", "farm-t-net-nat-0", "farm-t-net"),
+    ]
+    virginia = estimate_declared(nat, stage="dev", region="us-east-1", prefix="farm-t-")
+    singapore = estimate_declared(nat, stage="dev", region="ap-southeast-1", prefix="farm-t-")
+    assert by_key(virginia)["nat.hour"].monthly == 32.85  # 0.045 x 730
+    assert by_key(singapore)["nat.hour"].monthly == 43.07  # 0.059 x 730
 
 
 def test_region_without_a_table_warns_by_name_and_prices_no_aws_item():
@@ -186,7 +191,7 @@ def test_the_five_regions_have_tables():
         ("us-east-1", "ec2.g5.xlarge", 1.006),
         ("us-east-1", "vpc.public_ipv4_hour", 0.005),
         ("ap-southeast-1", "nat.hour", 0.059),
-        ("eu-central-1", "fargate.vcpu_hour", 0.04656),
+        ("eu-west-1", "alb.hour", 0.0252),
     ],
 )
 def test_pinned_unit_prices(region: str, key: str, price: float):

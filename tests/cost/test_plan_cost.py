@@ -33,9 +33,9 @@ def test_a_region_without_a_price_table_is_named_in_a_warning(tmp_path, capsys: 
 
 
 def test_the_stage_is_priced_in_its_region(tmp_path, capsys: pytest.CaptureFixture[str]) -> None:
-    base = project(tmp_path, "eu-central-1")
+    base = project(tmp_path, "ap-southeast-1")
     assert main(["plan", "--stack", "staging", "--json", "--fail-on", "never", "--project-dir", str(base)]) == 0
     doc = json.loads(capsys.readouterr().out)
     nat = next(i for i in doc["cost"]["items"] if i["price_key"] == "nat.hour")
-    assert (nat["unit_price"], nat["monthly"]) == (0.052, 37.96)  # Frankfurt: 0.052 x 730
+    assert (nat["unit_price"], nat["monthly"]) == (0.059, 43.07)  # Singapore: 0.059 x 730
     assert not [w for w in doc["warnings"] if "price table" in w]
