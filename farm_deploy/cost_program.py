@@ -28,6 +28,10 @@ from analysis.cost_declared import COUNT_KEYS, PRICED_INPUTS, camel, estimate_de
 
 COMPONENT_TAG = "farm:component"
 LIST_TAGS = frozenset({"aws:autoscaling/group:Group"})
+# S3 bills by bucket and allocates cost by the bucket's tags, not its objects'
+# (https://docs.aws.amazon.com/AmazonS3/latest/userguide/CostAllocTagging.html); tagging each
+# uploaded file would only add requests and its 10-tag limit.
+UNTAGGED = frozenset({"aws:s3/bucketObject:BucketObject", "aws:s3/bucketObjectv2:BucketObjectv2"})
 
 
 @dataclass
@@ -86,7 +90,7 @@ class DeclaredRecorder:
             props["tags"] = _with_tag(props.get("tags"), self._tags(component))
             return pulumi.ResourceTransformationResult(props=props, opts=args.opts)
         # An auto scaling group's `tags` is a list of {key, value, propagateAtLaunch}, not a map.
-        if args.type_.startswith("aws:") and args.type_ not in LIST_TAGS and "tags" in (args.props or {}):
+        if args.type_.startswith("aws:") and args.type_ not in LIST_TAGS | UNTAGGED and "tags" in (args.props or {}):
             component = self.component_of(args.name, parent)
             props = dict(args.props)
             props["tags"] = _with_tag(props.get("tags"), self._tags(component))
