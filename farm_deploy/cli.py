@@ -34,6 +34,7 @@ COMMANDS: dict[str, str] = {
     "docker": "docker",
     "policy": "policy",
     "completion": "completion",
+    "cost": "cost",
 }
 
 

@@ -21,7 +21,7 @@ WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
 # Keep in step with docs/policies-and-ci.md ("Workflows").
 UBUNTU_2404 = frozenset(
     {
-        "apt-get", "aws", "awk", "bash", "cat", "cp", "curl", "cut", "docker", "find", "gh", "git", "grep",
+        "apt-get", "aws", "awk", "bash", "cat", "cp", "curl", "cut", "date", "docker", "find", "gh", "git", "grep",
         "gzip", "head", "jq", "ls", "mkdir", "mktemp", "mv", "python3", "rm", "sed", "sh", "sort", "sudo",
         "tail", "tar", "tee", "tr", "uniq", "unzip", "wc", "xargs",
     }
