@@ -199,9 +199,10 @@ class StackSettings(BaseModel):
     build_from_source: bool | None = Field(
         default=None,
         alias="buildFromSource",
-        description="dev convenience: build the API image and the front end from the checkout during `pulumi up` "
-        "instead of deploying the pins (`farm:apiImage`, `farm:webVersion`); reported in the plan. "
-        "Default: false; only dev's stack file turns it on",
+        description="dev convenience: during `pulumi up`, build from the checkout the API image and the front end "
+        "when they are not pinned (`farm:apiImage`, `farm:webVersion`); pins always win; reported in the plan. "
+        "Only dev's stack file sets it; unset, an unpinned artifact is built with a plan warning; "
+        "false, a missing pin is an error",
     )
 
     def resolved_stage(self, stack: str) -> str:
