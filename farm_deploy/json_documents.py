@@ -27,7 +27,7 @@ class JsonDocument:
 
 ANALYZE = JsonDocument(
     command="farm-deploy analyze --json",
-    version=1,
+    version=2,  # 2: StagePlan.release.api_image (by digest) replaced api_image_tag
     summary="The analyzer's report: what the app needs, the recommended platform, and each stage's plan and cost.",
     fields={
         "schema_version": "this document's version",
@@ -45,7 +45,7 @@ ANALYZE = JsonDocument(
 
 PLAN = JsonDocument(
     command="farm-deploy plan --json",
-    version=1,
+    version=2,  # 2: StagePlan.release.api_image (by digest) replaced api_image_tag
     summary="The offline plan: the Pulumi program evaluated under the mock engine for one stack.",
     fields={
         "schema_version": "this document's version",

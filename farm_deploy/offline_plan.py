@@ -25,7 +25,8 @@ from analysis.stack_config import NAMESPACE, SECRET_KEYS, parse_settings, split_
 
 MASK = "[secret]"
 # Bumped only if a field of `plan --json` changes meaning or goes away (docs/reference/json.md).
-PLAN_SCHEMA_VERSION = 1
+# 2: `plan.release` pins the image by digest (`api_image`), `api_image_tag` is gone.
+PLAN_SCHEMA_VERSION = 2
 PLACEHOLDER = "offline-placeholder-secret"
 
 

@@ -24,7 +24,8 @@ EXAMPLE_HINT = (
     "pass the folder of a FARM app, e.g. `farm-deploy analyze path/to/app`; the example app is "
     "examples/farm-chat in the farm-deploy repository (a clone of it, not the installed package)"
 )
-JSON_SCHEMA_VERSION = 1
+# 2: each StagePlan's `release` pins the image by digest (`api_image`), `api_image_tag` is gone.
+JSON_SCHEMA_VERSION = 2
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

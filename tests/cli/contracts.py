@@ -61,7 +61,9 @@ TOP_LEVEL: dict[str, set[str]] = {
 
 
 def assert_document(command: str, doc: Any) -> None:
-    """`doc` is the documented object of `command`, version 1, with exactly its top-level fields."""
+    """`doc` is the documented object of `command`, at its documented version, with exactly its top-level fields."""
+    from farm_deploy.json_documents import DOCUMENTS
+
     assert isinstance(doc, dict), f"{command}: a JSON object, not {type(doc).__name__}"
-    assert doc["schema_version"] == 1
+    assert doc["schema_version"] == next(d.version for d in DOCUMENTS if d.command == command)
     assert set(doc) == TOP_LEVEL[command]

@@ -58,7 +58,7 @@ def stack(config_dir: Path, stage: str, body: str) -> Path:
 def test_json_contract(capsys, app, config_dir):
     doc = run_json(capsys, "analyze", str(app), "--json", "--project-dir", str(config_dir))
     assert_document("farm-deploy analyze --json", doc)
-    assert doc["schema_version"] == 1
+    assert doc["schema_version"] == 2
     assert doc["app"] == str(app)
     assert doc["farm_config"] == "farm.config.ts"
     assert set(doc["recommendation"]) >= {"platform", "confidence", "reasoning", "alternatives"}
@@ -175,7 +175,7 @@ def test_missing_project_dir(capsys, app, tmp_path):
 def test_old_config_dir_spelling_still_works_with_a_warning(capsys, app, config_dir):
     assert main(["analyze", str(app), "--json", "--config-dir", str(config_dir)]) == 0
     captured = capsys.readouterr()
-    assert json.loads(captured.out)["schema_version"] == 1
+    assert json.loads(captured.out)["schema_version"] == 2
     assert captured.err == "warning: --config-dir is deprecated, use --project-dir\n"
 
 

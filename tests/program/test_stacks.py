@@ -173,7 +173,7 @@ def test_plan_json_contract_and_no_secret_values(capsys: pytest.CaptureFixture[s
     text = capsys.readouterr().out
     doc = json.loads(text)
     assert set(doc) >= {"stack", "stage", "plan", "resources", "cost", "policy", "outputs"}
-    assert doc["schema_version"] == 1
+    assert doc["schema_version"] == 2
     assert doc["stack"] == "staging" and doc["stage"] == "staging"
     row = doc["resources"][0]
     assert set(row) == {"type", "name", "parent", "inputs", "protect"}
