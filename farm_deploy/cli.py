@@ -27,6 +27,7 @@ COMMANDS: dict[str, str] = {
     "rollback": "rollback",
     "docker": "docker",
     "policy": "policy",
+    "scan": "scan",
 }
 
 
