@@ -62,4 +62,25 @@ PLAN = JsonDocument(
     models=(StagePlan, CostEstimate),
 )
 
-DOCUMENTS: tuple[JsonDocument, ...] = (ANALYZE, PLAN)
+SCAN = JsonDocument(
+    command="farm-deploy scan --json",
+    version=1,
+    summary="checkov's verdict on one stack's offline plan, converted to a Terraform plan (docs/security.md).",
+    fields={
+        "schema_version": "this document's version",
+        "stack": "the stack scanned",
+        "stage": "the stage it deploys (the accepted entries are chosen by stage)",
+        "checkov": '`{path, version}` of the checkov that ran (`version` is `"not run"` when nothing was converted)',
+        "accepted_file": "the accepted-findings file read",
+        "converted": "how many resources were converted and scanned",
+        "skipped": "Pulumi type -> why resources of that type are not scanned (components, non-AWS providers)",
+        "unknown_types": "Pulumi types with no Terraform mapping and no reason: not scanned, and the scan fails",
+        "findings": "`[{check_id, check_name, resource, pulumi_type, pulumi_name, status, accepted, guideline}]`: "
+        "every failed check; `resource` is `<terraform type>.<pulumi name>`, `status` `accepted` or "
+        "`unaccepted`, `accepted` the matching entry `{check, resource, stages, kind, reason}` or null",
+        "stale": "accepted entries in force for this stack that matched no failure: `[{check, resource, stages, kind, reason}]`",
+        "summary": "`{passed, failed, accepted, unaccepted, stale}` counts",
+    },
+)
+
+DOCUMENTS: tuple[JsonDocument, ...] = (ANALYZE, PLAN, SCAN)
