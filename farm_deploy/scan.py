@@ -402,7 +402,9 @@ def load_accepted(path: Path) -> list[Accepted]:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise UserError("the accepted-rules file does not exist", file=file, hint="create it (it may list none)") from None
+        raise UserError(
+            "the accepted-rules file does not exist", file=file, hint="create it (it may list none)"
+        ) from None
     try:
         node = yaml.compose(text)
         data = yaml.safe_load(text)
@@ -429,7 +431,9 @@ def load_accepted(path: Path) -> list[Accepted]:
             raise UserError("an entry must be a mapping", file=file, line=line, key=key, value=entry)
         extra = sorted(set(entry) - _ENTRY_KEYS)
         if extra:
-            raise UserError("unknown key in an entry", file=file, line=line, key=f"{key}.{extra[0]}", valid=sorted(_ENTRY_KEYS))
+            raise UserError(
+                "unknown key in an entry", file=file, line=line, key=f"{key}.{extra[0]}", valid=sorted(_ENTRY_KEYS)
+            )
         reason = entry.get("reason")
         if not isinstance(reason, str) or not reason.strip():
             raise UserError(
@@ -442,7 +446,12 @@ def load_accepted(path: Path) -> list[Accepted]:
         check = entry.get("check")
         if not isinstance(check, str) or not _CHECK_ID.match(check):
             raise UserError(
-                "`check` must be a checkov check id", file=file, line=line, key=f"{key}.check", value=check, hint="e.g. CKV_AWS_68"
+                "`check` must be a checkov check id",
+                file=file,
+                line=line,
+                key=f"{key}.check",
+                value=check,
+                hint="e.g. CKV_AWS_68",
             )
         resource = entry.get("resource")
         if not isinstance(resource, str) or not resource.strip():
@@ -466,7 +475,9 @@ def load_accepted(path: Path) -> list[Accepted]:
             )
         kind = entry.get("kind")
         if kind not in KINDS:
-            raise UserError("`kind` says what the entry is", file=file, line=line, key=f"{key}.kind", value=kind, valid=list(KINDS))
+            raise UserError(
+                "`kind` says what the entry is", file=file, line=line, key=f"{key}.kind", value=kind, valid=list(KINDS)
+            )
         out.append(Accepted(check, resource.strip(), tuple(stages), " ".join(reason.split()), kind, line))
     return out
 
@@ -492,7 +503,9 @@ def find_checkov(explicit: str | None, project_dir: Path) -> str:
     for source, path in candidates:
         if Path(path).is_file() and os.access(path, os.X_OK):
             return path
-        raise UserError(f"checkov not found at the path given by {source}", value=path, hint="give the checkov executable")
+        raise UserError(
+            f"checkov not found at the path given by {source}", value=path, hint="give the checkov executable"
+        )
     for base in dict.fromkeys([project_dir, Path(__file__).resolve().parent.parent]):
         local = base / SCAN_VENV / "bin" / "checkov"
         if local.is_file():

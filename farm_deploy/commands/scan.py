@@ -74,6 +74,9 @@ def exit_code(result, *, fail_on_stale: bool) -> int:
 def _render(result) -> None:
     doc = result.to_json()
     s = doc["summary"]
+    if not doc["converted"]:
+        print(f"stack {result.stack} (stage {result.stage}): no AWS resources, nothing for checkov to scan")
+        return
     print(
         f"stack {result.stack} (stage {result.stage}): {doc['converted']} resources scanned by checkov {result.version}, "
         f"{s['passed']} checks passed, {s['failed']} failed ({s['accepted']} accepted, {s['unaccepted']} not)"
@@ -89,4 +92,6 @@ def _render(result) -> None:
     for token in doc["unknown_types"]:
         print(f"  unmapped {token}: no Terraform type known, so it was not scanned (farm_deploy/scan.py TF_TYPES)")
     if s["unaccepted"]:
-        print(f"{s['unaccepted']} failure(s) neither fixed nor accepted: fix them, or accept them with a reason in {result.accepted_file}")
+        print(
+            f"{s['unaccepted']} failure(s) neither fixed nor accepted: fix them, or accept them with a reason in {result.accepted_file}"
+        )
