@@ -1,6 +1,6 @@
 """Benchmark: the analyzer against `grep -rlE` over the same generated repository.
 
-    .venv/bin/python benchmarks/bench_analyzer.py [--files 60000] [--runs 3] [--keep]
+    .venv/bin/python benchmarks/bench_analyzer.py [--files 60000] [--runs 3] [--keep] [--quick]
 
 Generates a large FARM repository in a temporary folder: the example app
 (examples/farm-chat), a big `node_modules`, thousands of front-end components,
@@ -189,7 +189,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--files", type=int, default=60_000, help="files to generate (default 60000)")
     parser.add_argument("--runs", type=int, default=3, help="timed runs of each; the best is reported")
     parser.add_argument("--keep", action="store_true", help="keep the generated tree and print its path")
+    parser.add_argument(
+        "--quick", action="store_true", help="2000 files, one run: checks that it runs and prints its figures (CI)"
+    )
     args = parser.parse_args(argv)
+    if args.quick:
+        args.files, args.runs = min(args.files, 2000), 1
 
     tmp = Path(tempfile.mkdtemp(prefix="farm-bench-"))
     try:

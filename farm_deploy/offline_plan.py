@@ -94,7 +94,8 @@ class OfflinePlan:
             "cost": self.plan.cost.model_dump(mode="json") if self.plan.cost else None,
             "policy": self.policy.to_dict() if self.policy is not None else None,
             "missing_secrets": self.missing_secrets,
-            "warnings": self.warnings,
+            # every warning, the plan's own included (they were only inside "plan" before)
+            "warnings": list(dict.fromkeys([*self.plan.warnings, *self.warnings])),
         }
 
 

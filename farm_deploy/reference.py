@@ -258,7 +258,9 @@ def write_pages(directory: Path = REFERENCE_DIR) -> list[Path]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m farm_deploy.reference", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m farm_deploy.reference", description=(__doc__ or "").splitlines()[0]
+    )
     parser.add_argument("--check", action="store_true", help="exit 1 when a committed page is stale; write nothing")
     args = parser.parse_args(argv)
     if args.check:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
-import sys
 from pathlib import Path
 
 HELP = "check a stack's offline plan with checkov, against the accepted findings in policies/"
@@ -19,14 +17,11 @@ DESCRIPTION = (
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--stack", required=True, help="stack name: reads Pulumi.<STACK>.yaml")
+    from farm_deploy.commands.common import add_project_dir, add_stack
+
+    add_stack(parser)
     parser.add_argument("--json", action="store_true", help="print the documented JSON document instead")
-    parser.add_argument(
-        "--project-dir",
-        type=Path,
-        default=None,
-        help="folder holding Pulumi.yaml (default: current folder if it has one, else this checkout)",
-    )
+    add_project_dir(parser)
     parser.add_argument("--checkov", default=None, metavar="PATH", help="the checkov executable to run")
     parser.add_argument(
         "--accepted",
@@ -50,14 +45,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from farm_deploy.commands.common import dump_json, slow
     from farm_deploy.program import project_dir
     from farm_deploy.scan import scan
+    from farm_deploy.stack_files import parse_stack_name
 
     base = (args.project_dir or project_dir()).resolve()
-    result = scan(base, args.stack, checkov=args.checkov, accepted_file=args.accepted, plan_out=args.write_plan)
+    stack = parse_stack_name(args.stack, base)
+    with slow(f"evaluating stack {stack.name} offline and running checkov"):
+        result = scan(base, stack.name, checkov=args.checkov, accepted_file=args.accepted, plan_out=args.write_plan)
+    result.stack = args.stack
     if args.json:
-        json.dump(result.to_json(), sys.stdout, indent=2)
-        sys.stdout.write("\n")
+        dump_json(result.to_json())
     else:
         _render(result)
     return exit_code(result, fail_on_stale=args.fail_on_stale)

@@ -16,6 +16,7 @@ import pytest
 
 from farm_deploy.cli import main
 from farm_deploy.json_documents import SCAN
+from tests.cli.contracts import assert_document
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -105,6 +106,7 @@ def test_a_stale_entry_is_reported_and_fails_only_when_asked(tmp_path: Path, cap
 def test_json_document(tmp_path: Path, capsys) -> None:
     assert main(_scan(tmp_path, ACCEPT_ALB_LOGS + STALE, "--json")) == 0
     doc = json.loads(capsys.readouterr().out)
+    assert_document(SCAN.command, doc)
     assert list(doc) == list(SCAN.fields)
     assert doc["schema_version"] == SCAN.version == 1
     assert doc["stack"] == "staging" and doc["stage"] == "staging"
