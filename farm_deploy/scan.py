@@ -639,6 +639,10 @@ def scan(
     # The cheap checks first: a bad accepted file or a missing checkov fails before the plan runs.
     accepted = load_accepted(accepted_path)
     binary = find_checkov(checkov, project_dir)
+    if plan_out is not None and not plan_out.resolve().parent.is_dir():
+        raise UserError(
+            "no such folder", file=str(plan_out.resolve().parent), hint="create it or choose another --write-plan"
+        )
     offline = run_plan(project_dir, stack)
     converted = convert(offline.resources)
     text = json.dumps(converted.document, indent=1, sort_keys=False)
@@ -666,14 +670,6 @@ def scan(
 
 
 def _write(path: Path, text: str) -> None:
-    directory = path.resolve().parent
-    if not directory.is_dir():
-        raise UserError("no such folder", file=str(directory), hint="create it or choose another --write-plan")
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text + "\n")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    from components.files import atomic_write
+
+    atomic_write(path, text + "\n")

@@ -166,3 +166,9 @@ def test_checkov_crashing_exits_2(tmp_path: Path, capsys) -> None:
     assert main(_scan(tmp_path, ACCEPT_ALB_LOGS, exit_code=3)) == 2
     err = capsys.readouterr().err
     assert "checkov failed (exit 3)" in err and "boom" in err
+
+
+def test_write_plan_into_a_missing_folder_fails_before_scanning(tmp_path: Path, capsys) -> None:
+    assert main(_scan(tmp_path, ACCEPT_ALB_LOGS, "--write-plan", str(tmp_path / "nope" / "plan.json"))) == 2
+    assert "no such folder" in capsys.readouterr().err
+    assert not (tmp_path / "nope").exists()
