@@ -34,6 +34,7 @@ COMMANDS: dict[str, str] = {
     "policy": "policy",
     "scan": "scan",
     "completion": "completion",
+    "cost": "cost",
 }
 
 

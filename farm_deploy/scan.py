@@ -58,6 +58,7 @@ TF_TYPES: dict[str, str] = {
     "aws:appautoscaling/policy:Policy": "aws_appautoscaling_policy",
     "aws:appautoscaling/target:Target": "aws_appautoscaling_target",
     "aws:autoscaling/group:Group": "aws_autoscaling_group",
+    "aws:budgets/budget:Budget": "aws_budgets_budget",
     "aws:cloudfront/cachePolicy:CachePolicy": "aws_cloudfront_cache_policy",
     "aws:cloudfront/distribution:Distribution": "aws_cloudfront_distribution",
     "aws:cloudfront/function:Function": "aws_cloudfront_function",
@@ -134,6 +135,7 @@ UNMAPPED: dict[str, str] = {
 # depth inside that resource; every other key is snake_cased mechanically.
 PLURALS: dict[str, dict[str, str]] = {
     "aws_autoscaling_group": {"vpcZoneIdentifiers": "vpc_zone_identifier", "tags": "tag"},
+    "aws_budgets_budget": {"notifications": "notification", "costFilters": "cost_filter"},
     "aws_cloudfront_distribution": {
         "origins": "origin",
         "orderedCacheBehaviors": "ordered_cache_behavior",
@@ -167,6 +169,8 @@ PLURALS: dict[str, dict[str, str]] = {
 MAP_KEYS = frozenset({"tags", "tagsAll", "dimensions", "variables"})
 # Except where PLURALS says it is a list of blocks (the ASG's `tag`).
 _LIST_OF_BLOCKS = {("aws_autoscaling_group", "tags")}
+# Types whose nested `tags` is a block, not a map (a budget's filter_expression.tags {key, values}).
+_NESTED_TAGS_BLOCK = frozenset({"aws_budgets_budget"})
 
 _SNAKE_1 = re.compile(r"([A-Z]+)([A-Z][a-z])")
 _SNAKE_2 = re.compile(r"([a-z0-9])([A-Z])")
@@ -229,7 +233,12 @@ class _Converter:
     def key(self, camel: str) -> str:
         return self.renames.get(camel) or snake(camel)
 
-    def block(self, obj: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    def is_map(self, camel: str, depth: int) -> bool:
+        if camel not in MAP_KEYS or (self.tf_type, camel) in _LIST_OF_BLOCKS:
+            return False
+        return not (camel == "tags" and depth > 0 and self.tf_type in _NESTED_TAGS_BLOCK)
+
+    def block(self, obj: dict[str, Any], depth: int = 0) -> tuple[dict[str, Any], dict[str, Any]]:
         """(values, expressions) for one object of inputs."""
         values: dict[str, Any] = {}
         exprs: dict[str, Any] = {}
@@ -237,14 +246,14 @@ class _Converter:
             if raw is None:
                 continue
             key = self.key(camel)
-            if camel in MAP_KEYS and isinstance(raw, dict) and (self.tf_type, camel) not in _LIST_OF_BLOCKS:
+            if isinstance(raw, dict) and self.is_map(camel, depth):
                 values[key] = {k: _plain_number(v) for k, v in raw.items()}
                 exprs[key] = {"constant_value": values[key]}
             elif isinstance(raw, dict):
-                v, e = self.block(raw)
+                v, e = self.block(raw, depth + 1)
                 values[key], exprs[key] = [v], [e]
             elif isinstance(raw, list) and raw and all(isinstance(i, dict) for i in raw):
-                pairs = [self.block(i) for i in raw]
+                pairs = [self.block(i, depth + 1) for i in raw]
                 values[key], exprs[key] = [p[0] for p in pairs], [p[1] for p in pairs]
             elif isinstance(raw, list):
                 found = [self.refs[i] for i in raw if isinstance(i, str) and i in self.refs]

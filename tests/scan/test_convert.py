@@ -208,3 +208,29 @@ def test_plural_renames_name_list_arguments_of_the_sdk() -> None:
                 assert "Sequence" in str(params.parameters[snake(camel)].annotation), f"{tf_type}.{camel}"
                 checked += 1
     assert checked >= 12
+
+
+def test_a_budget_converts_its_notifications_and_its_filter_tags_as_blocks() -> None:
+    # As components/budget.py declares it (not in a shipped stack unless farm:budget is set).
+    from farm_deploy.offline.engine import RecordedResource
+
+    budget = RecordedResource(
+        type="aws:budgets/budget:Budget",
+        name="farm-prod-budget",
+        urn="urn:pulumi:prod::farm-deploy::aws:budgets/budget:Budget::farm-prod-budget",
+        parent=None,
+        inputs={
+            "budgetType": "COST",
+            "limitAmount": "300.00",
+            "filterExpression": {"tags": {"key": "farm:stack", "values": ["prod"], "matchOptions": ["EQUALS"]}},
+            "notifications": [{"notificationType": "ACTUAL", "threshold": 80.0, "thresholdType": "PERCENTAGE"}],
+            "tags": {"Name": "farm-prod-budget"},
+        },
+        custom=True,
+    )
+    values = convert([budget]).document["planned_values"]["root_module"]["resources"][0]["values"]
+    assert values["filter_expression"] == [
+        {"tags": [{"key": "farm:stack", "values": ["prod"], "match_options": ["EQUALS"]}]}
+    ]
+    assert values["notification"] == [{"notification_type": "ACTUAL", "threshold": 80, "threshold_type": "PERCENTAGE"}]
+    assert values["tags"] == {"Name": "farm-prod-budget"}
