@@ -19,7 +19,7 @@ from pathlib import Path, PurePosixPath
 from .errors import UserError
 from .farm_config import SUPPORTED_PROVIDERS, FarmConfig, find_farm_config, load_farm_config
 from .models import ApiFacts, AppAnalysis, DatabaseFacts, DeploymentRequirements, Finding, WebFacts
-from .scan import Inventory, scan
+from .scan import Inventory, WalkResult, scan
 
 DRIVER_ORDER = ("motor", "pymongo", "beanie", "odmantic", "mongoengine")
 # folders that conventionally hold the API or the front end, best first
@@ -41,8 +41,10 @@ def analyze_app(path: str | os.PathLike[str]) -> AppAnalysis:
     root = _check_path(path)
     config_path = find_farm_config(root)
     config = load_farm_config(config_path, root) if config_path else None
-    result = scan(root)
+    result, template = _scan(root)
     findings = list(result.findings)
+    if template is not None:
+        findings.append(template)
     if config is not None:
         findings.extend(config.findings)
     api = _api_facts(root, path, findings, result.inventory)
@@ -54,6 +56,34 @@ def analyze_app(path: str | os.PathLike[str]) -> AppAnalysis:
         farm_config_file=config.file if config else None,
         requirements=requirements,
         findings=findings,
+    )
+
+
+TEMPLATE_FILES = ("cookiecutter.json", "copier.yml", "copier.yaml")
+
+
+def _scan(root: Path) -> tuple[WalkResult, Finding | None]:
+    """Walk the repository; a template repository (cookiecutter, copier) is walked as what it renders.
+
+    Its `{{cookiecutter.project_slug}}/` folder is walked with the placeholder taken as a literal
+    folder name, so paths in the report are the repository's own. That happens when the root holds
+    a template definition, or when nothing outside the placeholder folders builds a FastAPI app.
+    """
+    marker = next((name for name in TEMPLATE_FILES if (root / name).is_file()), None)
+    result = scan(root, templates=marker is not None)
+    skipped = [f for f in result.findings if f.kind == "skipped-template" and "{" in f.file]
+    if marker is None and skipped and not _of(result.findings, "fastapi-app"):
+        result = scan(root, templates=True)
+        marker = skipped[0].file
+    if marker is None:
+        return result, None
+    return result, Finding(
+        kind="template-repository",
+        severity="warning",
+        message=f"template repository ({marker}): analyzed with its {{{{...}}}} placeholders taken as literal "
+        "folder names; deploy an app rendered from it rather than the template itself",
+        file=marker,
+        detail={"template": marker},
     )
 
 

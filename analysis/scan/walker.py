@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..models import Finding
+from .ignored import ignored_paths
 from .registry import Detector
 from .source import NON_APP_DIRS, SourceFile
 
@@ -65,6 +66,7 @@ class Inventory:
     files_seen: int = 0
     python_files: int = 0
     files_read: int = 0
+    files_ignored: int = 0
     dirs_seen: int = 0
 
     def has(self, folder: str, name: str) -> bool:
@@ -105,9 +107,22 @@ def decode(data: bytes) -> tuple[str | None, str | None]:
         return data.decode("utf-8", errors="replace"), f"non-utf8:{line}"
 
 
+@dataclass(frozen=True)
+class _Place:
+    """Where the files of one folder sit: what `_visit_file` needs to know about their folder."""
+
+    folder: str  # relative, "." for the root
+    prefix: str  # "folder/" ("" for the root)
+    in_app_dir: bool
+    asset_dir: str | None
+
+
 class _Walker:
-    def __init__(self, root: Path, detectors: list[Detector]) -> None:
+    def __init__(self, root: Path, detectors: list[Detector], templates: bool = False) -> None:
         self.root = root
+        # walk into {{cookiecutter.*}} folders as if their names were literal (a template repository)
+        self.templates = templates
+        self.ignored = ignored_paths(root)
         self.root_real = os.path.realpath(root)
         self.detectors = detectors
         self.findings: list[Finding] = []
@@ -143,89 +158,107 @@ class _Walker:
         return WalkResult(self.findings, self.inventory)
 
     def walk_dir(self, path: str, rel: str, stack: list[tuple[str, str]]) -> None:
-        inventory = self.inventory
+        entries = self._list(path, rel)
+        if entries is None:
+            return
+        prefix = rel + "/" if rel else ""
+        if any(e.name == ".gitignore" for e in entries):
+            self.ignored.load(rel or ".", os.path.join(path, ".gitignore"))
+        in_app_dir = not any(p in NON_APP_DIRS for p in rel.split("/")) if rel else True
+        place = _Place(rel or ".", prefix, in_app_dir, _asset_dir(rel))
+        subdirs: list[tuple[str, str]] = []
+        for entry in entries:
+            try:
+                is_dir = entry.is_dir(follow_symlinks=False)
+                is_file = not is_dir and entry.is_file(follow_symlinks=False)
+            except OSError:
+                continue
+            if is_dir:
+                if self._keep_dir(entry, prefix, entries):
+                    subdirs.append((entry.path, prefix + entry.name))
+                    self.inventory.dirs.add(prefix + entry.name)
+            elif is_file:
+                self._visit_file(entry, place)
+            elif entry.is_symlink():
+                # a symlink is never followed; a FIFO, socket or device is never opened (a FIFO would block)
+                self.symlink(entry, prefix + entry.name)
+        # reversed so that popping walks the folders in name order
+        stack.extend(reversed(subdirs))
+
+    def _list(self, path: str, rel: str) -> list[os.DirEntry[str]] | None:
+        """The folder's entries in name order, or None when it is skipped (unreadable, a virtualenv)."""
         try:
             with os.scandir(path) as it:
                 # sorted: scandir order depends on the file system, findings must not
                 entries = sorted(it, key=_entry_name)
         except OSError as exc:
             self.findings.append(_skip_finding("unreadable-file", rel or ".", f"folder skipped: {exc.strerror or exc}"))
-            return
-        inventory.dirs_seen += 1
+            return None
+        self.inventory.dirs_seen += 1
         if rel and any(e.name == "pyvenv.cfg" for e in entries):
             if rel.rsplit("/", 1)[-1] not in SKIP_DIRS:
                 self.findings.append(_skip_finding("skipped-virtualenv", rel, "virtualenv skipped (has pyvenv.cfg)"))
-            return
-        folder = rel or "."
-        prefix = rel + "/" if rel else ""
-        in_app_dir = not any(p in NON_APP_DIRS for p in rel.split("/")) if rel else True
-        asset_dir = _asset_dir(rel)
-        subdirs = []
-        names_here = None
-        by_suffix, special_names, prefixes = self._by_suffix, self._names, self._prefixes
-        for entry in entries:
-            name = entry.name
-            try:
-                is_dir = entry.is_dir(follow_symlinks=False)
-                is_file = not is_dir and entry.is_file(follow_symlinks=False)
-                if not (is_dir or is_file):
-                    # a symlink (never followed), or a FIFO, socket or device (opening a FIFO would block)
-                    if entry.is_symlink():
-                        self.symlink(entry, prefix + name)
-                    continue
-            except OSError:
-                continue
-            if is_dir:
-                if name in SKIP_DIRS or (name[0] == "." and name not in HIDDEN_ALLOWED):
-                    continue
-                if "{{" in name or "{%" in name:
-                    self.findings.append(
-                        _skip_finding(
-                            "skipped-template",
-                            prefix + name,
-                            "template folder skipped: its name holds a {{...}} placeholder, so it is not the app",
-                        )
-                    )
-                    continue
-                if name == "out" and self._is_build_output(entries):
-                    continue
-                if name in TEMPLATE_DIRS and _holds_project_templates(entry.path):
-                    self.findings.append(
-                        _skip_finding(
-                            "skipped-template",
-                            prefix + name,
-                            "project template folder skipped (scaffolding for new apps, not this app)",
-                        )
-                    )
-                    continue
-                subdirs.append((entry.path, prefix + name))
-                inventory.dirs.add(prefix + name)
-                continue
-            inventory.files_seen += 1
-            dot = name.rfind(".")
-            suffix = name[dot:].lower() if dot > 0 else ""
-            if suffix == ".py":
-                inventory.python_files += 1
-            # .py names too: whether `import routes` in a module names a sibling of it
-            if suffix == ".py" or name in INVENTORY_NAMES or name.startswith(("requirement", "Dockerfile")):
-                if names_here is None:
-                    names_here = inventory.names.setdefault(folder, set())
-                names_here.add(name)
-            if asset_dir is not None:
-                if suffix in ASSET_SUFFIXES:
-                    inventory.asset_dirs[asset_dir] += 1
-                elif suffix in MEDIA_SUFFIXES:
-                    inventory.media_dirs[asset_dir] += 1
-            if name in special_names or name.startswith(prefixes):
+            return None
+        return entries
+
+    def _keep_dir(self, entry: os.DirEntry[str], prefix: str, entries: list[os.DirEntry[str]]) -> bool:
+        """Whether the walk descends into this folder (skipped ones leave a finding when that is news)."""
+        name = entry.name
+        if name in SKIP_DIRS or (name[0] == "." and name not in HIDDEN_ALLOWED):
+            return False
+        if self.ignored.dir_ignored(prefix + name):
+            return False
+        if ("{{" in name or "{%" in name) and not self.templates:
+            self.findings.append(
+                _skip_finding(
+                    "skipped-template",
+                    prefix + name,
+                    "template folder skipped: its name holds a {{...}} placeholder, so it is not the app",
+                )
+            )
+            return False
+        if name == "out" and self._is_build_output(entries):
+            return False
+        if name in TEMPLATE_DIRS and _holds_project_templates(entry.path):
+            self.findings.append(
+                _skip_finding(
+                    "skipped-template",
+                    prefix + name,
+                    "project template folder skipped (scaffolding for new apps, not this app)",
+                )
+            )
+            return False
+        return True
+
+    def _visit_file(self, entry: os.DirEntry[str], place: _Place) -> None:
+        """Count the file in the inventory and hand it to the detectors that want it."""
+        inventory = self.inventory
+        name = entry.name
+        inventory.files_seen += 1
+        dot = name.rfind(".")
+        suffix = name[dot:].lower() if dot > 0 else ""
+        if suffix == ".py":
+            inventory.python_files += 1
+        # .py names too: whether `import routes` in a module names a sibling of it
+        if suffix == ".py" or name in INVENTORY_NAMES or name.startswith(("requirement", "Dockerfile")):
+            inventory.names.setdefault(place.folder, set()).add(name)
+        if place.asset_dir is not None:
+            if suffix in ASSET_SUFFIXES:
+                inventory.asset_dirs[place.asset_dir] += 1
+            elif suffix in MEDIA_SUFFIXES:
+                inventory.media_dirs[place.asset_dir] += 1
+        if name in self._names or name.startswith(self._prefixes):
+            detectors = self.wanted(name)
+        else:
+            detectors = self._by_suffix.get(suffix)
+            if detectors is None:
                 detectors = self.wanted(name)
-            else:
-                detectors = by_suffix.get(suffix)
-                if detectors is None:
-                    detectors = self.wanted(name)
-            if detectors:
-                self.read(entry.path, prefix + name, detectors, in_app_dir)
-        # reversed so that popping walks the folders in name order
-        stack.extend(reversed(subdirs))
+        if detectors:
+            rel = place.prefix + name
+            if self.ignored.file_ignored(rel):
+                self.inventory.files_ignored += 1  # a local file git does not track: not what deploys
+                return
+            self.read(entry.path, rel, detectors, place.in_app_dir)
 
     @staticmethod
     def _is_build_output(entries: list[os.DirEntry[str]]) -> bool:
@@ -343,5 +376,5 @@ def _asset_dir(rel: str) -> str | None:
     return None
 
 
-def walk(root: Path, detectors: list[Detector]) -> WalkResult:
-    return _Walker(root, detectors).run()
+def walk(root: Path, detectors: list[Detector], templates: bool = False) -> WalkResult:
+    return _Walker(root, detectors, templates).run()
