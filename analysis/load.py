@@ -153,13 +153,18 @@ def _api_root(app: Finding, inventory: Inventory, dependency_dirs: set[str]) -> 
         root = _parent(folder)
     # `from app.core import x` inside backend/app/main.py: backend is the root
     absolute = set(filter(None, app.detail.get("absolute_imports", "").split(",")))
-    by_imports = None
-    for ancestor in _ancestors(folder):
-        if ancestor != "." and PurePosixPath(ancestor).name in absolute:
-            by_imports = _parent(ancestor)
-    if by_imports is not None:
-        # the code's own absolute imports say where it runs from: that wins
+    named = [_parent(a) for a in _ancestors(folder) if a != "." and PurePosixPath(a).name in absolute]
+    if named:
+        # the code's own absolute imports say where it runs from: that wins; of several folders of
+        # that name (backend/app/app), the nearest one whose parent holds the dependency files
+        by_imports = next((r for r in named if r in dependency_dirs), named[0])
         return by_imports if len(_ancestors(by_imports)) < len(_ancestors(root)) else root
+    if root != folder and app.detail.get("relative_imports") != "true":
+        # climbed over an __init__.py, but the module imports its siblings absolutely
+        # (`from routes import x` in backend/main.py): it runs from its own folder
+        siblings = [h for h in absolute if inventory.has(folder, f"{h}.py") or _join(folder, h) in inventory.dirs]
+        if siblings:
+            return folder
     # no dependency file between root and the module, one just above: run from there
     between = [a for a in _ancestors(folder) if _under(a, root)]
     if not any(a in dependency_dirs for a in between):
@@ -253,7 +258,8 @@ def _api_facts(root: Path, path: str | os.PathLike[str], findings: list[Finding]
                 packages.append(name)
 
     dockerfile, port, docker_python = _dockerfile(findings, api_root)
-    python_version = _python_version(findings, api_root) or docker_python or "3.12"
+    # the Dockerfile that deploys the API wins: it is what runs; then the version files
+    python_version = docker_python or _linked_python(findings, api_root) or _python_version(findings, api_root)
     return ApiFacts(
         root=api_root,
         entrypoint=entrypoint,
@@ -310,11 +316,47 @@ def _dockerfile(findings: list[Finding], api_root: str) -> tuple[str | None, int
     return best.file, int(port) if port and port.isdigit() else 8000, best.detail.get("python_version")
 
 
-def _python_version(findings: list[Finding], api_root: str) -> str | None:
+# after the deploying Dockerfile: .python-version, then requires-python, then runtime.txt, then Pipfile
+PYTHON_VERSION_SOURCES = (".python-version", "pyproject.toml", "runtime.txt", "Pipfile")
+DEFAULT_PYTHON = "3.12"
+
+
+def _python_version(findings: list[Finding], api_root: str) -> str:
     ancestors = _ancestors(api_root)
     versions = [f for f in _of(findings, "python-version") if _parent(f.file) in ancestors]
-    versions.sort(key=lambda f: ancestors.index(_parent(f.file)))
-    return versions[0].detail["version"] if versions else None
+
+    def rank(f: Finding) -> tuple[int, int]:
+        name = PurePosixPath(f.file).name
+        source = PYTHON_VERSION_SOURCES.index(name) if name in PYTHON_VERSION_SOURCES else len(PYTHON_VERSION_SOURCES)
+        return (ancestors.index(_parent(f.file)), source)
+
+    versions.sort(key=rank)
+    return versions[0].detail["version"] if versions else DEFAULT_PYTHON
+
+
+API_SERVICE_WORDS = ("api", "backend", "server", "fastapi", "app", "web")
+
+
+def _linked_python(findings: list[Finding], api_root: str) -> str | None:
+    """The Python version of the Dockerfile a compose service builds the API with, wherever that file is.
+
+    A service whose build context holds the API root (`build: {context: ., dockerfile:
+    deploy/backend/Dockerfile}`) and whose Dockerfile starts from a Python image deploys the API.
+    """
+    dockerfiles = {f.file: f for f in _of(findings, "dockerfile")}
+    linked = []
+    for service in _of(findings, "compose-service"):
+        context, path = service.detail.get("build_context"), service.detail.get("dockerfile")
+        docker = dockerfiles.get(path or "")
+        if context is None or docker is None or "python_version" not in docker.detail:
+            continue
+        if _under(api_root, context) or _under(context, api_root):
+            name = service.detail["service"].lower()
+            linked.append(
+                (docker.detail.get("serves_python") != "true", not any(w in name for w in API_SERVICE_WORDS), docker)
+            )
+    linked.sort(key=lambda t: (t[0], t[1], t[2].file))
+    return linked[0][2].detail["python_version"] if linked else None
 
 
 def _health_path(app: Finding, findings: list[Finding]) -> str:

@@ -208,6 +208,7 @@ LAYOUTS = [
                 ("frontend", "package.json", 4),
                 ("frontend-env", "app/page.tsx", 1),
                 ("health-route", "api/index.py", 10),
+                ("mongodb-database", "api/index.py", 7),
                 ("mongodb-driver", "api/index.py", 4),
                 ("mongodb-uri-env", "api/index.py", 7),
                 ("static-assets", "public", None),
@@ -247,6 +248,7 @@ LAYOUTS = [
                 ("dependency-file", "requirement.txt", 1),
                 ("fastapi-app", "service/api.py", 7),
                 ("health-route", "service/api.py", 12),
+                ("mongodb-database", "service/store.py", 7),
                 ("mongodb-database", "service/store.py", 7),
                 ("mongodb-driver", "service/store.py", 3),
                 ("mongodb-uri-env", "service/store.py", 7),
@@ -345,7 +347,7 @@ LAYOUTS = [
             "api": {
                 "root": "api",
                 "entrypoint": "main:app",
-                "python_version": "3.11",
+                "python_version": "3.12",
                 "dependency_files": ["api/requirements.txt"],
                 "dependencies": ["fastapi", "ollama", "langchain-openai"],
                 "dockerfile": "api/Dockerfile",
@@ -423,6 +425,7 @@ LAYOUTS = [
                 "global_cdn": True,
             },
             "findings": [
+                ("compose-service", "compose.yml", 2),
                 ("dependency-file", "backend/pyproject.toml", 1),
                 ("dependency-file", "backend/requirements-dev.txt", 1),
                 ("dockerfile", "backend/Dockerfile", 1),

@@ -180,7 +180,10 @@ def detect_in_code(src: SourceFile) -> list[Finding]:
 
 
 # `KEY: value`, `- KEY=value`, `"KEY": "value"` on one line of YAML (compose environment, manifests, config)
-_YAML_PAIR = re.compile(r"""^[ \t]*(?:-[ \t]+)?["']?([A-Za-z_][A-Za-z0-9_.-]*)["']?[ \t]*[:=][ \t]*(["']?)([^\s"'#]+)\2[ \t]*(?:#.*)?$""", re.M)
+_YAML_PAIR = re.compile(
+    r"""^[ \t]*(?:-[ \t]+)?["']?([A-Za-z_][A-Za-z0-9_.-]*)["']?[ \t]*[:=][ \t]*(["']?)([^\s"'#]+)\2[ \t]*(?:#.*)?$""",
+    re.M,
+)
 _K8S_SECRET = re.compile(r"^kind:\s*Secret\s*$", re.M)
 
 
