@@ -507,20 +507,70 @@ def _config_finding(config: FarmConfig, kind: str, key: str, message: str, **det
     return Finding(kind=kind, message=message, file=config.file, line=config.line(key), detail=detail)
 
 
-def _database_facts(config: FarmConfig | None, findings: list[Finding], api: ApiFacts) -> DatabaseFacts:
+def _database_facts(
+    config: FarmConfig | None, findings: list[Finding], api: ApiFacts, entry_dir: str
+) -> DatabaseFacts:
     drivers = {f.detail["driver"] for f in _of(findings, "mongodb-driver")}
-    seen = [f for f in _of(findings, "mongodb-uri-env") if _under(f.file, api.root)] or _of(findings, "mongodb-uri-env")
+    uri_env = _uri_env(config, findings, api)
+    _missing_driver_dependencies(findings, api)
+    names = _of(findings, "mongodb-database")
+    # nearest the entry module first (its own package, then the API root), then what the code selects
+    # over a variable's default, then walk order
+    names.sort(key=lambda f: (not _under(f.file, entry_dir), not _under(f.file, api.root), f.detail.get("source") != "code"))
+    if names:
+        database_name = names[0].detail["name"]
+    elif config is not None and config.database_name:
+        database_name = config.database_name
+    else:
+        database_name = "app"
+    return DatabaseFacts(
+        drivers=[d for d in DRIVER_ORDER if d in drivers],
+        uri_env=uri_env,
+        database_name=database_name,
+    )
+
+
+def _uri_env(config: FarmConfig | None, findings: list[Finding], api: ApiFacts) -> str:
+    """The variable the API reads its connection string from; a `mongodb-uri-unresolved` finding when none is."""
+    in_api = [f for f in _of(findings, "mongodb-uri-env") if _under(f.file, api.root)] or _of(findings, "mongodb-uri-env")
+    clients = [f for f in _of(findings, "mongodb-client") if _under(f.file, api.root)] or _of(findings, "mongodb-client")
+    # settings.DB_URI where the settings class says DB_URI = environ.get("DATABASE_URI")
+    aliases = {f.detail["field"]: f.detail["env"] for f in in_api if "field" in f.detail}
+    # pieces of a composed connection string are not the connection string
+    parts = {p for f in clients for p in f.detail.get("parts", "").split(",") if p}
+    seen = [f for f in in_api if f.detail["env"] not in parts]
     # the variable handed to the client constructor beats names that merely look like a URI
-    seen = [f for f in seen if f.detail.get("source") == "client-argument"] or seen
-    counts = Counter(f.detail["env"] for f in seen)
+    seen = [f for f in seen if f.detail.get("source") == "client-argument"] or ([] if clients else seen)
+    counts = Counter(aliases.get(f.detail["env"], f.detail["env"]) for f in seen)
+    default = config.database_url_env if config is not None and config.database_url_env else "MONGODB_URL"
     if counts:
         # the name read most often; on a tie the first one met (findings come in walk order)
-        uri_env = max(dict.fromkeys(f.detail["env"] for f in seen), key=counts.__getitem__)
-    elif config is not None and config.database_url_env:
-        uri_env = config.database_url_env
+        order = dict.fromkeys(aliases.get(f.detail["env"], f.detail["env"]) for f in seen)
+        uri_env = max(order, key=counts.__getitem__)
     else:
-        uri_env = "MONGODB_URL"
-    chosen = next((f for f in seen if f.detail["env"] == uri_env), None)
+        uri_env = default
+        where = clients[0] if clients else None
+        how = where.detail["how"] if where else "none"
+        drivers = [f for f in _of(findings, "mongodb-driver") if _under(f.file, api.root)] or _of(findings, "mongodb-driver")
+        place = where or (drivers[0] if drivers else None)
+        why = {
+            "composed": f"assembled from {where.detail.get('parts') or 'several values'}" if where else "",
+            "literal": "a literal string in the code",
+            "default": "no argument (the driver's localhost default)",
+        }.get(how, "no variable the analyzer could find")
+        findings.append(
+            Finding(
+                kind="mongodb-uri-unresolved",
+                severity="warning",
+                message=f"the MongoDB connection string is read from no single environment variable ({why}): "
+                f"farm-deploy sets {uri_env}; make the app read its connection string from it",
+                file=place.file if place else api.root,
+                line=place.line if place else None,
+                detail={"env": uri_env, "how": how},
+            )
+        )
+        return uri_env
+    chosen = next((f for f in seen if aliases.get(f.detail["env"], f.detail["env"]) == uri_env), None)
     if chosen is not None and chosen.detail.get("part") == "host":
         findings.append(
             Finding(
@@ -534,19 +584,7 @@ def _database_facts(config: FarmConfig | None, findings: list[Finding], api: Api
                 detail={"env": uri_env},
             )
         )
-    _missing_driver_dependencies(findings, api)
-    names = _of(findings, "mongodb-database")
-    if names:
-        database_name = names[0].detail["name"]
-    elif config is not None and config.database_name:
-        database_name = config.database_name
-    else:
-        database_name = "app"
-    return DatabaseFacts(
-        drivers=[d for d in DRIVER_ORDER if d in drivers],
-        uri_env=uri_env,
-        database_name=database_name,
-    )
+    return uri_env
 
 
 # a driver import is satisfied by these distributions (beanie installs motor, motor installs pymongo, ...)
@@ -593,65 +631,15 @@ def _requirements(
 ) -> DeploymentRequirements:
     evidence: dict[str, list[Finding]] = {}
     features = list(config.features) if config else []
-    feature_findings: dict[str, Finding] = {}
-    if config is not None:
-        for index, feature in enumerate(features):
-            key = f"features.{index}" if config.line(f"features.{index}") else "features"
-            feature_findings[feature] = _config_finding(
-                config, "feature", key, f"farm.config feature {feature!r}", feature=feature
-            )
-        findings.extend(feature_findings.values())
-
-    # AI: enabled providers in farm.config plus providers the code actually uses
-    providers: list[str] = []
-    unsupported: list[str] = []
-    ai_evidence: list[Finding] = []
-    if config is not None:
-        for name, block in config.ai.providers.items():
-            if not block.enabled:
-                continue
-            key = f"ai.providers.{name}"
-            if name in SUPPORTED_PROVIDERS:
-                finding = _config_finding(
-                    config,
-                    "ai-provider",
-                    key,
-                    f"AI provider {name} enabled in farm.config",
-                    provider=name,
-                    source="farm.config",
-                )
-            else:
-                finding = Finding(
-                    kind="unsupported-ai-provider",
-                    severity="warning",
-                    message=f"AI provider {name} in farm.config is not deployed by farm-deploy: "
-                    "supported are ollama, openai and huggingface",
-                    file=config.file,
-                    line=config.line(key),
-                    detail={"provider": name, "source": "farm.config"},
-                )
-            findings.append(finding)
-    for f in findings:
-        if f.kind == "ai-provider":
-            ai_evidence.append(f)
-            if f.detail["provider"] not in providers:
-                providers.append(f.detail["provider"])
-        elif f.kind == "unsupported-ai-provider":
-            ai_evidence.append(f)
-            if f.detail["provider"] not in unsupported:
-                unsupported.append(f.detail["provider"])
-    providers = [p for p in SUPPORTED_PROVIDERS if p in providers]
-    has_ai = "ai" in features or bool(providers) or bool(unsupported)
-    if has_ai:
-        evidence["has_ai"] = ([feature_findings["ai"]] if "ai" in feature_findings else []) + ai_evidence
-    if providers:
-        evidence["ai_providers"] = [f for f in ai_evidence if f.kind == "ai-provider"]
-    if unsupported:
-        evidence["unsupported_ai_providers"] = [f for f in ai_evidence if f.kind == "unsupported-ai-provider"]
+    feature_findings = _feature_findings(config, findings)
+    providers, unsupported, has_ai = _ai_requirements(config, findings, features, feature_findings, evidence)
+    entry_dir = _entry_dir(api)
 
     def flag(name: str, feature: str | None, kinds: tuple[str, ...]) -> bool:
         hits = [feature_findings[feature]] if feature and feature in feature_findings else []
-        hits += [f for f in findings if f.kind in kinds]
+        # only what the API's own code does: a training script or another service elsewhere in the
+        # repository is not deployed with it
+        hits += [f for f in findings if f.kind in kinds and _under(f.file, api.root)]
         if hits:
             evidence[name] = hits
         return bool(hits)
@@ -661,61 +649,15 @@ def _requirements(
     writes_local_disk = flag("writes_local_disk", None, ("local-disk-write",))
 
     database = None
-    db_evidence = [f for f in findings if f.kind in ("mongodb-driver", "mongodb-uri-env")]
-    if config is not None and config.database is not None:
-        db_evidence.insert(
-            0,
-            _config_finding(
-                config,
-                "database-config",
-                "database",
-                f"database {config.database.get('type', 'mongodb')!s} in farm.config",
-                type=str(config.database.get("type", "mongodb")),
-            ),
-        )
-        findings.append(db_evidence[0])
+    db_evidence = _database_evidence(config, findings)
     has_database = bool(db_evidence)
     if has_database:
         evidence["has_database"] = db_evidence
-        database = _database_facts(config, findings, api)
+        database = _database_facts(config, findings, api, entry_dir)
 
-    # static assets: asset folders, media, or a front end (its build is static files)
-    for folder, count in sorted(inventory.asset_dirs.items()):
-        findings.append(
-            Finding(
-                kind="static-assets",
-                message=f"{count} static asset file(s) (images, fonts) under {folder}",
-                file=folder,
-                detail={"count": str(count)},
-            )
-        )
-    for folder, count in sorted(inventory.media_dirs.items()):
-        findings.append(
-            Finding(
-                kind="media-content",
-                message=f"{count} audio/video file(s) under {folder}",
-                file=folder,
-                detail={"count": str(count)},
-            )
-        )
-    cdn_evidence = [f for f in findings if f.kind in ("static-assets", "media-content", "frontend")]
+    cdn_evidence = _static_assets(findings, inventory)
     global_cdn = bool(cdn_evidence)
-
-    settings = dict(config.deployment) if config else {}
-    if config is not None:
-        for target in settings:
-            key = _deployment_key(config, target)
-            evidence.setdefault(target, []).append(
-                _config_finding(
-                    config,
-                    "deployment-setting",
-                    key,
-                    f"{key} = {settings[target]!r} in farm.config",
-                    setting=target,
-                    value=json.dumps(settings[target]),
-                )
-            )
-            findings.append(evidence[target][-1])
+    settings = _deployment_settings(config, findings, evidence)
     if "global_cdn" in settings and settings["global_cdn"] is not None:
         global_cdn = bool(settings.pop("global_cdn"))
     else:
@@ -742,6 +684,152 @@ def _requirements(
         evidence=evidence,
         **settings,
     )
+
+
+def _entry_dir(api: ApiFacts) -> str:
+    """The folder of the entry module (api.root + the module path of `module:attribute`)."""
+    module = api.entrypoint.split(":", 1)[0].replace(".", "/")
+    return _parent(_join(api.root, module + ".py"))
+
+
+def _feature_findings(config: FarmConfig | None, findings: list[Finding]) -> dict[str, Finding]:
+    """One finding per farm.config feature, pointing at its line."""
+    out: dict[str, Finding] = {}
+    if config is None:
+        return out
+    for index, feature in enumerate(config.features):
+        key = f"features.{index}" if config.line(f"features.{index}") else "features"
+        out[feature] = _config_finding(config, "feature", key, f"farm.config feature {feature!r}", feature=feature)
+    findings.extend(out.values())
+    return out
+
+
+def _config_provider_findings(config: FarmConfig) -> list[Finding]:
+    out = []
+    for name, block in config.ai.providers.items():
+        if not block.enabled:
+            continue
+        key = f"ai.providers.{name}"
+        if name in SUPPORTED_PROVIDERS:
+            out.append(
+                _config_finding(
+                    config,
+                    "ai-provider",
+                    key,
+                    f"AI provider {name} enabled in farm.config",
+                    provider=name,
+                    source="farm.config",
+                )
+            )
+        else:
+            out.append(
+                Finding(
+                    kind="unsupported-ai-provider",
+                    severity="warning",
+                    message=f"AI provider {name} in farm.config is not deployed by farm-deploy: "
+                    "supported are ollama, openai and huggingface",
+                    file=config.file,
+                    line=config.line(key),
+                    detail={"provider": name, "source": "farm.config"},
+                )
+            )
+    return out
+
+
+def _ai_requirements(
+    config: FarmConfig | None,
+    findings: list[Finding],
+    features: list[str],
+    feature_findings: dict[str, Finding],
+    evidence: dict[str, list[Finding]],
+) -> tuple[list[str], list[str], bool]:
+    """(supported providers, unsupported ones, has_ai): enabled providers in farm.config plus those the code uses."""
+    if config is not None:
+        findings.extend(_config_provider_findings(config))
+    providers: list[str] = []
+    unsupported: list[str] = []
+    ai_evidence: list[Finding] = []
+    for f in findings:
+        if f.kind == "ai-provider":
+            ai_evidence.append(f)
+            if f.detail["provider"] not in providers:
+                providers.append(f.detail["provider"])
+        elif f.kind == "unsupported-ai-provider":
+            ai_evidence.append(f)
+            if f.detail["provider"] not in unsupported:
+                unsupported.append(f.detail["provider"])
+    providers = [p for p in SUPPORTED_PROVIDERS if p in providers]
+    has_ai = "ai" in features or bool(providers) or bool(unsupported)
+    if has_ai:
+        evidence["has_ai"] = ([feature_findings["ai"]] if "ai" in feature_findings else []) + ai_evidence
+    if providers:
+        evidence["ai_providers"] = [f for f in ai_evidence if f.kind == "ai-provider"]
+    if unsupported:
+        evidence["unsupported_ai_providers"] = [f for f in ai_evidence if f.kind == "unsupported-ai-provider"]
+    return providers, unsupported, has_ai
+
+
+def _database_evidence(config: FarmConfig | None, findings: list[Finding]) -> list[Finding]:
+    db_evidence = [f for f in findings if f.kind in ("mongodb-driver", "mongodb-uri-env")]
+    if config is not None and config.database is not None:
+        db_evidence.insert(
+            0,
+            _config_finding(
+                config,
+                "database-config",
+                "database",
+                f"database {config.database.get('type', 'mongodb')!s} in farm.config",
+                type=str(config.database.get("type", "mongodb")),
+            ),
+        )
+        findings.append(db_evidence[0])
+    return db_evidence
+
+
+def _static_assets(findings: list[Finding], inventory: Inventory) -> list[Finding]:
+    """Findings for asset and media folders; returns the CDN evidence (those, and a front end: its build is static)."""
+    for folder, count in sorted(inventory.asset_dirs.items()):
+        findings.append(
+            Finding(
+                kind="static-assets",
+                message=f"{count} static asset file(s) (images, fonts) under {folder}",
+                file=folder,
+                detail={"count": str(count)},
+            )
+        )
+    for folder, count in sorted(inventory.media_dirs.items()):
+        findings.append(
+            Finding(
+                kind="media-content",
+                message=f"{count} audio/video file(s) under {folder}",
+                file=folder,
+                detail={"count": str(count)},
+            )
+        )
+    return [f for f in findings if f.kind in ("static-assets", "media-content", "frontend")]
+
+
+def _deployment_settings(
+    config: FarmConfig | None, findings: list[Finding], evidence: dict[str, list[Finding]]
+) -> dict[str, object]:
+    """farm.config's deployment block as requirement fields, each with a finding for its line."""
+    settings = dict(config.deployment) if config else {}
+    if config is None:
+        return settings
+    for target in settings:
+        key = _deployment_key(config, target)
+        evidence.setdefault(target, []).append(
+            _config_finding(
+                config,
+                "deployment-setting",
+                key,
+                f"{key} = {settings[target]!r} in farm.config",
+                setting=target,
+                value=json.dumps(settings[target]),
+            )
+        )
+        findings.append(evidence[target][-1])
+    return settings
 
 
 def _deployment_key(config: FarmConfig, target: str) -> str:

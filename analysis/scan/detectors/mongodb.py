@@ -191,6 +191,7 @@ def _class_fields(tree: ast.Module, fields: dict[str, str]) -> list[tuple[str, s
                 fields[target.upper()] = target.upper()
             elif read is not None:
                 fields[target.upper()] = read[0]
+                hits.append((read[0], read[1], stmt.lineno))
     return hits
 
 
@@ -199,10 +200,13 @@ def _database_names(src: SourceFile, tree: ast.Module) -> list[Finding]:
     constants = _module_strings(tree)
     clients: set[str] = set()
     for node in ast.walk(tree):
-        if isinstance(node, ast.Assign | ast.AnnAssign) and isinstance(node.value, ast.Call):
-            if (call_name(node.value) or "").rsplit(".", 1)[-1] in _CLIENTS:
-                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-                clients.update(d for t in targets if (d := dotted(t)))
+        if (
+            isinstance(node, ast.Assign | ast.AnnAssign)
+            and isinstance(node.value, ast.Call)
+            and (call_name(node.value) or "").rsplit(".", 1)[-1] in _CLIENTS
+        ):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            clients.update(d for t in targets if (d := dotted(t)))
     out: list[Finding] = []
 
     def add(name: str | None, node: ast.AST, how: str) -> None:
