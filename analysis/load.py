@@ -507,16 +507,16 @@ def _config_finding(config: FarmConfig, kind: str, key: str, message: str, **det
     return Finding(kind=kind, message=message, file=config.file, line=config.line(key), detail=detail)
 
 
-def _database_facts(
-    config: FarmConfig | None, findings: list[Finding], api: ApiFacts, entry_dir: str
-) -> DatabaseFacts:
+def _database_facts(config: FarmConfig | None, findings: list[Finding], api: ApiFacts, entry_dir: str) -> DatabaseFacts:
     drivers = {f.detail["driver"] for f in _of(findings, "mongodb-driver")}
     uri_env = _uri_env(config, findings, api)
     _missing_driver_dependencies(findings, api)
     names = _of(findings, "mongodb-database")
     # nearest the entry module first (its own package, then the API root), then what the code selects
     # over a variable's default, then walk order
-    names.sort(key=lambda f: (not _under(f.file, entry_dir), not _under(f.file, api.root), f.detail.get("source") != "code"))
+    names.sort(
+        key=lambda f: (not _under(f.file, entry_dir), not _under(f.file, api.root), f.detail.get("source") != "code")
+    )
     if names:
         database_name = names[0].detail["name"]
     elif config is not None and config.database_name:
@@ -532,8 +532,12 @@ def _database_facts(
 
 def _uri_env(config: FarmConfig | None, findings: list[Finding], api: ApiFacts) -> str:
     """The variable the API reads its connection string from; a `mongodb-uri-unresolved` finding when none is."""
-    in_api = [f for f in _of(findings, "mongodb-uri-env") if _under(f.file, api.root)] or _of(findings, "mongodb-uri-env")
-    clients = [f for f in _of(findings, "mongodb-client") if _under(f.file, api.root)] or _of(findings, "mongodb-client")
+    in_api = [f for f in _of(findings, "mongodb-uri-env") if _under(f.file, api.root)] or _of(
+        findings, "mongodb-uri-env"
+    )
+    clients = [f for f in _of(findings, "mongodb-client") if _under(f.file, api.root)] or _of(
+        findings, "mongodb-client"
+    )
     # settings.DB_URI where the settings class says DB_URI = environ.get("DATABASE_URI")
     aliases = {f.detail["field"]: f.detail["env"] for f in in_api if "field" in f.detail}
     # pieces of a composed connection string are not the connection string
@@ -551,7 +555,9 @@ def _uri_env(config: FarmConfig | None, findings: list[Finding], api: ApiFacts) 
         uri_env = default
         where = clients[0] if clients else None
         how = where.detail["how"] if where else "none"
-        drivers = [f for f in _of(findings, "mongodb-driver") if _under(f.file, api.root)] or _of(findings, "mongodb-driver")
+        drivers = [f for f in _of(findings, "mongodb-driver") if _under(f.file, api.root)] or _of(
+            findings, "mongodb-driver"
+        )
         place = where or (drivers[0] if drivers else None)
         why = {
             "composed": f"assembled from {where.detail.get('parts') or 'several values'}" if where else "",

@@ -368,8 +368,9 @@ LAYOUTS = [
             "database": None,
             "flags": {
                 "has_ai": True,
-                "ai_providers": ["ollama"],
-                "unsupported_ai_providers": ["langchain"],
+                # langchain_openai is the OpenAI partner package: OpenAI, not "langchain"
+                "ai_providers": ["ollama", "openai"],
+                "unsupported_ai_providers": [],
                 "has_realtime": False,
                 "has_database": False,
                 "has_file_storage": False,
@@ -377,7 +378,8 @@ LAYOUTS = [
                 "global_cdn": True,
             },
             "findings": [
-                ("ai-provider", "api/main.py", 13),
+                ("ai-provider", "api/main.py", 3),
+                ("ai-provider", "api/main.py", 7),
                 ("dependency-file", "api/requirements.txt", 1),
                 ("dockerfile", "api/Dockerfile", 1),
                 ("fastapi-app", "api/main.py", 5),
@@ -388,7 +390,6 @@ LAYOUTS = [
                 ("localhost-url", "api/main.py", 7),
                 ("media-content", "web/src/assets", None),
                 ("python-version", "api/.python-version", 1),
-                ("unsupported-ai-provider", "api/main.py", 3),
             ],
         },
         id="vite-yarn-api-docker",
