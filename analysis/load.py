@@ -229,6 +229,7 @@ def _api_facts(root: Path, path: str | os.PathLike[str], findings: list[Finding]
     dependency_findings = _of(findings, "dependency-file")
     dependency_dirs = {_parent(f.file) for f in dependency_findings}
     api_root = _api_root(app, inventory, dependency_dirs)
+    _other_services(apps, app, api_root, findings)
     siblings = _sibling_imports(app, inventory, api_root)
     if siblings:
         import_dir = _relative(_parent(app.file), api_root)
@@ -252,7 +253,7 @@ def _api_facts(root: Path, path: str | os.PathLike[str], findings: list[Finding]
     dep_files = _dependency_files(dependency_findings, api_root, findings)
     packages: list[str] = []
     main = [f for f in dep_files if not _is_dev_requirements(f.file)] or dep_files
-    for f in main:
+    for f in _with_includes(main, dependency_findings, findings):
         for name in f.detail.get("packages", "").split(","):
             if name and name not in packages:
                 packages.append(name)
@@ -271,6 +272,56 @@ def _api_facts(root: Path, path: str | os.PathLike[str], findings: list[Finding]
         health_path=_health_path(app, findings),
         required_env=_required_env(findings, api_root),
     )
+
+
+def _with_includes(files: list[Finding], every: list[Finding], findings: list[Finding]) -> list[Finding]:
+    """The dependency files and, depth first, the files they include with `-r`; a missing one is reported."""
+    by_path = {f.file: f for f in every}
+    out: list[Finding] = []
+    stack = list(reversed(files))
+    while stack:
+        f = stack.pop()
+        if f in out:
+            continue
+        out.append(f)
+        for include in filter(None, f.detail.get("includes", "").split(",")):
+            path = PurePosixPath(_parent(f.file), include).as_posix()
+            path = os.path.normpath(path).replace(os.sep, "/")
+            if path in by_path:
+                stack.append(by_path[path])
+            else:
+                findings.append(
+                    Finding(
+                        kind="missing-include",
+                        severity="warning",
+                        message=f"{f.file} includes {include} (-r), which is not in the repository: "
+                        "pip install -r will fail",
+                        file=f.file,
+                        detail={"include": include},
+                    )
+                )
+    return out
+
+
+def _other_services(apps: list[Finding], app: Finding, api_root: str, findings: list[Finding]) -> None:
+    """A FastAPI app outside the API's root is another service (a worker API, a model server), not the app."""
+    reported: set[str] = set()
+    for other in sorted(apps, key=_app_rank):
+        folder = _parent(other.file)
+        if other is app or _under(other.file, api_root) or folder in reported:
+            continue
+        reported.add(folder)
+        findings.append(
+            Finding(
+                kind="fastapi-service",
+                severity="warning",
+                message=f"another FastAPI app in {folder}: a separate service, not deployed with the API "
+                f"({app.file}); deploy it on its own",
+                file=other.file,
+                line=other.line,
+                detail={"attribute": other.detail.get("attribute", "app"), "root": folder},
+            )
+        )
 
 
 def _required_env(findings: list[Finding], api_root: str) -> list[str]:
@@ -608,6 +659,10 @@ def _missing_driver_dependencies(findings: list[Finding], api: ApiFacts) -> None
     if not api.dependency_files:
         return
     installed = set(api.dependencies)
+    # extras install more distributions: fastapi-users[beanie] brings beanie
+    for f in _of(findings, "dependency-file"):
+        if f.file in api.dependency_files:
+            installed.update(filter(None, f.detail.get("extras", "").split(",")))
     reported = set()
     for f in _of(findings, "mongodb-driver"):
         driver = f.detail["driver"]
@@ -645,7 +700,9 @@ def _requirements(
         hits = [feature_findings[feature]] if feature and feature in feature_findings else []
         # only what the API's own code does: a training script or another service elsewhere in the
         # repository is not deployed with it
-        hits += [f for f in findings if f.kind in kinds and _under(f.file, api.root)]
+        hits += [
+            f for f in findings if f.kind in kinds and _under(f.file, api.root) and f.detail.get("stored") != "false"
+        ]
         if hits:
             evidence[name] = hits
         return bool(hits)

@@ -120,6 +120,7 @@ LAYOUTS = [
                 ("localhost-url", "backend/app/core/config.py", 5),
                 ("localhost-url", "frontend/src/App.js", 1),
                 ("localhost-url", "frontend/src/api.js", 1),
+                ("missing-include", "backend/requirements.txt", None),
                 ("mongodb-driver", "backend/app/core/db.py", 1),
                 ("mongodb-uri-env", "backend/app/core/config.py", 5),
                 ("mongodb-uri-env", "backend/app/core/db.py", 4),

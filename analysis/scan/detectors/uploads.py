@@ -1,4 +1,10 @@
-"""`file-upload`: request handlers that accept files (UploadFile, File(...), multipart forms)."""
+"""`file-upload`: request handlers that accept files (UploadFile, File(...), multipart forms).
+
+`detail.stored` says whether the module keeps the upload: it writes a file, copies the
+stream, or hands it to a store (`.save(`, `.put(`, `put_object`, `upload_fileobj`,
+GridFS). An upload only read in memory (`await file.read()` fed to a model) is
+reported with stored=false and does not make the app need file storage.
+"""
 
 from __future__ import annotations
 
@@ -15,10 +21,17 @@ _PATTERNS = (
 )
 
 
+_STORES = re.compile(
+    r"""open\([^)\n]*["'][wax]b?\+?["']|copyfileobj|write_bytes|put_object|upload_file(?:obj)?\b|\.put\(|"""
+    r"""\.save\(|\.store\(|\.write\(|aiofiles|shutil\.(?:copy|move)|GridFS"""
+)
+
+
 @register("file-upload", suffixes=(".py",), quick=("UploadFile", "File(", ".form()"))
 def detect(src: SourceFile) -> list[Finding]:
     findings = []
     lines = set()
+    stored = "true" if _STORES.search(src.text) else "false"
     for pattern, what in _PATTERNS:
         for match in pattern.finditer(src.text):
             line = src.line_of(match.start())
@@ -27,7 +40,11 @@ def detect(src: SourceFile) -> list[Finding]:
             lines.add(line)
             findings.append(
                 Finding(
-                    kind="file-upload", message=f"file upload: {what}", file=src.rel, line=line, detail={"via": what}
+                    kind="file-upload",
+                    message=f"file upload: {what}",
+                    file=src.rel,
+                    line=line,
+                    detail={"via": what, "stored": stored},
                 )
             )
     return sorted(findings, key=lambda f: f.line or 0)
