@@ -17,7 +17,7 @@ from collections import Counter
 from pathlib import Path, PurePosixPath
 
 from .errors import UserError
-from .farm_config import SUPPORTED_PROVIDERS, FarmConfig, find_farm_config, load_farm_config
+from .farm_config import SUPPORTED_PROVIDERS, FarmConfig, config_too_large, find_farm_config, load_farm_config
 from .models import ApiFacts, AppAnalysis, DatabaseFacts, DeploymentRequirements, Finding, WebFacts
 from .scan import Inventory, WalkResult, scan
 
@@ -40,9 +40,12 @@ DEV_REQUIREMENT_WORDS = ("dev", "test", "lint", "doc", "ci", "local")
 def analyze_app(path: str | os.PathLike[str]) -> AppAnalysis:
     root = _check_path(path)
     config_path = find_farm_config(root)
-    config = load_farm_config(config_path, root) if config_path else None
+    oversized = config_too_large(config_path, root) if config_path else None
+    config = load_farm_config(config_path, root) if config_path and oversized is None else None
     result, template = _scan(root)
     findings = list(result.findings)
+    if oversized is not None:
+        findings.append(oversized)
     if template is not None:
         findings.append(template)
     if config is not None:
@@ -219,8 +222,10 @@ def _api_facts(root: Path, path: str | os.PathLike[str], findings: list[Finding]
             hint="fix the syntax error (python -m py_compile shows it); the analyzer reads the code without running it",
         )
     if not apps:
+        lost = _lost_python(findings, ".")
         raise UserError(
-            "no FastAPI app found",
+            "no FastAPI app found"
+            + (f": {len(lost)} Python file(s) could not be read ({', '.join(lost[:3])})" if lost else ""),
             file=str(path),
             hint=f"looked through {inventory.python_files} Python file(s) (tests, docs, examples, node_modules and "
             "virtualenvs skipped); expected a module-level `app = FastAPI(...)`",
@@ -322,6 +327,12 @@ def _other_services(apps: list[Finding], app: Finding, api_root: str, findings: 
                 detail={"attribute": other.detail.get("attribute", "app"), "root": folder},
             )
         )
+
+
+def _lost_python(findings: list[Finding], root: str) -> list[str]:
+    """Python files under `root` the walk could not read (unreadable, over the size limit, binary)."""
+    kinds = ("unreadable-file", "file-too-large", "binary-file")
+    return [f.file for f in findings if f.kind in kinds and f.file.endswith(".py") and _under(f.file, root)]
 
 
 def _required_env(findings: list[Finding], api_root: str) -> list[str]:
@@ -428,6 +439,11 @@ def _health_path(app: Finding, findings: list[Finding]) -> str:
                 break
     if not paths:
         probe, why = _openapi_path(app, findings)
+        lost = _lost_python(findings, _parent(app.file))
+        if lost:
+            why += (
+                f" ({len(lost)} Python file(s) near the app could not be read, e.g. {lost[0]}: the route may be there)"
+            )
         findings.append(
             Finding(
                 kind="no-health-route",

@@ -83,6 +83,27 @@ def _skip_finding(kind: str, rel: str, message: str, **detail: str) -> Finding:
     return Finding(kind=kind, severity="info", message=message, file=rel, detail=detail)
 
 
+# files whose loss changes the facts: their skipping is a warning that says what is missing
+_LOSSES = (
+    (("package.json",), "the front end in {folder} is not analyzed"),
+    (("pyproject.toml", "Pipfile", "requirement"), "the Python dependencies it declares are not known"),
+    (("Dockerfile", "compose.", "docker-compose"), "the deploy settings it holds are not known"),
+    ((".py",), "its routes, settings and imports are not analyzed"),
+)
+
+
+def _dropped(kind: str, rel: str, why: str, **detail: str) -> Finding:
+    """A skipped file; a warning naming what is lost when the file is one the facts come from."""
+    name = rel.rsplit("/", 1)[-1]
+    folder = rel.rsplit("/", 1)[0] if "/" in rel else "."
+    for names, lost in _LOSSES:
+        if any(name == n or name.startswith(n) or name.endswith(n) for n in names):
+            finding = _skip_finding(kind, rel, f"file skipped: {why}; {lost.format(folder=folder)}", **detail)
+            finding.severity = "warning"
+            return finding
+    return _skip_finding(kind, rel, f"file skipped: {why}", **detail)
+
+
 def decode(data: bytes) -> tuple[str | None, str | None]:
     """(text, note): text is None for binary data; note says how it was decoded when unusual."""
     if data.startswith(b"\xef\xbb\xbf"):
@@ -284,16 +305,11 @@ class _Walker:
             finally:
                 os.close(fd)
         except OSError as exc:
-            self.findings.append(_skip_finding("unreadable-file", rel, f"file skipped: {exc.strerror or exc}"))
+            self.findings.append(_dropped("unreadable-file", rel, str(exc.strerror or exc)))
             return
         if len(data) > MAX_FILE_BYTES:
             self.findings.append(
-                _skip_finding(
-                    "file-too-large",
-                    rel,
-                    f"file skipped: larger than {MAX_FILE_BYTES // 1024} KiB",
-                    limit=str(MAX_FILE_BYTES),
-                )
+                _dropped("file-too-large", rel, f"larger than {MAX_FILE_BYTES // 1024} KiB", limit=str(MAX_FILE_BYTES))
             )
             return
         # fast path for the common case (no BOM, no NUL, valid UTF-8); decode() handles the rest
@@ -307,7 +323,7 @@ class _Walker:
         if text is None:
             text, note = decode(data)
         if text is None:
-            self.findings.append(_skip_finding("binary-file", rel, "file skipped: binary content"))
+            self.findings.append(_dropped("binary-file", rel, "binary content"))
             return
         if note is not None and note.startswith("non-utf8"):
             finding = _skip_finding("non-utf8", rel, "file is not valid UTF-8; read with replacement characters")

@@ -679,7 +679,7 @@ def test_unreadable_folder_is_a_user_error(tmp_path, monkeypatch):
     assert (info.value.file, info.value.message) == (str(tmp_path), "cannot read the app folder: Permission denied")
 
 
-def test_unreadable_source_file_is_an_info_finding(tmp_path, monkeypatch):
+def test_unreadable_source_file_is_a_warning_saying_what_is_lost(tmp_path, monkeypatch):
     repos.build(tmp_path, {"main.py": FASTAPI_MAIN, "locked.py": "import anthropic\nanthropic.Anthropic()\n"})
     real_open = os.open
 
@@ -691,7 +691,11 @@ def test_unreadable_source_file_is_an_info_finding(tmp_path, monkeypatch):
     monkeypatch.setattr(os, "open", fake_open)
     analysis = analyze_app(tmp_path)
     [finding] = [f for f in analysis.findings if f.kind == "unreadable-file"]
-    assert (finding.file, finding.severity, finding.message) == ("locked.py", "info", "file skipped: Permission denied")
+    assert (finding.file, finding.severity, finding.message) == (
+        "locked.py",
+        "warning",
+        "file skipped: Permission denied; its routes, settings and imports are not analyzed",
+    )
     assert analysis.requirements.unsupported_ai_providers == []
     assert analysis.requirements.api.entrypoint == "main:app"
 
