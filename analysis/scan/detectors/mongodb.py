@@ -45,7 +45,11 @@ _SETTINGS_OWNER = re.compile(r"settings|config|conf$|cfg|^env$", re.I)
 _DB_NAME = re.compile(r"^(?:MONGO(?:DB)?_(?:DB|DATABASE|DB_NAME|DATABASE_NAME)|DB_NAME|DATABASE_NAME|DATABASE)$", re.I)
 
 
-@register("mongodb", suffixes=(".py",), quick=("motor", "beanie", "odmantic", "mongo", "Mongo", "MONGO"))
+@register(
+    "mongodb",
+    suffixes=(".py",),
+    quick=("motor", "beanie", "odmantic", "mongo", "Mongo", "MONGO", "DATABASE_UR", "DB_UR"),
+)
 def detect(src: SourceFile) -> list[Finding]:
     findings: list[Finding] = []
     text = src.text
