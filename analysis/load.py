@@ -45,7 +45,7 @@ def analyze_app(path: str | os.PathLike[str]) -> AppAnalysis:
     result, template = _scan(root)
     findings = list(result.findings)
     if oversized is not None:
-        findings.append(oversized)
+        findings = [f for f in findings if f.file != oversized.file] + [oversized]
     if template is not None:
         findings.append(template)
     if config is not None:
@@ -258,7 +258,7 @@ def _api_facts(root: Path, path: str | os.PathLike[str], findings: list[Finding]
     dep_files = _dependency_files(dependency_findings, api_root, findings)
     packages: list[str] = []
     main = [f for f in dep_files if not _is_dev_requirements(f.file)] or dep_files
-    for f in _with_includes(main, dependency_findings, findings):
+    for f in _with_includes(root, main, dependency_findings, findings):
         for name in f.detail.get("packages", "").split(","):
             if name and name not in packages:
                 packages.append(name)
@@ -279,8 +279,11 @@ def _api_facts(root: Path, path: str | os.PathLike[str], findings: list[Finding]
     )
 
 
-def _with_includes(files: list[Finding], every: list[Finding], findings: list[Finding]) -> list[Finding]:
-    """The dependency files and, depth first, the files they include with `-r`; a missing one is reported."""
+def _with_includes(root: Path, files: list[Finding], every: list[Finding], findings: list[Finding]) -> list[Finding]:
+    """The dependency files and, depth first, the files they include with `-r`; a missing one is reported.
+
+    An included file the walk did not read (`-r base.txt`: not named requirements*) is read here.
+    """
     by_path = {f.file: f for f in every}
     out: list[Finding] = []
     stack = list(reversed(files))
@@ -292,6 +295,10 @@ def _with_includes(files: list[Finding], every: list[Finding], findings: list[Fi
         for include in filter(None, f.detail.get("includes", "").split(",")):
             path = PurePosixPath(_parent(f.file), include).as_posix()
             path = os.path.normpath(path).replace(os.sep, "/")
+            if path not in by_path and not path.startswith("../"):
+                included = _read_requirements(root, path)
+                if included is not None:
+                    by_path[path] = included
             if path in by_path:
                 stack.append(by_path[path])
             else:
@@ -306,6 +313,26 @@ def _with_includes(files: list[Finding], every: list[Finding], findings: list[Fi
                     )
                 )
     return out
+
+
+def _read_requirements(root: Path, rel: str) -> Finding | None:
+    from .scan import MAX_FILE_BYTES
+    from .scan.detectors.dependencies import scan_requirements_full
+
+    try:
+        with (root / rel).open("rb") as fh:
+            data = fh.read(MAX_FILE_BYTES)
+    except OSError:
+        return None
+    names, _, includes, extras = scan_requirements_full(data.decode("utf-8", "replace"))
+    detail = {"format": "requirements", "packages": ",".join(names)}
+    if includes:
+        detail["includes"] = ",".join(includes)
+    if extras:
+        detail["extras"] = ",".join(extras)
+    return Finding(
+        kind="dependency-file", message=f"Python dependencies (included): {len(names)}", file=rel, detail=detail
+    )
 
 
 def _other_services(apps: list[Finding], app: Finding, api_root: str, findings: list[Finding]) -> None:

@@ -229,7 +229,6 @@ def detect_env_file(src: SourceFile) -> list[Finding]:
     lowered = src.name.lower()
     placeholder_file = (
         lowered.startswith(PLACEHOLDER_ENV_FILES)
-        or lowered.startswith("env.")
         or lowered.endswith((".example", ".sample", ".template", ".dist", "-sample", "-example", "-template"))
         or any(f".{word}." in lowered for word in ("example", "sample", "template", "dist"))
     )
