@@ -332,15 +332,29 @@ def test_oversized_farm_config_is_a_finding_and_not_parsed(tmp_path):
     assert analysis.farm_config_file is None
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root reads files whatever their mode")
-def test_unreadable_main_module_is_named_in_the_error(tmp_path):
+def _deny(monkeypatch, suffix):
+    real_open = os.open
+
+    def fake_open(path, *args, **kwargs):
+        if str(path).endswith(suffix):
+            raise PermissionError(13, "Permission denied")
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", fake_open)
+
+
+def test_unreadable_main_module_is_named_in_the_error(tmp_path, monkeypatch):
     repos.build(tmp_path, {"main.py": MAIN})
-    (tmp_path / "main.py").chmod(0)
-    try:
-        with pytest.raises(UserError, match=r"no FastAPI app found: 1 Python file\(s\) could not be read \(main.py\)"):
-            analyze_app(tmp_path)
-    finally:
-        (tmp_path / "main.py").chmod(0o644)
+    _deny(monkeypatch, "main.py")
+    with pytest.raises(UserError, match=r"no FastAPI app found: 1 Python file\(s\) could not be read \(main.py\)"):
+        analyze_app(tmp_path)
+
+
+def test_unreadable_routes_are_named_in_the_missing_health_route_warning(tmp_path, monkeypatch):
+    repos.build(tmp_path, {"api/main.py": MAIN, "api/routes/health.py": "x = 1\n"})
+    _deny(monkeypatch, "health.py")
+    [warning] = findings(analyze_app(tmp_path), "no-health-route")
+    assert "1 Python file(s) near the app could not be read, e.g. api/routes/health.py" in warning.message
 
 
 def test_define_config_with_a_type_argument_is_read(tmp_path):
