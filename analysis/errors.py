@@ -42,7 +42,8 @@ class UserError(Exception):
         if self.file:
             parts.append(self.file + (f":{self.line}" if self.line else ""))
         if self.key:
-            parts.append(f"key {self.key!r}")
+            # a command-line flag is an option, not a config key
+            parts.append(f"option {self.key}" if self.key.startswith("-") else f"key {self.key!r}")
         return ", ".join(parts)
 
     def render(self) -> str:

@@ -16,6 +16,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from .aws_regions import check_region
 from .errors import UserError
 from .models import STAGES
 
@@ -29,58 +30,134 @@ class PolicyWaiver(BaseModel):
 
 
 class StackSettings(BaseModel):
-    """Every `farm:` key an operator may set (README: "Stack config keys")."""
+    """Every `farm:` key an operator may set; `docs/reference/config.md` is generated from these fields."""
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
-    app_path: str = Field("examples/farm-chat", alias="appPath")
-    stage: str | None = None  # defaults to the stack name
-    platform: str | None = None
-    web: str | None = None
-    api: str | None = None
-    ai: str | None = None
-    db_tier: str | None = Field(None, alias="dbTier")
-    monitoring: str | None = None
-    region: str | None = None
-    domain: str | None = None
-    certificate_arn: str | None = Field(None, alias="certificateArn")
-    # The load balancer's certificate when the stage is not in us-east-1
-    # (CloudFront's must be in us-east-1, an ALB's in its own region).
-    api_certificate_arn: str | None = Field(None, alias="apiCertificateArn")
-    alarm_email: str | None = Field(None, alias="alarmEmail")
-    api_min_count: int | None = Field(None, alias="apiMinCount", ge=0, le=100)
-    api_max_count: int | None = Field(None, alias="apiMaxCount", ge=1, le=200)
-    api_cpu: int | None = Field(None, alias="apiCpu")
-    api_memory: int | None = Field(None, alias="apiMemory")
-    gpu_instance_type: str | None = Field(None, alias="gpuInstanceType")
-    nat_per_az: bool | None = Field(None, alias="natPerAz")
-    acknowledge: list[str] = Field(default_factory=list)
-    allow_open_db_access: bool = Field(False, alias="allowOpenDbAccess")
-    # Static egress addresses allowed into Atlas besides the stage's NAT IPs
-    # (e.g. Vercel Secure Compute IPs: Vercel functions have no fixed egress).
-    db_access_cidrs: list[str] = Field(default_factory=list, alias="dbAccessCidrs")
-    atlas_org_id: str | None = Field(None, alias="atlasOrgId")
-    web_prebuilt_dir: str | None = Field(None, alias="webPrebuiltDir")
-    # Railway (components/railway): the GitHub repo services build from, the
-    # workspace to create the project in, a prebuilt API image (tag: apiImageTag).
-    railway_repo: str | None = Field(None, alias="railwayRepo", pattern=r"^[\w.-]+/[\w.-]+$")
-    railway_workspace_id: str | None = Field(None, alias="railwayWorkspaceId")
-    railway_api_image: str | None = Field(None, alias="railwayApiImage")
-    # Single Docker host (components/docker_host.py): Ollama on the host's GPUs,
-    # the API published on 127.0.0.1, the host port of the web server.
-    docker_gpu: bool | None = Field(None, alias="dockerGpu")
-    docker_publish_api: bool = Field(False, alias="dockerPublishApi")
-    docker_web_port: int = Field(8080, alias="dockerWebPort", ge=1, le=65535)
-    policy_waivers: list[PolicyWaiver] = Field(default_factory=list, alias="policyWaivers")
-    # Extra plain variables for the API (`pulumi config set --path farm:apiEnv.NAME value`).
-    api_env: dict[str, str] = Field(default_factory=dict, alias="apiEnv")
-    # Names (never values) of the API's extra secrets, from the `farm:apiSecrets`
-    # secret map (`pulumi config set --secret --path farm:apiSecrets.NAME value`).
+    app_path: str = Field(
+        default="examples/farm-chat",
+        alias="appPath",
+        description="path: the FARM app to deploy, relative to the project folder",
+    )
+    stage: str | None = Field(
+        default=None, description="`dev`|`staging`|`prod`: the stage, when the stack is not named after one"
+    )
+    platform: str | None = Field(
+        default=None,
+        description="`aws`|`aws-serverless`|`vercel`|`railway`|`docker`: override the recommended platform",
+    )
+    web: str | None = Field(default=None, description="override the front-end choice (see docs/analyzer.md, overrides)")
+    api: str | None = Field(default=None, description="override the API choice (see docs/analyzer.md, overrides)")
+    ai: str | None = Field(default=None, description="override the AI choice (see docs/analyzer.md, overrides)")
+    db_tier: str | None = Field(
+        default=None, alias="dbTier", description="override the Atlas tier (see docs/analyzer.md, overrides)"
+    )
+    monitoring: str | None = Field(
+        default=None, description="override the monitoring level (see docs/analyzer.md, overrides)"
+    )
+    region: str | None = Field(
+        default=None,
+        description="AWS region: the stage's region (default: `aws:region`), one AWS has (botocore's partition data)",
+    )
+    domain: str | None = Field(
+        default=None,
+        description="a DNS name (lower case, no scheme): serve the site on it through CloudFront and the API on `api.<domain>` over HTTPS",
+    )
+    certificate_arn: str | None = Field(
+        default=None,
+        alias="certificateArn",
+        description="ACM certificate in us-east-1 (CloudFront's region) covering the domain and `api.<domain>`",
+    )
+    # CloudFront's certificate must be in us-east-1, an ALB's in its own region.
+    api_certificate_arn: str | None = Field(
+        default=None,
+        alias="apiCertificateArn",
+        description="the load balancer's ACM certificate, for stages outside us-east-1; "
+        "a stage outside us-east-1 with a domain and no such certificate is an error naming this key",
+    )
+    alarm_email: str | None = Field(
+        default=None, alias="alarmEmail", description="e-mail: subscribe this address to the alarm topic"
+    )
+    api_min_count: int | None = Field(
+        default=None, alias="apiMinCount", ge=0, le=100, description="API tasks, at least"
+    )
+    api_max_count: int | None = Field(default=None, alias="apiMaxCount", ge=1, le=200, description="API tasks, at most")
+    api_cpu: int | None = Field(default=None, alias="apiCpu", description="the API task's CPU units (Fargate sizes)")
+    api_memory: int | None = Field(default=None, alias="apiMemory", description="the API task's memory, MiB")
+    gpu_instance_type: str | None = Field(
+        default=None, alias="gpuInstanceType", description="the Ollama GPU hosts' EC2 instance type"
+    )
+    nat_per_az: bool | None = Field(default=None, alias="natPerAz", description="one NAT gateway per AZ")
+    acknowledge: list[str] = Field(
+        default_factory=list, description="conflict ids the operator accepts (see docs/analyzer.md)"
+    )
+    allow_open_db_access: bool = Field(
+        default=False,
+        alias="allowOpenDbAccess",
+        description="open Atlas to `0.0.0.0/0` (dev and staging only; refused in prod)",
+    )
+    # Vercel functions have no fixed egress: their Secure Compute IPs go here.
+    db_access_cidrs: list[str] = Field(
+        default_factory=list,
+        alias="dbAccessCidrs",
+        description="extra CIDRs allowed into Atlas besides the stage's NAT addresses",
+    )
+    atlas_org_id: str | None = Field(
+        default=None, alias="atlasOrgId", description="the Atlas organisation the stage's project is created in"
+    )
+    web_prebuilt_dir: str | None = Field(
+        default=None,
+        alias="webPrebuiltDir",
+        description="path: upload this built folder instead of running the app's build",
+    )
+    railway_repo: str | None = Field(
+        default=None,
+        alias="railwayRepo",
+        pattern=r"^[\w.-]+/[\w.-]+$",
+        description="`owner/name`: the GitHub repository Railway services build from",
+    )
+    railway_workspace_id: str | None = Field(
+        default=None, alias="railwayWorkspaceId", description="the Railway workspace the project is created in"
+    )
+    railway_api_image: str | None = Field(
+        default=None, alias="railwayApiImage", description="a prebuilt API image for Railway (tag: `farm:apiImageTag`)"
+    )
+    docker_gpu: bool | None = Field(
+        default=None, alias="dockerGpu", description="the Docker host runs Ollama on its GPUs"
+    )
+    docker_publish_api: bool = Field(
+        default=False, alias="dockerPublishApi", description="publish the API on the Docker host's 127.0.0.1"
+    )
+    docker_web_port: int = Field(
+        default=8080, alias="dockerWebPort", ge=1, le=65535, description="the Docker host's web server port"
+    )
+    policy_waivers: list[PolicyWaiver] = Field(
+        default_factory=list,
+        alias="policyWaivers",
+        description="list of `{policy, reason}`: waive a policy for this stack (see docs/policies-and-ci.md)",
+    )
+    api_env: dict[str, str] = Field(
+        default_factory=dict,
+        alias="apiEnv",
+        description="extra plain variables for the API "
+        "(`pulumi config set --path 'farm:apiEnv.NAME' value`); a name that looks like a credential is refused",
+    )
+    # Names (never values) of the API's extra secrets, from the `farm:apiSecrets` secret map.
     api_secret_names: list[str] = Field(default_factory=list, exclude=True)
-    # release pins: the keys `farm-deploy promote` copies between stages
-    api_image_tag: str | None = Field(None, alias="apiImageTag")
-    web_version: str | None = Field(None, alias="webVersion")
-    models: list[str] | None = None
+    # Release pins: the keys `farm-deploy promote` copies between stages.
+    api_image_tag: str | None = Field(
+        default=None,
+        alias="apiImageTag",
+        description="release pin: the API image tag (promoted by `farm-deploy promote`)",
+    )
+    web_version: str | None = Field(
+        default=None,
+        alias="webVersion",
+        description="release pin: the front-end version (promoted by `farm-deploy promote`)",
+    )
+    models: list[str] | None = Field(
+        default=None, description="release pin: the Ollama models the stage pulls (promoted by `farm-deploy promote`)"
+    )
 
     def resolved_stage(self, stack: str) -> str:
         return self.stage or stack
@@ -89,12 +166,14 @@ class StackSettings(BaseModel):
 # Release pins: promotable between stages. Everything else differs by design.
 PROMOTABLE_KEYS: tuple[str, ...] = ("apiImageTag", "webVersion", "models")
 # Secret keys the program reads with require_secret (never in this model).
-SECRET_KEYS: tuple[str, ...] = (
-    "apiSecrets",
-    "openaiApiKey",
-    "huggingfaceToken",
-    "railwayToken",
-)
+SECRET_KEY_DOCS: dict[str, str] = {
+    "apiSecrets": "secret map: extra secrets for the API "
+    "(`pulumi config set --secret --path 'farm:apiSecrets.NAME' value`); on AWS each becomes a Secrets Manager secret",
+    "openaiApiKey": "secret: the OpenAI API key, when the stage uses OpenAI",
+    "huggingfaceToken": "secret: the Hugging Face token, when the stage uses Hugging Face",
+    "railwayToken": "secret: the Railway API token, on Railway stages",
+}
+SECRET_KEYS: tuple[str, ...] = tuple(SECRET_KEY_DOCS)
 
 ALLOWED_KEYS: tuple[str, ...] = tuple(
     sorted({f.alias or n for n, f in StackSettings.model_fields.items() if not f.exclude} | set(SECRET_KEYS))
@@ -129,7 +208,7 @@ def parse_settings(raw: dict[str, Any], *, file: str, stack: str) -> StackSettin
                 file=file,
                 key=f"{NAMESPACE}:{key}",
                 valid=[f"{NAMESPACE}:{k}" for k in ALLOWED_KEYS],
-                hint="check the spelling; README lists every farm: key",
+                hint="check the spelling; docs/reference/config.md lists every farm: key",
             )
         values[key] = _coerce(value)
     try:
@@ -144,6 +223,10 @@ def parse_settings(raw: dict[str, Any], *, file: str, stack: str) -> StackSettin
             value=err.get("input"),
         ) from None
     _check_api_env(settings.api_env, secret_names, file)
+    if settings.region is not None:
+        check_region(settings.region, file=file, key=f"{NAMESPACE}:region")
+    if settings.domain is not None:
+        check_domain(settings.domain, file=file, key=f"{NAMESPACE}:domain")
     settings.api_secret_names = secret_names
     stage = settings.resolved_stage(stack)
     if stage not in STAGES:
@@ -156,6 +239,34 @@ def parse_settings(raw: dict[str, Any], *, file: str, stack: str) -> StackSettin
             hint="set farm:stage when the stack is not named after a stage",
         )
     return settings
+
+
+# A DNS name as Route 53 and ACM take it: lower-case labels of letters, digits
+# and inner hyphens, 1-63 characters each, at least two labels, 253 in all
+# (https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/DomainNameFormat.html).
+_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
+
+
+def check_domain(domain: str, *, file: str, key: str) -> str:
+    """The domain, or one message saying what is wrong with it (a URL, a space, upper case ...)."""
+    problem = None
+    if "://" in domain or "/" in domain:
+        problem = "a domain name, not a URL: drop the scheme and any path"
+    elif domain != domain.strip() or " " in domain:
+        problem = "a domain name has no spaces"
+    elif domain != domain.lower():
+        problem = "write the domain in lower case"
+    elif len(domain.rstrip(".")) > 253:
+        problem = "a domain name has at most 253 characters"
+    else:
+        labels = domain.rstrip(".").split(".")
+        if len(labels) < 2:
+            problem = "a domain name has at least two labels, like example.com"
+        elif not all(_LABEL.match(label) for label in labels):
+            problem = "each label is 1-63 letters, digits or inner hyphens"
+    if problem:
+        raise UserError("not a valid domain name", file=file, key=key, value=domain, hint=problem)
+    return domain.rstrip(".")
 
 
 def _secret_names(value: Any, file: str) -> list[str]:

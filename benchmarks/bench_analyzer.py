@@ -1,6 +1,6 @@
 """Benchmark: `farm-deploy analyze --json` against a pruned grep and a Python floor, same tree, same run.
 
-    .venv/bin/python benchmarks/bench_analyzer.py [--files 50000] [--runs 3] [--keep]
+    .venv/bin/python benchmarks/bench_analyzer.py [--files 50000] [--runs 3] [--keep] [--quick]
 
 Generates a large FARM repository in a temporary folder: the example app
 (examples/farm-chat), then 60% of `--files` as a `node_modules` of JavaScript
@@ -198,7 +198,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--files", type=int, default=50_000, help="files to generate (default 50000)")
     parser.add_argument("--runs", type=int, default=3, help="timed runs of each; the best is reported")
     parser.add_argument("--keep", action="store_true", help="keep the generated tree and print its path")
+    parser.add_argument(
+        "--quick", action="store_true", help="2000 files, one run: checks that it runs and prints its figures (CI)"
+    )
     args = parser.parse_args(argv)
+    if args.quick:
+        args.files, args.runs = min(args.files, 2000), 1
 
     tmp = Path(tempfile.mkdtemp(prefix="farm-bench-"))
     try:

@@ -4,7 +4,7 @@ Pure helpers (no Pulumi): walk a build output folder, give each file its
 Content-Type and Cache-Control, and hash the whole folder so a CloudFront
 invalidation runs only when what users get has changed.
 
-Caching rule (DESIGN.md, "Known corrections"): HTML and other entry points
+Caching rule (docs/targets/aws.md, StaticSite): HTML and other entry points
 must be revalidated on every request, otherwise a deploy is invisible until the
 cache expires; files whose name carries a content hash (Vite's `assets/`,
 CRA's `static/`) never change under the same name, so they may be cached for a

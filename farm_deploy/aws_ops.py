@@ -152,14 +152,23 @@ def check_deployments(
     poll_seconds: float = 15,
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.monotonic,
+    progress: Callable[[str], None] | None = None,
 ) -> tuple[list[ServiceState], list[CheckResult]]:
-    """Each service's deployment verdict, waiting up to `wait_seconds` for rollouts in progress."""
+    """Each service's deployment verdict, waiting up to `wait_seconds` for rollouts in progress.
+
+    `progress` is told, before each wait, which rollouts are still running and
+    how long is left: a wait of minutes must not look like a hang.
+    """
     refs = list(refs)
-    deadline = clock() + wait_seconds
+    start = clock()
+    deadline = start + wait_seconds
     while True:
         states = describe_services(ecs, cluster, refs)
         if not any(s.in_progress for s in states) or clock() + poll_seconds > deadline:
             return states, [s.verdict() for s in states]
+        if progress is not None:
+            waiting = ", ".join(s.ref.key for s in states if s.in_progress)
+            progress(f"waiting for ECS rollout of {waiting}: {clock() - start:.0f} s of at most {wait_seconds:.0f} s")
         sleep(poll_seconds)
 
 

@@ -3,6 +3,9 @@
 Each subcommand lives in `farm_deploy/commands/<name>.py` and exposes `HELP`,
 `add_arguments(parser)` and `run(args) -> int`; modules import their heavy
 dependencies (pulumi, boto3) inside `run`, so `--help` stays fast.
+
+`build_parser()` builds the whole parser and runs nothing: the CLI reference
+and the shell completion scripts are generated from it.
 """
 
 from __future__ import annotations
@@ -13,6 +16,8 @@ import sys
 from collections.abc import Sequence
 
 from analysis.errors import UserError
+
+PROG = "farm-deploy"
 
 # subcommand name -> module under farm_deploy.commands
 COMMANDS: dict[str, str] = {
@@ -27,7 +32,19 @@ COMMANDS: dict[str, str] = {
     "rollback": "rollback",
     "docker": "docker",
     "policy": "policy",
+    "completion": "completion",
 }
+
+
+def version() -> str:
+    """The installed distribution's version (pyproject's `version`)."""
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as dist_version
+
+    try:
+        return dist_version(PROG)
+    except PackageNotFoundError:
+        return "unknown (not installed: `pip install .` in the checkout)"
 
 
 def _available() -> dict[str, object]:
@@ -42,14 +59,20 @@ def _available() -> dict[str, object]:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The complete `farm-deploy` parser, every subcommand included; runs nothing."""
     parser = argparse.ArgumentParser(
-        prog="farm-deploy",
+        prog=PROG,
         description="Analyze a FARM app and plan, promote and operate its Pulumi stacks.",
     )
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {version()}", help="print the version")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
     sub.required = True
     for name, module in _available().items():
-        cmd = sub.add_parser(name, help=module.HELP, description=getattr(module, "DESCRIPTION", module.HELP))
+        cmd = sub.add_parser(
+            name,
+            help=module.HELP,
+            description=getattr(module, "DESCRIPTION", module.HELP),
+        )
         module.add_arguments(cmd)
         cmd.set_defaults(_run=module.run)
     return parser

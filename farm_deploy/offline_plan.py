@@ -24,7 +24,7 @@ from analysis.models import StagePlan
 from analysis.stack_config import NAMESPACE, SECRET_KEYS, parse_settings, split_namespace
 
 MASK = "[secret]"
-# Bumped only if a field of `plan --json` changes meaning or goes away (README, "JSON outputs").
+# Bumped only if a field of `plan --json` changes meaning or goes away (docs/reference/json.md).
 PLAN_SCHEMA_VERSION = 1
 PLACEHOLDER = "offline-placeholder-secret"
 
@@ -94,7 +94,8 @@ class OfflinePlan:
             "cost": self.plan.cost.model_dump(mode="json") if self.plan.cost else None,
             "policy": self.policy.to_dict() if self.policy is not None else None,
             "missing_secrets": self.missing_secrets,
-            "warnings": self.warnings,
+            # every warning, the plan's own included (they were only inside "plan" before)
+            "warnings": list(dict.fromkeys([*self.plan.warnings, *self.warnings])),
         }
 
 

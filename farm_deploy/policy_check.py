@@ -14,7 +14,7 @@ and adds `PolicyReport.to_dict()` to its JSON as `policy`:
 `checked` counts the custom (cloud) resources the rules looked at; component
 resources carry no inputs of their own. A waived mandatory violation does not
 fail (`passed` stays true) but is reported under `waived` with its reason.
-These keys are a documented contract (README, "Policies and CI").
+These keys are a documented contract (docs/policies-and-ci.md).
 """
 
 from __future__ import annotations

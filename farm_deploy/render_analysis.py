@@ -7,9 +7,11 @@ stage, and what needs attention. Everything else is in `--json`.
 from __future__ import annotations
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from analysis.models import AppAnalysis, DeploymentRequirements, Recommendation, StagePlan
+from farm_deploy.commands.common import plural
 
 MAX_REASONS = 3
 MAX_FINDINGS = 5
@@ -75,18 +77,18 @@ def render(
     console = console or Console()
     req = analysis.requirements
     config = f", {analysis.farm_config_file}" if analysis.farm_config_file else ""
-    console.print(f"[bold]{analysis.app_path}[/]{config}")
-    console.print("needs: " + " · ".join(needs(req)))
+    console.print(f"[bold]{escape(analysis.app_path)}[/]{escape(config)}")
+    console.print("needs: " + escape(" · ".join(needs(req))))
 
     console.print(f"\n[bold]recommended: {rec.platform}[/] (confidence {rec.confidence:.2f})")
     for reason in rec.reasoning[:MAX_REASONS]:
-        console.print(f"  · {reason}")
+        console.print(f"  · {escape(reason)}")
     alts = []
     for alt in rec.alternatives:
         valid = next((s.valid for s in rec.scores if s.platform == alt.platform), True)
         alts.append(f"{alt.platform} {alt.score}" + ("" if valid else " (unfit)"))
     if alts:
-        console.print("  alternatives: " + ", ".join(alts))
+        console.print("  alternatives: " + escape(", ".join(alts)))
 
     table = Table(show_edge=False, pad_edge=False)
     table.add_column("")
@@ -94,7 +96,8 @@ def render(
     for stage in rows:
         table.add_column(stage)
     for label in next(iter(rows.values()), {}):
-        table.add_row(label, *(r[label] for r in rows.values()), style="bold" if label == "$/month" else None)
+        cells = (escape(r[label]) for r in rows.values())
+        table.add_row(label, *cells, style="bold" if label == "$/month" else None)
     console.print()
     console.print(table)
     first = next(iter(plans.values()), None)
@@ -109,11 +112,11 @@ def render(
     if warnings or attention:
         console.print("\n[bold]attention[/]")
     for stage, warning in warnings:
-        console.print(f"  [yellow]{stage}[/]: {warning}")
+        console.print(f"  [yellow]{stage}[/]: {escape(warning)}")
     for f in attention[:MAX_FINDINGS]:
         where = f"{f.file}:{f.line}" if f.line else f.file
         colour = "red" if f.severity == "error" else "yellow"
-        console.print(f"  [{colour}]{f.kind}[/] {where}: {f.message}")
+        console.print(f"  [{colour}]{escape(f.kind)}[/] {escape(where)}: {escape(f.message)}")
     if len(attention) > MAX_FINDINGS:
-        console.print(f"  ... {len(attention) - MAX_FINDINGS} more findings in --json")
+        console.print(f"  ... {plural(len(attention) - MAX_FINDINGS, 'more finding', 'more findings')} in --json")
     console.print("\n[dim]details: farm-deploy analyze --json · farm-deploy plan --stack <stage>[/]")

@@ -1,37 +1,157 @@
-"""Human form of `farm-deploy plan`: a resource tree, counts, cost, policy."""
+"""Human form of `farm-deploy plan`: a short summary, or the full tree with `--details`.
+
+The summary is what a reviewer reads first: what the stack is, how many
+resources each component declares, the cost, the policy verdict and the
+warnings. `--details` adds the resource tree, the counts per type and the cost
+items. Names (regions, models, resource names) are printed as plain text: no
+rich markup or highlighting is applied to them.
+"""
 
 from __future__ import annotations
 
+from collections import Counter
+from typing import Any
+
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 from rich.tree import Tree
 
+from farm_deploy.commands.common import plural
 from farm_deploy.offline_plan import OfflinePlan
 
 
-def _label(resource) -> str:
-    mark = " [yellow](protected)[/]" if resource.protect else ""
-    return f"[bold]{resource.name}[/] [dim]{resource.type}[/]{mark}"
+def _label(resource) -> Text:
+    text = Text()
+    text.append(resource.name, style="bold")
+    text.append(" ")
+    text.append(resource.type, style="dim")
+    if resource.protect:
+        text.append(" (protected)", style="yellow")
+    return text
 
 
-def render_plan(result: OfflinePlan, console: Console | None = None) -> None:
-    console = console or Console()
+def component_counts(result: OfflinePlan) -> list[tuple[str, str, int]]:
+    """(name, type, resources declared under it) per top-level resource, by name.
+
+    By name because registration order varies from run to run; a summary that
+    reorders itself between two runs of the same stack reads like a change.
+
+    A top-level resource is a child of the stack: a farm component (counting every
+    resource below it, itself excluded) or a provider/resource of its own (counting 1).
+    """
+    by_urn = {r.urn: r for r in result.resources}
+
+    def top(r: Any) -> Any:
+        while r.parent in by_urn:
+            r = by_urn[r.parent]
+        return r
+
+    below: Counter[str] = Counter()
+    for r in result.resources:
+        root = top(r)
+        if root is not r:
+            below[root.urn] += 1
+    rows = []
+    for r in result.resources:
+        if r.parent not in by_urn:
+            rows.append((r.name, r.type, below[r.urn] if not r.custom else 1))
+    return sorted(rows)
+
+
+def _plain(console: Console, *parts: str, style: str | None = None) -> None:
+    console.print(Text("".join(parts), style=style or ""))
+
+
+def _header(result: OfflinePlan, console: Console) -> None:
     plan = result.plan
     c = plan.components
-    console.print(
-        f"[bold]stack[/] {result.stack}  [bold]stage[/] {plan.stage}  [bold]platform[/] {plan.platform}  "
-        f"[bold]region[/] {plan.region}"
-    )
-    console.print(
-        f"web={c.web} api={c.api} ai={c.ai} db={c.db} network={'yes' if c.network else 'no'} monitoring={c.monitoring}"
+    head = Text()
+    for label, value in (("stack", result.stack), ("stage", plan.stage), ("platform", plan.platform)):
+        head.append(label, style="bold")
+        head.append(f" {value}  ")
+    head.append("region", style="bold")
+    head.append(f" {plan.region}")
+    console.print(head)
+    _plain(
+        console,
+        f"web={c.web} api={c.api} ai={c.ai} db={c.db} network={'yes' if c.network else 'no'} monitoring={c.monitoring}",
     )
 
+
+def _policy_lines(result: OfflinePlan, console: Console, *, details: bool) -> None:
+    if result.policy is None:
+        return
+    report = result.policy.to_dict()
+    violations = report["violations"]
+    mandatory = sum(v["level"] == "mandatory" for v in violations)
+    verdict = "pass" if not violations else ("FAIL" if mandatory else "advisory only")
+    _plain(
+        console,
+        f"policy: {verdict}: {plural(report['checked'], 'resource')} checked, {plural(len(violations), 'violation')}"
+        + (f" ({mandatory} mandatory)" if violations else ""),
+    )
+    for v in violations:
+        line = Text("  ")
+        line.append(v["level"], style="red" if v["level"] == "mandatory" else "yellow")
+        line.append(f" {v['policy']} {v['resource']}: {v['message']}")
+        console.print(line)
+    if details and report["waived"]:
+        _plain(console, f"  waived: {', '.join(w['policy'] for w in report['waived'])}")
+
+
+def _warnings(result: OfflinePlan, console: Console) -> None:
+    for warning in dict.fromkeys([*result.plan.warnings, *result.warnings]):
+        line = Text("warning:", style="yellow")
+        line.append(f" {warning}")
+        console.print(line)
+    if result.missing_secrets:
+        line = Text(
+            "secrets not set in the stack file (placeholders used offline; `pulumi up` needs them): ",
+            style="yellow",
+        )
+        line.append(", ".join(result.missing_secrets))
+        console.print(line)
+
+
+def render_summary(result: OfflinePlan, console: Console) -> None:
+    """The default: header, resources per component, cost per component, policy, warnings."""
+    plan = result.plan
+    _header(result, console)
+    table = Table(show_edge=False, pad_edge=False)
+    table.add_column("component")
+    table.add_column("type")
+    table.add_column("resources", justify="right")
+    for name, typ, count in component_counts(result):
+        table.add_row(Text(name), Text(typ), str(count))
+    console.print()
+    _plain(console, f"pulumi preview would create {plural(len(result.resources), 'resource')}", style="bold")
+    console.print(table)
+    if plan.cost is not None:
+        per: dict[str, float] = {}
+        for item in plan.cost.items:
+            per[item.component] = per.get(item.component, 0.0) + item.monthly
+        parts = ", ".join(f"{k} {v:,.2f}" for k, v in per.items())
+        _plain(
+            console,
+            f"cost: {plan.cost.total:,.2f} {plan.cost.currency}/month ({parts}; "
+            f"{plan.cost.region} prices of {plan.cost.price_table_date})",
+        )
+    _policy_lines(result, console, details=False)
+    _warnings(result, console)
+    _plain(console, "the resource tree, counts per type and cost items: add --details", style="dim")
+
+
+def render_details(result: OfflinePlan, console: Console) -> None:
+    """`--details`: the full resource tree, counts per type and every cost item."""
+    plan = result.plan
+    _header(result, console)
     children: dict[str | None, list] = {}
     for r in result.resources:
         children.setdefault(r.parent, []).append(r)
     for group in children.values():
         group.sort(key=lambda r: (r.custom, r.type, r.name))
-    tree = Tree(f"[bold]pulumi preview would create {len(result.resources)} resources[/]")
+    tree = Tree(Text(f"pulumi preview would create {plural(len(result.resources), 'resource')}", style="bold"))
 
     def add(node: Tree, parent_urn: str | None) -> None:
         for r in children.get(parent_urn, []):
@@ -44,38 +164,33 @@ def render_plan(result: OfflinePlan, console: Console | None = None) -> None:
     counts.add_column("type")
     counts.add_column("count", justify="right")
     for typ, n in result.counts().items():
-        counts.add_row(typ, str(n))
+        counts.add_row(Text(typ), str(n))
     console.print(counts)
 
     if plan.cost is not None:
         cost = Table(
-            title=f"estimated monthly cost ({plan.cost.currency}, {plan.cost.region}, prices of {plan.cost.price_table_date})",
+            title=f"estimated monthly cost ({plan.cost.currency}, {plan.cost.region}, "
+            f"prices of {plan.cost.price_table_date})",
             show_edge=False,
         )
         for col in ("component", "item", "quantity", "unit price", "monthly"):
             cost.add_column(col, justify="right" if col in ("quantity", "unit price", "monthly") else "left")
         for item in plan.cost.items:
             cost.add_row(
-                item.component,
-                item.item,
+                Text(item.component),
+                Text(item.item),
                 f"{item.quantity:g} {item.unit}",
                 f"{item.unit_price:g}",
                 f"{item.monthly:,.2f}",
             )
-        cost.add_row("[bold]total[/]", "", "", "", f"[bold]{plan.cost.total:,.2f}[/]")
+        cost.add_row(Text("total", style="bold"), "", "", "", Text(f"{plan.cost.total:,.2f}", style="bold"))
         console.print(cost)
+    _policy_lines(result, console, details=True)
+    _warnings(result, console)
 
-    if result.policy is not None:
-        report = result.policy.to_dict()
-        violations = report["violations"]
-        console.print(f"policy: {report['checked']} resources checked, {len(violations)} violation(s)")
-        for v in violations:
-            colour = "red" if v["level"] == "mandatory" else "yellow"
-            console.print(f"  [{colour}]{v['level']}[/] {v['policy']} {v['resource']}: {v['message']}")
-    for warning in [*plan.warnings, *result.warnings]:
-        console.print(f"[yellow]warning:[/] {warning}")
-    if result.missing_secrets:
-        console.print(
-            "[yellow]secrets not set in the stack file (placeholders used offline; `pulumi up` needs them):[/] "
-            + ", ".join(result.missing_secrets)
-        )
+
+def render_plan(result: OfflinePlan, console: Console | None = None, *, details: bool = False) -> None:
+    from farm_deploy.commands.common import console as make_console
+
+    console = console or make_console()
+    (render_details if details else render_summary)(result, console)

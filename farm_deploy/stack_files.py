@@ -41,26 +41,94 @@ _STACK_NAME = re.compile(r"^[A-Za-z0-9_.-]+$")
 
 
 def default_project_dir() -> Path:
-    """The current directory when it holds Pulumi.yaml, else this checkout."""
+    """The current directory when it holds Pulumi.yaml, else this checkout.
+
+    Installed with a plain `pip install .` the package sits in site-packages,
+    which is no checkout: then the current directory, so that messages name a
+    folder the user knows.
+    """
     cwd = Path.cwd()
-    return cwd if (cwd / "Pulumi.yaml").is_file() else REPO_ROOT
+    if (cwd / "Pulumi.yaml").is_file() or not (REPO_ROOT / "Pulumi.yaml").is_file():
+        return cwd
+    return REPO_ROOT
 
 
 def available_stacks(project_dir: Path) -> list[str]:
     return sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in project_dir.glob("Pulumi.*.yaml"))
 
 
-def stack_path(project_dir: Path, stack: str) -> Path:
-    """The stack file of `stack`, which must exist."""
-    if not _STACK_NAME.match(stack):
-        raise UserError("invalid stack name", value=stack, hint="stack names are letters, digits, '-', '_' and '.'")
-    path = project_dir / f"Pulumi.{stack}.yaml"
+@dataclass(frozen=True)
+class StackName:
+    """A stack as the user wrote it (`prod`, `myorg/prod`, `myorg/farm-deploy/prod`).
+
+    Pulumi accepts all three forms and names the stack file after the last
+    part only: https://www.pulumi.com/docs/iac/concepts/stacks/ ("The stack name
+    is specified in one of the following formats") and
+    https://www.pulumi.com/docs/iac/concepts/projects/stack-settings-file/
+    (`Pulumi.<stack-name>.yaml`).
+    """
+
+    name: str  # the stack name proper: Pulumi.<name>.yaml
+    org: str | None = None
+    project: str | None = None
+
+    @property
+    def full(self) -> str:
+        """The form to hand back to the pulumi CLI, as the user wrote it."""
+        return "/".join(p for p in (self.org, self.project, self.name) if p)
+
+    def __str__(self) -> str:
+        return self.full
+
+
+def project_name(project_dir: Path) -> str | None:
+    """The `name:` of `project_dir/Pulumi.yaml`, or None when there is none to read."""
+    import yaml
+
+    path = Path(project_dir) / "Pulumi.yaml"
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return None
+    name = data.get("name") if isinstance(data, dict) else None
+    return str(name) if name else None
+
+
+def parse_stack_name(stack: str, project_dir: Path | None = None) -> StackName:
+    """`name`, `org/name` or `org/project/name`; the project must be the one in Pulumi.yaml."""
+    parts = stack.split("/")
+    if len(parts) > 3 or not all(_STACK_NAME.match(p) for p in parts):
+        raise UserError(
+            "invalid stack name",
+            value=stack,
+            hint="write NAME, ORG/NAME or ORG/PROJECT/NAME; each part is letters, digits, '-', '_' and '.'",
+        )
+    org = parts[0] if len(parts) >= 2 else None
+    project = parts[1] if len(parts) == 3 else None
+    ref = StackName(name=parts[-1], org=org, project=project)
+    if project is not None and project_dir is not None:
+        here = project_name(project_dir)
+        if here is not None and here != project:
+            raise UserError(
+                f"stack {stack} belongs to project {project!r}, but this folder's Pulumi.yaml is project {here!r}",
+                file=str(Path(project_dir) / "Pulumi.yaml"),
+                value=stack,
+                hint=f"run from the folder of project {project!r} (or pass --project-dir), "
+                f"or write the stack as {org}/{here}/{ref.name} or {ref.name}",
+            )
+    return ref
+
+
+def stack_path(project_dir: Path, stack: str | StackName) -> Path:
+    """The stack file of `stack` (any of Pulumi's three forms), which must exist."""
+    ref = stack if isinstance(stack, StackName) else parse_stack_name(stack, project_dir)
+    path = project_dir / f"Pulumi.{ref.name}.yaml"
     if not path.is_file():
         raise UserError(
             "unknown stack: no stack file",
             file=str(path),
             valid=available_stacks(project_dir),
-            hint=f"run from the project folder or pass --project-dir; `pulumi stack init {stack}` creates a stack",
+            hint=f"run from the project folder or pass --project-dir; `pulumi stack init {ref.full}` creates a stack",
         )
     return path
 

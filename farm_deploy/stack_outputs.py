@@ -2,8 +2,8 @@
 
 Read from `pulumi stack output --json --show-secrets --stack S` when the Pulumi
 CLI is on PATH, or from a file written by that command (`--outputs FILE`, `-`
-for standard input). The program exports stable names (README, "Stack
-outputs"); this module checks their shapes so a wrong file fails with one
+for standard input). The program exports stable names (`OUTPUT_DOCS`,
+rendered into docs/reference/outputs.md); this module checks their shapes so a wrong file fails with one
 message naming the output, not with a KeyError later.
 """
 
@@ -18,6 +18,27 @@ from pathlib import Path
 from typing import Any
 
 from analysis.errors import UserError
+
+# Every output the program may export, with what it holds: the contract other
+# tools read. A test plans every shipped stack and checks each exported name is here.
+OUTPUT_DOCS: dict[str, str] = {
+    "stage": "the stage this stack deploys (`dev`, `staging`, `prod`)",
+    "platform": "the platform the stage runs on (`aws`, `aws-serverless`, `vercel`, `railway`, `docker`)",
+    "region": "the stage's AWS region",
+    "webUrl": "the front end's address (CloudFront, Vercel, Railway or the Docker host)",
+    "apiUrl": "the API's public address: the site's own address when the site is on CloudFront (the API is "
+    "served under `/api`), else the load balancer, the Lambda function URL, Vercel, Railway or the Docker host",
+    "albDnsName": "ECS stages: the load balancer's DNS name (CloudFront's API origin)",
+    "healthUrls": "`{web, api, database, ai}`: the health checks the stage has "
+    "(`/api/health`, `/api/health/database`, `/api/ai/health`), read by `farm-deploy verify`",
+    "ecs": "ECS stages: `{cluster, services: {api: {name, taskDefinitionArn}, ollama: {...}}}`, "
+    "what `farm-deploy verify` checks",
+    "logGroups": "`{api, ollama}`: CloudWatch log groups (`farm-deploy logs`)",
+    "alarmNames": "CloudWatch alarm names (`farm-deploy status`)",
+    "dashboardUrl": "the CloudWatch dashboard",
+    "estimatedMonthlyCost": "the plan's estimated monthly cost for the stage, USD",
+    "plan": "`{components, warnings, release}`: a summary of the stage's plan",
+}
 
 
 @dataclass(frozen=True)

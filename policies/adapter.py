@@ -3,7 +3,7 @@
 Nothing here imports pulumi_policy: the callbacks only use the attributes of
 `ResourceValidationArgs` / `StackValidationArgs` (pulumi-policy 1.21), so tests
 can drive them with hand-built argument objects and never start a PolicyPack
-(TESTING.md, trap 11).
+(docs/development.md, "Testing a Pulumi program offline").
 
 Stage and waivers. The pack runs in its own process and sees neither the stack
 config nor the StagePlan. `farm-deploy policy config --stack S` turns the

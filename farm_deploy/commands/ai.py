@@ -15,21 +15,51 @@ DESCRIPTION = (
 )
 
 PROVIDERS = ("ollama", "openai", "huggingface")
+AI_SCHEMA_VERSION = 1
+
+_ACTIONS = {
+    "analyze": (
+        "each stage's AI provider, fallback, models, hardware and AI cost",
+        "For each stage (dev, staging, prod): the AI provider and its fallback, the models, the GPU or CPU "
+        "hardware and instance counts, why, and the AI part of the monthly cost.",
+    ),
+    "migrate": (
+        "what moving to another AI provider (--to) changes and what to do",
+        "What moving the app from one AI provider to another (e.g. --to openai) changes on a platform: "
+        "warnings and the actions to take. Needs no stage plans.",
+    ),
+    "optimize": (
+        "the model each stage runs, from the dated model table",
+        "The model each stage runs and why, with the hardware and memory it needs, from the dated model table.",
+    ),
+}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("action", choices=("analyze", "migrate", "optimize"))
-    parser.add_argument("app", nargs="?", metavar="APP", help="app repository (default: examples/farm-chat)")
-    parser.add_argument("--stage", metavar="S", help="only this stage (dev, staging or prod)")
-    parser.add_argument("--config-dir", metavar="DIR", help="folder with the Pulumi.<stage>.yaml files")
-    parser.add_argument(
-        "--from", dest="source", metavar="PROVIDER", help="migrate: provider used today (default: the development one)"
-    )
-    parser.add_argument(
-        "--to", dest="target", metavar="PROVIDER", help="migrate: provider to move to (ollama, openai, huggingface)"
-    )
-    parser.add_argument("--platform", metavar="P", help="migrate: target platform (default: the recommended one)")
-    parser.add_argument("--json", action="store_true", help="print JSON")
+    from farm_deploy.commands.common import add_project_dir
+
+    sub = parser.add_subparsers(dest="action", metavar="ACTION", title="actions")
+    sub.required = True
+    for action, (help_text, description) in _ACTIONS.items():
+        p = sub.add_parser(action, help=help_text, description=description)
+        p.add_argument(
+            "app", nargs="?", metavar="APP", help="app repository (default: examples/farm-chat of the checkout)"
+        )
+        p.add_argument("--stage", metavar="STAGE", help="only this analyzer stage (dev, staging or prod)")
+        add_project_dir(p, old="--config-dir")
+        if action == "migrate":
+            p.add_argument(
+                "--from", dest="source", metavar="PROVIDER", help="provider used today (default: the development one)"
+            )
+            p.add_argument(
+                "--to",
+                dest="target",
+                metavar="PROVIDER",
+                required=True,
+                help="provider to move to: " + ", ".join(PROVIDERS),
+            )
+            p.add_argument("--platform", metavar="PLATFORM", help="target platform (default: the recommended one)")
+        p.add_argument("--json", action="store_true", help="print the JSON document instead")
 
 
 def _check_provider(value: str | None, flag: str) -> None:
@@ -38,25 +68,23 @@ def _check_provider(value: str | None, flag: str) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    import json
-    import sys
-
     from farm_deploy.commands.analyze import load
+    from farm_deploy.commands.common import dump_json
 
-    _check_provider(args.source, "--from")
-    _check_provider(args.target, "--to")
-    if args.action == "migrate" and not args.target:
-        raise UserError("migrate needs --to", key="--to", valid=list(PROVIDERS))
-    if args.platform is not None:
-        from analysis.platforms import get
+    if args.action == "migrate":
+        _check_provider(args.source, "--from")
+        _check_provider(args.target, "--to")
+        if args.platform is not None:
+            from analysis.platforms import get
 
-        get(args.platform, key="--platform")
+            get(args.platform, key="--platform")
     # migrate needs no stage plans: a stage's forced choices must not stop it
     analysis, rec, plans = load(args, plan=args.action != "migrate")
     doc = {"analyze": _analyze, "migrate": _migrate, "optimize": _optimize}[args.action](args, analysis, rec, plans)
+    doc = {"schema_version": AI_SCHEMA_VERSION, "action": args.action, **doc}
+    doc.setdefault("warnings", [f"{stage}: {w}" for stage, plan in plans.items() for w in plan.warnings])
     if args.json:
-        json.dump(doc, sys.stdout, indent=2)
-        sys.stdout.write("\n")
+        dump_json(doc)
     else:
         _print(args.action, doc)
     return 0
@@ -130,19 +158,21 @@ def _optimize(args: argparse.Namespace, analysis: Any, rec: Any, plans: dict[str
 
 
 def _print(action: str, doc: dict[str, Any]) -> None:
-    from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
-    console = Console()
+    from farm_deploy.commands.common import console as make_console
+
+    console = make_console()
     if action == "migrate":
         console.print(
             f"[bold]{doc['source_provider'] or '?'} -> {doc['provider']}[/] on {doc['platform']}"
             + (f", fallback {doc['fallback_provider']}" if doc["fallback_provider"] else "")
         )
         for w in doc["warnings"]:
-            console.print(f"  [yellow]warning[/]: {w}")
+            console.print(f"  [yellow]warning[/]: {escape(w)}")
         for a in doc["actions"]:
-            console.print(f"  - {a}")
+            console.print(f"  - {escape(a)}")
         return
     table = Table(show_edge=False)
     if action == "analyze":

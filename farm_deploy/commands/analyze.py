@@ -20,43 +20,47 @@ DESCRIPTION = (
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_APP = Path("examples") / "farm-chat"
+EXAMPLE_HINT = (
+    "pass the folder of a FARM app, e.g. `farm-deploy analyze path/to/app`; the example app is "
+    "examples/farm-chat in the farm-deploy repository (a clone of it, not the installed package)"
+)
 JSON_SCHEMA_VERSION = 1
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("app", nargs="?", metavar="APP", help=f"app repository (default: {DEFAULT_APP})")
-    parser.add_argument("--stage", metavar="S", help="plan only this stage (dev, staging or prod)")
-    parser.add_argument("--json", action="store_true", help="print the stable JSON report instead of the summary")
+    from farm_deploy.commands.common import add_project_dir
+
     parser.add_argument(
-        "--config-dir",
-        metavar="DIR",
-        help="folder holding Pulumi.<stage>.yaml stack files whose farm: keys override the defaults "
-        "(default: the current folder when it has Pulumi.yaml, else the repository root)",
+        "app", nargs="?", metavar="APP", help=f"app repository (default: {DEFAULT_APP} of the farm-deploy checkout)"
     )
+    parser.add_argument("--stage", metavar="STAGE", help="plan only this analyzer stage (dev, staging or prod)")
+    parser.add_argument("--json", action="store_true", help="print the stable JSON report instead of the summary")
+    add_project_dir(parser, old="--config-dir")
 
 
 # --------------------------------------------------------------------------- shared with env / ai
 
 
-def project_dir(config_dir: str | None) -> Path:
-    if config_dir:
-        path = Path(config_dir)
+def project_dir(given: str | Path | None) -> Path:
+    from farm_deploy.stack_files import default_project_dir
+
+    if given:
+        path = Path(given)
         if not path.is_dir():
-            raise UserError("config folder does not exist", file=config_dir)
+            raise UserError("project folder does not exist", file=str(given), key="--project-dir")
         return path
-    cwd = Path.cwd()
-    return cwd if (cwd / "Pulumi.yaml").is_file() else REPO_ROOT
+    return default_project_dir()
 
 
 def app_dir(app: str | None, base: Path) -> Path:
     if app:
         path = Path(app)
     else:
-        path = Path.cwd() / DEFAULT_APP
-        if not path.is_dir():
-            path = base / DEFAULT_APP
-            if not path.is_dir():
-                path = REPO_ROOT / DEFAULT_APP
+        tried = list(dict.fromkeys(p / DEFAULT_APP for p in (Path.cwd(), base, REPO_ROOT)))
+        path = next((p for p in tried if p.is_dir()), None)
+        if path is None:
+            # Installed from a wheel, REPO_ROOT is site-packages: say where the example really is.
+            raise UserError("no APP given, and the example app is not in this folder", hint=EXAMPLE_HINT)
     if not path.exists():
         raise UserError("app path does not exist", file=str(path), hint="pass the folder of a FARM app")
     if not path.is_dir():
@@ -70,7 +74,9 @@ def read_stack_settings(base: Path, stack: str) -> tuple[StackSettings | None, s
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
     from analysis.stack_config import parse_settings, split_namespace, stack_file
+    from farm_deploy.stack_files import parse_stack_name
 
+    stack = parse_stack_name(stack, base).name
     path = stack_file(base, stack)
     if not path.is_file():
         return None, str(path)
@@ -118,10 +124,13 @@ def load(args: argparse.Namespace, *, plan: bool = True) -> tuple[AppAnalysis, R
     """Analyze APP and, unless `plan` is false, plan the selected stages with their stack files."""
     from analysis.load import analyze_app
     from analysis.recommend import recommend
+    from farm_deploy.commands.common import slow
 
-    base = project_dir(getattr(args, "config_dir", None))
+    base = project_dir(getattr(args, "project_dir", None))
     stages = selected_stages(getattr(args, "stage", None))
-    analysis = analyze_app(app_dir(getattr(args, "app", None), base))
+    path = app_dir(getattr(args, "app", None), base)
+    with slow(f"analyzing {path}"):
+        analysis = analyze_app(path)
     if not plan:
         return analysis, recommend(analysis.requirements), {}
     rec, plans = plan_all(analysis, base, stages)
@@ -142,43 +151,47 @@ def build_report(analysis: AppAnalysis, rec: Recommendation, plans: dict[str, St
         "recommendation": rec.model_dump(mode="json"),
         "stages": {stage: plan.model_dump(mode="json") for stage, plan in plans.items()},
         "cost": {stage: plan.cost.model_dump(mode="json") if plan.cost else None for stage, plan in plans.items()},
+        "warnings": [f"{stage}: {w}" for stage, plan in plans.items() for w in plan.warnings],
     }
 
 
 def run(args: argparse.Namespace) -> int:
-    import json
-    import sys
+    from farm_deploy.commands.common import console, dump_json
 
     analysis, rec, plans = load(args)
     if args.json:
-        json.dump(build_report(analysis, rec, plans), sys.stdout, indent=2)
-        sys.stdout.write("\n")
+        dump_json(build_report(analysis, rec, plans))
         return 0
     from farm_deploy.render_analysis import render
 
-    render(analysis, rec, plans)
+    render(analysis, rec, plans, console())
     return 0
 
 
 def plan_for_stack(
-    stack: str, app: str | None, config_dir: str | None
+    stack: str, app: str | None, project: str | Path | None
 ) -> tuple[AppAnalysis, Recommendation, StagePlan]:
     """Analyze the stack's app (`farm:appPath` unless APP is given) and plan the stack's stage."""
     from analysis.load import analyze_app
     from analysis.recommend import recommend
     from analysis.stack_config import StackSettings
     from analysis.stage_plan import plan_stage
+    from farm_deploy.commands.common import slow
+    from farm_deploy.stack_files import parse_stack_name
 
-    base = project_dir(config_dir)
+    base = project_dir(project)
+    stack = parse_stack_name(stack, base).name
     settings, source = read_stack_settings(base, stack)
     if settings is None:
         if stack not in selected_stages(None):
-            raise UserError("no stack file for this stack", file=source, hint="create it or pass --config-dir")
+            raise UserError("no stack file for this stack", file=source, hint="create it or pass --project-dir")
         settings = StackSettings()
     if app is None and settings.app_path:
         candidate = Path(settings.app_path)
         app = str(candidate if candidate.is_absolute() else base / candidate)
-    analysis = analyze_app(app_dir(app, base))
+    path = app_dir(app, base)
+    with slow(f"analyzing {path}"):
+        analysis = analyze_app(path)
     rec = recommend(analysis.requirements)
     plan = plan_stage(analysis, settings, settings.resolved_stage(stack), source=source, recommendation=rec)
     return analysis, rec, plan

@@ -16,10 +16,17 @@ DESCRIPTION = (
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    sub = parser.add_subparsers(dest="docker_command", metavar="ACTION")
+    from farm_deploy.commands.common import add_project_dir
+
+    sub = parser.add_subparsers(dest="docker_command", metavar="ACTION", title="actions")
     sub.required = True
     compose = sub.add_parser("compose", help=HELP, description=DESCRIPTION)
-    compose.add_argument("--stage", required=True, help="dev, staging or prod (reads Pulumi.<STAGE>.yaml when present)")
+    compose.add_argument(
+        "--stage",
+        required=True,
+        metavar="STAGE",
+        help="analyzer stage: dev, staging or prod (reads Pulumi.<STAGE>.yaml when present)",
+    )
     compose.add_argument("--app", type=Path, default=None, help="the app's folder (default: the stack's farm:appPath)")
     compose.add_argument("--out", type=Path, default=None, help="folder to write to (default: <app>/deploy/docker)")
     compose.add_argument("--force", action="store_true", help="overwrite files that exist")
@@ -28,12 +35,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     compose.add_argument("--publish-api", action="store_true", help="also publish the API on 127.0.0.1")
     compose.add_argument("--web-port", type=int, default=8080, help="host port of the web server (default: 8080)")
-    compose.add_argument(
-        "--project-dir",
-        type=Path,
-        default=None,
-        help="folder holding the Pulumi.<STAGE>.yaml files (default: this checkout)",
-    )
+    add_project_dir(compose)
 
 
 def run(args: argparse.Namespace) -> int:

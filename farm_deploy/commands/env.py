@@ -12,6 +12,7 @@ from analysis.errors import UserError
 if TYPE_CHECKING:
     from analysis.models import StagePlan
 
+ENV_SCHEMA_VERSION = 1
 HELP = "list or validate the environment variables and secrets a stage needs (names only)"
 DESCRIPTION = (
     "list: every variable the stage's API and front end get, where its value comes from and its rule. "
@@ -22,17 +23,32 @@ _LINE = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*$"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("action", choices=("list", "validate"), help="list the variables, or validate an env file")
-    parser.add_argument("--stack", required=True, metavar="S", help="stack name (dev, staging, prod, ...)")
-    parser.add_argument("--env-file", metavar="F", help="KEY=VALUE file to validate (validate only)")
-    parser.add_argument(
+    from farm_deploy.commands.common import add_project_dir, add_stack
+
+    sub = parser.add_subparsers(dest="action", metavar="ACTION", title="actions")
+    sub.required = True
+    lister = sub.add_parser(
+        "list",
+        help="every variable of the stage's API and front end: target, secret, source, rule",
+        description="List every variable the stack's API and front end get, where its value comes from and its rule.",
+    )
+    validate = sub.add_parser(
+        "validate",
+        help="check a KEY=VALUE file against the stage's rules (exit 1 when it breaks one)",
+        description="Check an env file against the rules of the stack's plan; exit 1 when it breaks one. "
+        "Secret values are never printed.",
+    )
+    validate.add_argument("--env-file", metavar="FILE", required=True, help="KEY=VALUE file to validate")
+    validate.add_argument(
         "--complete",
         action="store_true",
         help="treat every required variable as one the file must hold (for a running environment's env)",
     )
-    parser.add_argument("--app", metavar="APP", help="app repository (default: the stack's farm:appPath)")
-    parser.add_argument("--config-dir", metavar="DIR", help="folder with the Pulumi.<stack>.yaml files")
-    parser.add_argument("--json", action="store_true", help="print JSON")
+    for p in (lister, validate):
+        add_stack(p)
+        p.add_argument("--app", metavar="APP", help="app repository (default: the stack's farm:appPath)")
+        add_project_dir(p, old="--config-dir")
+        p.add_argument("--json", action="store_true", help="print the JSON document instead")
 
 
 def read_env_file(path: str) -> dict[str, str]:
@@ -63,47 +79,59 @@ def read_env_file(path: str) -> dict[str, str]:
 
 
 def run(args: argparse.Namespace) -> int:
-    import json
-    import sys
-
     from analysis.env_rules import validate_env
     from farm_deploy.commands.analyze import plan_for_stack
+    from farm_deploy.commands.common import dump_json, plural
 
-    if args.action == "validate" and not args.env_file:
-        raise UserError(
-            "validate needs --env-file", key="--env-file", hint="farm-deploy env validate --stack S --env-file .env"
-        )
-    values = read_env_file(args.env_file) if args.env_file else None
-    _, _, plan = plan_for_stack(args.stack, args.app, args.config_dir)
+    values = read_env_file(args.env_file) if args.action == "validate" else None
+    _, _, plan = plan_for_stack(args.stack, args.app, args.project_dir)
 
     if args.action == "list":
         if args.json:
-            json.dump([v.model_dump(mode="json") for v in plan.env], sys.stdout, indent=2)
-            sys.stdout.write("\n")
+            dump_json(
+                {
+                    "schema_version": ENV_SCHEMA_VERSION,
+                    "stack": args.stack,
+                    "stage": plan.stage,
+                    "platform": plan.platform,
+                    "variables": [v.model_dump(mode="json") for v in plan.env],
+                    "warnings": list(plan.warnings),
+                }
+            )
             return 0
         _print_list(plan)
         return 0
 
     errors, warnings = validate_env(plan, values or {}, complete=args.complete)
     if args.json:
-        doc = {"stack": args.stack, "stage": plan.stage, "valid": not errors, "errors": errors, "warnings": warnings}
-        json.dump(doc, sys.stdout, indent=2)
-        sys.stdout.write("\n")
+        doc = {
+            "schema_version": ENV_SCHEMA_VERSION,
+            "stack": args.stack,
+            "stage": plan.stage,
+            "file": args.env_file,
+            "valid": not errors,
+            "errors": errors,
+            "warnings": warnings,
+        }
+        dump_json(doc)
     else:
         for e in errors:
             print(f"error: {e}")
         for w in warnings:
             print(f"warning: {w}")
         status = "invalid" if errors else "ok"
-        print(
-            f"{status}: {args.env_file} against the {plan.stage} plan ({len(plan.env)} variables, {len(errors)} errors, {len(warnings)} warnings)"
+        counts = ", ".join(
+            (plural(len(plan.env), "variable"), plural(len(errors), "error"), plural(len(warnings), "warning"))
         )
+        print(f"{status}: {args.env_file} against the {plan.stage} plan ({counts})")
     return 1 if errors else 0
 
 
 def _print_list(plan: StagePlan) -> None:
-    from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
+
+    from farm_deploy.commands.common import console
 
     table = Table(title=f"environment of {plan.stage} ({plan.platform})", show_edge=False)
     for col in ("name", "target", "secret", "value / source", "rule"):
@@ -117,5 +145,5 @@ def _print_list(plan: StagePlan) -> None:
         if not var.rule.required:
             rule += " (optional)"
         shown = var.source if var.secret or var.value is None else f"{var.value}"
-        table.add_row(var.name, var.target, "yes" if var.secret else "", shown, rule)
-    Console().print(table)
+        table.add_row(*(Text(str(c)) for c in (var.name, var.target, "yes" if var.secret else "", shown, rule)))
+    console().print(table)

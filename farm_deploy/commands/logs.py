@@ -13,6 +13,7 @@ from typing import Any
 from analysis.errors import UserError
 from farm_deploy.commands.verify import add_output_arguments, read_outputs
 
+LOGS_SCHEMA_VERSION = 1
 HELP = "print (or --follow) the services' CloudWatch logs"
 DESCRIPTION = (
     "Prints the CloudWatch log events of the stack's services (the `logGroups` output: api, ollama) since a "
@@ -32,14 +33,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--poll-interval", type=float, default=2.0, metavar="SECONDS", help="seconds between polls (default 2)"
     )
     parser.add_argument("--max-polls", type=int, metavar="N", help="with --follow: stop after N polls")
-    parser.add_argument("--json", action="store_true", help="one JSON object per event")
+    parser.add_argument(
+        "--json", action="store_true", help="one JSON object per line and event, each with its schema_version"
+    )
 
 
 def parse_since(text: str) -> int:
     """Seconds in `30s`, `10m`, `2h`, `1d`."""
     match = _SINCE.match(text.strip())
     if not match:
-        raise UserError("--since takes a number and a unit", value=text, valid=["30s", "10m", "2h", "1d"])
+        raise UserError("takes a number and a unit", key="--since", value=text, valid=["30s", "10m", "2h", "1d"])
     return int(match.group(1)) * _UNITS[match.group(2)]
 
 
@@ -48,9 +51,9 @@ def run(args: argparse.Namespace) -> int:
 
     since = parse_since(args.since)
     if args.poll_interval <= 0:
-        raise UserError("--poll-interval must be positive", value=args.poll_interval)
+        raise UserError("must be positive", key="--poll-interval", value=args.poll_interval)
     if args.max_polls is not None and args.max_polls < 1:
-        raise UserError("--max-polls must be at least 1", value=args.max_polls)
+        raise UserError("must be at least 1", key="--max-polls", value=args.max_polls)
     outputs = read_outputs(args)
     groups = dict(outputs.log_groups)
     if not groups:
@@ -101,5 +104,6 @@ def _text_line(show_service: bool) -> Any:
 
 
 def _json_line(event: Any) -> None:
-    print(json.dumps({**event.to_dict(), "time": _stamp(event.timestamp)}), flush=True)
+    doc = {"schema_version": LOGS_SCHEMA_VERSION, **event.to_dict(), "time": _stamp(event.timestamp)}
+    print(json.dumps(doc), flush=True)
     sys.stdout.flush()

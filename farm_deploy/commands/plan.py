@@ -3,27 +3,28 @@
 from __future__ import annotations
 
 import argparse
-import json
-import sys
-from pathlib import Path
+import contextlib
+import logging
+from collections.abc import Iterator
 
-HELP = "evaluate the Pulumi program for a stack offline: resource tree, cost, policy"
+HELP = "evaluate the Pulumi program for a stack offline: resources per component, cost, policy"
 DESCRIPTION = (
     "Run this repository's Pulumi program for STACK under Pulumi's in-process mock engine: "
-    "no cloud account, no Pulumi CLI, no network. Prints the resources `pulumi preview` would "
-    "create as a tree, counts per type, the estimated monthly cost and policy violations."
+    "no cloud account, no Pulumi CLI, no network. Prints a summary of what `pulumi preview` would "
+    "create (resources per component, the estimated monthly cost, the policy verdict, warnings); "
+    "--details adds the resource tree, the counts per type and every cost item."
 )
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--stack", required=True, help="stack name: reads Pulumi.<STACK>.yaml")
-    parser.add_argument("--json", action="store_true", help="print the documented JSON document instead")
+    from farm_deploy.commands.common import add_project_dir, add_stack
+
+    add_stack(parser)
     parser.add_argument(
-        "--project-dir",
-        type=Path,
-        default=None,
-        help="folder holding Pulumi.yaml (default: current folder if it has one, else this checkout)",
+        "--details", action="store_true", help="print the full resource tree, counts per type and cost items"
     )
+    parser.add_argument("--json", action="store_true", help="print the documented JSON document instead")
+    add_project_dir(parser)
     parser.add_argument(
         "--strict-secrets",
         action="store_true",
@@ -38,19 +39,47 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from farm_deploy.commands.common import dump_json, slow
     from farm_deploy.offline_plan import run_plan
     from farm_deploy.program import project_dir
+    from farm_deploy.stack_files import parse_stack_name
 
     base = (args.project_dir or project_dir()).resolve()
-    result = run_plan(base, args.stack, strict_secrets=args.strict_secrets)
+    stack = parse_stack_name(args.stack, base)
+    with slow(f"evaluating the program for stack {stack.name} offline"), engine_warnings() as warned:
+        result = run_plan(base, stack.name, strict_secrets=args.strict_secrets)
+    result.warnings.extend(w for w in warned if w not in result.warnings)
     if args.json:
-        json.dump(result.to_json(), sys.stdout, indent=2, sort_keys=False, default=str)
-        sys.stdout.write("\n")
+        dump_json(result.to_json())
     else:
         from farm_deploy.render_plan import render_plan
 
-        render_plan(result)
+        render_plan(result, details=args.details)
     return _exit_code(result, args.fail_on)
+
+
+@contextlib.contextmanager
+def engine_warnings() -> Iterator[list[str]]:
+    """Collect what the program reports with `pulumi.log.warn` during an offline run.
+
+    Under the mock engine those go to the root logger (pulumi/runtime/mocks.py,
+    `MockEngine.Log`), which printed them bare on stderr and nowhere else: here
+    they become the plan's `warnings`, printed with the others.
+    """
+    seen: list[str] = []
+
+    class _Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            if record.levelno >= logging.WARNING:
+                seen.append(record.getMessage())
+
+    handler = _Collect()
+    root = logging.getLogger()
+    root.addHandler(handler)
+    try:
+        yield seen
+    finally:
+        root.removeHandler(handler)
 
 
 def _exit_code(result, fail_on: str) -> int:

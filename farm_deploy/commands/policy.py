@@ -10,6 +10,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+POLICY_LIST_SCHEMA_VERSION = 1
 HELP = "list the policy pack's rules, or write its per-stack config (stage, waivers)"
 DESCRIPTION = (
     "`policy list` prints every rule of the policy pack in policies/ with its id, level, the stages "
@@ -21,19 +22,27 @@ DESCRIPTION = (
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    sub = parser.add_subparsers(dest="policy_command", metavar="ACTION")
+    from farm_deploy.commands.common import add_project_dir, add_stack
+
+    sub = parser.add_subparsers(dest="policy_command", metavar="ACTION", title="actions")
     sub.required = True
-    lister = sub.add_parser("list", help="every rule: id, level, stages, mirrored checker rules")
-    lister.add_argument("--json", action="store_true", help="print a JSON list instead of a table")
-    config = sub.add_parser("config", help="policy-pack config JSON for a stack (for --policy-pack-config)")
-    config.add_argument("--stack", required=True, help="stack name: reads Pulumi.<STACK>.yaml")
-    config.add_argument(
-        "--project-dir",
-        type=Path,
-        default=None,
-        help="folder holding Pulumi.yaml (default: current folder if it has one, else this checkout)",
+    lister = sub.add_parser(
+        "list",
+        help="every rule: id, level, stages, mirrored checker rules",
+        description="Every rule of the policy pack: id, level, kind, stages, mirrored checker rules.",
     )
-    config.add_argument("-o", "--output", type=Path, default=None, help="write to this file instead of stdout")
+    lister.add_argument("--json", action="store_true", help="print the JSON document instead of a table")
+    config = sub.add_parser(
+        "config",
+        help="policy-pack config JSON for a stack (for --policy-pack-config)",
+        description="Write the JSON file `pulumi preview --policy-pack-config FILE` reads for STACK. Its shape "
+        "is Pulumi's (policy name -> settings), so it carries no schema_version.",
+    )
+    add_stack(config)
+    add_project_dir(config)
+    config.add_argument(
+        "-o", "--output", type=Path, default=None, metavar="FILE", help="write to this file instead of stdout"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -62,15 +71,18 @@ def rule_rows() -> list[dict[str, Any]]:
 def _list(*, json_output: bool) -> int:
     rows = rule_rows()
     if json_output:
-        json.dump(rows, sys.stdout, indent=2)
-        sys.stdout.write("\n")
+        from farm_deploy.commands.common import dump_json
+
+        dump_json({"schema_version": POLICY_LIST_SCHEMA_VERSION, "rules": rows})
         return 0
     width = max(len(r["id"]) for r in rows)
     for r in rows:
         stages = "all" if len(r["stages"]) == 3 else ",".join(r["stages"])
         print(f"{r['id']:<{width}}  {r['level']:<9}  {stages:<7}  {', '.join(r['mirrors'])}")
     mandatory = sum(r["level"] == "mandatory" for r in rows)
-    print(f"{len(rows)} rules: {mandatory} mandatory, {len(rows) - mandatory} advisory")
+    from farm_deploy.commands.common import plural
+
+    print(f"{plural(len(rows), 'rule')}: {mandatory} mandatory, {len(rows) - mandatory} advisory")
     return 0
 
 
@@ -96,9 +108,11 @@ def _config(stack: str, project_dir: Path | None, output: Path | None) -> int:
     from analysis.stack_config import NAMESPACE, parse_settings, split_namespace
     from farm_deploy.offline_plan import load_stack_file
     from farm_deploy.program import project_dir as default_project_dir
+    from farm_deploy.stack_files import parse_stack_name
     from policies.registry import BY_ID
 
     base = (project_dir or default_project_dir()).resolve()
+    stack = parse_stack_name(stack, base).name
     stack_file = load_stack_file(base, stack)
     farm, _ = split_namespace(stack_file.config)
     settings = parse_settings(farm, file=str(stack_file.path), stack=stack)
@@ -117,8 +131,10 @@ def _config(stack: str, project_dir: Path | None, output: Path | None) -> int:
         sys.stdout.write(text)
         return 0
     _write_atomically(output, text)
+    from farm_deploy.commands.common import plural
+
     print(
-        f"wrote {output} ({len(settings.policy_waivers)} waiver(s), stage {settings.resolved_stage(stack)})",
+        f"wrote {output} ({plural(len(settings.policy_waivers), 'waiver')}, stage {settings.resolved_stage(stack)})",
         file=sys.stderr,
     )
     return 0

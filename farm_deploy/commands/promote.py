@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import argparse
 import difflib
-import json
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +19,7 @@ from farm_deploy.stack_files import (
     stack_path,
 )
 
+PROMOTE_SCHEMA_VERSION = 1
 HELP = "copy the release pins (image tag, web version, models) from one stack to another"
 DESCRIPTION = (
     "Copies the release pins ("
@@ -33,8 +32,10 @@ DESCRIPTION = (
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("source", metavar="FROM", help="stack to copy the pins from, e.g. dev")
-    parser.add_argument("target", metavar="TO", help="stack to copy the pins to, e.g. prod")
+    from farm_deploy.commands.common import add_project_dir
+
+    parser.add_argument("source", metavar="FROM", help="stack to copy the pins from, e.g. dev or myorg/dev")
+    parser.add_argument("target", metavar="TO", help="stack to copy the pins to, e.g. prod or myorg/prod")
     parser.add_argument("--dry-run", action="store_true", help="print the diff, write nothing")
     parser.add_argument(
         "--force", action="store_true", help="overwrite pins that have uncommitted edits in the target file"
@@ -43,19 +44,25 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--key",
         action="append",
         metavar="KEY",
-        help="promote only this pin (repeatable; default: all of " + ", ".join(PROMOTABLE_KEYS) + ")",
+        help="promote only this config key (repeatable; default: all of "
+        + ", ".join(f"{NAMESPACE}:{k}" for k in PROMOTABLE_KEYS)
+        + ")",
     )
-    parser.add_argument("--project-dir", type=Path, help="folder holding Pulumi.yaml and the stack files")
+    add_project_dir(parser)
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
 
 
 def run(args: argparse.Namespace) -> int:
+    from farm_deploy.stack_files import parse_stack_name
+
     project = resolve_project_dir(args.project_dir)
-    if args.source == args.target:
+    source_name = parse_stack_name(args.source, project)
+    target_name = parse_stack_name(args.target, project)
+    if source_name.name == target_name.name:
         raise UserError("FROM and TO are the same stack", value=args.source)
     keys = release.select_keys(args.key)
-    source = StackFile.load(stack_path(project, args.source))
-    target = StackFile.load(stack_path(project, args.target))
+    source = StackFile.load(stack_path(project, source_name))
+    target = StackFile.load(stack_path(project, target_name))
 
     new_pins = read_stack_pins(source, keys)
     if not new_pins:
@@ -74,13 +81,14 @@ def run(args: argparse.Namespace) -> int:
     written = write_if_changed(target, updated, dry_run=args.dry_run)
 
     report = {
+        "schema_version": PROMOTE_SCHEMA_VERSION,
         "from": args.source,
         "to": args.target,
         "file": str(target.path),
         "dry_run": bool(args.dry_run),
         "written": written,
         "changes": [c.to_dict() for c in changes],
-        "not_promoted": release.by_design_differences(source.farm(), target.farm()),
+        "not_promoted": [f"{NAMESPACE}:{k}" for k in release.by_design_differences(source.farm(), target.farm())],
         "diff": unified_diff(target, updated),
         "notes": notes,
         "next": f"pulumi up --stack {args.target}"
@@ -88,7 +96,9 @@ def run(args: argparse.Namespace) -> int:
         else None,
     }
     if args.json:
-        print(json.dumps(report, indent=2))
+        from farm_deploy.commands.common import dump_json
+
+        dump_json(report)
     else:
         print_report(report, title=f"promote {args.source} → {args.target}")
     return 0
@@ -187,10 +197,11 @@ def _show(value: Any) -> str:
 
 
 def print_report(report: dict[str, Any], *, title: str) -> None:
-    from rich.console import Console
     from rich.table import Table
 
-    console = Console(file=sys.stdout, highlight=False, soft_wrap=True)
+    from farm_deploy.commands.common import console as make_console
+
+    console = make_console()
     table = Table(title=title, title_justify="left")
     table.add_column("key")
     table.add_column("current")
@@ -211,7 +222,7 @@ def print_report(report: dict[str, Any], *, title: str) -> None:
     else:
         console.print("no change: the target already has these pins", markup=False)
     if report.get("not_promoted"):
-        keys = ", ".join(f"{NAMESPACE}:{k}" for k in report["not_promoted"])
+        keys = ", ".join(report["not_promoted"])
         console.print(f"left as they are (they differ by design): {keys}", markup=False)
     for note in report["notes"]:
         console.print(f"note: {note}", markup=False)

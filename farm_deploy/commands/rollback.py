@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +28,7 @@ from farm_deploy.stack_files import (
     stack_path,
 )
 
+ROLLBACK_SCHEMA_VERSION = 1
 HELP = "put back the previous release pins of a stack from its git history"
 DESCRIPTION = (
     "Finds the most recent commit of Pulumi.S.yaml whose release pins ("
@@ -39,17 +39,21 @@ DESCRIPTION = (
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--stack", required=True, help="the stack to roll back, e.g. prod")
-    parser.add_argument("--to", metavar="REV", help="take the pins of Pulumi.S.yaml at this git revision")
+    from farm_deploy.commands.common import STACK_HELP, add_project_dir, add_stack
+
+    add_stack(parser, help="the stack to roll back; " + STACK_HELP)
+    parser.add_argument("--to", metavar="REV", help="take the pins of the stack file at this git revision")
     parser.add_argument("--dry-run", action="store_true", help="print the diff, write nothing")
     parser.add_argument("--force", action="store_true", help="overwrite pins that have uncommitted edits")
-    parser.add_argument("--project-dir", type=Path, help="folder holding Pulumi.yaml and the stack files")
+    add_project_dir(parser)
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
 
 
 def run(args: argparse.Namespace) -> int:
+    from farm_deploy.stack_files import parse_stack_name
+
     project = resolve_project_dir(args.project_dir)
-    path = stack_path(project, args.stack)
+    path = stack_path(project, parse_stack_name(args.stack, project))
     current = StackFile.load(path)
     try:
         git_root(path)
@@ -71,6 +75,7 @@ def run(args: argparse.Namespace) -> int:
     changed = current.text != updated.text
 
     report: dict[str, Any] = {
+        "schema_version": ROLLBACK_SCHEMA_VERSION,
         "stack": args.stack,
         "file": str(path),
         "commit": commit,
@@ -83,7 +88,9 @@ def run(args: argparse.Namespace) -> int:
         "next": f"pulumi up --stack {args.stack}" if changed else None,
     }
     if args.json:
-        print(json.dumps(report, indent=2))
+        from farm_deploy.commands.common import dump_json
+
+        dump_json(report)
     else:
         print_report(report, title=f"rollback {args.stack} to {commit[:12]} ({subject})")
     return 0

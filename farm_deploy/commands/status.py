@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import json
-import sys
 from typing import Any
 
 from farm_deploy.commands.verify import _check_numbers, _row, add_output_arguments, read_outputs
 
+STATUS_SCHEMA_VERSION = 1
 HELP = "one screen: the stack's outputs, health, ECS deployments and CloudWatch alarm states"
 DESCRIPTION = (
     "Shows the deployed stack's URLs, region, dashboard and estimated cost, probes its health checks once, "
@@ -66,6 +65,7 @@ def run(args: argparse.Namespace) -> int:
     }
     if args.json:
         report = {
+            "schema_version": STATUS_SCHEMA_VERSION,
             "stack": outputs.stack,
             "ok": ok,
             "outputs": summary,
@@ -74,7 +74,9 @@ def run(args: argparse.Namespace) -> int:
             "alarms": [a.to_dict() for a in alarms],
             "errors": [alarm_error] if alarm_error else [],
         }
-        print(json.dumps(report, indent=2, default=str))
+        from farm_deploy.commands.common import dump_json
+
+        dump_json(report)
     else:
         _print(outputs.stack, ok, summary, probes, services, verdicts, alarms, alarm_error)
     return 0 if ok else 1
@@ -109,12 +111,12 @@ def _cost(value: Any) -> str:
 
 
 def _print(stack, ok, summary, probes, services, verdicts, alarms, alarm_error) -> None:
-    from rich.console import Console
     from rich.table import Table
 
     from farm_deploy.aws_ops import _revision
+    from farm_deploy.commands.common import console as make_console
 
-    console = Console(file=sys.stdout, highlight=False, soft_wrap=True)
+    console = make_console()
     head = Table(title=f"{stack}: {'OK' if ok else 'NEEDS ATTENTION'}", title_justify="left", show_header=False)
     head.add_column("")
     head.add_column("")

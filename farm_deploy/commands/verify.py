@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import json
-import sys
 from pathlib import Path
 from typing import Any
 
 from analysis.errors import UserError
 from farm_deploy.stack_outputs import StackOutputs, load_outputs
 
+VERIFY_SCHEMA_VERSION = 1
 HELP = "after `pulumi up`: probe the health checks and check that ECS runs the new task definitions"
 DESCRIPTION = (
     "Reads the stack's outputs (`pulumi stack output --json --show-secrets`, or --outputs FILE), asks ECS whether "
@@ -23,7 +22,9 @@ DESCRIPTION = (
 
 def add_output_arguments(parser: argparse.ArgumentParser) -> None:
     """Options shared by verify, status and logs."""
-    parser.add_argument("--stack", required=True, help="the deployed stack, e.g. prod")
+    from farm_deploy.commands.common import STACK_HELP, add_stack
+
+    add_stack(parser, help="the deployed stack, e.g. prod; " + STACK_HELP.replace(" (reads Pulumi.<NAME>.yaml)", ""))
     parser.add_argument(
         "--outputs",
         metavar="FILE",
@@ -34,7 +35,9 @@ def add_output_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--endpoint-url", help="AWS API endpoint, e.g. a local emulator (default: AWS_ENDPOINT_URL, else AWS)"
     )
-    parser.add_argument("--project-dir", type=Path, help="folder holding Pulumi.yaml (where `pulumi` runs)")
+    parser.add_argument(
+        "--project-dir", type=Path, metavar="DIR", help="folder holding Pulumi.yaml (where `pulumi` runs)"
+    )
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -53,7 +56,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="SECONDS",
         help="wait up to this long for ECS rollouts still in progress (default 600; 0: do not wait)",
     )
-    parser.add_argument("--json", action="store_true", help="print {stack, ok, checks: [{name, ok, detail, url?}]}")
+    parser.add_argument(
+        "--json", action="store_true", help="print {schema_version, stack, ok, checks: [{name, ok, detail, url?}]}"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -76,7 +81,16 @@ def run(args: argparse.Namespace) -> int:
         )
     ok = all(c.ok for c in checks)
     if args.json:
-        print(json.dumps({"stack": outputs.stack, "ok": ok, "checks": [c.to_dict() for c in checks]}, indent=2))
+        from farm_deploy.commands.common import dump_json
+
+        dump_json(
+            {
+                "schema_version": VERIFY_SCHEMA_VERSION,
+                "stack": outputs.stack,
+                "ok": ok,
+                "checks": [c.to_dict() for c in checks],
+            }
+        )
     else:
         _print(outputs, checks, ok)
     return 0 if ok else 1
@@ -86,13 +100,16 @@ def _check_numbers(args: argparse.Namespace) -> None:
     for flag in ("timeout", "retries", "backoff", "ecs_wait"):
         value = getattr(args, flag, None)
         if value is not None and (value < 0 or (flag == "timeout" and value == 0)):
-            raise UserError(f"--{flag.replace('_', '-')} must be positive", value=value)
+            raise UserError("must be positive", key=f"--{flag.replace('_', '-')}", value=value)
 
 
 def read_outputs(args: argparse.Namespace) -> StackOutputs:
     from farm_deploy.commands.promote import resolve_project_dir
+    from farm_deploy.stack_files import parse_stack_name
 
     cwd = resolve_project_dir(args.project_dir) if args.outputs is None else None
+    # The pulumi CLI takes all three forms; check it and the project here for one clear message.
+    parse_stack_name(args.stack, cwd or args.project_dir)
     return load_outputs(args.stack, args.outputs, cwd=cwd)
 
 
@@ -107,13 +124,14 @@ def run_checks(
     ecs_wait: float,
 ) -> list[Any]:
     from farm_deploy import aws_ops, health
+    from farm_deploy.commands.common import progress
 
     results: list[Any] = []
     if outputs.ecs_services:
         # ECS first: while a rollout is in progress the health checks may reach the old tasks.
         ecs = aws_ops.client("ecs", region=region or outputs.region, endpoint_url=endpoint_url)
         _, verdicts = aws_ops.check_deployments(
-            ecs, outputs.ecs_cluster or "", outputs.ecs_services, wait_seconds=ecs_wait
+            ecs, outputs.ecs_cluster or "", outputs.ecs_services, wait_seconds=ecs_wait, progress=progress
         )
         results.extend(verdicts)
     probes = health.checks_from_urls(outputs.health_urls, timeout=timeout, retries=retries)
@@ -124,10 +142,12 @@ def run_checks(
 
 
 def _print(outputs: StackOutputs, checks: list[Any], ok: bool) -> None:
-    from rich.console import Console
     from rich.table import Table
 
-    console = Console(file=sys.stdout, highlight=False, soft_wrap=True)
+    from farm_deploy.commands.common import console as make_console
+    from farm_deploy.commands.common import plural
+
+    console = make_console()
     table = Table(title=f"verify {outputs.stack}", title_justify="left")
     table.add_column("")
     table.add_column("check")
@@ -140,9 +160,10 @@ def _print(outputs: StackOutputs, checks: list[Any], ok: bool) -> None:
     for check in failed:
         console.print(f"FAIL {check.name}: {check.detail}", markup=False)
     if ok:
-        console.print(f"{outputs.stack}: all {len(checks)} checks passed", markup=False)
+        passed = "the check passed" if len(checks) == 1 else f"all {plural(len(checks), 'check')} passed"
+        console.print(f"{outputs.stack}: {passed}", markup=False)
     else:
-        console.print(f"{outputs.stack}: {len(failed)} of {len(checks)} checks FAILED", markup=False)
+        console.print(f"{outputs.stack}: {len(failed)} of {plural(len(checks), 'check')} FAILED", markup=False)
 
 
 def _row(table: Any, *cells: Any) -> None:

@@ -2,7 +2,7 @@
 
 Every invoke token the program may call has an explicit answer here. Anything
 else raises `UnmockedCallError`: an unanswered data source would otherwise come back
-as `{}` and the program would silently build on `None` (TESTING.md, trap 2).
+as `{}` and the program would silently build on `None` (docs/development.md, "Testing a Pulumi program offline").
 The answers are shaped like the provider's real responses (camelCase keys).
 """
 

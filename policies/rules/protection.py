@@ -32,7 +32,10 @@ RULES: tuple[Rule, ...] = (
     Rule(
         id="stateful-protected-prod",
         description="In prod, buckets, file systems, registries and databases are protected from deletion.",
-        mirrors=("Pulumi protect option (no checkov/trivy equivalent)", "DESIGN.md: stateful resources in prod"),
+        mirrors=(
+            "Pulumi protect option (no checkov/trivy equivalent)",
+            "docs/operating.md: stateful resources in prod are protected",
+        ),
         level="mandatory",
         resource_types=STATEFUL_TYPES,
         validate=_protected,

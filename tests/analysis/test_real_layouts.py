@@ -2,7 +2,7 @@
 
 Each test rebuilds the shape of one real case with minimal code of its own (no
 third-party code) and asserts the exact detection. The repositories the shapes
-come from are listed in the README ("Tested on real repositories").
+come from are listed in docs/analyzer.md ("Tested on real repositories").
 """
 
 from __future__ import annotations

@@ -10,8 +10,7 @@ import pytest
 
 from farm_deploy.cli import main
 from tests.analysis.factories import farm_chat
-
-TOP_LEVEL = {"schema_version", "app", "farm_config", "requirements", "findings", "recommendation", "stages", "cost"}
+from tests.cli.contracts import assert_document
 
 
 @pytest.fixture
@@ -57,8 +56,8 @@ def stack(config_dir: Path, stage: str, body: str) -> Path:
 
 
 def test_json_contract(capsys, app, config_dir):
-    doc = run_json(capsys, "analyze", str(app), "--json", "--config-dir", str(config_dir))
-    assert set(doc) == TOP_LEVEL
+    doc = run_json(capsys, "analyze", str(app), "--json", "--project-dir", str(config_dir))
+    assert_document("farm-deploy analyze --json", doc)
     assert doc["schema_version"] == 1
     assert doc["app"] == str(app)
     assert doc["farm_config"] == "farm.config.ts"
@@ -85,7 +84,7 @@ def test_json_contract(capsys, app, config_dir):
 
 
 def test_stage_flag_restricts_stages(capsys, app, config_dir):
-    doc = run_json(capsys, "analyze", str(app), "--json", "--stage", "prod", "--config-dir", str(config_dir))
+    doc = run_json(capsys, "analyze", str(app), "--json", "--stage", "prod", "--project-dir", str(config_dir))
     assert list(doc["stages"]) == ["prod"] and list(doc["cost"]) == ["prod"]
 
 
@@ -96,7 +95,7 @@ def test_stack_file_overrides_are_honoured(capsys, app, config_dir):
         "config:\n  aws:region: us-east-1\n  farm:dbTier: flex\n  farm:monitoring: full\n"
         "  farm:apiMinCount: 2\n  farm:openaiApiKey:\n    secure: AAABAxyz\n",
     )
-    doc = run_json(capsys, "analyze", str(app), "--json", "--config-dir", str(config_dir))
+    doc = run_json(capsys, "analyze", str(app), "--json", "--project-dir", str(config_dir))
     dev = doc["stages"]["dev"]
     assert (dev["components"]["db"], dev["components"]["monitoring"], dev["api"]["min_count"]) == ("flex", "full", 2)
     assert doc["stages"]["staging"]["components"]["db"] == "flex"  # no Pulumi.staging.yaml: defaults
@@ -105,13 +104,13 @@ def test_stack_file_overrides_are_honoured(capsys, app, config_dir):
 
 def test_acknowledged_conflict_from_the_stack_file(capsys, app, config_dir):
     stack(config_dir, "dev", "config:\n  farm:api: lambda\n  farm:acknowledge:\n    - lambda-websockets\n")
-    doc = run_json(capsys, "analyze", str(app), "--json", "--stage", "dev", "--config-dir", str(config_dir))
+    doc = run_json(capsys, "analyze", str(app), "--json", "--stage", "dev", "--project-dir", str(config_dir))
     assert doc["stages"]["dev"]["components"]["api"] == "lambda"
     assert doc["stages"]["dev"]["acknowledged"] == ["lambda-websockets"]
 
 
 def test_human_report_is_short(capsys, app, config_dir):
-    assert main(["analyze", str(app), "--config-dir", str(config_dir)]) == 0
+    assert main(["analyze", str(app), "--project-dir", str(config_dir)]) == 0
     out = capsys.readouterr().out
     assert "recommended: aws" in out
     for stage in ("dev", "staging", "prod"):
@@ -137,39 +136,47 @@ def test_file_instead_of_folder(capsys, tmp_path):
 
 def test_unknown_platform_in_stack_file(capsys, app, config_dir):
     path = stack(config_dir, "staging", "config:\n  farm:platform: heroku\n")
-    err = fail(capsys, "analyze", str(app), "--config-dir", str(config_dir))
+    err = fail(capsys, "analyze", str(app), "--project-dir", str(config_dir))
     assert f"{path}, key 'farm:platform'" in err
     assert "valid: aws, aws-serverless, vercel, railway, docker" in err
 
 
 def test_contradictory_overrides(capsys, app, config_dir):
     stack(config_dir, "prod", "config:\n  farm:platform: vercel\n  farm:api: ecs\n")
-    err = fail(capsys, "analyze", str(app), "--config-dir", str(config_dir))
+    err = fail(capsys, "analyze", str(app), "--project-dir", str(config_dir))
     assert "contradicts platform 'vercel'" in err and "farm:api" in err
 
 
 def test_unacknowledged_conflict(capsys, app, config_dir):
     stack(config_dir, "dev", "config:\n  farm:api: lambda\n")
-    err = fail(capsys, "analyze", str(app), "--config-dir", str(config_dir))
+    err = fail(capsys, "analyze", str(app), "--project-dir", str(config_dir))
     assert "conflict lambda-websockets" in err and "farm:acknowledge" in err
 
 
 def test_malformed_stack_file_names_the_line(capsys, app, config_dir):
     path = stack(config_dir, "dev", "config:\n  farm:dbTier: [flex\n  farm:x: 1\n")
-    err = fail(capsys, "analyze", str(app), "--config-dir", str(config_dir))
+    err = fail(capsys, "analyze", str(app), "--project-dir", str(config_dir))
     assert str(path) in err and "malformed YAML" in err
     assert f"{path}:" in err
 
 
 def test_unknown_stack_key_and_unknown_stage(capsys, app, config_dir):
     stack(config_dir, "dev", "config:\n  farm:dbtier: flex\n")
-    assert "key 'farm:dbtier'" in fail(capsys, "analyze", str(app), "--config-dir", str(config_dir))
+    assert "key 'farm:dbtier'" in fail(capsys, "analyze", str(app), "--project-dir", str(config_dir))
     err = fail(capsys, "analyze", str(app), "--stage", "qa")
     assert "valid: dev, staging, prod" in err
 
 
-def test_missing_config_dir(capsys, app, tmp_path):
-    assert "config folder does not exist" in fail(capsys, "analyze", str(app), "--config-dir", str(tmp_path / "none"))
+def test_missing_project_dir(capsys, app, tmp_path):
+    err = fail(capsys, "analyze", str(app), "--project-dir", str(tmp_path / "none"))
+    assert "option --project-dir: project folder does not exist" in err
+
+
+def test_old_config_dir_spelling_still_works_with_a_warning(capsys, app, config_dir):
+    assert main(["analyze", str(app), "--json", "--config-dir", str(config_dir)]) == 0
+    captured = capsys.readouterr()
+    assert json.loads(captured.out)["schema_version"] == 1
+    assert captured.err == "warning: --config-dir is deprecated, use --project-dir\n"
 
 
 # --------------------------------------------------------------------------- env and ai
@@ -177,9 +184,11 @@ def test_missing_config_dir(capsys, app, tmp_path):
 
 def test_env_list_json(capsys, app, config_dir):
     doc = run_json(
-        capsys, "env", "list", "--stack", "staging", "--app", str(app), "--config-dir", str(config_dir), "--json"
+        capsys, "env", "list", "--stack", "staging", "--app", str(app), "--project-dir", str(config_dir), "--json"
     )
-    by_name = {v["name"]: v for v in doc}
+    assert_document("farm-deploy env list --json", doc)
+    assert (doc["stack"], doc["stage"], doc["platform"]) == ("staging", "staging", "aws")
+    by_name = {v["name"]: v for v in doc["variables"]}
     assert by_name["OPENAI_API_KEY"] == {
         "name": "OPENAI_API_KEY",
         "target": "api",
@@ -202,7 +211,7 @@ def test_env_validate_reports_and_exits_1(capsys, app, config_dir, tmp_path):
             "staging",
             "--app",
             str(app),
-            "--config-dir",
+            "--project-dir",
             str(config_dir),
             "--env-file",
             str(env),
@@ -214,10 +223,11 @@ def test_env_validate_reports_and_exits_1(capsys, app, config_dir, tmp_path):
     assert "sk-abc" not in out
     env.write_text("OPENAI_API_KEY=sk-abc\n")
     doc = run_json(
-        capsys, "env", "validate", "--stack", "staging", "--app", str(app), "--config-dir", str(config_dir),
+        capsys, "env", "validate", "--stack", "staging", "--app", str(app), "--project-dir", str(config_dir),
         "--env-file", str(env), "--json",
     )  # fmt: skip
-    assert (doc["valid"], doc["errors"], doc["stage"]) == (True, [], "staging")
+    assert_document("farm-deploy env validate --json", doc)
+    assert (doc["valid"], doc["errors"], doc["stage"], doc["file"]) == (True, [], "staging", str(env))
 
 
 def test_env_bad_input(capsys, app, config_dir, tmp_path):
@@ -231,7 +241,7 @@ def test_env_bad_input(capsys, app, config_dir, tmp_path):
         "dev",
         "--app",
         str(app),
-        "--config-dir",
+        "--project-dir",
         str(config_dir),
         "--env-file",
         str(env),
@@ -239,11 +249,15 @@ def test_env_bad_input(capsys, app, config_dir, tmp_path):
     assert f"{env}:2" in err
     env.write_bytes(b"KEY=\xff\xfe\n")
     assert "not UTF-8" in fail(capsys, "env", "validate", "--stack", "dev", "--app", str(app), "--env-file", str(env))
-    assert "--env-file" in fail(capsys, "env", "validate", "--stack", "dev", "--app", str(app))
+    with pytest.raises(SystemExit) as exit_info:  # argparse: a required option of `env validate`
+        main(["env", "validate", "--stack", "dev", "--app", str(app)])
+    assert exit_info.value.code == 2
+    assert "the following arguments are required: --env-file" in capsys.readouterr().err
 
 
 def test_ai_commands(capsys, app, config_dir):
-    doc = run_json(capsys, "ai", "analyze", str(app), "--config-dir", str(config_dir), "--json")
+    doc = run_json(capsys, "ai", "analyze", str(app), "--project-dir", str(config_dir), "--json")
+    assert_document("farm-deploy ai analyze --json", doc)
     assert doc["routing"] == {"development": "ollama", "staging": "openai", "production": "ollama"}
     assert doc["stages"]["prod"]["gpu_instance_type"] == "g5.xlarge"
     assert doc["stages"]["prod"]["cost"]["total"] > doc["stages"]["staging"]["cost"]["total"] > 0
@@ -256,12 +270,14 @@ def test_ai_commands(capsys, app, config_dir):
         "openai",
         "--platform",
         "vercel",
-        "--config-dir",
+        "--project-dir",
         str(config_dir),
         "--json",
     )
     assert (doc["source_provider"], doc["provider"], doc["platform"]) == ("ollama", "openai", "vercel")
-    doc = run_json(capsys, "ai", "optimize", str(app), "--stage", "dev", "--config-dir", str(config_dir), "--json")
+    assert_document("farm-deploy ai migrate --json", doc)
+    doc = run_json(capsys, "ai", "optimize", str(app), "--stage", "dev", "--project-dir", str(config_dir), "--json")
+    assert_document("farm-deploy ai optimize --json", doc)
     assert doc["stages"]["dev"]["models"][0]["name"] == "llama3.1:8b"
     assert {m["name"] for m in doc["table"]} >= {"gpt-5-mini", "llama3.2:3b"}
     assert "valid: ollama, openai, huggingface" in fail(capsys, "ai", "migrate", str(app), "--to", "claude")
@@ -280,7 +296,7 @@ def test_help(capsys, command):
 
 
 def test_example_app_end_to_end(capsys, example_app, config_dir):
-    doc = run_json(capsys, "analyze", str(example_app), "--json", "--config-dir", str(config_dir))
+    doc = run_json(capsys, "analyze", str(example_app), "--json", "--project-dir", str(config_dir))
     assert doc["farm_config"].endswith("farm.config.ts")
     assert doc["findings"] and all({"file", "line"} <= set(f) for f in doc["findings"])
     assert doc["recommendation"]["platform"] == "aws"
@@ -304,7 +320,7 @@ def test_websocket_repo_is_never_sent_to_serverless(capsys, tmp_path, config_dir
         "from fastapi import FastAPI, WebSocket\napp = FastAPI()\n\n"
         "@app.websocket('/ws')\nasync def ws(socket: WebSocket):\n    await socket.accept()\n"
     )
-    doc = run_json(capsys, "analyze", str(repo), "--json", "--config-dir", str(config_dir))
+    doc = run_json(capsys, "analyze", str(repo), "--json", "--project-dir", str(config_dir))
     assert doc["requirements"]["has_realtime"] is True
     assert doc["recommendation"]["platform"] not in ("vercel", "aws-serverless")
     scores = {s["platform"]: s for s in doc["recommendation"]["scores"]}
@@ -314,7 +330,7 @@ def test_websocket_repo_is_never_sent_to_serverless(capsys, tmp_path, config_dir
 
 def test_ai_migrate_does_not_plan_stages(capsys, app, config_dir):
     stack(config_dir, "dev", "config:\n  farm:api: lambda\n")  # would stop analyze with lambda-websockets
-    doc = run_json(capsys, "ai", "migrate", str(app), "--to", "huggingface", "--config-dir", str(config_dir), "--json")
+    doc = run_json(capsys, "ai", "migrate", str(app), "--to", "huggingface", "--project-dir", str(config_dir), "--json")
     assert (doc["provider"], doc["platform"]) == ("huggingface", "aws")
     assert "pulumi config set --secret farm:huggingfaceToken <value>" in doc["actions"]
 
@@ -322,8 +338,8 @@ def test_ai_migrate_does_not_plan_stages(capsys, app, config_dir):
 def test_unreadable_stack_files(capsys, app, config_dir):
     path = config_dir / "Pulumi.dev.yaml"
     path.write_bytes(b"config:\n  farm:dbTier: \xff\xfe\n")
-    err = fail(capsys, "analyze", str(app), "--config-dir", str(config_dir))
+    err = fail(capsys, "analyze", str(app), "--project-dir", str(config_dir))
     assert str(path) in err and "not UTF-8 text" in err
     path.write_text("- just\n- a list\n")
-    err = fail(capsys, "analyze", str(app), "--config-dir", str(config_dir))
+    err = fail(capsys, "analyze", str(app), "--project-dir", str(config_dir))
     assert "key 'config'" in err

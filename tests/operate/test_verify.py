@@ -11,6 +11,7 @@ import pytest
 
 from farm_deploy import aws_ops
 from farm_deploy.stack_outputs import EcsServiceRef
+from tests.cli.contracts import assert_document
 
 from .conftest import REGION, boto, create_service, register_task_definition, write_outputs
 
@@ -189,10 +190,16 @@ def test_wait_gives_up_at_the_deadline(aws):
         now[0] += seconds
 
     ref = EcsServiceRef("api", "farm-prod-api", api)
+    said: list[str] = []
     _, verdicts = aws_ops.check_deployments(
-        ecs, CLUSTER, [ref], wait_seconds=35, poll_seconds=10, sleep=sleep, clock=lambda: now[0]
+        ecs, CLUSTER, [ref], wait_seconds=35, poll_seconds=10, sleep=sleep, clock=lambda: now[0], progress=said.append
     )
     assert sleeps == [10, 10, 10]
+    assert said == [
+        "waiting for ECS rollout of api: 0 s of at most 35 s",
+        "waiting for ECS rollout of api: 10 s of at most 35 s",
+        "waiting for ECS rollout of api: 20 s of at most 35 s",
+    ]
     assert "IN_PROGRESS" in verdicts[0].detail and not verdicts[0].ok
 
 
@@ -235,6 +242,7 @@ def test_stage_without_ecs_only_probes(tmp_path, app_url, cli_run):
     outputs = write_outputs(tmp_path / "o.json", stage="dev", platform="vercel", healthUrls=health_urls(app_url))
     code, out, _ = cli_run("verify", "--stack", "dev", "--outputs", str(outputs), "--json")
     report = json.loads(out)
+    assert_document("farm-deploy verify --stack STACK --json", report)
     assert code == 0 and [c["name"] for c in report["checks"]] == [
         "health:web",
         "health:api",

@@ -1,7 +1,7 @@
 """The live pack end to end: `policies/__main__.py` in a child process, driven over
 the analyzer gRPC protocol the Pulumi engine uses (GetAnalyzerInfo, Configure,
 Analyze, AnalyzeStack). The server runs in its own process, which the test
-kills, so nothing blocks (TESTING.md, trap 11)."""
+kills, so nothing blocks (docs/development.md, "Testing a Pulumi program offline")."""
 
 from __future__ import annotations
 

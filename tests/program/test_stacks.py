@@ -187,7 +187,7 @@ def test_plan_json_contract_and_no_secret_values(capsys: pytest.CaptureFixture[s
 
 
 def test_plan_human_form_prints_tree_counts_and_cost(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["plan", "--stack", "dev"]) == 0
+    assert main(["plan", "--stack", "dev", "--details"]) == 0
     out = capsys.readouterr().out
     assert "farm-dev-api" in out and "aws:ecs/service:Service" in out
     assert "resources per type" in out

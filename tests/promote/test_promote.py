@@ -11,6 +11,7 @@ import pytest
 
 from farm_deploy import cli
 from farm_deploy.stack_files import StackFile
+from tests.cli.contracts import assert_document
 
 from .conftest import DEV, PROD, commit_all
 
@@ -102,7 +103,8 @@ def test_dry_run_writes_nothing_and_json_shape(project: Path, farm_deploy):
         {"key": "farm:webVersion", "from": "1.4.2", "to": "1.5.0", "action": "change"},
         {"key": "farm:models", "from": ["llama3.1:8b"], "to": ["llama3.1:8b", "qwen2.5:7b"], "action": "change"},
     ]
-    assert report["not_promoted"] == ["apiMinCount", "certificateArn", "dbTier", "domain"]
+    assert report["not_promoted"] == ["farm:apiMinCount", "farm:certificateArn", "farm:dbTier", "farm:domain"]
+    assert_document("farm-deploy promote FROM TO --json", report)
     assert report["diff"].startswith("--- a/Pulumi.prod.yaml\n+++ b/Pulumi.prod.yaml\n")
     assert report["next"] == "pulumi up --stack prod"
 

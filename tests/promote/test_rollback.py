@@ -9,6 +9,7 @@ import pytest
 
 from farm_deploy import cli
 from farm_deploy.stack_files import StackFile
+from tests.cli.contracts import assert_document
 
 from .conftest import PROD, commit_all, git
 
@@ -74,6 +75,7 @@ def test_rollback_to_a_revision_json(repo: Path, history, farm_deploy):
     code, out, _ = farm_deploy("--stack", "prod", "--project-dir", str(repo), "--to", history["B"][:10], "--json")
     assert code == 0
     report = json.loads(out)
+    assert_document("farm-deploy rollback --stack STACK --json", report)
     assert report["commit"] == history["B"] and report["subject"] == "release B to prod"
     assert report["written"] is True and report["next"] == "pulumi up --stack prod"
     assert report["changes"][0] == {

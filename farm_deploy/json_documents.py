@@ -1,0 +1,255 @@
+"""The `--json` documents of `farm-deploy`: a contract other tools read.
+
+Each document names its command, its `schema_version` and its top-level
+fields; docs/reference/json.md is rendered from this table and the tests check
+every emitted document against it. Add fields freely; bump the version when a
+field changes meaning or goes away.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from pydantic import BaseModel
+
+from analysis.models import CostEstimate, DeploymentRequirements, Finding, Recommendation, StagePlan
+
+
+@dataclass(frozen=True)
+class JsonDocument:
+    command: str
+    version: int
+    summary: str
+    fields: dict[str, str]
+    models: tuple[type[BaseModel], ...] = field(default=())
+
+
+ANALYZE = JsonDocument(
+    command="farm-deploy analyze --json",
+    version=1,
+    summary="The analyzer's report: what the app needs, the recommended platform, and each stage's plan and cost.",
+    fields={
+        "schema_version": "this document's version",
+        "app": "the app folder analyzed",
+        "farm_config": "the farm.config file read, relative to the app, or null",
+        "requirements": "`DeploymentRequirements`: what the app needs",
+        "findings": "list of `Finding`: what the scan saw, each with its file and line",
+        "recommendation": "`Recommendation`: the platform, its reasons, alternatives and scores",
+        "stages": "stage name -> `StagePlan`, for the stages asked for",
+        "cost": "stage name -> `CostEstimate` or null",
+        "warnings": 'every stage plan\'s warnings, each as `"<stage>: <warning>"`',
+    },
+    models=(DeploymentRequirements, Finding, Recommendation, StagePlan, CostEstimate),
+)
+
+PLAN = JsonDocument(
+    command="farm-deploy plan --json",
+    version=1,
+    summary="The offline plan: the Pulumi program evaluated under the mock engine for one stack.",
+    fields={
+        "schema_version": "this document's version",
+        "stack": "the stack planned",
+        "stage": "the stage it deploys",
+        "plan": "the stack's `StagePlan`",
+        "resources": "`[{type, name, parent, inputs, protect}]`: every resource registration, inputs as the provider "
+        'receives them (camelCase keys, numbers as floats, secrets `"[secret]"`)',
+        "counts": "resource type -> count",
+        "outputs": "the stack outputs, secrets masked (docs/reference/outputs.md)",
+        "cost": "the stage's `CostEstimate`",
+        "policy": "`{checked, violations: [{policy, level, resource, type, message}], waived, unused_waivers, mandatory}`",
+        "missing_secrets": "secret keys the stage needs that the stack file does not set",
+        "warnings": "every warning: the stage plan's (also in `plan.warnings`) and what the program reported with "
+        "`pulumi.log.warn` during the run",
+    },
+    models=(StagePlan, CostEstimate),
+)
+
+ENV_LIST = JsonDocument(
+    command="farm-deploy env list --json",
+    version=1,
+    summary="The environment of a stack's API and front end: names, sources and rules, never secret values.",
+    fields={
+        "schema_version": "this document's version",
+        "stack": "the stack as given (NAME, ORG/NAME or ORG/PROJECT/NAME)",
+        "stage": "the stage it deploys",
+        "platform": "the stage's platform",
+        "variables": "`[{name, target, secret, value, source, rule}]`: `value` is null for secrets, `source` names "
+        "the config key (`config:farm:openaiApiKey`)",
+        "warnings": "the stage plan's warnings",
+    },
+)
+
+ENV_VALIDATE = JsonDocument(
+    command="farm-deploy env validate --json",
+    version=1,
+    summary="An env file checked against a stack's rules; the command exits 1 when `valid` is false.",
+    fields={
+        "schema_version": "this document's version",
+        "stack": "the stack as given",
+        "stage": "the stage it deploys",
+        "file": "the env file checked",
+        "valid": "true when no rule is broken",
+        "errors": "broken rules, one sentence each (values of secrets never shown)",
+        "warnings": "what is suspicious but allowed",
+    },
+)
+
+_AI_COMMON = {
+    "schema_version": "this document's version",
+    "action": "`analyze`, `migrate` or `optimize`",
+}
+
+AI_ANALYZE = JsonDocument(
+    command="farm-deploy ai analyze --json",
+    version=1,
+    summary="Each stage's AI provider, fallback, models, hardware and AI cost.",
+    fields={
+        **_AI_COMMON,
+        "providers": "AI providers the app uses",
+        "unsupported_providers": "providers seen in the code that no platform here serves",
+        "routing": "environment -> provider, from the app's AI config",
+        "stages": "stage -> `{ai, fallback, models, gpu_instance_type, instances, reasons, migration, cost}`",
+        "warnings": 'every stage plan\'s warnings, each as `"<stage>: <warning>"`',
+    },
+)
+
+AI_MIGRATE = JsonDocument(
+    command="farm-deploy ai migrate --json",
+    version=1,
+    summary="What moving to another AI provider changes, and what to do.",
+    fields={
+        **_AI_COMMON,
+        "source_provider": "the provider used today",
+        "provider": "the provider moved to (`--to`)",
+        "fallback_provider": "the fallback after the move, or null",
+        "warnings": "what the move breaks or needs attention for",
+        "actions": "the steps to take, in order",
+        "platform": "the platform the move is planned on",
+    },
+)
+
+AI_OPTIMIZE = JsonDocument(
+    command="farm-deploy ai optimize --json",
+    version=1,
+    summary="The model each stage runs, from the dated model table.",
+    fields={
+        **_AI_COMMON,
+        "model_table_date": "when the model table was last checked",
+        "table": "`[{name, provider, hardware, memory_gb, note, source}]`: the model table",
+        "stages": "stage -> `{ai, models, gpu_instance_type, keep_alive, warnings}`",
+        "warnings": 'every stage plan\'s warnings, each as `"<stage>: <warning>"`',
+    },
+)
+
+POLICY_LIST = JsonDocument(
+    command="farm-deploy policy list --json",
+    version=1,
+    summary="Every rule of the policy pack. (`policy config` writes Pulumi's own policy-pack config format, "
+    "which has no `schema_version`.)",
+    fields={
+        "schema_version": "this document's version",
+        "rules": "`[{id, level, kind, stages, mirrors, resource_types, description}]`",
+    },
+)
+
+_PIN_CHANGES = (
+    "`[{key, from, to, action}]`: `key` as the stack file writes it (`farm:apiImageTag`), "
+    "`action` one of add, change, remove, same"
+)
+
+PROMOTE = JsonDocument(
+    command="farm-deploy promote FROM TO --json",
+    version=1,
+    summary="The release pins copied from one stack file to another.",
+    fields={
+        "schema_version": "this document's version",
+        "from": "the source stack as given",
+        "to": "the target stack as given",
+        "file": "the target stack file",
+        "dry_run": "true with --dry-run: nothing written",
+        "written": "true when the target file was rewritten",
+        "changes": _PIN_CHANGES,
+        "not_promoted": "config keys (`farm:dbTier`) that differ between the stacks by design and were left alone",
+        "diff": "unified diff of the target stack file",
+        "notes": "what the command noticed (uncommitted edits, --force)",
+        "next": "the `pulumi up` to run next, or null when nothing changed",
+    },
+)
+
+ROLLBACK = JsonDocument(
+    command="farm-deploy rollback --stack STACK --json",
+    version=1,
+    summary="The previous release pins written back from the stack file's git history.",
+    fields={
+        "schema_version": "this document's version",
+        "stack": "the stack as given",
+        "file": "its stack file",
+        "commit": "the commit whose pins were taken",
+        "subject": "that commit's subject",
+        "dry_run": "true with --dry-run: nothing written",
+        "written": "true when the stack file was rewritten",
+        "changes": _PIN_CHANGES,
+        "diff": "unified diff of the stack file",
+        "notes": "what the command noticed (uncommitted edits, --force)",
+        "next": "the `pulumi up` to run next, or null when nothing changed",
+    },
+)
+
+VERIFY = JsonDocument(
+    command="farm-deploy verify --stack STACK --json",
+    version=1,
+    summary="After `pulumi up`: ECS deployments and health checks; the command exits 1 when `ok` is false.",
+    fields={
+        "schema_version": "this document's version",
+        "stack": "the stack as given",
+        "ok": "true when every check passed",
+        "checks": "`[{name, ok, detail, url?}]`: `ecs:<service>` then `health:<check>`",
+    },
+)
+
+STATUS = JsonDocument(
+    command="farm-deploy status --stack STACK --json",
+    version=1,
+    summary="One screen of a deployed stack; the command exits 1 when `ok` is false.",
+    fields={
+        "schema_version": "this document's version",
+        "stack": "the stack as given",
+        "ok": "true when the health checks pass, deployments are the registered ones and no alarm fires",
+        "outputs": "`{stage, platform, region, webUrl, apiUrl, dashboardUrl, estimatedMonthlyCost}`, named as "
+        "the stack outputs",
+        "health": "`[{name, ok, detail, url?}]`",
+        "ecs": "`[{service, name, expectedTaskDefinition, ok, detail, deployments}]`",
+        "alarms": "`[{name, state, reason, updated}]`",
+        "errors": "what could not be read (the alarms), one sentence each",
+    },
+)
+
+LOGS = JsonDocument(
+    command="farm-deploy logs --stack STACK --json",
+    version=1,
+    summary="One JSON document per line, one line per log event.",
+    fields={
+        "schema_version": "this document's version",
+        "service": "`api` or `ollama`",
+        "stream": "the CloudWatch log stream",
+        "timestamp": "milliseconds since the epoch",
+        "message": "the event's message",
+        "time": "the timestamp as ISO 8601 UTC",
+    },
+)
+
+DOCUMENTS: tuple[JsonDocument, ...] = (
+    ANALYZE,
+    PLAN,
+    ENV_LIST,
+    ENV_VALIDATE,
+    AI_ANALYZE,
+    AI_MIGRATE,
+    AI_OPTIMIZE,
+    POLICY_LIST,
+    PROMOTE,
+    ROLLBACK,
+    VERIFY,
+    STATUS,
+    LOGS,
+)
