@@ -636,6 +636,8 @@ def _uri_env(config: FarmConfig | None, findings: list[Finding], api: ApiFacts) 
     aliases = {f.detail["field"]: f.detail["env"] for f in in_api if "field" in f.detail}
     # pieces of a composed connection string are not the connection string
     parts = {p for f in clients for p in f.detail.get("parts", "").split(",") if p}
+    # names of literal connection strings (MONGODB_URL = "mongodb://...") are constants, not variables
+    parts |= {f.detail["name"] for f in clients if f.detail.get("name")}
     seen = [f for f in in_api if f.detail["env"] not in parts]
     # the variable handed to the client constructor beats names that merely look like a URI
     seen = [f for f in seen if f.detail.get("source") == "client-argument"] or ([] if clients else seen)

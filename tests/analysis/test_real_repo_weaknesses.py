@@ -388,3 +388,31 @@ def test_websocket_parameter_on_a_router_registered_elsewhere_is_realtime(tmp_pa
     [socket] = findings(analysis, "websocket")
     assert (socket.file, socket.line, socket.detail) == ("chat.py", 6, {"path": ""})
     assert analysis.requirements.has_realtime
+
+
+def test_connection_string_and_database_name_imported_from_a_constants_module(tmp_path):
+    files = {
+        "server/app.py": MAIN + "from config import DB_NAME\nfrom mongodb import client\n\ndb = client[DB_NAME]\n",
+        "server/config.py": 'MONGODB_URL = "mongodb://127.0.0.1:27017/"\nDB_NAME = "chat"\n',
+        "server/mongodb.py": "from pymongo import MongoClient\n\nfrom config import MONGODB_URL\n\nclient = MongoClient(str(MONGODB_URL))\n",
+        "server/queries.py": "class Accounts:\n    DATABASE_NAME = 'accounts-db'\n",
+    }
+    analysis = analyze_app(repos.build(tmp_path, files))
+    # the URI is written in the code: no variable to set, so none is named
+    [unresolved] = findings(analysis, "mongodb-uri-unresolved")
+    assert unresolved.detail == {"env": "MONGODB_URL", "how": "literal"}
+    names = sorted((f.file, f.detail["name"]) for f in findings(analysis, "mongodb-database"))
+    assert names == [("server/config.py", "chat"), ("server/queries.py", "accounts-db")]
+    assert analysis.requirements.database.database_name == "chat"
+
+
+def test_an_upload_handed_to_another_function_may_be_stored(tmp_path):
+    handler = (
+        "from fastapi import File, UploadFile\n\nfrom storage import keep\n\n\n@app.post('/avatar')\n"
+        "async def avatar(file: UploadFile = File(...)):\n    return keep(file.file, file.filename)\n"
+    )
+    analysis = analyze_app(
+        repos.build(tmp_path, {"main.py": MAIN + handler, "storage.py": "def keep(f, n):\n    pass\n"})
+    )
+    assert findings(analysis, "file-upload")[0].detail["stored"] == "true"
+    assert analysis.requirements.has_file_storage

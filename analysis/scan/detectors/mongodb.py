@@ -48,7 +48,7 @@ _DB_NAME = re.compile(r"^(?:MONGO(?:DB)?_(?:DB|DATABASE|DB_NAME|DATABASE_NAME)|D
 @register(
     "mongodb",
     suffixes=(".py",),
-    quick=("motor", "beanie", "odmantic", "mongo", "Mongo", "MONGO", "DATABASE_UR", "DB_UR"),
+    quick=("motor", "beanie", "odmantic", "mongo", "Mongo", "MONGO", "DATABASE", "DB_UR", "DB_NAME"),
 )
 def detect(src: SourceFile) -> list[Finding]:
     findings: list[Finding] = []
@@ -138,6 +138,7 @@ def detect(src: SourceFile) -> list[Finding]:
             )
     if tree is not None:
         findings += _database_names(src, tree)
+        findings += _named_constants(src, tree)
     return findings
 
 
@@ -254,6 +255,43 @@ def _database_names(src: SourceFile, tree: ast.Module) -> list[Finding]:
                 arg = next((k.value for k in node.keywords if k.arg == "database"), arg)
                 if arg is not None:
                     add(value_of(arg), node, "AIOEngine(database=...)")
+    return out
+
+
+def _named_constants(src: SourceFile, tree: ast.Module) -> list[Finding]:
+    """Literal settings another module imports: `MONGODB_URL = "mongodb://127.0.0.1:27017"` (a connection
+    string in the code: no variable to set) and `DB_NAME = "chat"`, also as class attributes."""
+    out = []
+    bodies = [tree.body] + [n.body for n in ast.walk(tree) if isinstance(n, ast.ClassDef)]
+    for body in bodies:
+        for node in body:
+            if not (isinstance(node, ast.Assign | ast.AnnAssign) and isinstance(node.value, ast.Constant)):
+                continue
+            value = node.value.value
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for target in targets:
+                if not isinstance(target, ast.Name) or not isinstance(value, str):
+                    continue
+                if _DB_NAME.match(target.id) and re.fullmatch(r"[\w-]{1,64}", value):
+                    out.append(
+                        Finding(
+                            kind="mongodb-database",
+                            message=f"MongoDB database {value!r} ({target.id})",
+                            file=src.rel,
+                            line=node.lineno,
+                            detail={"name": value, "source": "constant", "constant": target.id},
+                        )
+                    )
+                elif value.startswith(("mongodb://", "mongodb+srv://")) and body is tree.body:
+                    out.append(
+                        Finding(
+                            kind="mongodb-client",
+                            message=f"MongoDB connection string written in the code ({target.id})",
+                            file=src.rel,
+                            line=node.lineno,
+                            detail={"how": "literal", "parts": "", "name": target.id},
+                        )
+                    )
     return out
 
 
