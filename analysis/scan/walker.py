@@ -148,6 +148,7 @@ class _Walker:
         self.root_real = os.path.realpath(root)
         self.detectors = detectors
         self.findings: list[Finding] = []
+        self.jobs: list[tuple[str, str, list[Detector], bool]] = []  # files to read, in walk order
         self.inventory = Inventory()
         self._index()
         self._gates: dict[int, re.Pattern[str] | None] = {}
@@ -177,7 +178,69 @@ class _Walker:
         while stack:
             path, rel = stack.pop()
             self.walk_dir(path, rel, stack)
+        # the walk's own findings (skipped folders, symlinks) first, then each file's in walk order
+        for findings in self._read_jobs():
+            self.findings.extend(findings)
         return WalkResult(self.findings, self.inventory)
+
+    def _read_one(self, job: tuple[str, str, list[Detector], bool]) -> list[Finding]:
+        """The findings of one file (read() appends to self.findings: capture them)."""
+        kept, self.findings = self.findings, []
+        try:
+            self.read(*job)
+            return self.findings
+        finally:
+            self.findings = kept
+
+    def _read_jobs(self) -> list[list[Finding]]:
+        """Read the files the walk queued: on two cores when there are many, in a forked child and here.
+
+        Reading and filtering is pure CPU per file and the detectors are pure functions of one file,
+        so a forked child (which inherits everything, nothing to import or send but the job numbers)
+        takes every other file and sends back its findings. Fork only when it is safe and worth it:
+        a POSIX system, two or more CPUs, a single-threaded process, `PARALLEL_MIN_FILES` files.
+        `FARM_ANALYZER_JOBS=1` turns it off. Any failure of the child: its files are read here.
+        """
+        jobs = self.jobs
+        if not _parallel_ok(len(jobs)):
+            return [self._read_one(job) for job in jobs]
+        import pickle
+
+        read_fd, write_fd = os.pipe()
+        try:
+            pid = os.fork()
+        except OSError:
+            os.close(read_fd)
+            os.close(write_fd)
+            return [self._read_one(job) for job in jobs]
+        if pid == 0:  # the child: odd jobs
+            status = 1
+            try:
+                os.close(read_fd)
+                before = self.inventory.files_read
+                odd = [self._read_one(jobs[i]) for i in range(1, len(jobs), 2)]
+                payload = pickle.dumps((odd, self.inventory.files_read - before), protocol=pickle.HIGHEST_PROTOCOL)
+                with os.fdopen(write_fd, "wb") as out:
+                    out.write(payload)
+                status = 0
+            finally:
+                os._exit(status)
+        os.close(write_fd)
+        even = [self._read_one(jobs[i]) for i in range(0, len(jobs), 2)]
+        with os.fdopen(read_fd, "rb") as inp:
+            payload = inp.read()
+        _, status = os.waitpid(pid, 0)
+        try:
+            if os.waitstatus_to_exitcode(status) != 0:
+                raise ValueError("child failed")
+            odd, files_read = pickle.loads(payload)
+            self.inventory.files_read += files_read
+        except (ValueError, EOFError, pickle.UnpicklingError):
+            odd = [self._read_one(jobs[i]) for i in range(1, len(jobs), 2)]
+        out: list[list[Finding]] = []
+        for i in range(len(jobs)):
+            out.append(even[i // 2] if i % 2 == 0 else odd[i // 2])
+        return out
 
     def walk_dir(self, path: str, rel: str, stack: list[tuple[str, str]]) -> None:
         entries = self._list(path, rel)
@@ -280,7 +343,7 @@ class _Walker:
             if self.ignored.file_ignored(rel):
                 self.inventory.files_ignored += 1  # a local file git does not track: not what deploys
                 return
-            self.read(entry.path, rel, detectors, place.in_app_dir)
+            self.jobs.append((entry.path, rel, detectors, place.in_app_dir))
 
     @staticmethod
     def _is_build_output(entries: list[os.DirEntry[str]]) -> bool:
@@ -358,6 +421,21 @@ class _Walker:
                         kept.append(token)
                 self._gates[key] = trie_regex(kept)
         return self._gates[key]
+
+
+# below this many files to read, a fork costs more than it saves
+PARALLEL_MIN_FILES = 3000
+
+
+def _parallel_ok(files: int) -> bool:
+    import threading
+
+    setting = os.environ.get("FARM_ANALYZER_JOBS", "")
+    if setting == "1" or not hasattr(os, "fork") or (os.cpu_count() or 1) < 2:
+        return False
+    if threading.active_count() > 1:
+        return False  # forking a multi-threaded process can deadlock the child
+    return setting == "2" or files >= PARALLEL_MIN_FILES
 
 
 def trie_regex(words: list[str]) -> re.Pattern[str]:
