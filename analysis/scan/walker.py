@@ -198,8 +198,8 @@ class _Walker:
         Reading and filtering is pure CPU per file and the detectors are pure functions of one file,
         so a forked child (which inherits everything, nothing to import or send but the job numbers)
         takes every other file and sends back its findings. Fork only when it is safe and worth it:
-        a POSIX system, two or more CPUs, a single-threaded process, `PARALLEL_MIN_FILES` files.
-        `FARM_ANALYZER_JOBS=1` turns it off. Any failure of the child: its files are read here.
+        a POSIX system, two or more CPUs with one of them idle (load average), a single-threaded
+        process, `PARALLEL_MIN_FILES` files. `FARM_ANALYZER_JOBS=1` turns it off, `=2` forces it. Any failure of the child: its files are read here.
         """
         jobs = self.jobs
         if not _parallel_ok(len(jobs)):
@@ -435,7 +435,11 @@ def _parallel_ok(files: int) -> bool:
         return False
     if threading.active_count() > 1:
         return False  # forking a multi-threaded process can deadlock the child
-    return setting == "2" or files >= PARALLEL_MIN_FILES
+    if setting == "2":
+        return True
+    # only with a core to spare: on a machine already busy, the child slows the parent down
+    spare = (os.cpu_count() or 1) - (os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0)
+    return files >= PARALLEL_MIN_FILES and spare >= 1.0
 
 
 def trie_regex(words: list[str]) -> re.Pattern[str]:

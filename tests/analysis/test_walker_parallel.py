@@ -23,9 +23,14 @@ def test_forked_read_gives_the_serial_report(tmp_path, monkeypatch):
     assert analyze_app(root).model_dump_json() == serial
 
 
-def test_small_trees_and_threaded_processes_read_serially(monkeypatch):
+def test_small_trees_busy_machines_and_threaded_processes_read_serially(monkeypatch):
     monkeypatch.delenv("FARM_ANALYZER_JOBS", raising=False)
+    monkeypatch.setattr(walker.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(walker.os, "getloadavg", lambda: (0.2, 0.2, 0.2))
+    assert walker._parallel_ok(walker.PARALLEL_MIN_FILES)
     assert not walker._parallel_ok(walker.PARALLEL_MIN_FILES - 1)
+    monkeypatch.setattr(walker.os, "getloadavg", lambda: (1.5, 1.5, 1.5))
+    assert not walker._parallel_ok(walker.PARALLEL_MIN_FILES)
     monkeypatch.setenv("FARM_ANALYZER_JOBS", "1")
     assert not walker._parallel_ok(10 * walker.PARALLEL_MIN_FILES)
     monkeypatch.setattr(threading, "active_count", lambda: 2)
