@@ -25,6 +25,7 @@ def test_forked_read_gives_the_serial_report(tmp_path, monkeypatch):
 
 def test_small_trees_busy_machines_and_threaded_processes_read_serially(monkeypatch):
     monkeypatch.delenv("FARM_ANALYZER_JOBS", raising=False)
+    monkeypatch.setattr(threading, "active_count", lambda: 1)
     monkeypatch.setattr(walker.os, "cpu_count", lambda: 2)
     monkeypatch.setattr(walker.os, "getloadavg", lambda: (0.2, 0.2, 0.2))
     assert walker._parallel_ok(walker.PARALLEL_MIN_FILES)
