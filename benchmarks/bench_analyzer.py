@@ -171,7 +171,7 @@ def time_cli(root: Path) -> tuple[float, float]:
     cli = Path(sys.executable).with_name("farm-deploy")
     cmd = [str(cli)] if cli.exists() else [sys.executable, "-m", "farm_deploy"]
     # a folder with no stack files: the plan uses the defaults, as on a fresh checkout
-    elapsed, rss, out = _fresh([*cmd, "analyze", "--json", "--config-dir", str(root), str(root)])
+    elapsed, rss, out = _fresh([*cmd, "analyze", "--json", "--project-dir", str(root), str(root)])
     json.loads(out)
     return elapsed, rss
 
