@@ -52,6 +52,7 @@ def analyze_app(path: str | os.PathLike[str]) -> AppAnalysis:
         findings.extend(config.findings)
     api = _api_facts(root, path, findings, result.inventory)
     web = _web_facts(findings, result.inventory)
+    _mark_scripts(root, api, findings, result.inventory)
     requirements = _requirements(config, findings, api, web, result.inventory)
     findings.sort(key=lambda f: (f.file, f.line or 0, f.kind))
     return AppAnalysis(
@@ -602,10 +603,10 @@ def _config_finding(config: FarmConfig, kind: str, key: str, message: str, **det
 
 
 def _database_facts(config: FarmConfig | None, findings: list[Finding], api: ApiFacts, entry_dir: str) -> DatabaseFacts:
-    drivers = {f.detail["driver"] for f in _of(findings, "mongodb-driver")}
+    drivers = {f.detail["driver"] for f in _of(findings, "mongodb-driver") if f.detail.get("script") != "true"}
     uri_env = _uri_env(config, findings, api)
     _missing_driver_dependencies(findings, api)
-    names = _of(findings, "mongodb-database")
+    names = [f for f in _of(findings, "mongodb-database") if f.detail.get("script") != "true"]
     # nearest the entry module first (its own package, then the API root), then what the code selects
     # over a variable's default, then walk order
     names.sort(
@@ -626,12 +627,9 @@ def _database_facts(config: FarmConfig | None, findings: list[Finding], api: Api
 
 def _uri_env(config: FarmConfig | None, findings: list[Finding], api: ApiFacts) -> str:
     """The variable the API reads its connection string from; a `mongodb-uri-unresolved` finding when none is."""
-    in_api = [f for f in _of(findings, "mongodb-uri-env") if _under(f.file, api.root)] or _of(
-        findings, "mongodb-uri-env"
-    )
-    clients = [f for f in _of(findings, "mongodb-client") if _under(f.file, api.root)] or _of(
-        findings, "mongodb-client"
-    )
+    every = [f for f in findings if f.detail.get("script") != "true"]  # not a standalone script's
+    in_api = [f for f in _of(every, "mongodb-uri-env") if _under(f.file, api.root)] or _of(every, "mongodb-uri-env")
+    clients = [f for f in _of(every, "mongodb-client") if _under(f.file, api.root)] or _of(every, "mongodb-client")
     # settings.DB_URI where the settings class says DB_URI = environ.get("DATABASE_URI")
     aliases = {f.detail["field"]: f.detail["env"] for f in in_api if "field" in f.detail}
     # pieces of a composed connection string are not the connection string
@@ -746,7 +744,12 @@ def _requirements(
         # only what the API's own code does: a training script or another service elsewhere in the
         # repository is not deployed with it
         hits += [
-            f for f in findings if f.kind in kinds and _under(f.file, api.root) and f.detail.get("stored") != "false"
+            f
+            for f in findings
+            if f.kind in kinds
+            and _under(f.file, api.root)
+            and f.detail.get("stored") != "false"
+            and f.detail.get("script") != "true"
         ]
         if hits:
             evidence[name] = hits
@@ -792,6 +795,132 @@ def _requirements(
         evidence=evidence,
         **settings,
     )
+
+
+# kinds whose findings describe what the serving code does, so a standalone script's do not count
+SERVING_KINDS = (
+    "mongodb-driver",
+    "mongodb-uri-env",
+    "mongodb-client",
+    "mongodb-database",
+    "local-disk-write",
+    "file-upload",
+    "websocket",
+    "ai-provider",
+    "unsupported-ai-provider",
+)
+# past this many Python files under the API root the import graph is not built (facts stay as found)
+MAX_GRAPH_FILES = 3000
+_IMPORT_LINE = re.compile(
+    r"^[ \t]*(?:from[ \t]+(\.*)([\w.]*)[ \t]+import[ \t]+\(?([\w., \t\n]+)|import[ \t]+([\w., \t]+))", re.M
+)
+
+
+def _mark_scripts(root: Path, api: ApiFacts, findings: list[Finding], inventory: Inventory) -> None:
+    """Findings of standalone scripts in the API folder (a data import, a training run) get `detail.script`.
+
+    A module counts as a script when the entry module's import graph does not reach it and it runs
+    on its own (an `if __name__ == "__main__":` block, or a top-level `with`/`for`/`while`): its
+    drivers, disk writes, uploads and AI libraries are not what the API serves with.
+    """
+    entry = _entry_file(api, inventory)
+    candidates = sorted(
+        {f.file for f in findings if f.kind in SERVING_KINDS and f.file.endswith(".py") and _under(f.file, api.root)}
+        - {entry}
+    )
+    if not candidates or entry is None:
+        return
+    modules = {
+        _join(folder, name)
+        for folder, names in inventory.names.items()
+        if _under(folder, api.root)
+        for name in names
+        if name.endswith(".py")
+    }
+    if len(modules) > MAX_GRAPH_FILES:
+        return
+    reachable = _reachable(root, api.root, entry, modules)
+    scripts = {rel for rel in candidates if rel not in reachable and _runs_on_its_own(root / rel)}
+    for f in findings:
+        if f.file in scripts and f.kind in SERVING_KINDS:
+            f.detail["script"] = "true"
+    for rel in sorted(scripts):
+        findings.append(
+            Finding(
+                kind="standalone-script",
+                message=f"{rel} runs on its own and the API's entry module does not import it: "
+                "its drivers, disk writes and AI libraries are not counted as the API's",
+                file=rel,
+            )
+        )
+
+
+def _entry_file(api: ApiFacts, inventory: Inventory) -> str | None:
+    module = api.entrypoint.split(":", 1)[0].replace(".", "/")
+    for rel in (_join(api.root, module + ".py"), _join(api.root, module + "/__init__.py")):
+        if inventory.has(_parent(rel), PurePosixPath(rel).name):
+            return rel
+    return None
+
+
+def _reachable(root: Path, api_root: str, entry: str, modules: set[str]) -> set[str]:
+    """Python files of the API root the entry module reaches through its imports (static ones)."""
+    seen = {entry}
+    queue = [entry]
+    bases = [api_root, _parent(entry)]
+    while queue:
+        rel = queue.pop()
+        try:
+            text = (root / rel).read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        here = _parent(rel)
+        for dots, module, names, plain in _IMPORT_LINE.findall(text):
+            targets: list[str] = []
+            if plain:
+                targets = [m.strip().split(" ", 1)[0] for m in plain.split(",")]
+                found = [_join(b, t.replace(".", "/")) for b in bases + [here] for t in targets]
+            else:
+                base = here
+                for _ in range(max(len(dots) - 1, 0)):
+                    base = _parent(base)
+                path = module.replace(".", "/")
+                heads = [_join(base, path)] if dots else [_join(b, path) for b in bases + [here]]
+                found = list(heads)
+                for head in heads:
+                    for name in names.replace("\n", " ").split(","):
+                        name = name.strip().split(" ", 1)[0].strip("()")
+                        if name:
+                            found.append(_join(head, name) if path or dots else _join(head, name))
+            for candidate in found:
+                candidate = candidate.strip("/") or "."
+                for rel_file in (candidate + ".py", candidate + "/__init__.py"):
+                    if rel_file in modules and rel_file not in seen:
+                        seen.add(rel_file)
+                        queue.append(rel_file)
+                # importing a.b.c runs a/__init__.py and a/b/__init__.py too
+                parts = candidate.split("/")
+                for i in range(1, len(parts)):
+                    init = "/".join(parts[:i]) + "/__init__.py"
+                    if init in modules and init not in seen:
+                        seen.add(init)
+                        queue.append(init)
+    return seen
+
+
+def _runs_on_its_own(path: Path) -> bool:
+    import ast
+
+    try:
+        tree = ast.parse(path.read_text(encoding="utf-8", errors="replace"))
+    except (OSError, SyntaxError, ValueError, RecursionError):
+        return False
+    for node in tree.body:
+        if isinstance(node, ast.With | ast.AsyncWith | ast.For | ast.AsyncFor | ast.While):
+            return True
+        if isinstance(node, ast.If) and "__main__" in ast.unparse(node.test):
+            return True
+    return False
 
 
 def _entry_dir(api: ApiFacts) -> str:
@@ -858,6 +987,8 @@ def _ai_requirements(
     unsupported: list[str] = []
     ai_evidence: list[Finding] = []
     for f in findings:
+        if f.detail.get("script") == "true":
+            continue  # a standalone script's library, not the API's
         if f.kind == "ai-provider":
             ai_evidence.append(f)
             if f.detail["provider"] not in providers:
@@ -878,7 +1009,9 @@ def _ai_requirements(
 
 
 def _database_evidence(config: FarmConfig | None, findings: list[Finding]) -> list[Finding]:
-    db_evidence = [f for f in findings if f.kind in ("mongodb-driver", "mongodb-uri-env")]
+    db_evidence = [
+        f for f in findings if f.kind in ("mongodb-driver", "mongodb-uri-env") and f.detail.get("script") != "true"
+    ]
     if config is not None and config.database is not None:
         db_evidence.insert(
             0,

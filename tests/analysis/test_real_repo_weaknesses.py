@@ -416,3 +416,23 @@ def test_an_upload_handed_to_another_function_may_be_stored(tmp_path):
     )
     assert findings(analysis, "file-upload")[0].detail["stored"] == "true"
     assert analysis.requirements.has_file_storage
+
+
+def test_standalone_scripts_beside_the_api_are_not_the_apis(tmp_path):
+    files = {
+        "backend/requirements.txt": "fastapi\nmotor\n",
+        "backend/main.py": MAIN + "from services import store\n",
+        "backend/services/__init__.py": "",
+        "backend/services/store.py": "from .files import save\n",
+        "backend/services/files.py": "def save(data):\n    with open('uploads/x', 'wb') as fh:\n        fh.write(data)\n",
+        "backend/train.py": "import transformers\nfrom pymongo import MongoClient\n\nif __name__ == '__main__':\n"
+        "    transformers.pipeline('x')\n    open('model.bin', 'wb').write(b'')\n",
+        "backend/seed.py": "import json\nfrom pymongo import MongoClient\n\nwith open('data.json') as fh:\n    MongoClient().db.x.insert_many(json.load(fh))\n",
+    }
+    analysis = analyze_app(repos.build(tmp_path, files))
+    req = analysis.requirements
+    assert sorted(f.file for f in findings(analysis, "standalone-script")) == ["backend/seed.py", "backend/train.py"]
+    # the write reached through main -> services.store -> services.files still counts
+    assert req.writes_local_disk
+    assert [f.file for f in req.evidence["writes_local_disk"]] == ["backend/services/files.py"]
+    assert req.ai_providers == [] and req.database is None
