@@ -85,7 +85,21 @@ def ignored_paths(root: Path) -> Ignored:
 def _from_git(root: Path) -> set[str] | None:
     try:
         done = subprocess.run(
-            ["git", "-C", str(root), "ls-files", "-z", "--others", "--ignored", "--exclude-standard", "--directory"],
+            # core.fsmonitor names a command in the repository's own .git/config: never run it
+            # (https://git-scm.com/docs/git-config#Documentation/git-config.txt-corefsmonitor)
+            [
+                "git",
+                "-c",
+                "core.fsmonitor=false",
+                "-C",
+                str(root),
+                "ls-files",
+                "-z",
+                "--others",
+                "--ignored",
+                "--exclude-standard",
+                "--directory",
+            ],
             capture_output=True,
             timeout=GIT_TIMEOUT_SECONDS,
             check=False,
