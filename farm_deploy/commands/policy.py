@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -146,11 +144,6 @@ def _write_atomically(path: Path, text: str) -> None:
     directory = path.resolve().parent
     if not directory.is_dir():
         raise UserError("no such folder", file=str(directory), hint="create it or choose another --output")
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    from components.files import atomic_write
+
+    atomic_write(path, text)
