@@ -53,6 +53,7 @@ def analyze_app(path: str | os.PathLike[str]) -> AppAnalysis:
     api = _api_facts(root, path, findings, result.inventory)
     web = _web_facts(findings, result.inventory)
     _mark_scripts(root, api, findings, result.inventory)
+    _outside_the_app(findings, api, web)
     requirements = _requirements(config, findings, api, web, result.inventory)
     findings.sort(key=lambda f: (f.file, f.line or 0, f.kind))
     return AppAnalysis(
@@ -853,6 +854,16 @@ def _mark_scripts(root: Path, api: ApiFacts, findings: list[Finding], inventory:
                 file=rel,
             )
         )
+
+
+def _outside_the_app(findings: list[Finding], api: ApiFacts, web: WebFacts | None) -> None:
+    """A local address in a file neither the API nor the front end ships (a data file, a template's
+    settings, another tool's folder) does not break the deployment: info, not a warning."""
+    roots = [api.root] + ([web.root] if web is not None else [])
+    for f in findings:
+        if f.kind == "localhost-url" and f.severity == "warning" and not any(_under(f.file, r) for r in roots):
+            f.severity = "info"
+            f.detail["outside_app"] = "true"
 
 
 def _entry_file(api: ApiFacts, inventory: Inventory) -> str | None:

@@ -56,6 +56,7 @@ FACT_KINDS = (
     "secrets",
     "compose_services",
     "is_template",
+    "localhost_files",
 )
 
 
@@ -83,6 +84,8 @@ def facts_of(analysis: AppAnalysis) -> dict[str, Any]:
         "secrets": sorted({f.detail["variable"].upper() for f in findings if f.kind == "secret"}),
         "compose_services": sorted({f.detail["service"] for f in findings if f.kind == "compose-service"}),
         "is_template": any(f.kind == "template-repository" for f in findings),
+        # source files with a loopback or private address that breaks once deployed
+        "localhost_files": sorted({f.file for f in findings if f.kind == "localhost-url" and f.severity == "warning"}),
     }
 
 

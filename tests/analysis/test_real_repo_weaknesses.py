@@ -436,3 +436,20 @@ def test_standalone_scripts_beside_the_api_are_not_the_apis(tmp_path):
     assert req.writes_local_disk
     assert [f.file for f in req.evidence["writes_local_disk"]] == ["backend/services/files.py"]
     assert req.ai_providers == [] and req.database is None
+
+
+def test_addresses_in_comments_messages_dev_proxies_and_files_outside_the_app_are_not_warnings(tmp_path):
+    files = {
+        "api/main.py": MAIN + "# client = MongoClient('mongodb://localhost:27017')\n"
+        "print('open http://localhost:3000 to sign up')\nORIGINS = ['http://localhost:5173']  # the dev server\n",
+        "api/requirements.txt": "fastapi\n",
+        "web/package.json": '{"dependencies": {"react": "18", "vite": "5"}, "proxy": "http://localhost:8000"}\n',
+        "data/records.json": '{"source": "http://192.168.0.10/export"}\n',
+    }
+    analysis = analyze_app(repos.build(tmp_path, files))
+    got = sorted((f.file, f.line, f.severity) for f in findings(analysis, "localhost-url"))
+    assert got == [
+        ("api/main.py", 6, "warning"),
+        ("data/records.json", 1, "info"),
+        ("web/package.json", 1, "info"),
+    ]

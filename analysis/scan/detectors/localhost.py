@@ -57,6 +57,22 @@ _PORT_SERVICES = {
 }
 
 
+# a comment, or a message printed or logged: text about an address, not one the app connects to
+_COMMENT = ("#", "//", "/*", "*", "<!--")
+_MESSAGE = re.compile(r"\b(?:print|console\.(?:log|info|warn|error)|log(?:ger|ging)?\.\w+|echo)\s*\(")
+
+
+def _not_an_address_in_use(src: SourceFile, line: int, offset: int) -> bool:
+    text = src.line_text(line)
+    if text.lstrip().startswith(_COMMENT):
+        return True
+    column = offset - (src.text.rfind("\n", 0, offset) + 1)
+    before = text[:column]
+    if "#" in before and src.name.endswith(".py") and before.count('"') % 2 == 0 and before.count("'") % 2 == 0:
+        return True  # a trailing Python comment
+    return bool(_MESSAGE.search(before))
+
+
 def _mask_credentials(url: str) -> str:
     return re.sub(r"://[^@/]*@", "://***@", url)
 
@@ -70,13 +86,14 @@ def _mask_credentials(url: str) -> str:
 def detect(src: SourceFile) -> list[Finding]:
     if src.name in _SKIP_NAMES:
         return []
-    dev_only = src.name.startswith(_DEV_ONLY_FILES) or src.name.endswith(".env")
+    # package.json: the dev server's `proxy` and `scripts`; env files: development values
+    dev_only = src.name.startswith(_DEV_ONLY_FILES) or src.name.endswith(".env") or src.name == "package.json"
     settings_file = "BaseSettings" in src.text
     findings = []
     seen_lines = set()
     for match in _URL.finditer(src.text):
         line = src.line_of(match.start())
-        if line in seen_lines:
+        if line in seen_lines or _not_an_address_in_use(src, line, match.start()):
             continue
         seen_lines.add(line)
         url = _mask_credentials(match.group(1))
@@ -104,7 +121,7 @@ def detect(src: SourceFile) -> list[Finding]:
         )
     for match in _BARE_HOST.finditer(src.text):
         line = src.line_of(match.start())
-        if line in seen_lines:
+        if line in seen_lines or _not_an_address_in_use(src, line, match.start()):
             continue
         seen_lines.add(line)
         host = match.group(1)
