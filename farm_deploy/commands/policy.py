@@ -84,7 +84,9 @@ def _list(*, json_output: bool) -> int:
     return 0
 
 
-def pack_config(stage: str, waivers: list[Any]) -> dict[str, dict[str, Any]]:
+def pack_config(
+    stage: str, waivers: list[Any], budget: float | None = None, region: str = ""
+) -> dict[str, dict[str, Any]]:
     """The `--policy-pack-config` document: level and stage for every policy, waived ones advisory."""
     from policies.registry import RULES
 
@@ -94,6 +96,9 @@ def pack_config(stage: str, waivers: list[Any]) -> dict[str, dict[str, Any]]:
         # Every level is written out, not left to the engine's defaults, so the
         # file alone says what blocks a deployment of this stack.
         entry: dict[str, Any] = {"enforcementLevel": rule.level, "stage": stage}
+        if rule.is_stack and budget is not None:
+            entry["monthlyBudget"] = budget
+            entry["region"] = region
         if rule.id in reasons:
             entry["enforcementLevel"] = "advisory"
             entry["waiverReason"] = reasons[rule.id]
@@ -124,7 +129,9 @@ def _config(stack: str, project_dir: Path | None, output: Path | None) -> int:
                 valid=sorted(BY_ID),
                 hint="`farm-deploy policy list` prints every policy id",
             )
-    text = json.dumps(pack_config(settings.resolved_stage(stack), settings.policy_waivers), indent=2) + "\n"
+    region = settings.region or str(stack_file.config.get("aws:region") or "us-east-1")
+    config = pack_config(settings.resolved_stage(stack), settings.policy_waivers, settings.monthly_budget, region)
+    text = json.dumps(config, indent=2) + "\n"
     if output is None:
         sys.stdout.write(text)
         return 0
