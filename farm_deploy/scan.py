@@ -124,6 +124,8 @@ UNMAPPED: dict[str, str] = {
     "farm:": "a component: a grouping of its children, which are scanned, with nothing deployed of its own",
     "pulumi:": "Pulumi's own bookkeeping (stack, providers, stack references): nothing deployed",
     "pulumi-python:dynamic:": "a dynamic provider (Railway's API): no Terraform provider and no checkov rules",
+    "pulumi-python:dynamic/farm:CloudFrontInvalidation": "a CloudFront invalidation request (boto3), "
+    "one per served web version: nothing stays deployed, no Terraform type, no checkov rules",
     "docker:": "the local Docker engine and image builds, not cloud infrastructure: the Dockerfile has its own linter",
     "random:": "generated values held in the Pulumi state, nothing deployed",
     "mongodbatlas:": "checkov has no rules for MongoDB Atlas; the policy pack checks the Atlas resources",
