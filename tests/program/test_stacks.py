@@ -27,6 +27,9 @@ AWS_COMMON = {
     "farm:db:AtlasDatabase",
     "farm:monitoring:Monitoring",
     "farm:monitoring:AlarmTopic",
+    # hardening (docs/security.md): access logs in every AWS stage
+    "farm:security:LogBucket",
+    "farm:security:CloudFrontLogs",
 }
 STATEFUL_TYPES = {
     "aws:s3/bucket:Bucket",
@@ -54,8 +57,14 @@ def of_type(result: OfflinePlan, typ: str) -> list:
 def test_component_sets_per_stage(plans: dict[str, OfflinePlan]) -> None:
     assert components(plans["dev"]) == AWS_COMMON | {"farm:ai:OllamaService", "farm:security:AppSecrets"}
     # staging routes AI to OpenAI (farm.config ai.routing.staging): no Ollama at all
-    assert components(plans["staging"]) == AWS_COMMON | {"farm:security:AppSecrets"}
-    assert components(plans["prod"]) == AWS_COMMON | {"farm:ai:OllamaService", "farm:security:AppSecrets"}
+    # staging and prod: the web ACL (farm:waf basic by default); prod: the customer managed key
+    assert components(plans["staging"]) == AWS_COMMON | {"farm:security:AppSecrets", "farm:security:WebAcl"}
+    assert components(plans["prod"]) == AWS_COMMON | {
+        "farm:ai:OllamaService",
+        "farm:security:AppSecrets",
+        "farm:security:WebAcl",
+        "farm:security:KmsKey",
+    }
 
 
 def test_dev_is_cheap_and_scales_gpu_to_zero(plans: dict[str, OfflinePlan]) -> None:
