@@ -33,6 +33,7 @@ COMMANDS: dict[str, str] = {
     "docker": "docker",
     "policy": "policy",
     "completion": "completion",
+    "cost": "cost",
 }
 
 
