@@ -583,7 +583,9 @@ def _log_delivery(r, siblings, u, lines, notes, **_):
 
 
 def _kms(r, siblings, u, lines, notes, *, keys, **_):
-    lines.add(r, "kms.key_month", "customer managed key", idle=1, typical=1, assumption="billed monthly while it exists")
+    lines.add(
+        r, "kms.key_month", "customer managed key", idle=1, typical=1, assumption="billed monthly while it exists"
+    )
     n = u.get("kms_requests_10k", 0.0) / max(1, len(keys))
     how = f"{u.get('kms_requests_10k', 0.0):g} x 10,000 requests a month split over {len(keys)} key(s); none when idle"
     lines.add(r, "kms.requests_10k", "requests", idle=0, typical=n, assumption=how)

@@ -566,7 +566,9 @@ def _security(ctx: _Ctx, stage: str, components: ComponentChoices) -> SecuritySe
     if components.web != "cloudfront" and waf != "off":
         # The web ACL is CloudFront's; other front ends bring their own edge.
         if s.waf:
-            ctx.warnings.append(f"{NAMESPACE}:waf {s.waf} applies to CloudFront only: this stage serves {components.web}")
+            ctx.warnings.append(
+                f"{NAMESPACE}:waf {s.waf} applies to CloudFront only: this stage serves {components.web}"
+            )
         waf = "off"
     ctx.why("waf", f"set by {NAMESPACE}:waf" if s.waf else f"{stage} default: {waf}")
     kms = s.kms or KMS_DEFAULT[stage]

@@ -55,7 +55,9 @@ def stage_key_policy(account: str, partition: str, region: str) -> str:
             "Action": USE_ACTIONS,
             "Resource": "*",
             "Condition": {
-                "ArnLike": {"kms:EncryptionContext:aws:logs:arn": f"arn:{partition}:logs:{region}:{account}:log-group:*"}
+                "ArnLike": {
+                    "kms:EncryptionContext:aws:logs:arn": f"arn:{partition}:logs:{region}:{account}:log-group:*"
+                }
             },
         },
     )

@@ -128,14 +128,20 @@ class LogBucket(pulumi.ComponentResource):
         self._name = name
         self._args = args
         if not 1 <= args.retention_days <= 3650:
-            raise UserError("access-log retention must be 1 to 3650 days", key="retention_days", value=args.retention_days)
+            raise UserError(
+                "access-log retention must be 1 to 3650 days", key="retention_days", value=args.retention_days
+            )
         self.bucket = self._create_bucket()
         self.policy = self._create_policy()
         self.bucket_name = self.bucket.bucket
         self.bucket_arn = self.bucket.arn
         self.writable_bucket_name = pulumi.Output.all(self.bucket.bucket, self.policy.id).apply(lambda v: v[0])
         self.register_outputs(
-            {"bucket_name": self.bucket_name, "bucket_arn": self.bucket_arn, "writable_bucket_name": self.writable_bucket_name}
+            {
+                "bucket_name": self.bucket_name,
+                "bucket_arn": self.bucket_arn,
+                "writable_bucket_name": self.writable_bucket_name,
+            }
         )
 
     def _tags(self, suffix: str) -> dict[str, str]:
@@ -143,7 +149,9 @@ class LogBucket(pulumi.ComponentResource):
 
     def _create_bucket(self) -> aws.s3.Bucket:
         a = self._args
-        bucket = aws.s3.Bucket(f"{self._name}-bucket", tags=self._tags("bucket"), opts=child_opts(self, protect=a.protect))
+        bucket = aws.s3.Bucket(
+            f"{self._name}-bucket", tags=self._tags("bucket"), opts=child_opts(self, protect=a.protect)
+        )
         self._access_block = aws.s3.BucketPublicAccessBlock(
             f"{self._name}-public-access",
             bucket=bucket.id,

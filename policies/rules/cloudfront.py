@@ -92,9 +92,7 @@ def _hsts(props: Mapping[str, Any], ctx: RuleContext) -> Iterator[str]:
 def _logging(resources: list[StackResource], ctx: RuleContext) -> Iterator[StackViolation]:
     """Standard logging (legacy, `loggingConfig`) or v2: a CloudWatch Logs delivery source on the distribution
     (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/standard-logging.html)."""
-    sources = [
-        s for s in of_type(resources, LOG_DELIVERY_SOURCE) if field(s.props, "logType") == "ACCESS_LOGS"
-    ]
+    sources = [s for s in of_type(resources, LOG_DELIVERY_SOURCE) if field(s.props, "logType") == "ACCESS_LOGS"]
     for dist in of_type(resources, DISTRIBUTION):
         if field(dist.props, "loggingConfig", "bucket"):
             continue

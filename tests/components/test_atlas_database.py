@@ -395,7 +395,9 @@ def test_bad_input_is_a_user_error_naming_the_key(overrides: dict[str, Any], key
     assert err.value.key == key
 
 
-@pytest.mark.parametrize(("version", "keepers"), [(1, None), (2, {"dbPasswordVersion": "2"}), (7, {"dbPasswordVersion": "7"})])
+@pytest.mark.parametrize(
+    ("version", "keepers"), [(1, None), (2, {"dbPasswordVersion": "2"}), (7, {"dbPasswordVersion": "7"})]
+)
 def test_password_version_feeds_the_password_keepers(version: int, keepers: dict[str, str] | None) -> None:
     # Version 1 has no keepers: stacks created before rotation keep their password.
     run = _run(_args(password_version=version), export=False)

@@ -80,7 +80,10 @@ _ROOT = {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:root
 
 
 def _key(*statements: dict[str, Any], rotation: bool = True) -> dict[str, Any]:
-    return {"enableKeyRotation": rotation, "policy": json.dumps({"Version": "2012-10-17", "Statement": list(statements)})}
+    return {
+        "enableKeyRotation": rotation,
+        "policy": json.dumps({"Version": "2012-10-17", "Statement": list(statements)}),
+    }
 
 
 BRANCHES: list[Branch] = [

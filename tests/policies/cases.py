@@ -286,7 +286,10 @@ CASES: list[Case] = [
         "aws:kms/key:Key",
         {"enableKeyRotation": True, "policy": _policy(KMS_ROOT, KMS_LOGS)},
         # A service principal with no condition may use the key for any account's resources.
-        {"enableKeyRotation": True, "policy": _policy(KMS_ROOT, {k: v for k, v in KMS_LOGS.items() if k != "Condition"})},
+        {
+            "enableKeyRotation": True,
+            "policy": _policy(KMS_ROOT, {k: v for k, v in KMS_LOGS.items() if k != "Condition"}),
+        },
     ),
     Case(
         "kms-key-rotation",
@@ -640,7 +643,13 @@ _LB_SG = ("aws:ec2/securityGroup:SecurityGroup", "lb-sg", SG_LB)
 STACK_CASES: list[StackCase] = [
     StackCase(
         "cloudfront-access-logging",
-        [("aws:cloudfront/distribution:Distribution", "cdn", {k: v for k, v in DISTRIBUTION.items() if k != "loggingConfig"})],
+        [
+            (
+                "aws:cloudfront/distribution:Distribution",
+                "cdn",
+                {k: v for k, v in DISTRIBUTION.items() if k != "loggingConfig"},
+            )
+        ],
         # Standard logging v2: a delivery source on the distribution (no legacy loggingConfig).
         [
             (
