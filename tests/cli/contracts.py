@@ -53,6 +53,10 @@ TOP_LEVEL: dict[str, set[str]] = {
     "farm-deploy logs --stack STACK --json": {
         "schema_version", "service", "stream", "timestamp", "message", "time",
     },
+    "farm-deploy rotate db-password --stack STACK --json": {
+        "schema_version", "stack", "file", "from", "to", "dry_run", "written", "diff", "next",
+    },
+    "farm-deploy rotate db-password --stack STACK --check --json": {"schema_version", "stack", "version", "ok", "checks"},
 }  # fmt: skip
 
 
