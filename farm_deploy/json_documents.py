@@ -240,6 +240,21 @@ LOGS = JsonDocument(
     },
 )
 
+LOGS_ACCESS = JsonDocument(
+    command="farm-deploy logs --stack STACK --access --json",
+    version=1,
+    summary="One JSON document per line, one line per access-log entry (CloudFront, load balancer), oldest first.",
+    fields={
+        "schema_version": "this document's version",
+        "source": "`cloudfront` or `alb`",
+        "time": "when the request arrived, ISO 8601 UTC",
+        "client": "the client's IP address",
+        "method": "the HTTP method",
+        "path": "the path (and query, from the load balancer)",
+        "status": "the HTTP status answered",
+    },
+)
+
 ROTATE = JsonDocument(
     command="farm-deploy rotate db-password --stack STACK --json",
     version=1,
@@ -328,6 +343,7 @@ DOCUMENTS: tuple[JsonDocument, ...] = (
     VERIFY,
     STATUS,
     LOGS,
+    LOGS_ACCESS,
     ROTATE,
     ROTATE_CHECK,
     COST_DIFF,

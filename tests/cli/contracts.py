@@ -53,6 +53,9 @@ TOP_LEVEL: dict[str, set[str]] = {
     "farm-deploy logs --stack STACK --json": {
         "schema_version", "service", "stream", "timestamp", "message", "time",
     },
+    "farm-deploy logs --stack STACK --access --json": {
+        "schema_version", "source", "time", "client", "method", "path", "status",
+    },
     "farm-deploy rotate db-password --stack STACK --json": {
         "schema_version", "stack", "file", "from", "to", "dry_run", "written", "diff", "next",
     },
