@@ -1,6 +1,6 @@
 """Print each shipped stack's monthly estimate from its declared resources (the figures in docs/cost.md).
 
-    python scripts/cost_figures.py
+python scripts/cost_figures.py
 """
 
 from __future__ import annotations

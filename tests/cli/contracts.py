@@ -60,6 +60,10 @@ TOP_LEVEL: dict[str, set[str]] = {
         "schema_version", "stack", "file", "from", "to", "dry_run", "written", "diff", "next",
     },
     "farm-deploy rotate db-password --stack STACK --check --json": {"schema_version", "stack", "version", "ok", "checks"},
+    "farm-deploy scan --stack STACK --json": {
+        "schema_version", "stack", "stage", "checkov", "accepted_file", "converted", "skipped", "unknown_types",
+        "findings", "stale", "summary",
+    },
 }  # fmt: skip
 
 
