@@ -52,7 +52,7 @@ PRICED_INPUTS: dict[str, tuple[str, ...]] = {
     "aws:cloudwatch/logGroup:LogGroup": ("retentionInDays",),
     "aws:secretsmanager/secret:Secret": (),
     "aws:kms/key:Key": (),
-    "aws:wafv2/webAcl:WebAcl": ("rules",),
+    "aws:wafv2/webAcl:WebAcl": ("rules", "scope"),
     "aws:cloudwatch/logDelivery:LogDelivery": (),
     "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": ("rules",),
     "aws:sns/topic:Topic": (),
@@ -570,9 +570,11 @@ def _web_acl(r, siblings, u, lines, notes, **_):
     rules = len(r.inputs.get("rules") or [])
     lines.add(r, "waf.web_acl_month", "web ACL", idle=1, typical=1, assumption="billed monthly while it exists")
     lines.add(r, "waf.rule_month", f"{rules} rules", idle=rules, typical=rules, assumption="each rule or managed group")
-    # In front of CloudFront it inspects every request, the API's (/api/*) included.
-    req = u["web_requests_millions"] + u["api_requests_millions"]
-    how = f"{req:g} M requests through CloudFront; none when idle"
+    # In front of CloudFront it inspects every request, the API's (/api/*) included;
+    # on the load balancer, the API's only.
+    regional = r.inputs.get("scope") == "REGIONAL"
+    req = u["api_requests_millions"] + (0 if regional else u["web_requests_millions"])
+    how = f"{req:g} M requests through {'the load balancer' if regional else 'CloudFront'}; none when idle"
     lines.add(r, "waf.requests_1m", "requests inspected", idle=0, typical=req, assumption=how)
 
 

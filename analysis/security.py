@@ -18,6 +18,9 @@ MANAGED_RULE_GROUPS: tuple[str, ...] = (
     "AWSManagedRulesCommonRuleSet",
     "AWSManagedRulesKnownBadInputsRuleSet",
 )
+# `strict` also blocks anonymous addresses (Tor, VPNs, hosting providers): real
+# users on a VPN or a corporate proxy are refused, so `basic` leaves it out.
+STRICT_ONLY_GROUPS: tuple[str, ...] = ("AWSManagedRulesAnonymousIpList",)
 # The common rule set blocks request bodies over 8 KB (SizeRestrictions_BODY);
 # chat histories and attachments are larger, so `basic` only counts them.
 # https://docs.aws.amazon.com/waf/latest/developerguide/aws-managed-rule-groups-baseline.html
@@ -49,6 +52,12 @@ RATE_RULES = 2  # one on the AI routes, one on /api/*
 WAF_LEVELS: tuple[str, ...] = ("off", "basic", "strict")
 
 
+def managed_groups(level: str) -> tuple[str, ...]:
+    if level == "off":
+        return ()
+    return MANAGED_RULE_GROUPS + (STRICT_ONLY_GROUPS if level == "strict" else ())
+
+
 def waf_rule_count(level: str) -> int:
-    """Rules the web ACL holds at `level` (each managed group counts as one rule for pricing)."""
-    return 0 if level == "off" else len(MANAGED_RULE_GROUPS) + RATE_RULES
+    """Rules the CloudFront web ACL holds at `level` (each managed group counts as one rule for pricing)."""
+    return 0 if level == "off" else len(managed_groups(level)) + RATE_RULES

@@ -105,6 +105,7 @@ def build_aws(ctx: Context) -> BuiltStage:
         )
     if choices.api == "ecs":
         parts.api_service = _ecs_api(ctx, parts, alarms.topic_arn)
+        _alb_web_acl(ctx, parts.api_service)
         built.api_url = parts.api_service.url
         built.log_groups["api"] = parts.api_service.log_group_name
         built.extra["albDnsName"] = parts.api_service.alb_dns_name
@@ -232,8 +233,26 @@ def _web_acl(ctx: Context) -> WebAcl | None:
     with ctx.stack_keys(SECURITY_KEYS):
         return WebAcl(
             f"{ctx.prefix}-waf",
-            WebAclArgs(level=level, tags=ctx.tags()),
+            WebAclArgs(level=level, log_retention_days=ctx.plan.security.access_log_days, tags=ctx.tags()),
             opts=pulumi.ResourceOptions(provider=us_east_1_provider(ctx)),
+        )
+
+
+def _alb_web_acl(ctx: Context, api: ApiService) -> WebAcl | None:
+    """The load balancer's own ACL while it is public (docs/security.md, "Web firewall")."""
+    level = ctx.plan.security.waf
+    if level == "off":
+        return None
+    with ctx.stack_keys(SECURITY_KEYS):
+        return WebAcl(
+            f"{ctx.prefix}-api-waf",
+            WebAclArgs(
+                level=level,
+                scope="REGIONAL",
+                associate_arn=api.alb.arn,
+                log_retention_days=ctx.plan.security.access_log_days,
+                tags=ctx.tags(),
+            ),
         )
 
 

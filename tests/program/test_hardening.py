@@ -52,7 +52,7 @@ def test_stage_defaults(plans: dict[str, OfflinePlan]) -> None:
 
 def test_prod_web_acl_is_cloudfront_scope_in_us_east_1_with_managed_and_rate_rules(plans) -> None:
     prod = plans["prod"]
-    (acl,) = of_type(prod, "aws:wafv2/webAcl:WebAcl")
+    acl = named(prod, "farm-prod-waf-acl")
     assert acl.inputs["scope"] == "CLOUDFRONT"
     assert acl.inputs["defaultAction"] == {"allow": {}}
     # created through the provider pinned to us-east-1 (CloudFront-scope ACLs live there)
@@ -82,6 +82,23 @@ def test_prod_web_acl_is_cloudfront_scope_in_us_east_1_with_managed_and_rate_rul
     assert cdn.inputs["webAclId"] == "arn:aws:wafv2:us-east-1:123456789012:farm-prod-waf-acl"
 
 
+def test_the_public_load_balancer_has_its_own_regional_acl(plans) -> None:
+    # Until the API's origin is private, another CloudFront distribution could reach the ALB and skip our ACL.
+    prod = plans["prod"]
+    acl = named(prod, "farm-prod-api-waf-acl")
+    assert acl.inputs["scope"] == "REGIONAL"
+    assert "us-east-1" not in str(acl.provider or "")  # the stage's region, where the load balancer is
+    names = [r["name"] for r in sorted(acl.inputs["rules"], key=lambda r: r["priority"])]
+    # no IP reputation: behind CloudFront the source address is an edge's
+    assert names == ["AWSManagedRulesCommonRuleSet", "AWSManagedRulesKnownBadInputsRuleSet", "rate-ai", "rate-api"]
+    rate = next(r for r in acl.inputs["rules"] if r["name"] == "rate-ai")["statement"]["rateBasedStatement"]
+    assert rate["aggregateKeyType"] == "FORWARDED_IP"
+    assert rate["forwardedIpConfig"] == {"headerName": "X-Forwarded-For", "fallbackBehavior": "MATCH"}
+    association = named(prod, "farm-prod-api-waf-association")
+    assert association.inputs["resourceArn"] == "arn:aws:lb:us-east-1:123456789012:farm-prod-api-alb"
+    assert not [r for r in plans["dev"].resources if r.type == "aws:wafv2/webAclAssociation:WebAclAssociation"]
+
+
 def test_each_hardening_has_its_cost_lines(plans) -> None:
     def lines(stack: str) -> dict[str, float]:
         return {
@@ -98,6 +115,9 @@ def test_each_hardening_has_its_cost_lines(plans) -> None:
     assert prod["cloudwatch.vended_s3_gb"] == 2.0
     assert prod["access-log storage"] == round(8 * 365 / 30 * 0.023, 2)
     assert prod["kms.key_month"] == 1.0
+    # the load balancer's ACL: 2 managed groups and 2 rate rules, the API's 5 M requests
+    alb = {i.price_key: i.monthly for i in plans["prod"].cost.items if i.resource == "farm-prod-api-waf-acl"}
+    assert alb == {"waf.web_acl_month": 5.0, "waf.rule_month": 4.0, "waf.requests_1m": 3.0}
     dev = lines("dev")
     assert "waf.web_acl_month" not in dev
     assert dev["access-log storage"] == round(0.2 * 14 / 30 * 0.023, 2)
