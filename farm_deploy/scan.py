@@ -176,7 +176,6 @@ PLURALS: dict[str, dict[str, str]] = {
         "statements": "statement",
         "textTransformations": "text_transformation",
     },
-    "aws_wafv2_web_acl_logging_configuration": {"redactedFields": "redacted_fields"},
 }
 
 # Properties whose value is a map (string keys chosen by the user): kept as an
