@@ -185,7 +185,7 @@ def _security(plan: StagePlan, usage: dict[str, float], lines: _Lines) -> None:
     if sec.waf != "off":
         rules = waf_rule_count(sec.waf)
         lines.add("security", "waf.web_acl_month", 1, f"web ACL ({sec.waf})")
-        lines.add("security", "waf.rule_month", rules, f"{rules} WAF rules (3 managed groups, 2 rate limits)")
+        lines.add("security", "waf.rule_month", rules, f"{rules} WAF rules (managed groups and rate limits)")
         # Every request CloudFront receives is inspected, the API's included.
         requests = usage["web_requests_millions"] + (usage["api_requests_millions"] if c.api != "none" else 0)
         lines.add("security", "waf.requests_1m", requests, "WAF requests inspected")
