@@ -34,6 +34,7 @@ COMMANDS: dict[str, str] = {
     "policy": "policy",
     "completion": "completion",
     "cost": "cost",
+    "preview": "preview",
 }
 
 

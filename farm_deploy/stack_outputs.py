@@ -38,6 +38,13 @@ OUTPUT_DOCS: dict[str, str] = {
     "dashboardUrl": "the CloudWatch dashboard",
     "estimatedMonthlyCost": "typical monthly cost of the stage priced from its declared resources, USD (docs/cost.md)",
     "plan": "`{components, warnings, release}`: a summary of the stage's plan",
+    "previewShare": "dev stages on ECS behind CloudFront: what pull-request previews share, read through a stack "
+    "reference: `{region, vpcId, vpcCidr, privateSubnetIds, clusterArn, listenerArn, albSecurityGroupId, "
+    "apiOriginDomain, apiOriginProtocol, cachePolicyId, responseHeadersPolicyId, spaFunctionArn, apiRepositoryUrl, "
+    "apiImage, secretArns, ollamaUrl, ollamaSecurityGroupId, atlasProjectId, atlasClusterName, mongoSrv, "
+    "databaseName}` (ids and addresses, no credentials; docs/previews.md)",
+    "preview": "preview stages: `{devStack, pullRequest, webBucket, distributionId, database, databaseSecretArn, "
+    "ttlHours}`: what CI uploads the release's front end to and removes at teardown (docs/previews.md)",
 }
 
 

@@ -58,6 +58,9 @@ class _Aws:
     api_service: ApiService | None = None
     lambda_api: ServerlessApi | None = None
     ollama: OllamaService | None = None
+    api_image: ApiImage | None = None
+    db: Any = None  # AtlasDatabase
+    site: StaticSite | None = None
 
 
 def build_aws(ctx: Context) -> BuiltStage:
@@ -67,7 +70,7 @@ def build_aws(ctx: Context) -> BuiltStage:
     parts.network = _network(ctx) if choices.network else None
     parts.secret_arns.update(_app_secrets(ctx))
     if choices.db != "none":
-        db = build_atlas(ctx, network=parts.network, store="secretsmanager", vercel_project_id=None)
+        db = parts.db = build_atlas(ctx, network=parts.network, store="secretsmanager", vercel_project_id=None)
         # Stored in Secrets Manager (store="secretsmanager"), so the ARN exists.
         assert db.connection_secret_arn is not None
         parts.secret_arns[plan.db.uri_env] = db.connection_secret_arn
@@ -94,7 +97,7 @@ def build_aws(ctx: Context) -> BuiltStage:
         built.ecs = _ecs_outputs(parts)
 
     if choices.web == "cloudfront":
-        site = _static_site(ctx, parts)
+        site = parts.site = _static_site(ctx, parts)
         built.web_url = site.url
         if parts.api_service is not None:
             # The load balancer only answers CloudFront: the API's public address
@@ -108,6 +111,12 @@ def build_aws(ctx: Context) -> BuiltStage:
     built.dashboard_url = monitoring.dashboard_url
     if ctx.settings.monthly_budget is not None:
         _budget(ctx)
+    if plan.stage == "dev":
+        from .preview import preview_share
+
+        share = preview_share(ctx, parts)
+        if share is not None:
+            built.extra["previewShare"] = share
     return built
 
 
@@ -216,7 +225,7 @@ def _api_image(ctx: Context) -> ApiImage:
 def _ecs_api(ctx: Context, parts: _Aws, alarm_topic_arn: pulumi.Input[str]) -> ApiService:
     plan, network, cluster = ctx.plan, parts.network, parts.cluster
     assert network is not None and cluster is not None
-    image = _api_image(ctx)
+    image = parts.api_image = _api_image(ctx)
     with ctx.stack_keys(API_KEYS):
         return ApiService(
             f"{ctx.prefix}-api",

@@ -64,7 +64,7 @@ def test_build_parser_lists_every_command() -> None:
     sub = next(a for a in parser._actions if a.dest == "command")
     assert list(sub.choices) == [
         "analyze", "plan", "promote", "env", "ai", "verify", "status", "logs", "rollback", "docker", "policy",
-        "completion", "cost",
+        "completion", "cost", "preview",
     ]  # fmt: skip
     ai = sub.choices["ai"]
     actions = next(a for a in ai._actions if a.dest == "action")
