@@ -51,6 +51,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     destroy.add_argument("--dry-run", action="store_true", help="print the pulumi commands instead of running them")
     destroy.set_defaults(_action=run_destroy)
 
+    drop = sub.add_parser(
+        "drop-database",
+        help="before destroy: drop the preview's own database on dev's cluster (guarded)",
+        description="Reads the preview's database name and connection secret from its outputs, refuses a "
+        "database that is not the preview's own (<dev database>-<stack>), and drops it with the preview's "
+        "own user (dbAdmin on that database only). Needs pymongo.",
+    )
+    _stack_arguments(drop)
+    drop.add_argument("--outputs", required=True, metavar="FILE", help="`pulumi stack output --json` of the stack")
+    drop.add_argument("--dry-run", action="store_true", help="check and print what would be dropped")
+    drop.set_defaults(_action=run_drop_database)
+
     name = sub.add_parser("name", help="the preview stack name of a pull request", description="Prints pr-<N>.")
     name.add_argument("--pr", required=True, help="the pull request number")
     name.add_argument("--org", help="the Pulumi organisation, printed as ORG/pr-<N>")
@@ -169,6 +181,56 @@ def run_destroy(args: argparse.Namespace) -> int:
         print("+ " + " ".join(cmd), flush=True)
         if subprocess.run(cmd, cwd=project_dir, check=False).returncode != 0:
             raise UserError(f"`{' '.join(cmd[:3])}` failed for {args.stack}", hint="see its output above")
+    return 0
+
+
+# --------------------------------------------------------------------------- data
+
+
+def database_to_drop(stack: str, outputs: dict[str, Any], *, file: str) -> tuple[str, str] | None:
+    """(database, connection secret ARN) of a preview's own database; None when it has none."""
+    from analysis.preview import preview_slug
+
+    preview = outputs.get("preview")
+    if not isinstance(preview, dict):
+        raise UserError("not a preview stack's outputs (no `preview` output)", file=file, key="preview")
+    database, secret = preview.get("database"), preview.get("databaseSecretArn")
+    if not database:
+        return None
+    suffix = f"-{preview_slug(stack)}"
+    if not str(database).endswith(suffix) or not isinstance(secret, str):
+        raise UserError(
+            f"refusing: database {database!r} is not this preview's own (…{suffix})",
+            file=file,
+            key="preview.database",
+            value=database,
+        )
+    return str(database), secret
+
+
+def run_drop_database(args: argparse.Namespace) -> int:
+    check_preview_stack(args.stack, args.project_dir or _default_dir())
+    outputs = _read_json(args.outputs, "outputs")
+    if not isinstance(outputs, dict):
+        raise UserError("stack outputs must be a JSON object", file=args.outputs)
+    found = database_to_drop(args.stack, outputs, file=args.outputs)
+    if found is None:
+        print(f"{args.stack}: no database")
+        return 0
+    database, secret_arn = found
+    if args.dry_run:
+        print(f"would drop database {database}")
+        return 0
+    try:
+        import pymongo  # type: ignore[import-not-found]
+    except ImportError:
+        raise UserError("dropping the database needs pymongo", hint="pip install pymongo") from None
+    import boto3
+
+    uri = boto3.client("secretsmanager").get_secret_value(SecretId=secret_arn)["SecretString"]
+    with pymongo.MongoClient(uri, serverSelectionTimeoutMS=20000) as client:
+        client.drop_database(database)
+    print(f"dropped database {database}")
     return 0
 
 

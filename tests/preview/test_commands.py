@@ -106,3 +106,17 @@ def test_comment_shows_the_url_the_health_checks_and_the_idle_and_typical_cost()
     assert "- health `api`: https://d1.cloudfront.net/api/health\n" in text
     assert "9.41 USD idle, 9.52 typical" in text
     assert "- **Health:** FAILING\n  - api: HTTP 502\n" in text
+
+
+def test_drop_database_only_drops_the_previews_own(tmp_path: Path, capsys) -> None:
+    outputs = tmp_path / "outputs.json"
+    outputs.write_text(json.dumps({"preview": {"database": "farm_chat-pr-12", "databaseSecretArn": "arn:s"}}))
+    assert main(["preview", "drop-database", "--stack", "acme/pr-12", "--outputs", str(outputs), "--dry-run"]) == 0
+    assert capsys.readouterr().out == "would drop database farm_chat-pr-12\n"
+    # dev's database, or another preview's: refused
+    for database in ("farm_chat", "farm_chat-pr-13"):
+        outputs.write_text(json.dumps({"preview": {"database": database, "databaseSecretArn": "arn:s"}}))
+        assert main(["preview", "drop-database", "--stack", "pr-12", "--outputs", str(outputs), "--dry-run"]) == 2
+        assert "is not this preview's own" in capsys.readouterr().err
+    assert main(["preview", "drop-database", "--stack", "dev", "--outputs", str(outputs), "--dry-run"]) == 2
+    assert "not a preview stack" in capsys.readouterr().err
