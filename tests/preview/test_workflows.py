@@ -102,9 +102,13 @@ def missing_tools(workflow: dict) -> list[str]:
                 continue
             run = step.get("run", "")
             for command in _commands(run.replace("$(", "; ")):
-                if command.startswith(".venv/bin/") and "venv .venv" not in "\n".join(
-                    s.get("run", "") for s in job["steps"][: job["steps"].index(step) + 1]
-                ) or not command.startswith((".venv/bin/", "policies/venv/bin/")) and command not in have:
+                if (
+                    command.startswith(".venv/bin/")
+                    and "venv .venv"
+                    not in "\n".join(s.get("run", "") for s in job["steps"][: job["steps"].index(step) + 1])
+                    or not command.startswith((".venv/bin/", "policies/venv/bin/"))
+                    and command not in have
+                ):
                     missing.append(f"{job_id}: {command}")
     return missing
 
