@@ -32,6 +32,7 @@ COMMANDS: dict[str, str] = {
     "rollback": "rollback",
     "docker": "docker",
     "policy": "policy",
+    "scan": "scan",
     "completion": "completion",
     "cost": "cost",
     "preview": "preview",

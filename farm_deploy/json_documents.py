@@ -240,6 +240,27 @@ LOGS = JsonDocument(
     },
 )
 
+SCAN = JsonDocument(
+    command="farm-deploy scan --stack STACK --json",
+    version=1,
+    summary="checkov's verdict on one stack's offline plan, converted to a Terraform plan (docs/security.md).",
+    fields={
+        "schema_version": "this document's version",
+        "stack": "the stack as given (NAME, ORG/NAME or ORG/PROJECT/NAME)",
+        "stage": "the stage it deploys (the accepted entries are chosen by stage)",
+        "checkov": '`{path, version}` of the checkov that ran (`version` is `"not run"` when nothing was converted)',
+        "accepted_file": "the accepted-findings file read",
+        "converted": "how many resources were converted and scanned",
+        "skipped": "Pulumi type -> why resources of that type are not scanned (components, non-AWS providers)",
+        "unknown_types": "Pulumi types with no Terraform mapping and no reason: not scanned, and the scan fails",
+        "findings": "`[{check_id, check_name, resource, pulumi_type, pulumi_name, status, accepted, guideline}]`: "
+        "every failed check; `resource` is `<terraform type>.<pulumi name>`, `status` `accepted` or "
+        "`unaccepted`, `accepted` the matching entry `{check, resource, stages, kind, reason}` or null",
+        "stale": "accepted entries in force for this stack that matched no failure: `[{check, resource, stages, kind, reason}]`",
+        "summary": "`{passed, failed, accepted, unaccepted, stale}` counts",
+    },
+)
+
 COST_DIFF = JsonDocument(
     command="farm-deploy cost diff --stack STACK --base REF --json",
     version=1,
@@ -298,6 +319,7 @@ DOCUMENTS: tuple[JsonDocument, ...] = (
     VERIFY,
     STATUS,
     LOGS,
+    SCAN,
     COST_DIFF,
     COST_ACTUAL,
 )

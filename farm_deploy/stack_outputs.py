@@ -41,7 +41,7 @@ OUTPUT_DOCS: dict[str, str] = {
     "previewShare": "dev stages on ECS behind CloudFront: what pull-request previews share, read through a stack "
     "reference: `{region, vpcId, vpcCidr, privateSubnetIds, clusterArn, listenerArn, albSecurityGroupId, "
     "apiOriginDomain, apiOriginProtocol, cachePolicyId, responseHeadersPolicyId, spaFunctionArn, apiRepositoryUrl, "
-    "apiImage, secretArns, ollamaUrl, ollamaSecurityGroupId, atlasProjectId, atlasClusterName, mongoSrv, "
+    "apiImage, secretArns, vpcOriginId, ollamaUrl, ollamaSecurityGroupId, atlasProjectId, atlasClusterName, mongoSrv, "
     "databaseName}` (ids and addresses, no credentials; docs/previews.md)",
     "preview": "preview stages: `{devStack, pullRequest, webBucket, distributionId, database, databaseSecretArn, "
     "ttlHours}`: what CI uploads the release's front end to and removes at teardown (docs/previews.md)",

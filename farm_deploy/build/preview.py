@@ -80,6 +80,10 @@ def preview_share(ctx: Context, parts: Any) -> dict[str, Any] | None:
         # Names of dev's API secrets (Secrets Manager ARNs, never values), read by previews.
         "secretArns": {k: v for k, v in parts.secret_arns.items() if k != ctx.plan.db.uri_env},
     }
+    # An internal load balancer behind a CloudFront VPC origin: previews reach it through the same origin.
+    vpc_origin = getattr(api, "vpc_origin_id", None)
+    if vpc_origin is not None:
+        share["vpcOriginId"] = vpc_origin
     if parts.ollama is not None:
         share["ollamaUrl"] = parts.ollama.url
         share["ollamaSecurityGroupId"] = parts.ollama.security_group_id

@@ -53,6 +53,10 @@ TOP_LEVEL: dict[str, set[str]] = {
     "farm-deploy logs --stack STACK --json": {
         "schema_version", "service", "stream", "timestamp", "message", "time",
     },
+    "farm-deploy scan --stack STACK --json": {
+        "schema_version", "stack", "stage", "checkov", "accepted_file", "converted", "skipped", "unknown_types",
+        "findings", "stale", "summary",
+    },
 }  # fmt: skip
 
 
