@@ -25,7 +25,7 @@ import pulumi_aws as aws
 from analysis.errors import UserError
 
 from .common import child_opts, merge_tags, sg_rule
-from .container import MONGO_PORT, health_check_command
+from .container import MONGO_IMAGE, MONGO_PORT, health_check_command
 from .iam import assume_role_policy, policy_document
 from .naming import lb_name, task_family
 
@@ -60,6 +60,11 @@ class PreviewApiArgs:
     ollama_security_group_id: pulumi.Input[str] | None = None
     ollama_port: int = 11434
     log_retention_days: int = 7
+    # Env name of the preview database's connection string in `secrets`: declares a one-off
+    # task that drops that database, run at teardown from inside the VPC (Atlas admits dev's
+    # NAT addresses, not the CI runner's). None: the preview has no database.
+    drop_database_env: str | None = None
+    mongo_image: str = MONGO_IMAGE
     tags: dict[str, str] = field(default_factory=dict)
     stack: str = field(kw_only=True)
     project: str = field(kw_only=True)
@@ -71,6 +76,7 @@ class PreviewApi(pulumi.ComponentResource):
     log_group_name: pulumi.Output[str]
     target_group_arn: pulumi.Output[str]
     security_group_id: pulumi.Output[str]
+    drop_task_definition_arn: pulumi.Output[str] | None
 
     def __init__(self, name: str, args: PreviewApiArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("farm:preview:PreviewApi", name, None, opts)
@@ -89,12 +95,14 @@ class PreviewApi(pulumi.ComponentResource):
         self.task_role = self._create_task_role()
         self.task_definition = self._create_task_definition()
         self.service = self._create_service()
+        self.drop_task = self._create_drop_task()
 
         self.service_name = self.service.name
         self.task_definition_arn = self.task_definition.arn
         self.log_group_name = self.log_group.name
         self.target_group_arn = self.target_group.arn
         self.security_group_id = self.task_sg.id
+        self.drop_task_definition_arn = self.drop_task.arn if self.drop_task is not None else None
         self.register_outputs(
             {
                 "service_name": self.service_name,
@@ -102,6 +110,7 @@ class PreviewApi(pulumi.ComponentResource):
                 "log_group_name": self.log_group_name,
                 "target_group_arn": self.target_group_arn,
                 "security_group_id": self.security_group_id,
+                "drop_task_definition_arn": self.drop_task_definition_arn,
             }
         )
 
@@ -116,6 +125,8 @@ class PreviewApi(pulumi.ComponentResource):
         if not 1024 <= a.port <= 65535:
             # Every capability is dropped, NET_BIND_SERVICE included.
             raise UserError("a preview's API listens on an unprivileged port (1024-65535)", key="port", value=a.port)
+        if a.drop_database_env is not None and a.drop_database_env not in a.secrets:
+            raise UserError("the database to drop has no connection secret", key="drop_database_env")
         if not 0 <= a.count <= 2:
             raise UserError("a preview runs 0 to 2 API tasks", key="count", value=a.count)
 
@@ -307,6 +318,57 @@ class PreviewApi(pulumi.ComponentResource):
                 "options": {"awslogs-group": log_group, "awslogs-region": region, "awslogs-stream-prefix": "api"},
             },
         }
+
+    def _create_drop_task(self) -> aws.ecs.TaskDefinition | None:
+        """`mongosh` dropping the database its connection string names (the preview's own)."""
+        a = self._args
+        if a.drop_database_env is None:
+            return None
+        env = a.drop_database_env
+        container = pulumi.Output.all(arn=a.secrets[env], log_group=self.log_group.name, region=self._region).apply(
+            lambda v: json.dumps(
+                [
+                    {
+                        "name": "drop-database",
+                        "image": a.mongo_image,
+                        "essential": True,
+                        # The URI's path is the preview's database; the user may drop only that one.
+                        "command": ["sh", "-c", f'mongosh "${env}" --quiet --norc --eval "db.dropDatabase()"'],
+                        "environment": [{"name": "HOME", "value": "/tmp"}],
+                        "secrets": [{"name": env, "valueFrom": v["arn"]}],
+                        "readonlyRootFilesystem": True,
+                        "privileged": False,
+                        "mountPoints": [{"sourceVolume": "tmp", "containerPath": "/tmp", "readOnly": False}],
+                        "linuxParameters": {"initProcessEnabled": True, "capabilities": {"drop": ["ALL"]}},
+                        "logConfiguration": {
+                            "logDriver": "awslogs",
+                            "options": {
+                                "awslogs-group": v["log_group"],
+                                "awslogs-region": v["region"],
+                                "awslogs-stream-prefix": "drop-database",
+                            },
+                        },
+                    }
+                ]
+            )
+        )
+        return aws.ecs.TaskDefinition(
+            f"{self._name}-drop-db",
+            family=task_family(f"{a.project}-{a.stack}-{self._name}-drop-db"),
+            requires_compatibilities=["FARGATE"],
+            network_mode="awsvpc",
+            cpu="256",
+            memory="512",
+            runtime_platform=aws.ecs.TaskDefinitionRuntimePlatformArgs(
+                operating_system_family="LINUX", cpu_architecture="X86_64"
+            ),
+            execution_role_arn=self.execution_role.arn,
+            task_role_arn=self.task_role.arn,
+            volumes=[aws.ecs.TaskDefinitionVolumeArgs(name="tmp")],
+            container_definitions=container,
+            tags=self._tags("drop-db"),
+            opts=child_opts(self),
+        )
 
     def _create_service(self) -> aws.ecs.Service:
         a = self._args

@@ -235,6 +235,7 @@ def build_preview(ctx: Context) -> BuiltStage:
             environment=ctx.plain_env("api", known),
             secrets=secrets,
             ollama_security_group_id=share.get("ollamaSecurityGroupId") if "ollama.url" in known else None,
+            drop_database_env=plan.db.uri_env if db is not None else None,
             tags=tags,
             stack=ctx.stack,
             project=ctx.project,
@@ -270,5 +271,14 @@ def build_preview(ctx: Context) -> BuiltStage:
         "database": preview.database_name,
         "databaseSecretArn": db.connection_secret_arn if db is not None else None,
         "ttlHours": preview.ttl_hours,
+        # What `farm-deploy preview drop-database` runs at teardown, inside dev's VPC.
+        "dropDatabaseTask": {
+            "cluster": share["clusterArn"],
+            "taskDefinitionArn": api.drop_task_definition_arn,
+            "subnets": share["privateSubnetIds"],
+            "securityGroup": api.security_group_id,
+        }
+        if api.drop_task_definition_arn is not None
+        else None,
     }
     return built

@@ -54,9 +54,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     drop = sub.add_parser(
         "drop-database",
         help="before destroy: drop the preview's own database on dev's cluster (guarded)",
-        description="Reads the preview's database name and connection secret from its outputs, refuses a "
-        "database that is not the preview's own (<dev database>-<stack>), and drops it with the preview's "
-        "own user (dbAdmin on that database only). Needs pymongo.",
+        description="Reads the preview's database and its drop task from the stack's outputs, refuses a "
+        "database that is not the preview's own (<dev database>-<stack>), and runs the task in dev's VPC: "
+        "mongosh, as the preview's own user (dbAdmin on that database only), drops it.",
     )
     _stack_arguments(drop)
     drop.add_argument("--outputs", required=True, metavar="FILE", help="`pulumi stack output --json` of the stack")
@@ -187,25 +187,63 @@ def run_destroy(args: argparse.Namespace) -> int:
 # --------------------------------------------------------------------------- data
 
 
-def database_to_drop(stack: str, outputs: dict[str, Any], *, file: str) -> tuple[str, str] | None:
-    """(database, connection secret ARN) of a preview's own database; None when it has none."""
+def database_to_drop(stack: str, outputs: dict[str, Any], *, file: str) -> tuple[str, dict[str, Any]] | None:
+    """(database, the one-off task that drops it) of a preview's own database; None when it has none."""
     from analysis.preview import preview_slug
 
     preview = outputs.get("preview")
     if not isinstance(preview, dict):
         raise UserError("not a preview stack's outputs (no `preview` output)", file=file, key="preview")
-    database, secret = preview.get("database"), preview.get("databaseSecretArn")
+    database, task = preview.get("database"), preview.get("dropDatabaseTask")
     if not database:
         return None
     suffix = f"-{preview_slug(stack)}"
-    if not str(database).endswith(suffix) or not isinstance(secret, str):
+    if not str(database).endswith(suffix):
         raise UserError(
             f"refusing: database {database!r} is not this preview's own (…{suffix})",
             file=file,
             key="preview.database",
             value=database,
         )
-    return str(database), secret
+    keys = ("cluster", "taskDefinitionArn", "subnets", "securityGroup")
+    if not isinstance(task, dict) or any(not task.get(k) for k in keys):
+        raise UserError(
+            "the preview's outputs lack the task that drops its database",
+            file=file,
+            key="preview.dropDatabaseTask",
+            hint="run `pulumi up` on the preview with this version first",
+        )
+    return str(database), task
+
+
+def drop_database(ecs: Any, task: dict[str, Any], *, wait_seconds: int = 600) -> int:
+    """Run the preview's drop task inside dev's VPC (Atlas admits dev's NAT, not the CI runner); its exit code.
+
+    https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_RunTask.html
+    """
+    started = ecs.run_task(
+        cluster=task["cluster"],
+        taskDefinition=task["taskDefinitionArn"],
+        launchType="FARGATE",
+        count=1,
+        networkConfiguration={
+            "awsvpcConfiguration": {
+                "subnets": list(task["subnets"]),
+                "securityGroups": [task["securityGroup"]],
+                "assignPublicIp": "DISABLED",
+            }
+        },
+    )
+    if started.get("failures") or not started.get("tasks"):
+        reasons = "; ".join(f.get("reason", "?") for f in started.get("failures", [])) or "no task started"
+        raise UserError(f"the drop-database task did not start: {reasons}")
+    arn = started["tasks"][0]["taskArn"]
+    ecs.get_waiter("tasks_stopped").wait(
+        cluster=task["cluster"], tasks=[arn], WaiterConfig={"Delay": 10, "MaxAttempts": max(1, wait_seconds // 10)}
+    )
+    described = ecs.describe_tasks(cluster=task["cluster"], tasks=[arn])["tasks"][0]
+    codes = [c.get("exitCode") for c in described.get("containers", [])]
+    return 0 if codes and all(code == 0 for code in codes) else 1
 
 
 def run_drop_database(args: argparse.Namespace) -> int:
@@ -217,19 +255,14 @@ def run_drop_database(args: argparse.Namespace) -> int:
     if found is None:
         print(f"{args.stack}: no database")
         return 0
-    database, secret_arn = found
+    database, task = found
     if args.dry_run:
-        print(f"would drop database {database}")
+        print(f"would drop database {database} with task {task['taskDefinitionArn']}")
         return 0
-    try:
-        import pymongo  # type: ignore[import-not-found]
-    except ImportError:
-        raise UserError("dropping the database needs pymongo", hint="pip install pymongo") from None
     import boto3
 
-    uri = boto3.client("secretsmanager").get_secret_value(SecretId=secret_arn)["SecretString"]
-    with pymongo.MongoClient(uri, serverSelectionTimeoutMS=20000) as client:
-        client.drop_database(database)
+    if drop_database(boto3.client("ecs"), task) != 0:
+        raise UserError(f"dropping database {database} failed", hint="see the task's log stream `drop-database/...`")
     print(f"dropped database {database}")
     return 0
 

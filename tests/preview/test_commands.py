@@ -108,15 +108,58 @@ def test_comment_shows_the_url_the_health_checks_and_the_idle_and_typical_cost()
     assert "- **Health:** FAILING\n  - api: HTTP 502\n" in text
 
 
+TASK = {"cluster": "c", "taskDefinitionArn": "arn:td/drop", "subnets": ["s1", "s2"], "securityGroup": "sg-p"}
+
+
 def test_drop_database_only_drops_the_previews_own(tmp_path: Path, capsys) -> None:
     outputs = tmp_path / "outputs.json"
-    outputs.write_text(json.dumps({"preview": {"database": "farm_chat-pr-12", "databaseSecretArn": "arn:s"}}))
+    outputs.write_text(json.dumps({"preview": {"database": "farm_chat-pr-12", "dropDatabaseTask": TASK}}))
     assert main(["preview", "drop-database", "--stack", "acme/pr-12", "--outputs", str(outputs), "--dry-run"]) == 0
-    assert capsys.readouterr().out == "would drop database farm_chat-pr-12\n"
+    assert capsys.readouterr().out == "would drop database farm_chat-pr-12 with task arn:td/drop\n"
     # dev's database, or another preview's: refused
     for database in ("farm_chat", "farm_chat-pr-13"):
-        outputs.write_text(json.dumps({"preview": {"database": database, "databaseSecretArn": "arn:s"}}))
+        outputs.write_text(json.dumps({"preview": {"database": database, "dropDatabaseTask": TASK}}))
         assert main(["preview", "drop-database", "--stack", "pr-12", "--outputs", str(outputs), "--dry-run"]) == 2
         assert "is not this preview's own" in capsys.readouterr().err
     assert main(["preview", "drop-database", "--stack", "dev", "--outputs", str(outputs), "--dry-run"]) == 2
     assert "not a preview stack" in capsys.readouterr().err
+    outputs.write_text(json.dumps({"preview": {"database": "farm_chat-pr-12"}}))
+    assert main(["preview", "drop-database", "--stack", "pr-12", "--outputs", str(outputs)]) == 2
+    assert "preview.dropDatabaseTask" in capsys.readouterr().err
+
+
+class FakeEcs:
+    """ECS as far as the drop needs it (the cloud boundary): RunTask, the waiter, DescribeTasks."""
+
+    def __init__(self, exit_code: int | None) -> None:
+        self.exit_code = exit_code
+        self.calls: list[tuple[str, dict]] = []
+
+    def run_task(self, **kwargs):
+        self.calls.append(("run_task", kwargs))
+        return {"tasks": [{"taskArn": "arn:task/1"}], "failures": []}
+
+    def get_waiter(self, name):
+        assert name == "tasks_stopped"
+        return self
+
+    def wait(self, **kwargs):
+        self.calls.append(("wait", kwargs))
+
+    def describe_tasks(self, **kwargs):
+        return {"tasks": [{"containers": [{"exitCode": self.exit_code}]}]}
+
+
+@pytest.mark.parametrize(("exit_code", "result"), [(0, 0), (1, 1), (None, 1)])
+def test_the_drop_runs_in_devs_private_subnets_and_reports_the_exit_code(exit_code, result) -> None:
+    from farm_deploy.commands.preview import drop_database
+
+    ecs = FakeEcs(exit_code)
+    assert drop_database(ecs, TASK) == result
+    (_, run), (_, wait) = ecs.calls
+    assert run["networkConfiguration"]["awsvpcConfiguration"] == {
+        "subnets": ["s1", "s2"],
+        "securityGroups": ["sg-p"],
+        "assignPublicIp": "DISABLED",
+    }
+    assert run["taskDefinition"] == "arn:td/drop" and wait["tasks"] == ["arn:task/1"]

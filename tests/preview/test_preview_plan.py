@@ -90,6 +90,24 @@ def test_the_database_user_reaches_only_its_own_database(plans) -> None:
     assert user.inputs["projectId"] == dev.outputs["previewShare"]["atlasProjectId"]
 
 
+def test_teardown_drops_the_database_from_inside_the_vpc_as_the_previews_user(plans) -> None:
+    import json
+
+    dev, pr = plans
+    drop = next(r for r in pr.resources if r.name == "farm-pr-123-api-drop-db")
+    (container,) = json.loads(drop.inputs["containerDefinitions"])
+    assert container["command"] == ["sh", "-c", 'mongosh "$MONGODB_URL" --quiet --norc --eval "db.dropDatabase()"']
+    # the preview's own connection string (its own user), never dev's
+    assert [c["name"] for c in container["secrets"]] == ["MONGODB_URL"]
+    assert (
+        container["secrets"][0]["valueFrom"]
+        == "arn:aws:secretsmanager:us-east-1:123456789012:farm-pr-123-db-connection"
+    )
+    task = pr.outputs["preview"]["dropDatabaseTask"]
+    assert task["subnets"] == dev.outputs["previewShare"]["privateSubnetIds"]
+    assert task["cluster"] == dev.outputs["previewShare"]["clusterArn"]
+
+
 def test_cost_idle_is_under_twelve_dollars(plans) -> None:
     _, pr = plans
     # 0.25 vCPU x 730 h x 0.04048 = 7.39; 0.5 GB x 730 h x 0.004445 = 1.62; one secret 0.40
