@@ -302,6 +302,7 @@ class PreviewSettings(Model):
     route_value: str
     database_name: str | None = None  # its own database on dev's cluster
     ttl_hours: int = 168  # the sweeper removes it after this long
+    seed_command: str | None = None  # farm:previewSeed: run once in the API image on the new database
 
 
 class StagePlan(Model):

@@ -103,7 +103,9 @@ def check_platform(platform: str | None, *, file: str) -> None:
         )
 
 
-def apply_preview(plan: StagePlan, *, stack: str, dev_stack: str | None, file: str) -> StagePlan:
+def apply_preview(
+    plan: StagePlan, *, stack: str, dev_stack: str | None, file: str, seed: str | None = None
+) -> StagePlan:
     """Turn dev's plan into the preview's: its own small parts, the rest shared."""
     slug = preview_slug(stack)
     check_platform(plan.platform, file=file)
@@ -144,7 +146,10 @@ def apply_preview(plan: StagePlan, *, stack: str, dev_stack: str | None, file: s
         route_value=slug,
         database_name=preview_database(plan.db.database_name, slug) if plan.components.db != "none" else None,
         ttl_hours=DEFAULT_TTL_HOURS,
+        seed_command=seed if plan.components.db != "none" else None,
     )
+    if seed and plan.components.db == "none":
+        plan.warnings.append(f"{NAMESPACE}:previewSeed is set but the preview has no database: not run")
     shared = f"dev's (stack {dev})"
     plan.reasons = {
         "preview": [

@@ -50,6 +50,14 @@ class StackSettings(BaseModel):
         description="preview stages: the dev stack whose VPC, cluster, load balancer, Ollama and Atlas cluster "
         "the preview shares, as a stack reference (`dev`, `org/dev` or `org/project/dev`; default `dev`)",
     )
+    preview_seed: str | None = Field(
+        default=None,
+        alias="previewSeed",
+        min_length=1,
+        description="preview stages: a command run once in the API image against the preview's new, empty "
+        "database (its own connection string in the usual variable), e.g. `python -m src.seed`; "
+        "without it a preview's database starts empty",
+    )
     platform: str | None = Field(
         default=None,
         description="`aws`|`aws-serverless`|`vercel`|`railway`|`docker`: override the recommended platform",

@@ -227,7 +227,9 @@ def plan_stage(
         file = source or f"Pulumi.{stack or stage}.yaml"
         check_platform(settings.platform, file=file)
         dev = plan_stage(analysis, settings, "dev", source=source, recommendation=recommendation)
-        return apply_preview(dev, stack=stack or stage, dev_stack=settings.preview_dev_stack, file=file)
+        return apply_preview(
+            dev, stack=stack or stage, dev_stack=settings.preview_dev_stack, file=file, seed=settings.preview_seed
+        )
     ctx = _Ctx(file=source or f"Pulumi.{stage}.yaml", settings=settings)
     if stage not in STAGES:
         raise ctx.error("unknown stage", "stage", stage, STAGES)

@@ -65,6 +65,9 @@ class PreviewApiArgs:
     # NAT addresses, not the CI runner's). None: the preview has no database.
     drop_database_env: str | None = None
     mongo_image: str = MONGO_IMAGE
+    # A command run once in the API's image, with its environment and secrets, on the new
+    # database (the app's seed); None: no seed task.
+    seed_command: str | None = None
     tags: dict[str, str] = field(default_factory=dict)
     stack: str = field(kw_only=True)
     project: str = field(kw_only=True)
@@ -77,6 +80,7 @@ class PreviewApi(pulumi.ComponentResource):
     target_group_arn: pulumi.Output[str]
     security_group_id: pulumi.Output[str]
     drop_task_definition_arn: pulumi.Output[str] | None
+    seed_task_definition_arn: pulumi.Output[str] | None
 
     def __init__(self, name: str, args: PreviewApiArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("farm:preview:PreviewApi", name, None, opts)
@@ -96,6 +100,7 @@ class PreviewApi(pulumi.ComponentResource):
         self.task_definition = self._create_task_definition()
         self.service = self._create_service()
         self.drop_task = self._create_drop_task()
+        self.seed_task = self._create_seed_task()
 
         self.service_name = self.service.name
         self.task_definition_arn = self.task_definition.arn
@@ -103,6 +108,7 @@ class PreviewApi(pulumi.ComponentResource):
         self.target_group_arn = self.target_group.arn
         self.security_group_id = self.task_sg.id
         self.drop_task_definition_arn = self.drop_task.arn if self.drop_task is not None else None
+        self.seed_task_definition_arn = self.seed_task.arn if self.seed_task is not None else None
         self.register_outputs(
             {
                 "service_name": self.service_name,
@@ -111,6 +117,7 @@ class PreviewApi(pulumi.ComponentResource):
                 "target_group_arn": self.target_group_arn,
                 "security_group_id": self.security_group_id,
                 "drop_task_definition_arn": self.drop_task_definition_arn,
+                "seed_task_definition_arn": self.seed_task_definition_arn,
             }
         )
 
@@ -251,7 +258,7 @@ class PreviewApi(pulumi.ComponentResource):
             opts=child_opts(self),
         )
 
-    def _create_task_definition(self) -> aws.ecs.TaskDefinition:
+    def _create_task_definition(self, suffix: str = "task", command: list[str] | None = None) -> aws.ecs.TaskDefinition:
         a = self._args
         env_names, secret_names = sorted(a.environment), sorted(a.secrets)
         container = pulumi.Output.all(
@@ -269,13 +276,15 @@ class PreviewApi(pulumi.ComponentResource):
                         v["region"],
                         dict(zip(env_names, v["env"], strict=True)),
                         dict(zip(secret_names, v["arns"], strict=True)),
+                        command,
                     )
                 ]
             )
         )
+        family = self._name if suffix == "task" else f"{self._name}-{suffix}"
         return aws.ecs.TaskDefinition(
-            f"{self._name}-task",
-            family=task_family(f"{a.project}-{a.stack}-{self._name}"),
+            f"{self._name}-{suffix}",
+            family=task_family(f"{a.project}-{a.stack}-{family}"),
             requires_compatibilities=["FARGATE"],
             network_mode="awsvpc",
             cpu=str(a.cpu),
@@ -287,14 +296,45 @@ class PreviewApi(pulumi.ComponentResource):
             task_role_arn=self.task_role.arn,
             volumes=[aws.ecs.TaskDefinitionVolumeArgs(name="tmp")],
             container_definitions=container,
-            tags=self._tags("task"),
+            tags=self._tags(suffix),
             opts=child_opts(self),
         )
 
+    def _create_seed_task(self) -> aws.ecs.TaskDefinition | None:
+        """The app's seed command in the API's own image, environment and secrets; run once by CI."""
+        if self._args.seed_command is None:
+            return None
+        # Named so the cost model pairs the service with its own task definition, not this one.
+        return self._create_task_definition("seed-task", ["sh", "-c", self._args.seed_command])
+
     def _container(
-        self, image: str, log_group: str, region: str, env: dict[str, str], arns: dict[str, str]
+        self,
+        image: str,
+        log_group: str,
+        region: str,
+        env: dict[str, str],
+        arns: dict[str, str],
+        command: list[str] | None = None,
     ) -> dict[str, Any]:
         a = self._args
+        if command is not None:
+            # A one-off task: no port, no health check; it runs the command and stops.
+            return {
+                "name": "seed",
+                "image": image,
+                "essential": True,
+                "command": command,
+                "environment": [{"name": k, "value": env[k]} for k in sorted(env)],
+                "secrets": [{"name": k, "valueFrom": arns[k]} for k in sorted(arns)],
+                "readonlyRootFilesystem": True,
+                "privileged": False,
+                "mountPoints": [{"sourceVolume": "tmp", "containerPath": "/tmp", "readOnly": False}],
+                "linuxParameters": {"initProcessEnabled": True, "capabilities": {"drop": ["ALL"]}},
+                "logConfiguration": {
+                    "logDriver": "awslogs",
+                    "options": {"awslogs-group": log_group, "awslogs-region": region, "awslogs-stream-prefix": "seed"},
+                },
+            }
         return {
             "name": CONTAINER_NAME,
             "image": image,

@@ -184,6 +184,17 @@ def _image(ctx: Context, share: dict[str, Any]) -> str:
     return str(share["apiImage"])
 
 
+def _task(share: dict[str, Any], api: PreviewApi, arn: pulumi.Output[str] | None) -> dict[str, Any] | None:
+    if arn is None:
+        return None
+    return {
+        "cluster": share["clusterArn"],
+        "taskDefinitionArn": arn,
+        "subnets": share["privateSubnetIds"],
+        "securityGroup": api.security_group_id,
+    }
+
+
 def build_preview(ctx: Context) -> BuiltStage:
     plan = ctx.plan
     preview = plan.preview
@@ -236,6 +247,7 @@ def build_preview(ctx: Context) -> BuiltStage:
             secrets=secrets,
             ollama_security_group_id=share.get("ollamaSecurityGroupId") if "ollama.url" in known else None,
             drop_database_env=plan.db.uri_env if db is not None else None,
+            seed_command=preview.seed_command,
             tags=tags,
             stack=ctx.stack,
             project=ctx.project,
@@ -272,13 +284,8 @@ def build_preview(ctx: Context) -> BuiltStage:
         "databaseSecretArn": db.connection_secret_arn if db is not None else None,
         "ttlHours": preview.ttl_hours,
         # What `farm-deploy preview drop-database` runs at teardown, inside dev's VPC.
-        "dropDatabaseTask": {
-            "cluster": share["clusterArn"],
-            "taskDefinitionArn": api.drop_task_definition_arn,
-            "subnets": share["privateSubnetIds"],
-            "securityGroup": api.security_group_id,
-        }
-        if api.drop_task_definition_arn is not None
-        else None,
+        "dropDatabaseTask": _task(share, api, api.drop_task_definition_arn),
+        # What `farm-deploy preview seed` runs once, on the new database.
+        "seedTask": _task(share, api, api.seed_task_definition_arn),
     }
     return built

@@ -63,6 +63,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     drop.add_argument("--dry-run", action="store_true", help="check and print what would be dropped")
     drop.set_defaults(_action=run_drop_database)
 
+    seed = sub.add_parser(
+        "seed",
+        help="after the first deploy: run farm:previewSeed in the API image on the preview's new database",
+        description="Runs the preview's seed task (the app's seed command, in the API's image with its "
+        "environment and secrets) once, inside dev's VPC. Does nothing when the preview has no seed.",
+    )
+    _stack_arguments(seed)
+    seed.add_argument("--outputs", required=True, metavar="FILE", help="`pulumi stack output --json` of the stack")
+    seed.add_argument("--dry-run", action="store_true", help="print the task that would run")
+    seed.set_defaults(_action=run_seed)
+
     name = sub.add_parser("name", help="the preview stack name of a pull request", description="Prints pr-<N>.")
     name.add_argument("--pr", required=True, help="the pull request number")
     name.add_argument("--org", help="the Pulumi organisation, printed as ORG/pr-<N>")
@@ -216,8 +227,8 @@ def database_to_drop(stack: str, outputs: dict[str, Any], *, file: str) -> tuple
     return str(database), task
 
 
-def drop_database(ecs: Any, task: dict[str, Any], *, wait_seconds: int = 600) -> int:
-    """Run the preview's drop task inside dev's VPC (Atlas admits dev's NAT, not the CI runner); its exit code.
+def run_one_off(ecs: Any, task: dict[str, Any], *, wait_seconds: int = 600) -> int:
+    """Run one of the preview's one-off tasks (drop, seed) in dev's VPC, where Atlas admits it; 0 when it succeeded.
 
     https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_RunTask.html
     """
@@ -236,7 +247,7 @@ def drop_database(ecs: Any, task: dict[str, Any], *, wait_seconds: int = 600) ->
     )
     if started.get("failures") or not started.get("tasks"):
         reasons = "; ".join(f.get("reason", "?") for f in started.get("failures", [])) or "no task started"
-        raise UserError(f"the drop-database task did not start: {reasons}")
+        raise UserError(f"the task {task['taskDefinitionArn']} did not start: {reasons}")
     arn = started["tasks"][0]["taskArn"]
     ecs.get_waiter("tasks_stopped").wait(
         cluster=task["cluster"], tasks=[arn], WaiterConfig={"Delay": 10, "MaxAttempts": max(1, wait_seconds // 10)}
@@ -261,9 +272,30 @@ def run_drop_database(args: argparse.Namespace) -> int:
         return 0
     import boto3
 
-    if drop_database(boto3.client("ecs"), task) != 0:
+    if run_one_off(boto3.client("ecs"), task) != 0:
         raise UserError(f"dropping database {database} failed", hint="see the task's log stream `drop-database/...`")
     print(f"dropped database {database}")
+    return 0
+
+
+def run_seed(args: argparse.Namespace) -> int:
+    check_preview_stack(args.stack, args.project_dir or _default_dir())
+    outputs = _read_json(args.outputs, "outputs")
+    preview = outputs.get("preview") if isinstance(outputs, dict) else None
+    if not isinstance(preview, dict):
+        raise UserError("not a preview stack's outputs (no `preview` output)", file=args.outputs, key="preview")
+    task = preview.get("seedTask")
+    if not task:
+        print(f"{args.stack}: no seed (farm:previewSeed): the database starts empty")
+        return 0
+    if args.dry_run:
+        print(f"would seed {preview.get('database')} with task {task['taskDefinitionArn']}")
+        return 0
+    import boto3
+
+    if run_one_off(boto3.client("ecs"), task) != 0:
+        raise UserError("the seed command failed", hint="see the task's log stream `seed/...`")
+    print(f"seeded database {preview.get('database')}")
     return 0
 
 

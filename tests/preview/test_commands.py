@@ -152,10 +152,10 @@ class FakeEcs:
 
 @pytest.mark.parametrize(("exit_code", "result"), [(0, 0), (1, 1), (None, 1)])
 def test_the_drop_runs_in_devs_private_subnets_and_reports_the_exit_code(exit_code, result) -> None:
-    from farm_deploy.commands.preview import drop_database
+    from farm_deploy.commands.preview import run_one_off
 
     ecs = FakeEcs(exit_code)
-    assert drop_database(ecs, TASK) == result
+    assert run_one_off(ecs, TASK) == result
     (_, run), (_, wait) = ecs.calls
     assert run["networkConfiguration"]["awsvpcConfiguration"] == {
         "subnets": ["s1", "s2"],
@@ -163,3 +163,14 @@ def test_the_drop_runs_in_devs_private_subnets_and_reports_the_exit_code(exit_co
         "assignPublicIp": "DISABLED",
     }
     assert run["taskDefinition"] == "arn:td/drop" and wait["tasks"] == ["arn:task/1"]
+
+
+def test_seed_runs_only_when_the_app_declares_one(tmp_path: Path, capsys) -> None:
+    outputs = tmp_path / "outputs.json"
+    outputs.write_text(json.dumps({"preview": {"database": "farm_chat-pr-3", "seedTask": None}}))
+    assert main(["preview", "seed", "--stack", "pr-3", "--outputs", str(outputs)]) == 0
+    assert "the database starts empty" in capsys.readouterr().out
+    outputs.write_text(json.dumps({"preview": {"database": "farm_chat-pr-3", "seedTask": TASK}}))
+    assert main(["preview", "seed", "--stack", "pr-3", "--outputs", str(outputs), "--dry-run"]) == 0
+    assert capsys.readouterr().out == "would seed farm_chat-pr-3 with task arn:td/drop\n"
+    assert main(["preview", "seed", "--stack", "prod", "--outputs", str(outputs), "--dry-run"]) == 2

@@ -198,3 +198,28 @@ def test_a_pull_request_number_that_is_not_a_number(capsys) -> None:
     assert main(["plan", "--stack", "pr-abc"]) == 2
     err = capsys.readouterr().err
     assert "not a number" in err and "pr-abc" in err and "Traceback" not in err
+
+
+def test_a_declared_seed_runs_in_the_api_image_with_the_previews_secrets(tmp_path: Path) -> None:
+    import json
+
+    from farm_deploy.offline_plan import run_plan
+
+    _project(tmp_path)
+    text = (tmp_path / "Pulumi.dev.yaml").read_text()
+    (tmp_path / "Pulumi.pr-8.yaml").write_text(
+        text.replace("config:\n", "config:\n  farm:stage: preview\n  farm:previewSeed: python -m src.seed\n", 1)
+    )
+    pr = run_plan(tmp_path, "pr-8")
+    assert pr.plan.preview is not None and pr.plan.preview.seed_command == "python -m src.seed"
+    seed = next(r for r in pr.resources if r.name == "farm-pr-8-api-seed-task")
+    api = next(r for r in pr.resources if r.name == "farm-pr-8-api-task")
+    (seed_container,) = json.loads(seed.inputs["containerDefinitions"])
+    (api_container,) = json.loads(api.inputs["containerDefinitions"])
+    assert seed_container["command"] == ["sh", "-c", "python -m src.seed"]
+    assert seed_container["image"] == api_container["image"]
+    assert seed_container["secrets"] == api_container["secrets"]
+    assert "MONGODB_URL" in [s["name"] for s in seed_container["secrets"]]
+    assert pr.outputs["preview"]["seedTask"]["taskDefinitionArn"].endswith("farm-pr-8-api-seed-task")
+    # the seed task runs once and is not billed all month; the API's task still is
+    assert pr.cost.idle == 9.41
