@@ -73,6 +73,12 @@ class _Aws:
     log_bucket: LogBucket | None = None
     # Secret version the API's tasks read, per env name (the rotated database password).
     secret_versions: dict[str, pulumi.Input[str]] = field(default_factory=dict)
+    api_image: ApiImage | None = None  # only when the image is built from source
+    # What the API runs: the pinned digest, or the image built from source.
+    api_image_ref: pulumi.Input[str] | None = None
+    api_repository_url: pulumi.Input[str] | None = None
+    db: Any = None  # AtlasDatabase
+    site: StaticSite | None = None
 
 
 def build_aws(ctx: Context) -> BuiltStage:
@@ -87,7 +93,7 @@ def build_aws(ctx: Context) -> BuiltStage:
         built.extra["accessLogBucket"] = parts.log_bucket.bucket_name
     parts.secret_arns.update(_app_secrets(ctx, parts.kms_key))
     if choices.db != "none":
-        db = build_atlas(
+        db = parts.db = build_atlas(
             ctx,
             network=parts.network,
             store="secretsmanager",
@@ -124,7 +130,7 @@ def build_aws(ctx: Context) -> BuiltStage:
         built.ecs = _ecs_outputs(parts)
 
     if choices.web == "cloudfront":
-        site = _static_site(ctx, parts, _web_acl(ctx))
+        site = parts.site = _static_site(ctx, parts, _web_acl(ctx))
         if parts.log_bucket is not None:
             _cloudfront_logs(ctx, site, parts.log_bucket)
         built.web_url = site.url
@@ -140,6 +146,12 @@ def build_aws(ctx: Context) -> BuiltStage:
     built.dashboard_url = monitoring.dashboard_url
     if ctx.settings.monthly_budget is not None:
         _budget(ctx)
+    if plan.stage == "dev":
+        from .preview import preview_share
+
+        share = preview_share(ctx, parts)
+        if share is not None:
+            built.extra["previewShare"] = share
     return built
 
 
@@ -317,12 +329,15 @@ def _ecs_outputs(parts: _Aws) -> dict[str, Any]:
     return {"cluster": parts.cluster.cluster_name, "services": services}
 
 
-def _api_image_ref(ctx: Context) -> pulumi.Input[str]:
+def _api_image_ref(ctx: Context, parts: _Aws) -> pulumi.Input[str]:
     """The pinned image as it is (no build, no repository), or, building from source, the image built now."""
     pinned = ctx.plan.release.api_image
     if pinned is not None:
+        parts.api_image_ref, parts.api_repository_url = pinned, pinned.split("@", 1)[0]
         return pinned
-    return _api_image(ctx).image_ref
+    image = parts.api_image = _api_image(ctx)
+    parts.api_image_ref, parts.api_repository_url = image.image_ref, image.repository_url
+    return image.image_ref
 
 
 def _api_image(ctx: Context) -> ApiImage:
@@ -350,7 +365,7 @@ def _api_image(ctx: Context) -> ApiImage:
 def _ecs_api(ctx: Context, parts: _Aws, alarm_topic_arn: pulumi.Input[str]) -> ApiService:
     plan, network, cluster = ctx.plan, parts.network, parts.cluster
     assert network is not None and cluster is not None
-    image_ref = _api_image_ref(ctx)
+    image_ref = _api_image_ref(ctx, parts)
     with ctx.stack_keys(API_KEYS):
         return ApiService(
             f"{ctx.prefix}-api",
