@@ -88,6 +88,17 @@ class StackSettings(BaseModel):
         default=None, alias="gpuInstanceType", description="the Ollama GPU hosts' EC2 instance type"
     )
     nat_per_az: bool | None = Field(default=None, alias="natPerAz", description="one NAT gateway per AZ")
+    nat_instance: bool | None = Field(
+        default=None,
+        alias="natInstance",
+        description="one small EC2 NAT instance instead of NAT gateways (default: true in dev, false elsewhere)",
+    )
+    ai_scale_to_zero: bool | None = Field(
+        default=None,
+        alias="aiScaleToZero",
+        description="GPU Ollama scales to 0 tasks and 0 hosts when idle and wakes on the first AI request "
+        "(default: true in dev, false elsewhere; cold start of several minutes)",
+    )
     acknowledge: list[str] = Field(
         default_factory=list, description="conflict ids the operator accepts (see docs/analyzer.md)"
     )
@@ -144,6 +155,8 @@ class StackSettings(BaseModel):
     )
     # Names (never values) of the API's extra secrets, from the `farm:apiSecrets` secret map.
     api_secret_names: list[str] = Field(default_factory=list, exclude=True)
+    # Secret keys (`openaiApiKey` ...) the stack file sets, when read from one; None: not known (assume set).
+    secrets_set: list[str] | None = Field(default=None, exclude=True)
     # Release pins: the keys `farm-deploy promote` copies between stages.
     api_image_tag: str | None = Field(
         default=None,
@@ -228,6 +241,7 @@ def parse_settings(raw: dict[str, Any], *, file: str, stack: str) -> StackSettin
     if settings.domain is not None:
         check_domain(settings.domain, file=file, key=f"{NAMESPACE}:domain")
     settings.api_secret_names = secret_names
+    settings.secrets_set = sorted(k for k in raw if k in SECRET_KEYS)
     stage = settings.resolved_stage(stack)
     if stage not in STAGES:
         raise UserError(

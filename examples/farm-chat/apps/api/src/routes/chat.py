@@ -2,7 +2,7 @@ from beanie import PydanticObjectId
 from fastapi import APIRouter, HTTPException, WebSocket, WebSocketDisconnect
 from pydantic import BaseModel
 
-from ..ai.providers import stream_chat
+from ..ai.providers import AIStarting, stream_chat
 from ..models.conversation import Conversation, Message
 
 router = APIRouter(prefix="/chat", tags=["chat"])
@@ -18,7 +18,9 @@ async def chat(request: ChatRequest) -> dict[str, str]:
     conversation = await _load(request.conversation_id)
     conversation.messages.append(Message(role="user", content=request.message))
     provider, reply = "", []
-    async for provider, chunk in stream_chat([m.model_dump(include={"role", "content"}) for m in conversation.messages]):
+    async for provider, chunk in stream_chat(
+        [m.model_dump(include={"role", "content"}) for m in conversation.messages]
+    ):
         reply.append(chunk)
     conversation.messages.append(Message(role="assistant", content="".join(reply), provider=provider))
     await conversation.save()
@@ -38,6 +40,9 @@ async def chat_socket(websocket: WebSocket) -> None:
                 await websocket.send_json({"provider": provider, "delta": chunk})
             history.append({"role": "assistant", "content": "".join(reply)})
             await websocket.send_json({"done": True})
+    except AIStarting as exc:
+        await websocket.send_json({"error": str(exc), "retry_after": exc.retry_after})
+        await websocket.close(code=1013)  # try again later (RFC 6455, 7.4.1)
     except WebSocketDisconnect:
         return
 
