@@ -18,9 +18,7 @@ async def chat(request: ChatRequest) -> dict[str, str]:
     conversation = await _load(request.conversation_id)
     conversation.messages.append(Message(role="user", content=request.message))
     provider, reply = "", []
-    async for provider, chunk in stream_chat(
-        [m.model_dump(include={"role", "content"}) for m in conversation.messages]
-    ):
+    async for provider, chunk in stream_chat([m.model_dump(include={"role", "content"}) for m in conversation.messages]):
         reply.append(chunk)
     conversation.messages.append(Message(role="assistant", content="".join(reply), provider=provider))
     await conversation.save()
