@@ -59,6 +59,7 @@ class OfflinePlan:
     missing_secrets: list[str]
     policy: Any | None = None
     warnings: list[str] = field(default_factory=list)
+    cost: Any | None = None  # DeclaredCost: priced from `resources` (farm_deploy/cost.py)
 
     def resource_dicts(self) -> list[dict[str, Any]]:
         by_urn = {r.urn: r for r in self.resources}
@@ -91,7 +92,7 @@ class OfflinePlan:
             "resources": self.resource_dicts(),
             "counts": self.counts(),
             "outputs": mask_paths(self.outputs, self.secret_outputs),
-            "cost": self.plan.cost.model_dump(mode="json") if self.plan.cost else None,
+            "cost": self.cost.model_dump(mode="json") if self.cost is not None else None,
             "policy": self.policy.to_dict() if self.policy is not None else None,
             "missing_secrets": self.missing_secrets,
             # every warning, the plan's own included (they were only inside "plan" before)
@@ -174,13 +175,24 @@ def run_plan(project_dir: Path, stack: str, *, strict_secrets: bool = False) -> 
         secret_outputs=run.secret_outputs,
         missing_secrets=sorted(k for k in missing if k in used),
     )
+    from farm_deploy.cost import declared_cost, freshness_warnings
+
+    offline.cost = declared_cost(offline)
+    offline.warnings.extend([*offline.cost.warnings, *freshness_warnings(offline.cost)])
     try:
         from farm_deploy.policy_check import check_resources
     except ImportError:  # pragma: no cover - the policy pack is part of the repo
         check_resources = None
     if check_resources is not None:
         settings = parse_settings(farm, file=str(stack_file.path), stack=stack)
-        offline.policy = check_resources(run.resources, plan.stage, settings.policy_waivers, file=str(stack_file.path))
+        offline.policy = check_resources(
+            run.resources,
+            plan.stage,
+            settings.policy_waivers,
+            file=str(stack_file.path),
+            budget=settings.monthly_budget,
+            region=plan.region,
+        )
     return offline
 
 

@@ -17,8 +17,9 @@ from pathlib import Path
 import pytest
 
 from analysis.errors import UserError
+from analysis.wording import plural
 from farm_deploy.cli import build_parser, main
-from farm_deploy.commands.common import plural, slow
+from farm_deploy.commands.common import slow
 from farm_deploy.stack_files import StackName, default_project_dir, parse_stack_name
 from tests.cli.contracts import TOP_LEVEL, assert_document
 from tests.promote.conftest import DEV, PROD
@@ -64,7 +65,7 @@ def test_build_parser_lists_every_command() -> None:
     sub = next(a for a in parser._actions if a.dest == "command")
     assert list(sub.choices) == [
         "analyze", "plan", "promote", "env", "ai", "verify", "status", "logs", "rollback", "docker", "policy",
-        "completion",
+        "scan", "completion", "cost",
     ]  # fmt: skip
     ai = sub.choices["ai"]
     actions = next(a for a in ai._actions if a.dest == "action")
@@ -180,7 +181,7 @@ def test_plan_summary_by_default_and_tree_with_details(capsys) -> None:
     summary = capsys.readouterr().out
     assert f"pulumi preview would create {n} resources" in summary
     assert "farm-dev-api " in summary and "farm:compute:ApiService" in summary
-    assert re.search(r"^cost: [0-9,.]+ USD/month \(network ", summary, flags=re.M)
+    assert re.search(r"^cost: [0-9,.]+ USD/month typical, [0-9,.]+ idle \(alarms [0-9.]+, api ", summary, flags=re.M)
     assert re.search(r"^policy: .*, 3 violations \(0 mandatory\)$", summary, flags=re.M)
     assert "resources per type" not in summary and "└── " not in summary
     # each component's count, recomputed from the JSON's parent names
