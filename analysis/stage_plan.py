@@ -547,8 +547,9 @@ def _savings(ctx: _Ctx, plan: StagePlan) -> None:
     if plan.components.api == "ecs" and plan.stage == "dev":
         ctx.why(
             "cost",
-            "one application load balancer, one listener, the smallest Fargate task (0.25 vCPU / 0.5 GB) "
-            "and one API task: the floor CloudFront needs in front of the API",
+            "idle floor kept on purpose: one application load balancer (its hours and its public IPv4 "
+            "addresses; CloudFront needs an HTTP origin for /api/*) and one API task of the smallest Fargate "
+            "size (0.25 vCPU / 0.5 GB), so the first request meets no cold start",
         )
 
 

@@ -87,7 +87,12 @@ def post(app: FastAPI, path: str) -> httpx.Response:
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client:
             return await client.post(path)
 
-    return asyncio.run(go())
+    # Not asyncio.run: it leaves no current event loop behind, which the Pulumi tests after this one need.
+    loop = asyncio.new_event_loop()
+    try:
+        return loop.run_until_complete(go())
+    finally:
+        loop.close()
 
 
 @pytest.fixture
