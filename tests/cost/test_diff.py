@@ -100,7 +100,9 @@ def test_a_stack_new_since_the_base_is_priced_as_added(repo: Path, capsys: pytes
     code, doc = diff(repo, capsys, "--stack", "qa", "--base", "HEAD", "--json")
     assert code == 0 and doc["status"] == "new-stack" and doc["base_cost"] is None
     assert {r["reason"] for r in doc["items"]} == {"added"}
-    assert doc["change"]["typical"] == doc["head_cost"]["typical"] > 50  # dev-sized: the GPU scaled to zero, priced for its typical hours
+    assert (
+        doc["change"]["typical"] == doc["head_cost"]["typical"] > 50
+    )  # dev-sized: the GPU scaled to zero, priced for its typical hours
     assert any("does not exist at HEAD" in w for w in doc["warnings"])
     section = markdown(doc)
     assert section.startswith("#### `qa` (dev, us-east-1)") and "new stack" in section
