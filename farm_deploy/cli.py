@@ -35,6 +35,7 @@ COMMANDS: dict[str, str] = {
     "scan": "scan",
     "completion": "completion",
     "cost": "cost",
+    "rotate": "rotate",
 }
 
 

@@ -19,14 +19,18 @@ from components.alarm_topic import AlarmTopic, AlarmTopicArgs
 from components.api_service import ApiService, ApiServiceArgs
 from components.app_secrets import AppSecrets, AppSecretsArgs
 from components.budget import Budget, BudgetArgs
+from components.cloudfront_logs import CloudFrontLogs, CloudFrontLogsArgs
 from components.cluster import Cluster, ClusterArgs
 from components.container import OLLAMA_PORT
 from components.image import ApiImage, ApiImageArgs
+from components.kms_key import KmsKey, KmsKeyArgs
+from components.log_bucket import LogBucket, LogBucketArgs
 from components.monitoring import Monitoring, MonitoringArgs
 from components.network import Network, NetworkArgs
 from components.ollama_service import OllamaService, OllamaServiceArgs
 from components.serverless_api import ServerlessApi, ServerlessApiArgs
 from components.static_site import StaticSite, StaticSiteArgs, WebBuild
+from components.web_acl import WebAcl, WebAclArgs
 
 from .atlas import build_atlas
 from .context import BuiltStage, Context
@@ -44,6 +48,7 @@ OLLAMA_KEYS = {"api_security_group_id": f"{NAMESPACE}:api", "models": f"{NAMESPA
 SITE_KEYS = {"certificate_arn": f"{NAMESPACE}:certificateArn", "site_dir": f"{NAMESPACE}:webPrebuiltDir"}
 MONITORING_KEYS = {"level": f"{NAMESPACE}:monitoring", "alarm_email": f"{NAMESPACE}:alarmEmail"}
 OLLAMA_CHOICES = ("ollama-gpu", "ollama-cpu")
+SECURITY_KEYS = {"level": f"{NAMESPACE}:waf", "retention_days": f"{NAMESPACE}:accessLogDays"}
 
 
 @dataclass
@@ -58,6 +63,11 @@ class _Aws:
     api_service: ApiService | None = None
     lambda_api: ServerlessApi | None = None
     ollama: OllamaService | None = None
+    # Hardening (docs/security.md): the stage's customer managed key, the access-log bucket.
+    kms_key: KmsKey | None = None
+    log_bucket: LogBucket | None = None
+    # Secret version the API's tasks read, per env name (the rotated database password).
+    secret_versions: dict[str, pulumi.Input[str]] = field(default_factory=dict)
 
 
 def build_aws(ctx: Context) -> BuiltStage:
@@ -65,12 +75,26 @@ def build_aws(ctx: Context) -> BuiltStage:
     built = BuiltStage(plan=plan, region=plan.region)
     parts = _Aws()
     parts.network = _network(ctx) if choices.network else None
-    parts.secret_arns.update(_app_secrets(ctx))
+    parts.kms_key = _stage_key(ctx)
+    parts.log_bucket = _log_bucket(ctx)
+    if parts.log_bucket is not None:
+        # `farm-deploy logs --access` reads the latest entries from it.
+        built.extra["accessLogBucket"] = parts.log_bucket.bucket_name
+    parts.secret_arns.update(_app_secrets(ctx, parts.kms_key))
     if choices.db != "none":
-        db = build_atlas(ctx, network=parts.network, store="secretsmanager", vercel_project_id=None)
+        db = build_atlas(
+            ctx,
+            network=parts.network,
+            store="secretsmanager",
+            vercel_project_id=None,
+            kms_key_id=parts.kms_key.arn if parts.kms_key else None,
+        )
         # Stored in Secrets Manager (store="secretsmanager"), so the ARN exists.
-        assert db.connection_secret_arn is not None
+        assert db.connection_secret_arn is not None and db.connection_secret_version_id is not None
         parts.secret_arns[plan.db.uri_env] = db.connection_secret_arn
+        parts.secret_versions[plan.db.uri_env] = db.connection_secret_version_id
+        # `farm-deploy rotate db-password --check` reads it.
+        built.extra["dbSecretArn"] = db.connection_secret_arn
     parts.cluster = _cluster(ctx, parts.network)
     parts.deploy_outputs.update(_known_addresses(ctx, parts.cluster))
 
@@ -81,6 +105,7 @@ def build_aws(ctx: Context) -> BuiltStage:
         )
     if choices.api == "ecs":
         parts.api_service = _ecs_api(ctx, parts, alarms.topic_arn)
+        _alb_web_acl(ctx, parts.api_service)
         built.api_url = parts.api_service.url
         built.log_groups["api"] = parts.api_service.log_group_name
         built.extra["albDnsName"] = parts.api_service.alb_dns_name
@@ -94,7 +119,9 @@ def build_aws(ctx: Context) -> BuiltStage:
         built.ecs = _ecs_outputs(parts)
 
     if choices.web == "cloudfront":
-        site = _static_site(ctx, parts)
+        site = _static_site(ctx, parts, _web_acl(ctx))
+        if parts.log_bucket is not None:
+            _cloudfront_logs(ctx, site, parts.log_bucket)
         built.web_url = site.url
         if parts.api_service is not None:
             # The load balancer only answers CloudFront: the API's public address
@@ -145,12 +172,107 @@ def _network(ctx: Context) -> Network:
     )
 
 
-def _app_secrets(ctx: Context) -> dict[str, pulumi.Input[str]]:
+def _app_secrets(ctx: Context, key: KmsKey | None) -> dict[str, pulumi.Input[str]]:
     values = ctx.secret_values("api")
     if not values:
         return {}
-    store = AppSecrets(f"{ctx.prefix}-secrets", AppSecretsArgs(values=values, tags=ctx.tags(), stack=ctx.stack))
+    store = AppSecrets(
+        f"{ctx.prefix}-secrets",
+        AppSecretsArgs(values=values, kms_key_id=key.arn if key else None, tags=ctx.tags(), stack=ctx.stack),
+    )
     return dict(store.arns)
+
+
+# --------------------------------------------------------------------------- hardening
+
+
+def us_east_1_provider(ctx: Context) -> pulumi.ProviderResource:
+    """The AWS provider pinned to us-east-1, for what CloudFront needs there (web ACL, log delivery).
+
+    One per program: the builder's regional providers may take this over.
+    """
+    import pulumi_aws as aws
+
+    if ctx.us_east_1 is None:
+        ctx.us_east_1 = aws.Provider(
+            f"{ctx.prefix}-aws-us-east-1", region="us-east-1", default_tags={"tags": ctx.tags()}
+        )
+    return ctx.us_east_1
+
+
+def _stage_key(ctx: Context) -> KmsKey | None:
+    if ctx.plan.security.kms != "customer":
+        return None
+    return KmsKey(
+        f"{ctx.prefix}-key",
+        KmsKeyArgs(
+            description=f"farm-deploy {ctx.project} {ctx.stack}: secrets, model cache, logs",
+            protect=ctx.protect,
+            tags=ctx.tags(),
+        ),
+    )
+
+
+def _log_bucket(ctx: Context) -> LogBucket | None:
+    plan, choices = ctx.plan, ctx.plan.components
+    cloudfront, alb = choices.web == "cloudfront", choices.api == "ecs"
+    if not (cloudfront or alb):
+        return None
+    with ctx.stack_keys(SECURITY_KEYS):
+        return LogBucket(
+            f"{ctx.prefix}-access-logs",
+            LogBucketArgs(
+                region=plan.region,
+                retention_days=plan.security.access_log_days,
+                alb_logs=alb,
+                cloudfront_logs=cloudfront,
+                protect=ctx.protect,
+                tags=ctx.tags(),
+            ),
+        )
+
+
+def _web_acl(ctx: Context) -> WebAcl | None:
+    level = ctx.plan.security.waf
+    if level == "off":
+        return None
+    with ctx.stack_keys(SECURITY_KEYS):
+        return WebAcl(
+            f"{ctx.prefix}-waf",
+            WebAclArgs(level=level, log_retention_days=ctx.plan.security.access_log_days, tags=ctx.tags()),
+            opts=pulumi.ResourceOptions(provider=us_east_1_provider(ctx)),
+        )
+
+
+def _alb_web_acl(ctx: Context, api: ApiService) -> WebAcl | None:
+    """The load balancer's own ACL while it is public (docs/security.md, "Web firewall")."""
+    level = ctx.plan.security.waf
+    if level == "off":
+        return None
+    with ctx.stack_keys(SECURITY_KEYS):
+        return WebAcl(
+            f"{ctx.prefix}-api-waf",
+            WebAclArgs(
+                level=level,
+                scope="REGIONAL",
+                associate_arn=api.alb.arn,
+                log_retention_days=ctx.plan.security.access_log_days,
+                tags=ctx.tags(),
+            ),
+        )
+
+
+def _cloudfront_logs(ctx: Context, site: StaticSite, bucket: LogBucket) -> CloudFrontLogs:
+    return CloudFrontLogs(
+        f"{ctx.prefix}-web-logs",
+        CloudFrontLogsArgs(
+            distribution_arn=site.distribution_arn,
+            bucket_arn=bucket.bucket_arn,
+            delivery_name=f"{ctx.project}-{ctx.slug}-cloudfront",
+            tags=ctx.tags(),
+        ),
+        opts=pulumi.ResourceOptions(provider=us_east_1_provider(ctx), depends_on=[bucket]),
+    )
 
 
 def _cluster(ctx: Context, network: Network | None) -> Cluster | None:
@@ -241,6 +363,9 @@ def _ecs_api(ctx: Context, parts: _Aws, alarm_topic_arn: pulumi.Input[str]) -> A
                 cluster_name=cluster.cluster_name,
                 environment=ctx.plain_env("api", parts.deploy_outputs),
                 secrets=parts.secret_arns,
+                secret_version_ids=parts.secret_versions,
+                kms_key_arn=parts.kms_key.arn if parts.kms_key else None,
+                access_log_bucket=parts.log_bucket.writable_bucket_name if parts.log_bucket else None,
                 certificate_arn=plan.api_certificate_arn,
                 domain=api_domain(plan),
                 behind_cloudfront=plan.components.web == "cloudfront",
@@ -316,13 +441,14 @@ def _ollama(ctx: Context, parts: _Aws) -> OllamaService:
                 scale_to_zero=plan.ai.scale_to_zero,
                 wake_metric_namespace=plan.ai.request_metric_namespace,
                 idle_minutes=plan.ai.idle_minutes,
+                kms_key_arn=parts.kms_key.arn if parts.kms_key else None,
                 protect=ctx.protect,
                 tags=ctx.tags(),
             ),
         )
 
 
-def _static_site(ctx: Context, parts: _Aws) -> StaticSite:
+def _static_site(ctx: Context, parts: _Aws, web_acl: WebAcl | None) -> StaticSite:
     plan = ctx.plan
     origin: pulumi.Input[str] | None = None
     protocol = "https-only"
@@ -349,6 +475,7 @@ def _static_site(ctx: Context, parts: _Aws) -> StaticSite:
                 api_origin_protocol=protocol,
                 certificate_arn=plan.certificate_arn,
                 aliases=[plan.domain] if plan.domain and plan.certificate_arn else [],
+                web_acl_arn=web_acl.arn if web_acl else None,
                 protect=ctx.protect,
                 tags=ctx.tags(),
             ),

@@ -101,6 +101,8 @@ class Context:
     stack: str
     # A secret the stack may leave unset (farm:railwayToken): None when it does.
     optional_secret: OptionalSecretReader = _no_optional_secret
+    # The AWS provider pinned to us-east-1, created on first use (build/aws.py).
+    us_east_1: Any = None
 
     @property
     def prefix(self) -> str:

@@ -98,6 +98,8 @@ def _computed(typ: str, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
         "aws:efs/fileSystem:FileSystem": {"dnsName": f"fs-{name}.efs.us-east-1.amazonaws.com"},
         "aws:servicediscovery/privateDnsNamespace:PrivateDnsNamespace": {"hostedZone": "Z0OFFLINE"},
         "aws:sns/topic:Topic": {},
+        "aws:secretsmanager/secretVersion:SecretVersion": {"versionId": f"{name}-version-id"},
+        "aws:kms/key:Key": {"keyId": f"mrk-{name}"},
         "random:index/randomPassword:RandomPassword": {"result": "offline-password-not-a-secret"},
         "random:index/randomId:RandomId": {"hex": "0123abcd", "b64Url": "ASOrzQ"},
         "docker:index/image:Image": {

@@ -150,7 +150,10 @@ def test_ecs_secret_is_in_secrets_never_in_environment(ecs: OfflineRun, name: st
         "OPENAI_API_KEY": "secrets-openai-api-key",
         "MONGODB_URL": "db-connection",
     }
-    assert entry["valueFrom"] == f"arn:aws:secretsmanager:us-east-1:123456789012:farm-prod-{slug[name]}"
+    arn = f"arn:aws:secretsmanager:us-east-1:123456789012:farm-prod-{slug[name]}"
+    # The database password's secret is read at one version, so a rotation rolls the tasks (arn:::version-id).
+    pinned = ":::farm-prod-db-connection-value-version-id" if name == "MONGODB_URL" else ""
+    assert entry["valueFrom"] == arn + pinned
 
 
 @pytest.mark.parametrize(
