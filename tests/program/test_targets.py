@@ -87,6 +87,12 @@ def test_vercel_secrets_are_sensitive_per_value(plans: dict[str, OfflinePlan]) -
 def test_vercel_limits_name_the_apps_file_and_line(plans: dict[str, OfflinePlan], project: Path) -> None:
     # acknowledged in the derived stack: a warning naming where the app opens WebSockets
     assert any("apps/api/src/routes/chat.py:28" in w for w in plans["vercel"].plan.warnings)
+    # uploads go through the function: Vercel's 4.5 MB body limit, named where the app accepts them
+    # (a warning: the scan sees no declared size above the limit; one above it blocks like WebSockets)
+    assert (
+        "vercel limits request bodies to about 4.5 MB (seen at apps/api/src/routes/uploads.py:12) "
+        "(upload to S3 with presigned URLs instead of through the API)"
+    ) in plans["vercel"].plan.warnings
     stack = project / "Pulumi.vercel-strict.yaml"
     text = (project / "Pulumi.vercel.yaml").read_text().replace("  farm:acknowledge:\n    - vercel-websockets\n", "")
     stack.write_text(text)
