@@ -16,7 +16,10 @@ from pydantic import BaseModel, ConfigDict, Field
 Stage = Literal["dev", "staging", "prod"]
 STAGES: tuple[str, ...] = ("dev", "staging", "prod")
 # farm.config's ai.routing uses these names for the same stages.
-ROUTING_KEY_FOR_STAGE = {"dev": "development", "staging": "staging", "prod": "production"}
+ROUTING_KEY_FOR_STAGE = {"dev": "development", "staging": "staging", "prod": "production", "preview": "development"}
+# A pull request's preview: dev's config and dev's shared parts (analysis/preview.py).
+PREVIEW_STAGE = "preview"
+ALL_STAGES: tuple[str, ...] = (*STAGES, PREVIEW_STAGE)
 
 Platform = Literal["aws", "aws-serverless", "vercel", "railway", "docker"]
 PLATFORMS: tuple[str, ...] = ("aws", "aws-serverless", "vercel", "railway", "docker")
@@ -309,6 +312,19 @@ class ReleasePins(Model):
     models: list[str] | None = None
 
 
+class PreviewSettings(Model):
+    """A preview stage's own parts and what it reads from dev (analysis/preview.py)."""
+
+    dev_stack: str = "dev"  # the stack reference: `dev`, `org/dev` or `org/project/dev`
+    pr_number: int | None = None
+    route_priority: int  # dev's listener rule priority
+    route_header: str  # the header CloudFront adds and the listener rule matches
+    route_value: str
+    database_name: str | None = None  # its own database on dev's cluster
+    ttl_hours: int = 168  # the sweeper removes it after this long
+    seed_command: str | None = None  # farm:previewSeed: run once in the API image on the new database
+
+
 class StagePlan(Model):
     """What one stage gets, and why."""
 
@@ -333,6 +349,7 @@ class StagePlan(Model):
     security: SecuritySettings = Field(default_factory=SecuritySettings)
     cost: CostEstimate | None = None
     warnings: list[str] = Field(default_factory=list)
+    preview: PreviewSettings | None = None  # preview stage only
 
 
 class AppAnalysis(Model):

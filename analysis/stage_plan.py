@@ -19,6 +19,7 @@ from .errors import UserError
 from .model_choice import choose_models
 from .models import (
     PLATFORMS,
+    PREVIEW_STAGE,
     ROUTING_KEY_FOR_STAGE,
     STAGES,
     AIChoice,
@@ -222,7 +223,18 @@ def plan_stage(
     *,
     source: str | None = None,
     recommendation: Recommendation | None = None,
+    stack: str | None = None,
 ) -> StagePlan:
+    if stage == PREVIEW_STAGE:
+        # dev's config and dev's choices, then cut down to the preview's own parts.
+        from .preview import apply_preview, check_platform
+
+        file = source or f"Pulumi.{stack or stage}.yaml"
+        check_platform(settings.platform, file=file)
+        dev = plan_stage(analysis, settings, "dev", source=source, recommendation=recommendation)
+        return apply_preview(
+            dev, stack=stack or stage, dev_stack=settings.preview_dev_stack, file=file, seed=settings.preview_seed
+        )
     ctx = _Ctx(file=source or f"Pulumi.{stage}.yaml", settings=settings)
     if stage not in STAGES:
         raise ctx.error("unknown stage", "stage", stage, STAGES)

@@ -36,6 +36,7 @@ COMMANDS: dict[str, str] = {
     "completion": "completion",
     "cost": "cost",
     "rotate": "rotate",
+    "preview": "preview",
 }
 
 

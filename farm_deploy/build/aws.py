@@ -68,6 +68,9 @@ class _Aws:
     log_bucket: LogBucket | None = None
     # Secret version the API's tasks read, per env name (the rotated database password).
     secret_versions: dict[str, pulumi.Input[str]] = field(default_factory=dict)
+    api_image: ApiImage | None = None
+    db: Any = None  # AtlasDatabase
+    site: StaticSite | None = None
 
 
 def build_aws(ctx: Context) -> BuiltStage:
@@ -82,7 +85,7 @@ def build_aws(ctx: Context) -> BuiltStage:
         built.extra["accessLogBucket"] = parts.log_bucket.bucket_name
     parts.secret_arns.update(_app_secrets(ctx, parts.kms_key))
     if choices.db != "none":
-        db = build_atlas(
+        db = parts.db = build_atlas(
             ctx,
             network=parts.network,
             store="secretsmanager",
@@ -119,7 +122,7 @@ def build_aws(ctx: Context) -> BuiltStage:
         built.ecs = _ecs_outputs(parts)
 
     if choices.web == "cloudfront":
-        site = _static_site(ctx, parts, _web_acl(ctx))
+        site = parts.site = _static_site(ctx, parts, _web_acl(ctx))
         if parts.log_bucket is not None:
             _cloudfront_logs(ctx, site, parts.log_bucket)
         built.web_url = site.url
@@ -135,6 +138,12 @@ def build_aws(ctx: Context) -> BuiltStage:
     built.dashboard_url = monitoring.dashboard_url
     if ctx.settings.monthly_budget is not None:
         _budget(ctx)
+    if plan.stage == "dev":
+        from .preview import preview_share
+
+        share = preview_share(ctx, parts)
+        if share is not None:
+            built.extra["previewShare"] = share
     return built
 
 
@@ -344,7 +353,7 @@ def _api_image(ctx: Context) -> ApiImage:
 def _ecs_api(ctx: Context, parts: _Aws, alarm_topic_arn: pulumi.Input[str]) -> ApiService:
     plan, network, cluster = ctx.plan, parts.network, parts.cluster
     assert network is not None and cluster is not None
-    image = _api_image(ctx)
+    image = parts.api_image = _api_image(ctx)
     with ctx.stack_keys(API_KEYS):
         return ApiService(
             f"{ctx.prefix}-api",

@@ -137,8 +137,14 @@ def _computed(typ: str, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
 class Recorder(pulumi.runtime.Mocks):
     """The cloud, as far as the program can tell: records, and answers invokes."""
 
-    def __init__(self, data_source: Callable[[str, dict[str, Any]], dict[str, Any]] = answer) -> None:
+    def __init__(
+        self,
+        data_source: Callable[[str, dict[str, Any]], dict[str, Any]] = answer,
+        stack_outputs: dict[str, dict[str, Any]] | None = None,
+    ) -> None:
         self._data_source = data_source
+        # Referenced stack name -> its outputs (a preview's dev stack, from dev's own offline plan).
+        self._stack_outputs = stack_outputs
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.errors: list[str] = []
 
@@ -146,7 +152,12 @@ class Recorder(pulumi.runtime.Mocks):
         inputs = unwrap_secrets(args.inputs)
         state = {**inputs, **{k: v for k, v in _computed(args.typ, args.name, inputs).items() if k not in inputs}}
         if args.typ == "pulumi:pulumi:StackReference":
-            state = {"outputs": {}, "name": args.name}
+            # The engine answers a stack reference with the stack's outputs (a mock must too).
+            name = str(inputs.get("name") or args.name)
+            if self._stack_outputs is not None and name not in self._stack_outputs:
+                self.errors.append(f"no stack {name} to reference (offline, known: {sorted(self._stack_outputs)})")
+                raise KeyError(name)
+            state = {"outputs": (self._stack_outputs or {}).get(name, {}), "name": name}
         return f"{args.name}-id", state
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:
@@ -249,6 +260,7 @@ def run_offline(
     config: dict[str, Any] | None = None,
     secret_keys: list[str] | None = None,
     data_source: Callable[[str, dict[str, Any]], dict[str, Any]] = answer,
+    stack_outputs: dict[str, dict[str, Any]] | None = None,
 ) -> OfflineRun:
     """Evaluate `program` as `pulumi up` would, against the recorder.
 
@@ -256,7 +268,7 @@ def run_offline(
     strings or JSON-able structures. Raises `OfflineError` for duplicate names
     and unmocked data sources; lets the program's own exceptions through.
     """
-    recorder = Recorder(data_source)
+    recorder = Recorder(data_source, stack_outputs)
     monitor = RecordingMonitor(recorder)
     pulumi.runtime.set_mocks(recorder, project=project, stack=stack, preview=False, monitor=monitor)
     cfg = {k: v if isinstance(v, str) else _json(v) for k, v in (config or {}).items()}

@@ -65,7 +65,7 @@ def test_build_parser_lists_every_command() -> None:
     sub = next(a for a in parser._actions if a.dest == "command")
     assert list(sub.choices) == [
         "analyze", "plan", "promote", "env", "ai", "verify", "status", "logs", "rollback", "docker", "policy",
-        "scan", "completion", "cost", "rotate",
+        "scan", "completion", "cost", "rotate", "preview",
     ]  # fmt: skip
     ai = sub.choices["ai"]
     actions = next(a for a in ai._actions if a.dest == "action")

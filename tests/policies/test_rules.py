@@ -55,7 +55,9 @@ def test_prod_only_rules_stay_quiet_in_dev_and_staging(case: Case):
 @pytest.mark.parametrize("case", STACK_CASES, ids=lambda c: c.rule)
 def test_stack_rule_fires_only_when_the_link_is_missing(case: StackCase):
     def build(extra):
-        return [recorded(t, n, i, stage=case.stage) for t, n, i in case.common + extra]
+        return [recorded(t, n, i, stage=case.stage) for t, n, i in case.common] + [
+            recorded(t, n, i, stage=case.stage, protect=case.protect_extra) for t, n, i in extra
+        ]
 
     good = check_resources(build(case.good_extra), case.stage, budget=case.budget)
     bad = check_resources(build(case.bad_extra), case.stage, budget=case.budget)
