@@ -43,9 +43,7 @@ def test_dev_can_keep_its_gpu_up(app) -> None:
 def test_scale_to_zero_without_gpu_ollama_is_a_warning(app) -> None:
     staging = plan(app, "staging", aiScaleToZero=True)  # staging routes AI to OpenAI
     assert staging.ai.scale_to_zero is False
-    assert (
-        "farm:aiScaleToZero applies to GPU Ollama on AWS only; this stage runs openai on aws" in staging.warnings
-    )
+    assert "farm:aiScaleToZero applies to GPU Ollama on AWS only; this stage runs openai on aws" in staging.warnings
 
 
 def test_nat_choice_per_stage(app) -> None:
