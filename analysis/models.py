@@ -72,6 +72,9 @@ class ApiFacts(Model):
     # environment variables the API reads with no default (BaseSettings fields, os.environ["X"]):
     # deployed without them it fails at start-up; sorted, unique
     required_env: list[str] = Field(default_factory=list)
+    # every variable the API reads, defaults or not (analysis/env_reads.py): the plan wires the app
+    # by these names; kept out of the JSON report, whose fields are a contract
+    read_env: list[str] = Field(default_factory=list, exclude=True)
 
 
 class WebFacts(Model):
@@ -227,6 +230,10 @@ class AISettings(Model):
     # Fargate size of the Ollama task when the stage runs it on CPU (ollama-cpu)
     cpu: int | None = None
     memory: int | None = None
+    # GPU Ollama at 0 tasks (and 0 hosts) when idle, woken by the API's AI request metric
+    scale_to_zero: bool = False
+    idle_minutes: int = 30  # no AI request for this long: back to 0
+    request_metric_namespace: str | None = None  # CloudWatch namespace of the API's `AIRequests` metric
 
 
 class DatabaseSettings(Model):
@@ -244,6 +251,8 @@ class DatabaseSettings(Model):
 class NetworkSettings(Model):
     az_count: int = 2
     nat_per_az: bool = False
+    # "gateway": managed NAT gateway(s); "instance": one small EC2 NAT instance (dev's idle floor)
+    nat: Literal["gateway", "instance"] = "gateway"
     cidr: str = "10.0.0.0/16"
 
 

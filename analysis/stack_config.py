@@ -119,6 +119,17 @@ class StackSettings(BaseModel):
         default=None, alias="gpuInstanceType", description="the Ollama GPU hosts' EC2 instance type"
     )
     nat_per_az: bool | None = Field(default=None, alias="natPerAz", description="one NAT gateway per AZ")
+    nat_instance: bool | None = Field(
+        default=None,
+        alias="natInstance",
+        description="one small EC2 NAT instance instead of NAT gateways (default: true in dev, false elsewhere)",
+    )
+    ai_scale_to_zero: bool | None = Field(
+        default=None,
+        alias="aiScaleToZero",
+        description="GPU Ollama scales to 0 tasks and 0 hosts when idle and wakes on the first AI request "
+        "(default: true in dev, false elsewhere; cold start of several minutes)",
+    )
     acknowledge: list[str] = Field(
         default_factory=list, description="conflict ids the operator accepts (see docs/analyzer.md)"
     )
@@ -201,6 +212,8 @@ class StackSettings(BaseModel):
     )
     # Names (never values) of the API's extra secrets, from the `farm:apiSecrets` secret map.
     api_secret_names: list[str] = Field(default_factory=list, exclude=True)
+    # Secret keys (`openaiApiKey` ...) the stack file sets, when read from one; None: not known (assume set).
+    secrets_set: list[str] | None = Field(default=None, exclude=True)
     # Release pins: the keys `farm-deploy promote` copies between stages.
     api_image: str | None = Field(
         default=None,
@@ -340,6 +353,7 @@ def parse_settings(raw: dict[str, Any], *, file: str, stack: str) -> StackSettin
     if settings.release_repository is not None:
         check_repository(settings.release_repository, file=file, key=f"{NAMESPACE}:releaseRepository")
     settings.api_secret_names = secret_names
+    settings.secrets_set = sorted(k for k in raw if k in SECRET_KEYS)
     stage = settings.resolved_stage(stack)
     if stage == PREVIEW_STAGE:
         from .preview import pr_number

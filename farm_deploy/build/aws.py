@@ -179,7 +179,13 @@ def _network(ctx: Context) -> Network:
     net = ctx.plan.network
     return Network(
         f"{ctx.prefix}-net",
-        NetworkArgs(az_count=net.az_count, nat_per_az=net.nat_per_az, cidr=net.cidr, tags=ctx.tags()),
+        NetworkArgs(
+            az_count=net.az_count,
+            nat_per_az=net.nat_per_az,
+            nat_instance=net.nat == "instance",
+            cidr=net.cidr,
+            tags=ctx.tags(),
+        ),
     )
 
 
@@ -459,6 +465,9 @@ def _ollama(ctx: Context, parts: _Aws) -> OllamaService:
                 namespace_name=cluster.namespace_name,
                 service_name=OLLAMA_SERVICE,
                 keep_alive=plan.ai.keep_alive,
+                scale_to_zero=plan.ai.scale_to_zero,
+                wake_metric_namespace=plan.ai.request_metric_namespace,
+                idle_minutes=plan.ai.idle_minutes,
                 kms_key_arn=parts.kms_key.arn if parts.kms_key else None,
                 protect=ctx.protect,
                 tags=ctx.tags(),

@@ -89,6 +89,7 @@ def _computed(typ: str, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
         },
         "aws:ec2/eip:Eip": {"publicIp": "203.0.113.10", "allocationId": f"eipalloc-{name}"},
         "aws:ec2/natGateway:NatGateway": {"publicIp": "203.0.113.10"},
+        "aws:ec2/instance:Instance": {"primaryNetworkInterfaceId": f"eni-{name}"},
         "aws:ec2/vpc:Vpc": {"defaultSecurityGroupId": f"sg-default-{name}"},
         "aws:s3/bucket:Bucket": {
             "bucket": inputs.get("bucket", f"{name}-0123abcd"),

@@ -248,7 +248,8 @@ def test_plural(count: int, expected: str) -> None:
 
 def test_env_validate_says_1_error(tmp_path: Path, capsys) -> None:
     env = tmp_path / ".env"
-    env.write_text("AI_MAX_TOKENS=lots\nOPENAI_API_KEY=sk-test\n", encoding="utf-8")
+    # OLLAMA_URL: a variable the example app reads, so the dev plan sets (and checks) it
+    env.write_text("OLLAMA_URL=not-a-url\nOPENAI_API_KEY=sk-test\n", encoding="utf-8")
     code = main(["env", "validate", "--stack", "dev", "--project-dir", str(ROOT), "--env-file", str(env)])
     out = capsys.readouterr().out
     assert code == 1
