@@ -43,6 +43,7 @@ PRICED_INPUTS: dict[str, tuple[str, ...]] = {
     "aws:appautoscaling/target:Target": ("minCapacity", "maxCapacity", "scalableDimension"),
     "aws:autoscaling/group:Group": ("minSize", "maxSize", "desiredCapacity"),
     "aws:ec2/launchTemplate:LaunchTemplate": ("instanceType", "blockDeviceMappings"),
+    "aws:ec2/instance:Instance": ("instanceType", "rootBlockDevice"),
     "aws:efs/fileSystem:FileSystem": ("throughputMode",),
     "aws:lambda/function:Function": ("memorySize", "architectures"),
     "aws:cloudfront/distribution:Distribution": ("priceClass",),

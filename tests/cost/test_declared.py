@@ -229,3 +229,11 @@ def test_every_table_has_date_source_and_a_page_per_item():
         for key, item in table["items"].items():
             assert item["source"].startswith("https://"), (path.name, key)
             assert item["price"] >= 0 and item["unit"]
+
+
+def test_every_priced_type_keeps_its_inputs_inside_the_program():
+    # The program records only PRICED_INPUTS' types for the stack output; a rule without an entry
+    # there prices `plan` and the output differently.
+    from analysis.cost_declared import _RULES, PRICED_INPUTS
+
+    assert sorted(set(_RULES) - set(PRICED_INPUTS)) == []
