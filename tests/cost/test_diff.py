@@ -80,7 +80,7 @@ def test_resizing_the_api_shows_the_exact_change(repo: Path, capsys: pytest.Capt
         730,
     )
     assert rows["fargate.gb_hour"]["typical_change"] == 4.87
-    assert doc["base_cost"]["typical"] == 65.13 and doc["head_cost"]["typical"] == 92.16
+    assert doc["base_cost"]["typical"] == 65.77 and doc["head_cost"]["typical"] == 92.8
 
 
 def test_adding_a_gpu_shows_the_exact_change(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
