@@ -100,6 +100,8 @@ def _stack_view(resource: RecordedResource) -> StackResource:
         props=resource.inputs,
         protect=resource.protect,
         ids=_offline_ids(resource),
+        links={key: frozenset(urns) for key, urns in resource.property_dependencies.items()},
+        dependencies=frozenset(resource.dependencies),
     )
 
 

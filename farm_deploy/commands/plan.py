@@ -11,7 +11,8 @@ HELP = "evaluate the Pulumi program for a stack offline: resources per component
 DESCRIPTION = (
     "Run this repository's Pulumi program for STACK under Pulumi's in-process mock engine: "
     "no cloud account, no Pulumi CLI, no network. Prints a summary of what `pulumi preview` would "
-    "create (resources per component, the estimated monthly cost, the policy verdict, warnings); "
+    "create (resources per component, the estimated monthly cost, the policy verdict, the check of the "
+    "documents inside resources against AWS's own shapes, warnings); "
     "--details adds the resource tree, the counts per type and every cost item."
 )
 

@@ -42,11 +42,85 @@ class RecordedResource:
     protect: bool = False
     retain_on_delete: bool = False
     secret_paths: list[str] = field(default_factory=list)
-    provider: str | None = None
+    provider: str | None = None  # "<provider urn>::<id>" as the SDK sends it; None for the default provider
+    # URNs this resource waits for: `depends_on` plus the resources whose
+    # Outputs reached its inputs (components expanded to their children, as
+    # the SDK does before it registers).
+    dependencies: list[str] = field(default_factory=list)
+    # input key -> URNs its value was computed from
+    property_dependencies: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def parent_name(self) -> str | None:
         return self.parent.rsplit("::", 1)[-1] if self.parent else None
+
+    @property
+    def provider_urn(self) -> str | None:
+        return provider_urn(self.provider)
+
+    @property
+    def package(self) -> str:
+        return self.type.split(":", 1)[0]
+
+
+def provider_urn(reference: str | None) -> str | None:
+    """The provider's URN from a provider reference (`<urn>::<id>`)."""
+    return reference.rsplit("::", 1)[0] if reference else None
+
+
+@dataclass(frozen=True)
+class ProviderInfo:
+    """Which provider a custom resource is managed by, and the region it lands in."""
+
+    name: str  # the provider resource's logical name; "default" for the package's default provider
+    package: str
+    default: bool
+    region: str | None  # AWS only
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "package": self.package, "default": self.default, "region": self.region}
+
+
+# The region a default AWS provider uses when the stack sets no `aws:region`.
+# Real runs take it from AWS_REGION or fail; offline needs one answer.
+FALLBACK_REGION = "us-east-1"
+
+DataSource = Callable[[str, dict[str, Any], str], dict[str, Any]]
+
+
+def aws_region(
+    provider: str | None, inputs: dict[str, Any], recorded: dict[str, RecordedResource], config: dict[str, str]
+) -> str | None:
+    """The region an AWS resource or invoke acts in, as the provider would decide it.
+
+    pulumi-aws 7 lets a resource name its own `region`, which wins over its
+    provider's (https://www.pulumi.com/registry/packages/aws/how-to-guides/multi-region/);
+    an explicit provider's `region` input comes next, the stack's `aws:region`
+    (the default provider's configuration) last.
+    """
+    own = inputs.get("region")
+    if isinstance(own, str) and own:
+        return own
+    urn = provider_urn(provider)
+    if urn is not None:
+        prov = recorded.get(urn)
+        region = prov.inputs.get("region") if prov is not None else None
+        return region if isinstance(region, str) and region else None
+    return config.get("aws:region") or None
+
+
+def provider_info(
+    resource: RecordedResource, recorded: dict[str, RecordedResource], config: dict[str, str]
+) -> ProviderInfo | None:
+    """The provider of a custom resource (None for components and providers themselves)."""
+    if not resource.custom or resource.type.startswith("pulumi:providers:"):
+        return None
+    urn = resource.provider_urn
+    package = resource.package
+    region = aws_region(resource.provider, resource.inputs, recorded, config) if package == "aws" else None
+    if urn is None:
+        return ProviderInfo(name="default", package=package, default=True, region=region)
+    return ProviderInfo(name=urn.rsplit("::", 1)[-1], package=package, default=False, region=region)
 
 
 def unwrap_secrets(value: Any, path: str = "", found: list[str] | None = None) -> Any:
@@ -62,17 +136,17 @@ def unwrap_secrets(value: Any, path: str = "", found: list[str] | None = None) -
     return value
 
 
-def _computed(typ: str, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
-    """Plausible values for the outputs a provider computes (ids, ARNs, URLs)."""
+def _computed(typ: str, name: str, inputs: dict[str, Any], region: str = FALLBACK_REGION) -> dict[str, Any]:
+    """Plausible values for the outputs a provider computes (ids, ARNs, URLs), in `region`."""
     pkg, _, rest = typ.partition(":")
     module = rest.split("/")[0] if "/" in rest else rest.split(":")[0]
     state: dict[str, Any] = {}
     if pkg == "aws":
-        state["arn"] = f"arn:aws:{module}:us-east-1:{ACCOUNT_ID}:{name}"
+        state["arn"] = f"arn:aws:{module}:{region}:{ACCOUNT_ID}:{name}"
         state.setdefault("name", inputs.get("name", name))
     extras: dict[str, dict[str, Any]] = {
         "aws:lb/loadBalancer:LoadBalancer": {
-            "dnsName": f"{name}.us-east-1.elb.amazonaws.com",
+            "dnsName": f"{name}.{region}.elb.amazonaws.com",
             "zoneId": "Z35SXDOTRQ7X7K",
             "arnSuffix": f"app/{name}/0123456789abcdef",
         },
@@ -81,10 +155,10 @@ def _computed(typ: str, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
             "domainName": f"{name}.cloudfront.net",
             "hostedZoneId": "Z2FDTNDATAQYW2",
         },
-        "aws:lambda/functionUrl:FunctionUrl": {"functionUrl": f"https://{name}.lambda-url.us-east-1.on.aws/"},
-        "aws:apigatewayv2/api:Api": {"apiEndpoint": f"https://{name}.execute-api.us-east-1.amazonaws.com"},
+        "aws:lambda/functionUrl:FunctionUrl": {"functionUrl": f"https://{name}.lambda-url.{region}.on.aws/"},
+        "aws:apigatewayv2/api:Api": {"apiEndpoint": f"https://{name}.execute-api.{region}.amazonaws.com"},
         "aws:ecr/repository:Repository": {
-            "repositoryUrl": f"{ACCOUNT_ID}.dkr.ecr.us-east-1.amazonaws.com/{name}",
+            "repositoryUrl": f"{ACCOUNT_ID}.dkr.ecr.{region}.amazonaws.com/{name}",
             "registryId": ACCOUNT_ID,
         },
         "aws:ec2/eip:Eip": {"publicIp": "203.0.113.10", "allocationId": f"eipalloc-{name}"},
@@ -92,9 +166,9 @@ def _computed(typ: str, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
         "aws:ec2/vpc:Vpc": {"defaultSecurityGroupId": f"sg-default-{name}"},
         "aws:s3/bucket:Bucket": {
             "bucket": inputs.get("bucket", f"{name}-0123abcd"),
-            "bucketRegionalDomainName": f"{inputs.get('bucket', name)}.s3.us-east-1.amazonaws.com",
+            "bucketRegionalDomainName": f"{inputs.get('bucket', name)}.s3.{region}.amazonaws.com",
         },
-        "aws:efs/fileSystem:FileSystem": {"dnsName": f"fs-{name}.efs.us-east-1.amazonaws.com"},
+        "aws:efs/fileSystem:FileSystem": {"dnsName": f"fs-{name}.efs.{region}.amazonaws.com"},
         "aws:servicediscovery/privateDnsNamespace:PrivateDnsNamespace": {"hostedZone": "Z0OFFLINE"},
         "aws:sns/topic:Topic": {},
         "random:index/randomPassword:RandomPassword": {"result": "offline-password-not-a-secret"},
@@ -134,14 +208,22 @@ def _computed(typ: str, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
 class Recorder(pulumi.runtime.Mocks):
     """The cloud, as far as the program can tell: records, and answers invokes."""
 
-    def __init__(self, data_source: Callable[[str, dict[str, Any]], dict[str, Any]] = answer) -> None:
+    def __init__(self, data_source: DataSource = answer, config: dict[str, str] | None = None) -> None:
         self._data_source = data_source
+        self.config = dict(config or {})
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.errors: list[str] = []
+        # Set by the monitor: the providers registered so far, to answer per region.
+        self.recorded: dict[str, RecordedResource] = {}
+
+    def region(self, provider: str | None, inputs: dict[str, Any] | None = None) -> str:
+        """The AWS region a resource or invoke with this provider reference acts in."""
+        return aws_region(provider, inputs or {}, self.recorded, self.config) or FALLBACK_REGION
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
         inputs = unwrap_secrets(args.inputs)
-        state = {**inputs, **{k: v for k, v in _computed(args.typ, args.name, inputs).items() if k not in inputs}}
+        computed = _computed(args.typ, args.name, inputs, self.region(args.provider, inputs))
+        state = {**inputs, **{k: v for k, v in computed.items() if k not in inputs}}
         if args.typ == "pulumi:pulumi:StackReference":
             state = {"outputs": {}, "name": args.name}
         return f"{args.name}-id", state
@@ -150,7 +232,7 @@ class Recorder(pulumi.runtime.Mocks):
         call_args = unwrap_secrets(args.args)
         self.calls.append((args.token, call_args))
         try:
-            return self._data_source(args.token, call_args)
+            return self._data_source(args.token, call_args, self.region(args.provider, call_args))
         except UnmockedCallError as exc:
             self.errors.append(str(exc))
             raise
@@ -163,6 +245,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         super().__init__(recorder)
         self.recorder = recorder
         self.recorded: dict[str, RecordedResource] = {}
+        recorder.recorded = self.recorded
         self.stack_outputs: dict[str, Any] = {}
         self.stack_urn: str | None = None
         self._lock = threading.Lock()
@@ -186,6 +269,10 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
             retain_on_delete=bool(getattr(request, "retainOnDelete", False)),
             secret_paths=secret_paths,
             provider=request.provider or None,
+            dependencies=sorted(set(request.dependencies)),
+            property_dependencies={
+                key: sorted(deps.urns) for key, deps in request.propertyDependencies.items() if deps.urns
+            },
         )
         with self._lock:
             if urn in self.recorded:
@@ -210,6 +297,14 @@ class OfflineRun:
     secret_outputs: list[str]
     errors: list[str]
     calls: list[tuple[str, dict[str, Any]]]
+    config: dict[str, str] = field(default_factory=dict)
+
+    def provider_of(self, resource: RecordedResource) -> ProviderInfo | None:
+        return provider_info(resource, {r.urn: r for r in self.resources}, self.config)
+
+    def dependencies_of(self, resource: RecordedResource) -> list[RecordedResource]:
+        by_urn = {r.urn: r for r in self.resources}
+        return [by_urn[u] for u in resource.dependencies if u in by_urn]
 
     def of_type(self, typ: str) -> list[RecordedResource]:
         return [r for r in self.resources if r.type == typ]
@@ -245,7 +340,7 @@ def run_offline(
     stack: str = "dev",
     config: dict[str, Any] | None = None,
     secret_keys: list[str] | None = None,
-    data_source: Callable[[str, dict[str, Any]], dict[str, Any]] = answer,
+    data_source: DataSource = answer,
 ) -> OfflineRun:
     """Evaluate `program` as `pulumi up` would, against the recorder.
 
@@ -253,10 +348,10 @@ def run_offline(
     strings or JSON-able structures. Raises `OfflineError` for duplicate names
     and unmocked data sources; lets the program's own exceptions through.
     """
-    recorder = Recorder(data_source)
+    cfg = {k: v if isinstance(v, str) else _json(v) for k, v in (config or {}).items()}
+    recorder = Recorder(data_source, cfg)
     monitor = RecordingMonitor(recorder)
     pulumi.runtime.set_mocks(recorder, project=project, stack=stack, preview=False, monitor=monitor)
-    cfg = {k: v if isinstance(v, str) else _json(v) for k, v in (config or {}).items()}
     pulumi.runtime.set_all_config(cfg, secret_keys or [])
     SETTINGS.rpc_manager.clear()
     SETTINGS.outputs.clear()
@@ -283,6 +378,7 @@ def run_offline(
         secret_outputs=monitor.stack_outputs.get("secret_paths", []),
         errors=[],
         calls=recorder.calls,
+        config=cfg,
     )
 
 

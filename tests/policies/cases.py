@@ -30,6 +30,8 @@ class StackCase:
     bad_extra: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
     offender: str = ""
     stage: str = "dev"
+    # name -> {input key: [names its value came from]}; "" for depends_on (the engine's dependency graph)
+    links: dict[str, dict[str, list[str]]] = field(default_factory=dict)
 
 
 def _containers(**overrides: Any) -> str:
@@ -700,5 +702,32 @@ STACK_CASES: list[StackCase] = [
             )
         ],
         offender="lb-sg",
+    ),
+    StackCase(
+        # The service reads the secret through its task definition; only the
+        # compliant one also waits for the SecretVersion that sets its value.
+        "secret-readers-wait-for-value",
+        [
+            ("aws:secretsmanager/secret:Secret", "db", {}),
+            ("aws:secretsmanager/secretVersion:SecretVersion", "db-value", {"secretId": "db-id"}),
+            ("aws:ecs/taskDefinition:TaskDefinition", "api-task", {"family": "api"}),
+        ],
+        [("aws:ecs/service:Service", "api-waits", {"taskDefinition": "arn:task"})],
+        [("aws:ecs/service:Service", "api", {"taskDefinition": "arn:task"})],
+        offender="api",
+        links={
+            "db-value": {"secretId": ["db"]},
+            "api-task": {"containerDefinitions": ["db"]},
+            "api-waits": {"taskDefinition": ["api-task"], "": ["db-value"]},
+            "api": {"taskDefinition": ["api-task"]},
+        },
+    ),
+    StackCase(
+        "alb-cloudfront-origin-internal",
+        [("aws:cloudfront/distribution:Distribution", "cdn", {"origins": [{"originId": "api"}]})],
+        [("aws:lb/loadBalancer:LoadBalancer", "alb", {"internal": True, "loadBalancerType": "application"})],
+        [("aws:lb/loadBalancer:LoadBalancer", "alb", {"internal": False, "loadBalancerType": "application"})],
+        offender="alb",
+        links={"cdn": {"origins": ["alb"]}},
     ),
 ]

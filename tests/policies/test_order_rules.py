@@ -1,0 +1,69 @@
+"""The rules over the dependency graph, on the shipped stacks' recorded plans and on mutations of them."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+
+from farm_deploy.offline_plan import run_plan
+from farm_deploy.policy_check import check_resources
+
+SECRET_RULE = "secret-readers-wait-for-value"
+ALB_RULE = "alb-cloudfront-origin-internal"
+ROOT = Path(__file__).resolve().parents[2]
+VERSION = "aws:secretsmanager/secretVersion:SecretVersion"
+SERVICE = "aws:ecs/service:Service"
+
+
+@pytest.fixture(scope="module")
+def plans():
+    return {stack: run_plan(ROOT, stack) for stack in ("dev", "staging", "prod")}
+
+
+def _fired(resources, stage: str, rule: str) -> list[tuple[str, str]]:
+    report = check_resources(resources, stage)
+    return [(v.resource, v.message) for v in report.violations if v.policy == rule]
+
+
+def _without_version_dependencies(resources):
+    """The same plan with every wait on a SecretVersion removed, as if nobody had asked for one."""
+    versions = {r.urn for r in resources if r.type == VERSION}
+    return [
+        dataclasses.replace(
+            r,
+            dependencies=[u for u in r.dependencies if u not in versions],
+            property_dependencies={
+                k: [u for u in us if u not in versions] for k, us in r.property_dependencies.items()
+            },
+        )
+        for r in resources
+    ]
+
+
+@pytest.mark.parametrize("stack", ["dev", "staging", "prod"])
+def test_a_service_that_does_not_wait_for_the_secret_values_is_caught(plans, stack):
+    resources = _without_version_dependencies(plans[stack].resources)
+    fired = _fired(resources, stack, SECRET_RULE)
+    # The API reads the database's connection string and the OpenAI key (dev/staging/prod all set both).
+    assert sorted(name for name, _ in fired) == [f"farm-{stack}-api-service"] * 2
+    messages = " ".join(m for _, m in fired)
+    assert f"farm-{stack}-db-connection-value" in messages
+    assert f"farm-{stack}-secrets-openai-api-key-value" in messages
+
+
+def test_a_secret_without_any_version_is_reported_as_empty(plans):
+    resources = [r for r in plans["dev"].resources if r.type != VERSION]
+    fired = _fired(resources, "dev", SECRET_RULE)
+    assert fired and all("which no SecretVersion in this stack sets" in m for _, m in fired)
+
+
+@pytest.mark.parametrize("stack", ["dev", "staging", "prod"])
+def test_a_public_alb_behind_cloudfront_is_caught_and_an_internal_one_passes(plans, stack):
+    resources = plans[stack].resources
+    lb = next(r for r in resources if r.type == "aws:lb/loadBalancer:LoadBalancer")
+    public = [dataclasses.replace(r, inputs={**r.inputs, "internal": False}) if r is lb else r for r in resources]
+    internal = [dataclasses.replace(r, inputs={**r.inputs, "internal": True}) if r is lb else r for r in resources]
+    assert [name for name, _ in _fired(public, stack, ALB_RULE)] == [lb.name]
+    assert _fired(internal, stack, ALB_RULE) == []
