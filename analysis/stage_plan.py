@@ -41,6 +41,7 @@ from .models import (
 from .platforms import REGISTRY, aws_serverless, docker, railway, vercel
 from .platforms import aws as aws_platform
 from .platforms.base import Capabilities, Issue, validate, wants_gpu
+from .platforms.fargate import FARGATE_MEMORY
 from .recommend import recommend
 from .stack_config import NAMESPACE, StackSettings
 
@@ -59,15 +60,6 @@ GPU_REASON = {
     "g6.xlarge": "g6.xlarge: NVIDIA L4 24 GB",
 }
 ROUTABLE_PROVIDERS: tuple[str, ...] = ("ollama", "openai", "huggingface", "none")
-
-# Fargate's valid (cpu units -> memory MiB) combinations.
-FARGATE_MEMORY: dict[int, tuple[int, ...]] = {
-    256: (512, 1024, 2048),
-    512: tuple(range(1024, 4097, 1024)),
-    1024: tuple(range(2048, 8193, 1024)),
-    2048: tuple(range(4096, 16385, 1024)),
-    4096: tuple(range(8192, 30721, 1024)),
-}
 
 # Where the API itself runs: the facts that matter for the app's own requests.
 # On ECS the API task is on Fargate: no persistent local disk unless EFS is mounted.
@@ -394,13 +386,39 @@ def _ai(ctx: _Ctx, analysis: AppAnalysis, platform: str, caps: Capabilities, sta
     req = analysis.requirements
     s = ctx.settings
     providers = enabled_providers(req.ai, req.ai_providers) if req.has_ai else []
-    routing_key = ROUTING_KEY_FOR_STAGE[stage]
-    wanted: str | None = None
     if req.unsupported_ai_providers:
         ctx.warnings.append(
             f"unsupported AI provider(s) {', '.join(req.unsupported_ai_providers)}: "
             "not planned; their keys and endpoints are yours to provide"
         )
+    if not s.ai and not req.has_ai:
+        ctx.why("ai", "the app uses no AI provider")
+        return AISettings(provider="none")
+    choice, wanted = _ai_wanted(ctx, analysis, platform, caps, stage, providers)
+
+    migration = migrate(req.ai, platform, providers=providers, wanted=wanted, stack=stage)
+    if not s.ai:
+        choice = _ai_choice_after_migration(ctx, req, platform, caps, migration.provider)
+        ctx.warnings += migration.warnings
+    if migration.source_provider and migration.source_provider != migration.provider:
+        ctx.why("ai", f"migrated from {migration.source_provider} (development) to {migration.provider}")
+
+    ai = AISettings(provider=choice, fallback_provider=migration.fallback_provider, migration=migration)  # type: ignore[arg-type]
+    if ai.fallback_provider:
+        ctx.why("ai", f"falls back to {ai.fallback_provider} when {choice} fails")
+    _ai_capacity(ctx, ai, req, stage)
+    ai.keep_alive = STAGE_DEFAULTS[stage].keep_alive
+    ai.models, model_warnings = choose_models(choice, req.ai, pinned=s.models, gpu_instance_type=ai.gpu_instance_type)
+    ctx.warnings += model_warnings
+    ai.default_model = ai.models[0].name if ai.models else None
+    return ai
+
+
+def _ai_wanted(
+    ctx: _Ctx, analysis: AppAnalysis, platform: str, caps: Capabilities, stage: str, providers: list[str]
+) -> tuple[str, str | None]:
+    """(the operator's choice or "" when the plan decides, the provider wanted before migration)."""
+    req, s = analysis.requirements, ctx.settings
     if s.ai:
         choice = s.ai
         wanted = "ollama" if choice.startswith("ollama") else choice
@@ -410,53 +428,47 @@ def _ai(ctx: _Ctx, analysis: AppAnalysis, platform: str, caps: Capabilities, sta
             ctx.warnings.append(f"{NAMESPACE}:ai is {choice} but the scan found no AI use in the app")
         elif wanted not in ("none", *providers):
             ctx.warnings.append(f"{NAMESPACE}:ai is {choice} but the app does not configure {wanted}")
-    elif not req.has_ai:
-        ctx.why("ai", "the app uses no AI provider")
-        return AISettings(provider="none")
-    else:
-        routed = req.ai.routing.get(routing_key)
-        if routed is not None:
-            if routed not in ROUTABLE_PROVIDERS:
-                raise UserError(
-                    f"unsupported AI provider {routed!r} in ai.routing",
-                    file=analysis.farm_config_file,
-                    key=f"ai.routing.{routing_key}",
-                    value=routed,
-                    valid=list(ROUTABLE_PROVIDERS),
-                )
-            wanted = routed
-            ctx.why("ai", f"farm.config ai.routing.{routing_key} = {routed}")
-        choice = ""  # decided after migration
+        return choice, wanted
+    routing_key = ROUTING_KEY_FOR_STAGE[stage]
+    routed = req.ai.routing.get(routing_key)
+    if routed is None:
+        return "", None
+    if routed not in ROUTABLE_PROVIDERS:
+        raise UserError(
+            f"unsupported AI provider {routed!r} in ai.routing",
+            file=analysis.farm_config_file,
+            key=f"ai.routing.{routing_key}",
+            value=routed,
+            valid=list(ROUTABLE_PROVIDERS),
+        )
+    ctx.why("ai", f"farm.config ai.routing.{routing_key} = {routed}")
+    return "", routed
 
-    migration = migrate(req.ai, platform, providers=providers, wanted=wanted, stack=stage)
-    if not s.ai:
-        provider = migration.provider
-        if provider == "ollama":
-            host_gpu = s.docker_gpu is not False if platform == "docker" else True
-            choice = "ollama-gpu" if caps.gpu and host_gpu and wants_gpu(req) else "ollama-cpu"
-            if choice == "ollama-gpu" and platform == "docker":
-                ctx.why(
-                    "ai", f"the host needs an NVIDIA GPU and the container toolkit (else {NAMESPACE}:dockerGpu: false)"
-                )
-            ctx.why(
-                "ai",
-                "Ollama on EC2 GPU capacity (Fargate has no GPUs)"
-                if choice == "ollama-gpu" and platform == "aws"
-                else f"Ollama as {choice}",
-            )
-        else:
-            choice = provider
-            if provider != "none":
-                ctx.why("ai", f"{provider} API")
-        ctx.warnings += migration.warnings
-    if migration.source_provider and migration.source_provider != migration.provider:
-        ctx.why("ai", f"migrated from {migration.source_provider} (development) to {migration.provider}")
 
-    ai = AISettings(provider=choice, fallback_provider=migration.fallback_provider, migration=migration)  # type: ignore[arg-type]
-    if ai.fallback_provider:
-        ctx.why("ai", f"falls back to {ai.fallback_provider} when {choice} fails")
-    d = STAGE_DEFAULTS[stage]
-    if choice == "ollama-gpu":
+def _ai_choice_after_migration(
+    ctx: _Ctx, req: DeploymentRequirements, platform: str, caps: Capabilities, provider: str
+) -> str:
+    if provider != "ollama":
+        if provider != "none":
+            ctx.why("ai", f"{provider} API")
+        return provider
+    host_gpu = ctx.settings.docker_gpu is not False if platform == "docker" else True
+    choice = "ollama-gpu" if caps.gpu and host_gpu and wants_gpu(req) else "ollama-cpu"
+    if choice == "ollama-gpu" and platform == "docker":
+        ctx.why("ai", f"the host needs an NVIDIA GPU and the container toolkit (else {NAMESPACE}:dockerGpu: false)")
+    ctx.why(
+        "ai",
+        "Ollama on EC2 GPU capacity (Fargate has no GPUs)"
+        if choice == "ollama-gpu" and platform == "aws"
+        else f"Ollama as {choice}",
+    )
+    return choice
+
+
+def _ai_capacity(ctx: _Ctx, ai: AISettings, req: DeploymentRequirements, stage: str) -> None:
+    """Instance type and counts for a self-hosted Ollama."""
+    s = ctx.settings
+    if ai.provider == "ollama-gpu":
         ai.gpu_instance_type = s.gpu_instance_type or (
             "g4dn.xlarge" if stage == "dev" and req.cost_optimization else "g5.xlarge"
         )
@@ -470,14 +482,9 @@ def _ai(ctx: _Ctx, analysis: AppAnalysis, platform: str, caps: Capabilities, sta
         )
         if ai.min_instances == 0:
             ctx.why("ai", "GPU capacity scales to zero when idle (cold start of a few minutes)")
-    elif choice == "ollama-cpu":
+    elif ai.provider == "ollama-cpu":
         ai.cpu, ai.memory = 2048, 8192
         ai.min_instances, ai.max_instances = 1, (2 if stage == "prod" else 1)
-    ai.keep_alive = d.keep_alive
-    ai.models, model_warnings = choose_models(choice, req.ai, pinned=s.models, gpu_instance_type=ai.gpu_instance_type)
-    ctx.warnings += model_warnings
-    ai.default_model = ai.models[0].name if ai.models else None
-    return ai
 
 
 def _ai_conflicts(ctx: _Ctx, platform: str, caps: Capabilities, choice: str) -> None:

@@ -25,6 +25,8 @@ class AlarmTopicArgs:
     # Subscribed by e-mail (the recipient confirms from the message AWS sends).
     alarm_email: str | None = None
     tags: dict[str, str] = field(default_factory=dict)
+    # The Pulumi stack the resources belong to (labels and physical names only).
+    stack: str = field(kw_only=True)
 
 
 class AlarmTopic(pulumi.ComponentResource):
@@ -35,7 +37,7 @@ class AlarmTopic(pulumi.ComponentResource):
         self._name = name
         self._args = args
         if args.alarm_email is not None and not _EMAIL.match(args.alarm_email):
-            raise UserError("not an e-mail address", key="farm:alarmEmail", value=args.alarm_email)
+            raise UserError("not an e-mail address", key="alarm_email", value=args.alarm_email)
 
         self.key = self._create_key()
         self.topic = self._create_topic()
@@ -67,7 +69,7 @@ class AlarmTopic(pulumi.ComponentResource):
     def _create_topic(self) -> aws.sns.Topic:
         return aws.sns.Topic(
             f"{self._name}-topic",
-            display_name=f"farm-deploy alarms ({pulumi.get_stack()})",
+            display_name=f"farm-deploy alarms ({self._args.stack})",
             kms_master_key_id=self.key.arn,
             tags=self._tags("topic"),
             opts=child_opts(self),

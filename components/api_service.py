@@ -9,9 +9,7 @@ working task definition.
 
 from __future__ import annotations
 
-import hashlib
 import json
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,59 +18,18 @@ import pulumi_aws as aws
 
 from analysis.env_names import looks_like_credential
 from analysis.errors import UserError
+from analysis.platforms.fargate import FARGATE_MEMORY, memory_hint, valid_size
 
-from .common import child_opts, merge_tags
-from .dockerfile import health_check_command
+from .common import child_opts, merge_tags, sg_rule
+from .container import MONGO_PORT, health_check_command
 from .iam import assume_role_policy, policy_document
+from .naming import lb_name, task_family
 
 CONTAINER_NAME = "api"
 TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
 EXECUTION_ROLE_POLICY = "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"
 
-# Fargate's valid task sizes: CPU units -> allowed memory (MiB).
-FARGATE_SIZES: dict[int, range] = {
-    256: range(512, 2049, 512),
-    512: range(1024, 4097, 1024),
-    1024: range(2048, 8193, 1024),
-    2048: range(4096, 16385, 1024),
-    4096: range(8192, 30721, 1024),
-    8192: range(16384, 61441, 4096),
-    16384: range(32768, 122881, 8192),
-}
 CLOUDFRONT_ORIGIN_FACING = "com.amazonaws.global.cloudfront.origin-facing"
-# Load balancer and target group names: at most 32 characters, letters, digits
-# and hyphens. Pulumi's autonaming appends "-" and 7 random characters and
-# refuses (at `pulumi up`, not under the mocks) a logical name longer than 24;
-# it does not replace the "." and "_" that Pulumi stack names may contain.
-LB_NAME_MAX = 32
-_AUTONAME_SUFFIX = 8
-_LB_NAME = re.compile(r"[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?")
-# ECS task definition families: letters, digits, "_" and "-", up to 255.
-_FAMILY_INVALID = re.compile(r"[^A-Za-z0-9_-]+")
-
-
-def lb_name(logical: str, *replace_keys: object) -> str | None:
-    """Physical name for an ALB or target group, or None to keep Pulumi's autonaming.
-
-    Short, valid logical names keep autonaming, so existing stacks keep their
-    resources. Others (long or dotted stack names) get a deterministic name:
-    the sanitised, truncated logical name and a hash of it and of
-    `replace_keys`, the inputs whose change replaces the resource, so a
-    replacement gets a new name instead of colliding with the old one.
-    """
-    fits = len(logical) + _AUTONAME_SUFFIX <= LB_NAME_MAX
-    if fits and _LB_NAME.fullmatch(logical) and not logical.startswith("internal-"):
-        return None
-    digest = hashlib.sha256("|".join(map(str, (logical, *replace_keys))).encode()).hexdigest()[:8]
-    cleaned = re.sub(r"[^A-Za-z0-9]+", "-", logical).strip("-")
-    cleaned = cleaned.removeprefix("internal-")  # reserved by ELB for internal load balancers
-    prefix = cleaned[: LB_NAME_MAX - len(digest) - 1].rstrip("-")
-    return f"{prefix}-{digest}" if prefix else digest
-
-
-def task_family(name: str) -> str:
-    """An ECS task definition family from a free-form name (stack names may hold ".")."""
-    return _FAMILY_INVALID.sub("-", name)[:255]
 
 
 # Docker's default capabilities, NET_BIND_SERVICE excepted: dropped when the
@@ -117,7 +74,7 @@ class ApiServiceArgs:
     task_role_policy_statements: list[dict[str, Any]] | None = None
     # Where the tasks may connect: HTTPS (ECR, Secrets Manager, AI APIs) and
     # MongoDB (Atlas), anywhere.
-    egress_ports: list[int] = field(default_factory=lambda: [443, 27017])
+    egress_ports: list[int] = field(default_factory=lambda: [443, MONGO_PORT])
     # Ports the tasks may reach inside the VPC only, e.g. [11434] for Ollama
     # behind service discovery; needs vpc_cidr.
     vpc_egress_ports: list[int] = field(default_factory=list)
@@ -132,6 +89,10 @@ class ApiServiceArgs:
     deletion_protection: bool = False
     protect: bool = False
     tags: dict[str, str] = field(default_factory=dict)
+    # The Pulumi stack the resources belong to (labels and physical names only).
+    stack: str = field(kw_only=True)
+    # The Pulumi project, for physical names that must be unique per account.
+    project: str = field(kw_only=True)
 
 
 class ApiService(pulumi.ComponentResource):
@@ -201,17 +162,14 @@ class ApiService(pulumi.ComponentResource):
 
     def _validate(self) -> None:
         a = self._args
-        if a.cpu not in FARGATE_SIZES:
-            raise UserError(
-                "not a Fargate CPU size", key="farm:apiCpu", value=a.cpu, valid=[str(c) for c in FARGATE_SIZES]
-            )
-        if a.memory not in FARGATE_SIZES[a.cpu]:
-            allowed = FARGATE_SIZES[a.cpu]
+        if a.cpu not in FARGATE_MEMORY:
+            raise UserError("not a Fargate CPU size", key="cpu", value=a.cpu, valid=[str(c) for c in FARGATE_MEMORY])
+        if not valid_size(a.cpu, a.memory):
             raise UserError(
                 f"Fargate does not offer {a.memory} MiB with {a.cpu} CPU units",
-                key="farm:apiMemory",
+                key="memory",
                 value=a.memory,
-                hint=f"with {a.cpu} CPU units use {allowed.start} to {allowed.stop - 1} MiB in steps of {allowed.step}",
+                hint=f"with {a.cpu} CPU units use {memory_hint(a.cpu)}",
             )
         if a.cpu_architecture not in ("X86_64", "ARM64"):
             raise UserError(
@@ -223,7 +181,7 @@ class ApiService(pulumi.ComponentResource):
         if not 0 <= a.min_count <= a.max_count or a.max_count < 1:
             raise UserError(
                 "API task counts must satisfy 0 <= min <= max and max >= 1",
-                key="farm:apiMinCount",
+                key="min_count",
                 value={"min": a.min_count, "max": a.max_count},
             )
         if not 1 <= a.port <= 65535:
@@ -260,15 +218,14 @@ class ApiService(pulumi.ComponentResource):
         cloudfront = aws.ec2.get_managed_prefix_list_output(
             name=CLOUDFRONT_ORIGIN_FACING, opts=pulumi.InvokeOutputOptions(parent=self)
         )
-        aws.vpc.SecurityGroupIngressRule(
+        sg_rule(
+            self,
             f"{self._name}-alb-in-cloudfront",
+            direction="in",
             security_group_id=alb_sg.id,
-            ip_protocol="tcp",
-            from_port=port,
-            to_port=port,
+            port=port,
             prefix_list_id=cloudfront.id,
             description="from CloudFront only",
-            opts=child_opts(self),
         )
 
     def _create_security_groups(self) -> tuple[aws.ec2.SecurityGroup, aws.ec2.SecurityGroup]:
@@ -293,57 +250,52 @@ class ApiService(pulumi.ComponentResource):
             self._allow_cloudfront_only(alb_sg)
         public_ports = [] if a.behind_cloudfront else [443, 80] if a.certificate_arn is not None else [80]
         for port in public_ports:
-            aws.vpc.SecurityGroupIngressRule(
+            sg_rule(
+                self,
                 f"{self._name}-alb-in-{port}",
+                direction="in",
                 security_group_id=alb_sg.id,
-                ip_protocol="tcp",
-                from_port=port,
-                to_port=port,
-                cidr_ipv4="0.0.0.0/0",
+                port=port,
+                cidr="0.0.0.0/0",
                 description="redirect to HTTPS" if port == 80 and a.certificate_arn is not None else "public API",
-                opts=child_opts(self),
             )
-        aws.vpc.SecurityGroupEgressRule(
+        sg_rule(
+            self,
             f"{self._name}-alb-out-tasks",
+            direction="out",
             security_group_id=alb_sg.id,
-            ip_protocol="tcp",
-            from_port=a.port,
-            to_port=a.port,
-            referenced_security_group_id=task_sg.id,
+            port=a.port,
+            peer_security_group_id=task_sg.id,
             description="to the API tasks",
-            opts=child_opts(self),
         )
-        aws.vpc.SecurityGroupIngressRule(
+        sg_rule(
+            self,
             f"{self._name}-task-in-alb",
+            direction="in",
             security_group_id=task_sg.id,
-            ip_protocol="tcp",
-            from_port=a.port,
-            to_port=a.port,
-            referenced_security_group_id=alb_sg.id,
+            port=a.port,
+            peer_security_group_id=alb_sg.id,
             description="from the load balancer",
-            opts=child_opts(self),
         )
         for port in sorted(set(a.vpc_egress_ports)):
-            aws.vpc.SecurityGroupEgressRule(
+            sg_rule(
+                self,
                 f"{self._name}-task-out-vpc-{port}",
+                direction="out",
                 security_group_id=task_sg.id,
-                ip_protocol="tcp",
-                from_port=port,
-                to_port=port,
-                cidr_ipv4=a.vpc_cidr,
+                port=port,
+                cidr=a.vpc_cidr,
                 description=f"to port {port} inside the VPC",
-                opts=child_opts(self),
             )
         for port in sorted(set(a.egress_ports)):
-            aws.vpc.SecurityGroupEgressRule(
+            sg_rule(
+                self,
                 f"{self._name}-task-out-{port}",
+                direction="out",
                 security_group_id=task_sg.id,
-                ip_protocol="tcp",
-                from_port=port,
-                to_port=port,
-                cidr_ipv4="0.0.0.0/0",
+                port=port,
+                cidr="0.0.0.0/0",
                 description=f"outbound {port}",
-                opts=child_opts(self),
             )
         return alb_sg, task_sg
 
@@ -395,7 +347,7 @@ class ApiService(pulumi.ComponentResource):
         if a.certificate_arn is None:
             # Development without a certificate: plain HTTP straight to the API.
             # The policy pack reports this as advisory; give the stage a
-            # certificate (farm:certificateArn or farm:domain) before real users.
+            # certificate (`certificate_arn`) before real users.
             http = aws.lb.Listener(
                 f"{self._name}-http",
                 load_balancer_arn=self.alb.arn,
@@ -440,7 +392,7 @@ class ApiService(pulumi.ComponentResource):
     def _create_log_group(self) -> aws.cloudwatch.LogGroup:
         return aws.cloudwatch.LogGroup(
             f"{self._name}-logs",
-            name=f"/farm/{pulumi.get_project()}/{pulumi.get_stack()}/{self._name}",
+            name=f"/farm/{self._args.project}/{self._args.stack}/{self._name}",
             retention_in_days=self._args.log_retention_days,
             tags=self._tags("logs"),
             opts=child_opts(self, protect=self._args.protect),
@@ -520,7 +472,7 @@ class ApiService(pulumi.ComponentResource):
         )
         return aws.ecs.TaskDefinition(
             f"{self._name}-task",
-            family=task_family(f"{pulumi.get_project()}-{pulumi.get_stack()}-{self._name}"),
+            family=task_family(f"{a.project}-{a.stack}-{self._name}"),
             requires_compatibilities=["FARGATE"],
             network_mode="awsvpc",
             cpu=str(a.cpu),

@@ -27,6 +27,8 @@ class AppSecretsArgs:
     # Days a deleted secret can still be restored (7-30); 0 deletes at once.
     recovery_window_days: int = 7
     tags: dict[str, str] = field(default_factory=dict)
+    # The Pulumi stack the resources belong to (labels and physical names only).
+    stack: str = field(kw_only=True)
 
 
 def secret_slug(env_name: str) -> str:
@@ -75,7 +77,7 @@ class AppSecrets(pulumi.ComponentResource):
         child = f"{self._name}-{secret_slug(env_name)}"
         secret = aws.secretsmanager.Secret(
             child,
-            description=f"farm-deploy: {env_name} for the API ({pulumi.get_stack()})",
+            description=f"farm-deploy: {env_name} for the API ({self._args.stack})",
             recovery_window_in_days=self._args.recovery_window_days,
             tags=merge_tags(self._args.tags, child) | {"farm:env": env_name},
             opts=child_opts(self),

@@ -146,7 +146,7 @@ class AtlasDatabase(pulumi.ComponentResource):
     def _validate(self) -> None:
         a = self._args
         if a.tier not in TIERS:
-            raise _user_error("unknown Atlas tier", "farm:dbTier", a.tier, valid=list(TIERS))
+            raise _user_error("unknown Atlas tier", "tier", a.tier, valid=list(TIERS))
         if a.store not in STORES:
             raise _user_error("unknown store for the connection string", "store", a.store, valid=list(STORES))
         if not _CLUSTER_NAME.match(a.project_name):
@@ -173,14 +173,14 @@ class AtlasDatabase(pulumi.ComponentResource):
             # M0 has no backup at all; Flex takes daily snapshots on its own and has no settings for them.
             raise _user_error(
                 f"cloud backup and point-in-time restore need a dedicated cluster, not {a.tier}",
-                "farm:dbTier",
+                "tier",
                 a.tier,
                 valid=["dedicated"],
             )
         if a.allow_open_access and a.stage == "prod":
             raise _user_error(
                 "open network access (0.0.0.0/0) to the prod database is refused",
-                "farm:allowOpenDbAccess",
+                "allow_open_access",
                 True,
                 hint="allow the stage's NAT gateway addresses instead (access_cidrs)",
             )
@@ -190,7 +190,7 @@ class AtlasDatabase(pulumi.ComponentResource):
                     "0.0.0.0/0 in the access list: open access is a separate, explicit switch",
                     "access_cidrs",
                     cidr,
-                    hint="set farm:allowOpenDbAccess true (never in prod)",
+                    hint="set `allow_open_access` true instead (never in prod)",
                 )
         if a.store == "vercel" and a.vercel_project_id is None:
             raise _user_error(

@@ -7,13 +7,13 @@ cluster accepts exactly one association (a second one would overwrite it).
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_aws as aws
 
 from .common import child_opts, merge_tags
+from .naming import default_namespace
 
 
 @dataclass
@@ -23,11 +23,8 @@ class ClusterArgs:
     # `<stack>.farm.internal`, so two stages sharing an account never collide.
     namespace_name: str | None = None
     tags: dict[str, str] = field(default_factory=dict)
-
-
-def default_namespace(stack: str) -> str:
-    label = re.sub(r"[^a-z0-9-]+", "-", stack.lower()).strip("-")[:63] or "stack"
-    return f"{label}.farm.internal"
+    # The Pulumi stack the resources belong to (labels and physical names only).
+    stack: str = field(kw_only=True)
 
 
 class Cluster(pulumi.ComponentResource):
@@ -40,7 +37,7 @@ class Cluster(pulumi.ComponentResource):
         super().__init__("farm:compute:Cluster", name, None, opts)
         self._name = name
         self._args = args
-        namespace = args.namespace_name or default_namespace(pulumi.get_stack())
+        namespace = args.namespace_name or default_namespace(args.stack)
 
         self.cluster = self._create_cluster()
         self.namespace = self._create_namespace(namespace)

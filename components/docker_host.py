@@ -1,7 +1,7 @@
 """`DockerHost`: the whole FARM app on one Docker engine, with pulumi-docker.
 
 The same layout as the `compose.yaml` that `farm-deploy docker compose` writes
-(both come from `farm_deploy.compose`): a private network; MongoDB and Ollama
+(the builder maps both from one spec): a private network; MongoDB and Ollama
 on named volumes, with health checks and no published ports; the API image
 built from the app; the front end built into an unprivileged nginx image that
 serves the SPA and forwards `/api` to the API. Only the web server is
@@ -14,8 +14,6 @@ for GPUs on a host without the NVIDIA runtime fails the container.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,10 +22,9 @@ import pulumi
 import pulumi_docker as docker
 import pulumi_random as random
 
-from analysis.models import StagePlan
+from components import container as c
 from components.common import child_opts
-from components.railway.app import secret_env_inputs
-from farm_deploy import compose as c
+from components.files import write_if_changed
 
 
 @dataclass
@@ -266,91 +263,3 @@ class DockerHost(pulumi.ComponentResource):
             healthcheck=self._healthcheck(c.WEB_HEALTH),
             opts=self._opts(depends_on=[self.api]),
         )
-
-
-# --------------------------------------------------------------------------- files
-
-
-def write_if_changed(path: Path, text: str) -> bool:
-    """Write `text` atomically (temp file + rename); False when the file already has it."""
-    if path.is_file() and path.read_text(encoding="utf-8") == text:
-        return False
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.chmod(tmp, 0o644)  # mkstemp makes it private; the engine's builder only needs to read it
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return True
-
-
-# --------------------------------------------------------------------------- from a plan
-
-
-def docker_args_from_plan(
-    plan: StagePlan,
-    app_path: str | Path,
-    *,
-    secrets: Mapping[str, pulumi.Input[str]] | None = None,
-    gpu: bool | None = None,
-    publish_api: bool | None = None,
-    web_port: int | None = None,
-    build_dir: str | Path | None = None,
-) -> DockerHostArgs:
-    """`DockerHostArgs` for a stage, from the same spec as `farm-deploy docker compose`.
-
-    Unset switches come from the stack config: `farm:dockerGpu` (default
-    false), `farm:dockerPublishApi` (default false), `farm:dockerWebPort` (8080).
-    Generated build files go to `build_dir`, by default
-    `./.farm-deploy/build/<project>-docker/`, outside the app's folder (as
-    components/image.py does: farm-deploy never writes into the user's code).
-    """
-    config = pulumi.Config("farm")
-    if gpu is None:
-        gpu = bool(config.get_bool("dockerGpu"))
-    if publish_api is None:
-        publish_api = bool(config.get_bool("dockerPublishApi"))
-    if web_port is None:
-        web_port = config.get_int("dockerWebPort") or 8080
-    spec = c.stack_spec(plan, app_path, gpu=gpu, publish_api=publish_api, web_port=web_port)
-    out = Path(build_dir) if build_dir else Path.cwd() / ".farm-deploy" / "build" / f"{spec.project}-docker"
-    files: dict[str, str] = {}
-    if spec.api_dockerfile:
-        api_dockerfile = str(spec.api_dir / spec.api_dockerfile)
-    else:
-        files[c.API_DOCKERFILE] = c.render_api_dockerfile(spec)
-        files[c.API_DOCKERFILE + ".dockerignore"] = c.render_files(spec, out)[c.API_DOCKERFILE + ".dockerignore"]
-        api_dockerfile = str(out / c.API_DOCKERFILE)
-    if spec.web:
-        files[c.WEB_DOCKERFILE] = c.render_web_dockerfile(spec)
-    computed = [spec.mongodb_url_env] if spec.mongodb else []
-    return DockerHostArgs(
-        project=spec.project,
-        stage=spec.stage,
-        api_context=str(spec.api_dir),
-        api_dockerfile=api_dockerfile,
-        api_port=spec.api_port,
-        api_health_path=spec.api_health_path,
-        publish_api=spec.publish_api,
-        api_env=spec.api_plain_env(),
-        api_secrets=secret_env_inputs(plan.env, "api", secrets, skip=computed),
-        web=spec.web,
-        web_context=str(spec.web_dir) if spec.web else None,
-        web_dockerfile=str(out / c.WEB_DOCKERFILE) if spec.web else None,
-        web_port=spec.web_port,
-        nginx_conf=c.render_nginx_conf(spec) if spec.web else "",
-        ollama=spec.ollama,
-        gpu=spec.ollama_gpu,
-        ollama_models=spec.ollama_models,
-        ollama_keep_alive=spec.ollama_keep_alive,
-        mongodb=spec.mongodb,
-        database_name=spec.database_name,
-        mongodb_url_env=spec.mongodb_url_env,
-        build_files=files,
-        build_dir=str(out),
-        protect=plan.protect_stateful,
-    )

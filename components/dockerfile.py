@@ -23,6 +23,8 @@ from collections.abc import Sequence
 
 from analysis.errors import UserError
 
+from .container import health_check_command
+
 BASE_VARIANT = "slim-bookworm"
 # Installed only when the app does not depend on uvicorn itself: the CMD needs it.
 UVICORN_REQUIREMENT = "uvicorn==0.54.0"
@@ -32,20 +34,6 @@ APP_UID = 10001
 _PYTHON_VERSION = re.compile(r"^3\.1[0-9]$")
 _ENTRYPOINT = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
 _HEALTH_PATH = re.compile(r"^/[\w\-./]*$")
-
-
-def health_check_command(port: int, health_path: str) -> list[str]:
-    """The probe both the Dockerfile and the ECS container definition run.
-
-    Python's standard library only: slim images (and most app images) have no
-    curl or wget. Exit status 0 only for an HTTP 2xx answer within 4 seconds.
-    """
-    probe = (
-        "import sys, urllib.request; "
-        f"r = urllib.request.urlopen('http://127.0.0.1:{port}{health_path}', timeout=4); "
-        "sys.exit(0 if 200 <= r.status < 300 else 1)"
-    )
-    return ["python", "-c", probe]
 
 
 def _requirement_files(dependency_files: Sequence[str]) -> list[str]:

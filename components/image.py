@@ -23,6 +23,7 @@ from analysis.errors import UserError
 
 from .common import child_opts, merge_tags
 from .dockerfile import render_api_dockerfile
+from .files import write_if_changed
 
 # ECR's tag grammar.
 _TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
@@ -47,7 +48,7 @@ class ApiImageArgs:
     context_dir: str  # absolute path of the API root (the build context)
     # The app's own Dockerfile, relative to context_dir; None generates one.
     dockerfile: str | None = None
-    # Release pin (`farm:apiImageTag`); None tags with a hash of the context.
+    # Release pin; None tags with a hash of the context.
     image_tag: str | None = None
     platform: str = "linux/amd64"
     protect: bool = False
@@ -111,15 +112,6 @@ def stage_context(source: Path, dest: Path) -> None:
             existing.rmdir()
 
 
-def _write_if_changed(path: Path, text: str) -> None:
-    if path.is_file() and path.read_text() == text:
-        return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text)
-    tmp.replace(path)  # atomic: never a half-written Dockerfile
-
-
 class ApiImage(pulumi.ComponentResource):
     repository_url: pulumi.Output[str]
     image_ref: pulumi.Output[str]
@@ -147,16 +139,16 @@ class ApiImage(pulumi.ComponentResource):
         if not context.is_absolute() or not context.is_dir():
             raise UserError(
                 "the API folder does not exist",
-                key="api.root",
+                key="context_dir",
                 value=args.context_dir,
-                hint="check farm:appPath and the API root the analyzer found",
+                hint="check `context_dir`: the app's folder and the API root the analyzer found",
             )
         if args.dockerfile is not None and not (context / args.dockerfile).is_file():
             raise UserError("the API's Dockerfile does not exist", key="api.dockerfile", value=args.dockerfile)
         if args.image_tag is not None and not _TAG.match(args.image_tag):
             raise UserError(
                 "not a valid image tag",
-                key="farm:apiImageTag",
+                key="image_tag",
                 value=args.image_tag,
                 hint="letters, digits, '_', '.', '-'; at most 128 characters; e.g. v1.4.2",
             )
@@ -189,7 +181,7 @@ class ApiImage(pulumi.ComponentResource):
         else:
             build_dir = Path(args.project_dir or Path.cwd()) / ".farm-deploy" / "build" / self._name
         path = build_dir / "Dockerfile"
-        _write_if_changed(path, text)
+        write_if_changed(path, text)
         staged = build_dir / "context"
         stage_context(context, staged)
         return staged, str(path), text

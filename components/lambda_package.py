@@ -253,7 +253,7 @@ def build(spec: PackageSpec, build_root: str | Path, *, runner: Runner = subproc
                 file=str(spec.app_dir / "requirements.txt"),
                 value=(result.stderr or result.stdout or "").strip()[-2000:] or None,
                 hint="every dependency needs a manylinux wheel for this architecture; pin a version that ships one "
-                "or choose the ECS API (farm:api ecs)",
+                "or serve the API from a container (ECS) instead",
             )
         # Console scripts with the build host's interpreter in their shebang:
         # useless on Lambda.

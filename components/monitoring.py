@@ -24,7 +24,6 @@ dimension `Stage` (the stack name): `InferenceLatency` (milliseconds),
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,6 +34,7 @@ from analysis.errors import UserError
 
 from .alarm_topic import AlarmTopic, AlarmTopicArgs
 from .common import child_opts, merge_tags
+from .naming import valid_dashboard_name
 
 LEVELS = ("basic", "standard", "full")
 AI_METRIC_NAMESPACE = "FARM/AI"
@@ -65,6 +65,10 @@ class MonitoringArgs:
     latency_threshold_seconds: float = 2.0
     error_rate_percent: float = 5.0
     tags: dict[str, str] = field(default_factory=dict)
+    # The Pulumi stack the resources belong to (labels and physical names only).
+    stack: str = field(kw_only=True)
+    # The Pulumi project, for physical names that must be unique per account.
+    project: str = field(kw_only=True)
 
 
 @dataclass
@@ -92,7 +96,9 @@ class Monitoring(pulumi.ComponentResource):
             None
             if args.topic_arn is not None
             else AlarmTopic(
-                f"{name}-alarms", AlarmTopicArgs(alarm_email=args.alarm_email, tags=args.tags), child_opts(self)
+                f"{name}-alarms",
+                AlarmTopicArgs(alarm_email=args.alarm_email, tags=args.tags, stack=args.stack),
+                child_opts(self),
             )
         )
         self._topic_arn = args.topic_arn if self.alarm_topic is None else self.alarm_topic.topic_arn
@@ -121,7 +127,7 @@ class Monitoring(pulumi.ComponentResource):
     def _validate(self) -> str:
         a = self._args
         if a.level not in LEVELS:
-            raise UserError("unknown monitoring level", key="farm:monitoring", value=a.level, valid=list(LEVELS))
+            raise UserError("unknown monitoring level", key="level", value=a.level, valid=list(LEVELS))
         ecs = [a.alb_arn_suffix, a.target_group_arn_suffix, a.cluster_name, a.api_service_name]
         if a.lambda_function_name is not None:
             if any(v is not None for v in ecs):
@@ -236,7 +242,7 @@ class Monitoring(pulumi.ComponentResource):
         elif a.has_ai:
             # A cloud provider has no AWS metric of its own: the API counts its
             # AI calls and failures (embedded metric format, see module doc).
-            stage = {"Stage": pulumi.get_stack()}
+            stage = {"Stage": a.stack}
             calls = {
                 "fail": (AI_METRIC_NAMESPACE, AI_ERRORS_METRIC, stage),
                 "calls": (AI_METRIC_NAMESPACE, AI_REQUESTS_METRIC, stage),
@@ -252,7 +258,7 @@ class Monitoring(pulumi.ComponentResource):
                 # No `unit`: an alarm filtered on a unit the app does not publish
                 # (EMF without "Unit" stores "None") sits in INSUFFICIENT_DATA
                 # forever; AWS recommends omitting it.
-                dimensions={"Stage": pulumi.get_stack()}, extended_statistic="p95",
+                dimensions={"Stage": a.stack}, extended_statistic="p95",
                 period=60, evaluation_periods=5, datapoints_to_alarm=5, threshold=a.ai_latency_threshold_ms,
                 comparison_operator="GreaterThanThreshold", treat_missing_data="notBreaching",
             )))  # fmt: skip
@@ -283,13 +289,11 @@ class Monitoring(pulumi.ComponentResource):
         )
         alarm_arns = pulumi.Output.all(*[alarm.arn for alarm in self.alarms.values()])
         body = pulumi.Output.all(dims, alarm_arns, self._region).apply(
-            lambda v: json.dumps(
-                _dashboard_body(self._kind, v[0], v[1], v[2], pulumi.get_stack(), a.has_ai), sort_keys=True
-            )
+            lambda v: json.dumps(_dashboard_body(self._kind, v[0], v[1], v[2], a.stack, a.has_ai), sort_keys=True)
         )
         return aws.cloudwatch.Dashboard(
             f"{self._name}-dashboard",
-            dashboard_name=valid_dashboard_name(f"{pulumi.get_project()}-{pulumi.get_stack()}-{self._name}"),
+            dashboard_name=valid_dashboard_name(f"{a.project}-{a.stack}-{self._name}"),
             dashboard_body=body,
             opts=child_opts(self),
         )
@@ -318,11 +322,6 @@ def _rate_queries(
             )
         )
     return queries
-
-
-def valid_dashboard_name(name: str) -> str:
-    """CloudWatch accepts only letters, digits, "-" and "_" (stack names may hold ".")."""
-    return re.sub(r"[^A-Za-z0-9_-]+", "-", name)[:255]
 
 
 def _widget(title: str, metrics: list[list[Any]], region: str, *, stat: str = "Sum", y: int, x: int) -> dict[str, Any]:

@@ -28,16 +28,16 @@ import pulumi_aws as aws
 
 from analysis.errors import UserError
 from components.api_service import task_family
-from components.images import OLLAMA_IMAGE
+from components.container import OLLAMA_IMAGE, OLLAMA_PORT
 
-from .common import child_opts, merge_tags
+from .common import child_opts, merge_tags, sg_rule
 from .iam import assume_role_policy, policy_document
 
-OLLAMA_PORT = 11434
 MODEL_DIR = "/root/.ollama"
 # Amazon Linux 2023: the AL2 GPU AMI reached end of support in mid-2026.
 GPU_AMI_PARAMETER = "/aws/service/ecs/optimized-ami/amazon-linux-2023/gpu/recommended/image_id"
 CONTAINER_NAME = "ollama"
+NFS_PORT = 2049  # EFS mount targets answer NFS on this port only
 
 # Ollama model tags: `llama3.1:8b`, `library/phi3:mini`, `hf.co/org/model:Q4_K_M`.
 # They end up in a shell command, so anything else is refused.
@@ -87,9 +87,7 @@ def pull_script(models: Sequence[str]) -> str:
     """Shell run as the container command: serve, pull the models once the server answers, keep serving."""
     for model in models:
         if not _MODEL_TAG.match(model):
-            raise UserError(
-                "not an Ollama model tag", key="ai.models", value=model, hint="e.g. llama3.1:8b or phi3:mini"
-            )
+            raise UserError("not an Ollama model tag", key="models", value=model, hint="e.g. llama3.1:8b or phi3:mini")
     pulls = "".join(f" && ollama pull {m}" for m in models)
     return f"ollama serve & pid=$!; until ollama list >/dev/null 2>&1; do sleep 1; done{pulls}; wait $pid"
 
@@ -170,13 +168,13 @@ class OllamaService(pulumi.ComponentResource):
         if a.api_security_group_id is None:
             raise UserError(
                 "the Ollama service is reachable only from the API's security group, and there is none",
-                key="farm:api",
-                hint="self-hosted Ollama needs the ECS API (farm:api ecs) in the same VPC",
+                key="api_security_group_id",
+                hint="self-hosted Ollama needs the ECS API in the same VPC",
             )
         if self._subnet_count() < 1:
             raise UserError("the Ollama service needs at least one private subnet", key="private_subnet_ids")
         if not a.models:
-            raise UserError("no Ollama model to serve", key="ai.models", hint="set farm:models, e.g. [llama3.1:8b]")
+            raise UserError("no Ollama model to serve", key="models", hint="set `models`, e.g. [llama3.1:8b]")
         pull_script(a.models)
         if a.min_instances < 0 or a.max_instances < max(1, a.min_instances):
             raise UserError(
@@ -215,24 +213,23 @@ class OllamaService(pulumi.ComponentResource):
             tags=merge_tags(self._args.tags, f"{self._name}-sg"),
             opts=child_opts(self),
         )
-        aws.vpc.SecurityGroupIngressRule(
+        sg_rule(
+            self,
             f"{self._name}-from-api",
+            direction="in",
             security_group_id=sg.id,
-            referenced_security_group_id=self._args.api_security_group_id,
-            ip_protocol="tcp",
-            from_port=OLLAMA_PORT,
-            to_port=OLLAMA_PORT,
+            port=OLLAMA_PORT,
+            peer_security_group_id=self._args.api_security_group_id,
             description="Ollama API from the FastAPI service",
-            opts=child_opts(self),
         )
         # Out: model registry and image pulls through the NAT.
-        aws.vpc.SecurityGroupEgressRule(
+        sg_rule(
+            self,
             f"{self._name}-egress",
+            direction="out",
             security_group_id=sg.id,
-            cidr_ipv4="0.0.0.0/0",
-            ip_protocol="-1",
+            cidr="0.0.0.0/0",
             description="model and image downloads, EFS",
-            opts=child_opts(self),
         )
         return sg
 
@@ -244,15 +241,14 @@ class OllamaService(pulumi.ComponentResource):
             tags=merge_tags(self._args.tags, f"{self._name}-efs-sg"),
             opts=child_opts(self),
         )
-        aws.vpc.SecurityGroupIngressRule(
+        sg_rule(
+            self,
             f"{self._name}-efs-from-tasks",
+            direction="in",
             security_group_id=sg.id,
-            referenced_security_group_id=self.task_sg.id,
-            ip_protocol="tcp",
-            from_port=2049,
-            to_port=2049,
+            port=NFS_PORT,
+            peer_security_group_id=self.task_sg.id,
             description="NFS from the Ollama tasks",
-            opts=child_opts(self),
         )
         return sg
 
@@ -266,13 +262,13 @@ class OllamaService(pulumi.ComponentResource):
             tags=merge_tags(self._args.tags, f"{self._name}-host-sg"),
             opts=child_opts(self),
         )
-        aws.vpc.SecurityGroupEgressRule(
+        sg_rule(
+            self,
             f"{self._name}-host-egress",
+            direction="out",
             security_group_id=sg.id,
-            cidr_ipv4="0.0.0.0/0",
-            ip_protocol="-1",
+            cidr="0.0.0.0/0",
             description="ECS agent, registries",
-            opts=child_opts(self),
         )
         return sg
 

@@ -132,10 +132,9 @@ class ServerlessApi(pulumi.ComponentResource):
         if a.realtime:
             raise UserError(
                 "the API uses WebSockets, which Lambda behind a function URL cannot serve",
-                key="farm:api",
-                value="lambda",
-                valid=["ecs"],
-                hint="deploy the API on ECS (farm:api ecs), or move real-time traffic to a managed service",
+                key="realtime",
+                value=True,
+                hint="serve the API from a container (ECS), or move real-time traffic to a managed service",
             )
         runtime = f"python{a.python_version}"
         runtimes = python_runtimes()

@@ -69,7 +69,7 @@ class WebBuild:
 
 @dataclass
 class StaticSiteArgs:
-    site_dir: str | None = None  # a built folder to upload as is (farm:webPrebuiltDir)
+    site_dir: str | None = None  # a built folder to upload as is, instead of `build`
     build: WebBuild | None = None  # or build it first, at `pulumi up` only
     api_origin_domain: pulumi.Input[str] | None = None  # host name of the API origin; None: no /api route
     api_origin_protocol: str = "https-only"  # "http-only" for an ALB without a certificate
@@ -216,14 +216,14 @@ class StaticSite(pulumi.ComponentResource):
         if a.aliases and not a.certificate_arn:
             raise UserError(
                 "a custom domain on CloudFront needs an ACM certificate",
-                key="farm:certificateArn",
+                key="certificate_arn",
                 value=a.aliases,
-                hint="request a certificate for the domain in us-east-1 and set farm:certificateArn",
+                hint="request a certificate for the domain in us-east-1 and set `certificate_arn`",
             )
         if a.certificate_arn and not a.certificate_arn.startswith("arn:aws:acm:us-east-1:"):
             raise UserError(
                 "CloudFront only uses ACM certificates from us-east-1",
-                key="farm:certificateArn",
+                key="certificate_arn",
                 value=a.certificate_arn,
                 hint="request or import the certificate in us-east-1, whatever the stack's region",
             )
@@ -314,14 +314,7 @@ class StaticSite(pulumi.ComponentResource):
 
     def _create_distribution(self, bucket: aws.s3.Bucket) -> aws.cloudfront.Distribution:
         a = self._args
-        oac = aws.cloudfront.OriginAccessControl(
-            f"{self._name}-oac",
-            description=f"{self._name}: CloudFront reads the site bucket",
-            origin_access_control_origin_type="s3",
-            signing_behavior="always",
-            signing_protocol="sigv4",
-            opts=child_opts(self),
-        )
+        oac = self._create_origin_access_control()
         headers = self._create_response_headers_policy()
         cache = self._create_cache_policy()
         spa = self._create_spa_function()
@@ -335,48 +328,8 @@ class StaticSite(pulumi.ComponentResource):
         ]
         ordered: list[aws.cloudfront.DistributionOrderedCacheBehaviorArgs] = []
         if a.api_origin_domain is not None:
-            origins.append(
-                aws.cloudfront.DistributionOriginArgs(
-                    origin_id=API_ORIGIN_ID,
-                    domain_name=a.api_origin_domain,
-                    custom_origin_config=aws.cloudfront.DistributionOriginCustomOriginConfigArgs(
-                        http_port=80,
-                        https_port=443,
-                        origin_protocol_policy=a.api_origin_protocol,
-                        origin_ssl_protocols=["TLSv1.2"],
-                        origin_read_timeout=60,
-                    ),
-                )
-            )
-            invoke = pulumi.InvokeOutputOptions(parent=self)
-            caching_disabled = aws.cloudfront.get_cache_policy_output(name="Managed-CachingDisabled", opts=invoke)
-            all_viewer = aws.cloudfront.get_origin_request_policy_output(
-                name="Managed-AllViewerExceptHostHeader", opts=invoke
-            )
-            ordered.append(
-                aws.cloudfront.DistributionOrderedCacheBehaviorArgs(
-                    path_pattern=a.api_path_pattern,
-                    target_origin_id=API_ORIGIN_ID,
-                    # https-only, not a redirect: a redirected POST loses its
-                    # body, and API clients should fail loudly on plain HTTP.
-                    viewer_protocol_policy="https-only",
-                    allowed_methods=ALL_METHODS,
-                    cached_methods=["GET", "HEAD"],
-                    cache_policy_id=caching_disabled.id,
-                    origin_request_policy_id=all_viewer.id,
-                    response_headers_policy_id=headers.id,
-                    compress=True,
-                )
-            )
-
-        if a.certificate_arn:
-            certificate = aws.cloudfront.DistributionViewerCertificateArgs(
-                acm_certificate_arn=a.certificate_arn,
-                ssl_support_method="sni-only",
-                minimum_protocol_version="TLSv1.2_2021",
-            )
-        else:
-            certificate = aws.cloudfront.DistributionViewerCertificateArgs(cloudfront_default_certificate=True)
+            origins.append(self._api_origin(a.api_origin_domain))
+            ordered.append(self._api_behavior(headers))
 
         return aws.cloudfront.Distribution(
             f"{self._name}-cdn",
@@ -407,10 +360,64 @@ class StaticSite(pulumi.ComponentResource):
             restrictions=aws.cloudfront.DistributionRestrictionsArgs(
                 geo_restriction=aws.cloudfront.DistributionRestrictionsGeoRestrictionArgs(restriction_type="none")
             ),
-            viewer_certificate=certificate,
+            viewer_certificate=self._viewer_certificate(),
             tags=self._tags,
             opts=child_opts(self),
         )
+
+    def _create_origin_access_control(self) -> aws.cloudfront.OriginAccessControl:
+        return aws.cloudfront.OriginAccessControl(
+            f"{self._name}-oac",
+            description=f"{self._name}: CloudFront reads the site bucket",
+            origin_access_control_origin_type="s3",
+            signing_behavior="always",
+            signing_protocol="sigv4",
+            opts=child_opts(self),
+        )
+
+    def _api_origin(self, domain: pulumi.Input[str]) -> aws.cloudfront.DistributionOriginArgs:
+        return aws.cloudfront.DistributionOriginArgs(
+            origin_id=API_ORIGIN_ID,
+            domain_name=domain,
+            custom_origin_config=aws.cloudfront.DistributionOriginCustomOriginConfigArgs(
+                http_port=80,
+                https_port=443,
+                origin_protocol_policy=self._args.api_origin_protocol,
+                origin_ssl_protocols=["TLSv1.2"],
+                origin_read_timeout=60,
+            ),
+        )
+
+    def _api_behavior(
+        self, headers: aws.cloudfront.ResponseHeadersPolicy
+    ) -> aws.cloudfront.DistributionOrderedCacheBehaviorArgs:
+        invoke = pulumi.InvokeOutputOptions(parent=self)
+        caching_disabled = aws.cloudfront.get_cache_policy_output(name="Managed-CachingDisabled", opts=invoke)
+        all_viewer = aws.cloudfront.get_origin_request_policy_output(
+            name="Managed-AllViewerExceptHostHeader", opts=invoke
+        )
+        return aws.cloudfront.DistributionOrderedCacheBehaviorArgs(
+            path_pattern=self._args.api_path_pattern,
+            target_origin_id=API_ORIGIN_ID,
+            # https-only, not a redirect: a redirected POST loses its
+            # body, and API clients should fail loudly on plain HTTP.
+            viewer_protocol_policy="https-only",
+            allowed_methods=ALL_METHODS,
+            cached_methods=["GET", "HEAD"],
+            cache_policy_id=caching_disabled.id,
+            origin_request_policy_id=all_viewer.id,
+            response_headers_policy_id=headers.id,
+            compress=True,
+        )
+
+    def _viewer_certificate(self) -> aws.cloudfront.DistributionViewerCertificateArgs:
+        if self._args.certificate_arn:
+            return aws.cloudfront.DistributionViewerCertificateArgs(
+                acm_certificate_arn=self._args.certificate_arn,
+                ssl_support_method="sni-only",
+                minimum_protocol_version="TLSv1.2_2021",
+            )
+        return aws.cloudfront.DistributionViewerCertificateArgs(cloudfront_default_certificate=True)
 
     def _error_responses(self) -> list[aws.cloudfront.DistributionCustomErrorResponseArgs] | None:
         # Error responses apply to every origin of the distribution: with an
@@ -588,5 +595,5 @@ def run_build(build: WebBuild) -> None:
             f"the front-end build failed (exit {result.returncode})",
             key="web.build_command",
             value=(result.stderr or result.stdout or "").strip()[-2000:] or build.build_command,
-            hint=f"run `{build.build_command}` in {root} to see the whole output, or set farm:webPrebuiltDir",
+            hint=f"run `{build.build_command}` in {root} to see the whole output, or set `site_dir` to a folder built beforehand",
         )

@@ -23,18 +23,29 @@ import yaml
 
 from analysis.errors import UserError
 from analysis.models import StagePlan
-from components.images import MONGO_IMAGE, OLLAMA_IMAGE
+from analysis.platforms.env import plain_env
+from components.container import (
+    MONGO_HEALTH,
+    MONGO_IMAGE,
+    MONGO_PORT,
+    MONGO_USER,
+    NGINX_CONF_PATH,
+    NODE_IMAGE,
+    OLLAMA_HEALTH,
+    OLLAMA_IMAGE,
+    OLLAMA_PORT,
+    RESTART_POLICY,
+    WEB_CONTAINER_PORT,
+    WEB_HEALTH,
+    WEB_SERVER_IMAGE,
+    HealthCheck,
+    api_health_check,
+    pull_models_command,
+)
+from components.dockerfile import DOCKERIGNORE
+from components.dockerfile import render_api_dockerfile as render_dockerfile
 
-NODE_IMAGE = "node:22-alpine"
-# Runs as a non-root user and listens on 8080 (the stock nginx image needs root for port 80).
-WEB_SERVER_IMAGE = "nginxinc/nginx-unprivileged:1.27-alpine"
-WEB_CONTAINER_PORT = 8080
-OLLAMA_PORT = 11434
-MONGO_PORT = 27017
-MONGO_USER = "farm"
 MONGO_PASSWORD_ENV = "MONGO_ROOT_PASSWORD"
-RESTART_POLICY = "unless-stopped"
-NGINX_CONF_PATH = "/etc/nginx/conf.d/default.conf"
 
 # File names written next to compose.yaml.
 COMPOSE_FILE = "compose.yaml"
@@ -42,24 +53,6 @@ API_DOCKERFILE = "api.Dockerfile"
 WEB_DOCKERFILE = "web.Dockerfile"
 NGINX_CONF = "nginx.conf"
 ENV_EXAMPLE = ".env.example"
-
-
-@dataclass(frozen=True)
-class HealthCheck:
-    test: tuple[str, ...]  # exec form, without the leading "CMD"
-    interval: str = "15s"
-    timeout: str = "5s"
-    retries: int = 5
-    start_period: str = "20s"
-
-    def compose(self) -> dict[str, object]:
-        return {
-            "test": ["CMD", *self.test],
-            "interval": self.interval,
-            "timeout": self.timeout,
-            "retries": self.retries,
-            "start_period": self.start_period,
-        }
 
 
 @dataclass(frozen=True)
@@ -122,22 +115,6 @@ class DockerStackSpec:
             if self.ollama_models:
                 env.setdefault("OLLAMA_MODEL", self.ollama_models[0])
         return env
-
-
-def api_health_check(port: int, health_path: str) -> HealthCheck:
-    # Python's standard library: slim API images have no curl.
-    probe = (
-        "import sys, urllib.request; "
-        f"r = urllib.request.urlopen('http://127.0.0.1:{port}{health_path}', timeout=4); "
-        "sys.exit(0 if 200 <= r.status < 300 else 1)"
-    )
-    return HealthCheck(("python", "-c", probe))
-
-
-MONGO_HEALTH = HealthCheck(("mongosh", "--quiet", "--eval", "db.adminCommand('ping').ok"))
-# The Ollama image has neither curl nor wget; its CLI talks to the local server.
-OLLAMA_HEALTH = HealthCheck(("ollama", "list"))
-WEB_HEALTH = HealthCheck(("wget", "-q", "--spider", f"http://127.0.0.1:{WEB_CONTAINER_PORT}/"), start_period="5s")
 
 
 # --------------------------------------------------------------------------- from a plan
@@ -203,21 +180,14 @@ def stack_spec(
 
 
 def _plain_env(plan: StagePlan, target: str, web_port: int) -> dict[str, str]:
-    """The plan's non-secret variables, with the values only this layout knows filled in."""
+    """The plan's non-secret variables, with the addresses only this layout knows filled in."""
     known = {
-        "output:web.url": f"http://localhost:{web_port}",
-        "output:ollama.url": f"http://ollama:{OLLAMA_PORT}",
+        "web.url": f"http://localhost:{web_port}",
+        "ollama.url": f"http://ollama:{OLLAMA_PORT}",
         # the browser calls /api on its own origin; nginx forwards it
-        "output:api.url": "",
+        "api.url": "",
     }
-    env: dict[str, str] = {}
-    for var in plan.env:
-        if var.target != target or var.secret:
-            continue
-        value = var.value if var.value is not None else known.get(var.source)
-        if value is not None:
-            env[var.name] = value
-    return env
+    return plain_env(plan.env, target, outputs=known)
 
 
 def _posix(path: str) -> str:
@@ -249,34 +219,12 @@ def required_distributions(api_dir: Path) -> list[str]:
 
 
 def render_api_dockerfile(spec: DockerStackSpec) -> str:
-    """The API's Dockerfile when the app ships none (components/dockerfile.py's when present)."""
+    """The API's Dockerfile when the app ships none (components/dockerfile.py renders it)."""
     deps = dependency_files(spec.api_dir)
-    try:
-        from components.dockerfile import render_api_dockerfile as render
-    except ImportError:  # pragma: no cover (the generator ships with the project)
-        return _fallback_api_dockerfile(spec, deps)
     # Told what the requirements hold, the generator adds uvicorn only when missing.
     distributions = required_distributions(spec.api_dir) if any(d.endswith(".txt") for d in deps) else None
-    return render(spec.python_version, spec.api_entrypoint, spec.api_port, spec.api_health_path, deps, distributions)
-
-
-def _fallback_api_dockerfile(spec: DockerStackSpec, deps: list[str]) -> str:
-    requirements = [d for d in deps if d.endswith(".txt")]
-    install = " ".join(f"-r {r}" for r in requirements) or "."
-    cmd = json.dumps(["uvicorn", spec.api_entrypoint, "--host", "0.0.0.0", "--port", str(spec.api_port)])
-    return "\n".join(
-        [
-            f"FROM python:{spec.python_version}-slim-bookworm",
-            "ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_DISABLE_PIP_VERSION_CHECK=1",
-            "WORKDIR /app",
-            "COPY . .",
-            f"RUN pip install --no-cache-dir {install}",
-            "USER 10001:10001",
-            f"EXPOSE {spec.api_port}",
-            f"HEALTHCHECK --interval=30s --timeout=5s --retries=3 CMD {json.dumps(list(spec.api_health().test))}",
-            f"CMD {cmd}",
-            "",
-        ]
+    return render_dockerfile(
+        spec.python_version, spec.api_entrypoint, spec.api_port, spec.api_health_path, deps, distributions
     )
 
 
@@ -319,8 +267,7 @@ def render_web_dockerfile(spec: DockerStackSpec) -> str:
         f"FROM {WEB_SERVER_IMAGE}",
         f"COPY --from=build /app/{_posix(spec.web_output_dir)} /usr/share/nginx/html",
         f"EXPOSE {WEB_CONTAINER_PORT}",
-        "HEALTHCHECK --interval=15s --timeout=5s --retries=5 "
-        f"CMD {json.dumps(['wget', '-q', '--spider', f'http://127.0.0.1:{WEB_CONTAINER_PORT}/'])}",
+        f"HEALTHCHECK --interval=15s --timeout=5s --retries=5 CMD {json.dumps(list(WEB_HEALTH.test))}",
         "",
     ]
     return "\n".join(lines)
@@ -400,43 +347,66 @@ def compose_document(spec: DockerStackSpec, out_dir: Path) -> dict[str, object]:
     services: dict[str, dict[str, object]] = {}
     depends: dict[str, dict[str, str]] = {}
     if spec.mongodb:
-        services["mongodb"] = {
-            "image": MONGO_IMAGE,
-            "restart": RESTART_POLICY,
-            "environment": {
-                "MONGO_INITDB_ROOT_USERNAME": MONGO_USER,
-                "MONGO_INITDB_ROOT_PASSWORD": _secret_ref(MONGO_PASSWORD_ENV, True),
-            },
-            "volumes": ["mongodb-data:/data/db"],
-            "healthcheck": MONGO_HEALTH.compose(),
-        }
+        services["mongodb"] = _mongodb_service()
         depends["mongodb"] = {"condition": "service_healthy"}
     if spec.ollama:
-        ollama: dict[str, object] = {
-            "image": OLLAMA_IMAGE,
-            "restart": RESTART_POLICY,
-            "environment": {"OLLAMA_KEEP_ALIVE": spec.ollama_keep_alive},
-            "volumes": ["ollama-models:/root/.ollama"],
-            "healthcheck": OLLAMA_HEALTH.compose(),
-        }
-        if spec.ollama_gpu:
-            ollama["deploy"] = {
-                "resources": {
-                    "reservations": {"devices": [{"driver": "nvidia", "count": "all", "capabilities": ["gpu"]}]}
-                }
-            }
-        services["ollama"] = ollama
+        services.update(_ollama_services(spec))
         depends["ollama"] = {"condition": "service_healthy"}
-        if spec.ollama_models:
-            services["ollama-pull"] = {
-                "image": OLLAMA_IMAGE,
-                "restart": "no",
-                "entrypoint": ["/bin/sh", "-c"],
-                "command": [pull_models_command(spec.ollama_models)],
-                "environment": {"OLLAMA_HOST": f"http://ollama:{OLLAMA_PORT}"},
-                "depends_on": {"ollama": {"condition": "service_healthy"}},
-            }
+    services["api"] = _api_service(spec, out_dir, depends)
+    if spec.web:
+        services["web"] = _web_service(spec, out_dir)
 
+    document: dict[str, object] = {"services": services}
+    volumes = {}
+    if spec.mongodb:
+        volumes["mongodb-data"] = {"name": f"{spec.project}-mongodb-data"}
+    if spec.ollama:
+        volumes["ollama-models"] = {"name": f"{spec.project}-ollama-models"}
+    if volumes:
+        document["volumes"] = volumes
+    return document
+
+
+def _mongodb_service() -> dict[str, object]:
+    return {
+        "image": MONGO_IMAGE,
+        "restart": RESTART_POLICY,
+        "environment": {
+            "MONGO_INITDB_ROOT_USERNAME": MONGO_USER,
+            "MONGO_INITDB_ROOT_PASSWORD": _secret_ref(MONGO_PASSWORD_ENV, True),
+        },
+        "volumes": ["mongodb-data:/data/db"],
+        "healthcheck": MONGO_HEALTH.compose(),
+    }
+
+
+def _ollama_services(spec: DockerStackSpec) -> dict[str, dict[str, object]]:
+    """Ollama, and the one-shot container that pulls the plan's models into its volume."""
+    ollama: dict[str, object] = {
+        "image": OLLAMA_IMAGE,
+        "restart": RESTART_POLICY,
+        "environment": {"OLLAMA_KEEP_ALIVE": spec.ollama_keep_alive},
+        "volumes": ["ollama-models:/root/.ollama"],
+        "healthcheck": OLLAMA_HEALTH.compose(),
+    }
+    if spec.ollama_gpu:
+        ollama["deploy"] = {
+            "resources": {"reservations": {"devices": [{"driver": "nvidia", "count": "all", "capabilities": ["gpu"]}]}}
+        }
+    services = {"ollama": ollama}
+    if spec.ollama_models:
+        services["ollama-pull"] = {
+            "image": OLLAMA_IMAGE,
+            "restart": "no",
+            "entrypoint": ["/bin/sh", "-c"],
+            "command": [pull_models_command(spec.ollama_models)],
+            "environment": {"OLLAMA_HOST": f"http://ollama:{OLLAMA_PORT}"},
+            "depends_on": {"ollama": {"condition": "service_healthy"}},
+        }
+    return services
+
+
+def _api_service(spec: DockerStackSpec, out_dir: Path, depends: dict[str, dict[str, str]]) -> dict[str, object]:
     environment: dict[str, str] = dict(spec.api_plain_env())
     if spec.mongodb:
         environment[spec.mongodb_url_env] = spec.mongo_url(_secret_ref(MONGO_PASSWORD_ENV, True))
@@ -456,35 +426,22 @@ def compose_document(spec: DockerStackSpec, out_dir: Path) -> dict[str, object]:
         api["depends_on"] = depends
     if spec.publish_api:
         api["ports"] = [f"127.0.0.1:{spec.api_port}:{spec.api_port}"]
-    services["api"] = api
-
-    if spec.web:
-        services["web"] = {
-            "build": {
-                "context": _rel(spec.web_dir, out_dir),
-                "dockerfile": _rel(out_dir / WEB_DOCKERFILE, spec.web_dir),
-            },
-            "image": f"{spec.project}-web:local",
-            "restart": RESTART_POLICY,
-            "ports": [f"{spec.web_port}:{WEB_CONTAINER_PORT}"],
-            "volumes": [f"./{NGINX_CONF}:{NGINX_CONF_PATH}:ro"],
-            "depends_on": {"api": {"condition": "service_healthy"}},
-            "healthcheck": WEB_HEALTH.compose(),
-        }
-
-    document: dict[str, object] = {"services": services}
-    volumes = {}
-    if spec.mongodb:
-        volumes["mongodb-data"] = {"name": f"{spec.project}-mongodb-data"}
-    if spec.ollama:
-        volumes["ollama-models"] = {"name": f"{spec.project}-ollama-models"}
-    if volumes:
-        document["volumes"] = volumes
-    return document
+    return api
 
 
-def pull_models_command(models: tuple[str, ...] | list[str]) -> str:
-    return " && ".join(f"ollama pull {m}" for m in models)
+def _web_service(spec: DockerStackSpec, out_dir: Path) -> dict[str, object]:
+    return {
+        "build": {
+            "context": _rel(spec.web_dir, out_dir),
+            "dockerfile": _rel(out_dir / WEB_DOCKERFILE, spec.web_dir),
+        },
+        "image": f"{spec.project}-web:local",
+        "restart": RESTART_POLICY,
+        "ports": [f"{spec.web_port}:{WEB_CONTAINER_PORT}"],
+        "volumes": [f"./{NGINX_CONF}:{NGINX_CONF_PATH}:ro"],
+        "depends_on": {"api": {"condition": "service_healthy"}},
+        "healthcheck": WEB_HEALTH.compose(),
+    }
 
 
 def render_compose(spec: DockerStackSpec, out_dir: Path) -> str:
@@ -514,17 +471,9 @@ def render_files(spec: DockerStackSpec, out_dir: Path) -> dict[str, str]:
     files = {COMPOSE_FILE: render_compose(spec, out_dir), ENV_EXAMPLE: render_env_example(spec)}
     if not spec.api_dockerfile:
         files[API_DOCKERFILE] = render_api_dockerfile(spec)
-        files[API_DOCKERFILE + ".dockerignore"] = _dockerignore()
+        files[API_DOCKERFILE + ".dockerignore"] = DOCKERIGNORE
     if spec.web:
         files[WEB_DOCKERFILE] = render_web_dockerfile(spec)
         files[WEB_DOCKERFILE + ".dockerignore"] = "node_modules\ndist\n.env\n.env.*\n"
         files[NGINX_CONF] = render_nginx_conf(spec)
     return files
-
-
-def _dockerignore() -> str:
-    try:
-        from components.dockerfile import DOCKERIGNORE
-    except ImportError:  # pragma: no cover
-        return ".git\n.venv\n__pycache__\n.env\n.env.*\nnode_modules\n"
-    return DOCKERIGNORE

@@ -81,7 +81,7 @@ def require_secret(key: str, stack: str, base: Path) -> pulumi.Output[str]:
 
 
 def run(base: Path | None = None) -> ProgramResult:
-    from farm_deploy.builder import build_stage
+    from farm_deploy.build import build_stage
 
     base = base or project_dir()
     stack = pulumi.get_stack()

@@ -15,13 +15,10 @@ uncommitted-edit check of `promote` and for `rollback`.
 
 from __future__ import annotations
 
-import contextlib
 import io
-import os
 import re
 import shutil
 import subprocess
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +32,7 @@ from ruamel.yaml.scalarstring import DoubleQuotedScalarString, SingleQuotedScala
 
 from analysis.errors import UserError
 from analysis.stack_config import NAMESPACE
+from components import files
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 _STACK_NAME = re.compile(r"^[A-Za-z0-9_.-]+$")
@@ -450,28 +448,7 @@ def _eol(comment: str | None) -> str:
 
 def atomic_write(path: Path, text: str) -> None:
     """Replace `path` with `text` or leave it untouched; never half a file, no temp left behind."""
-    path = Path(path).resolve()  # through a symlink: replace the file it points to, keep the link
-    mode = path.stat().st_mode & 0o7777 if path.exists() else None
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        if mode is not None:
-            os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-    # The rename is durable once the folder's entry is on disk.
-    with contextlib.suppress(OSError):
-        dir_fd = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
+    files.atomic_write(path, text, durable=True)
 
 
 # ---------------------------------------------------------------------- git

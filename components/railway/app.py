@@ -18,25 +18,21 @@ from __future__ import annotations
 
 import json
 import posixpath
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import pulumi
 import pulumi_random as random
 
 from analysis.errors import UserError
-from analysis.models import EnvVar, StagePlan
 from components.common import child_opts
-from components.images import MONGO_IMAGE, OLLAMA_IMAGE
+from components.container import MONGO_IMAGE, MONGO_PORT, OLLAMA_IMAGE, OLLAMA_PORT
 
 from .client import DEFAULT_ENDPOINT
 from .provider import RailwayProject, RailwayService, RailwayVariables, RailwayVolume
 
 RAILWAY_SCHEMA_URL = "https://railway.com/railway.schema.json"
-OLLAMA_PORT = 11434
-MONGO_PORT = 27017
 WEB_PORT = 8080
 MONGO_USER = "farm"
 # Static file server for the built front end, pinned (npx fetches it at start).
@@ -201,14 +197,14 @@ class RailwayApp(pulumi.ComponentResource):
         if not a.api_image and not a.repo:
             raise UserError(
                 "Railway needs the API's source: a GitHub repository or a prebuilt image",
-                key="farm:railwayRepo",
-                hint="pulumi config set farm:railwayRepo owner/name (or pin farm:apiImageTag with an image)",
+                key="repo",
+                hint="set `repo` to owner/name, or `api_image` to a prebuilt image",
             )
         if a.web and not a.repo:
             raise UserError(
                 "the front end is built on Railway from the GitHub repository, which is not set",
-                key="farm:railwayRepo",
-                hint="pulumi config set farm:railwayRepo owner/name",
+                key="repo",
+                hint="set `repo` to owner/name",
             )
 
     def _opts(self, *, protect: bool = False, **kwargs: Any) -> pulumi.ResourceOptions:
@@ -368,149 +364,3 @@ class RailwayApp(pulumi.ComponentResource):
             variables[a.web_api_url_env] = self.api_url
         variables.update(self._addresses(a.web_env_outputs))
         self.web_variables = self._variables("web", self.web, variables)
-
-
-# --------------------------------------------------------------------------- from a plan
-
-
-def secret_env_inputs(
-    env: Sequence[EnvVar], target: str, provided: Mapping[str, pulumi.Input[str]] | None, *, skip: Sequence[str] = ()
-) -> dict[str, pulumi.Input[str]]:
-    """Values for the plan's secret variables of `target`, as Pulumi secrets.
-
-    Taken from `provided` first, else from the stack config the plan names
-    (`source: "config:farm:openaiApiKey"`). A secret the stack does not set is
-    a user error naming the key. Variables the component computes itself
-    (`skip`) and values only known from other resources are left to the caller.
-    """
-    provided = dict(provided or {})
-    values: dict[str, pulumi.Input[str]] = {}
-    for var in env:
-        if not var.secret or var.target != target or var.name in skip:
-            continue
-        if var.name in provided:
-            values[var.name] = pulumi.Output.secret(provided[var.name])
-            continue
-        kind, _, ref = var.source.partition(":")
-        if kind != "config":
-            continue
-        namespace, _, key = ref.partition(":")
-        secret = pulumi.Config(namespace).get_secret(key)
-        if secret is None:
-            if not var.rule.required:
-                continue
-            raise UserError(
-                f"secret {var.name} for the {target} is not set",
-                key=ref,
-                hint=f"pulumi config set --secret {ref} <value>",
-            )
-        values[var.name] = secret
-    return values
-
-
-def plain_env(
-    env: Sequence[EnvVar],
-    target: str,
-    *,
-    skip: Sequence[str] = (),
-    outputs: Mapping[str, pulumi.Input[str]] | None = None,
-) -> dict[str, pulumi.Input[str]]:
-    """The plan's non-secret variables of `target`; `outputs` fills those whose
-    value comes from another resource (keyed by source, e.g. "output:web.url")."""
-    values: dict[str, pulumi.Input[str]] = {}
-    for var in env:
-        if var.target != target or var.secret or var.name in skip:
-            continue
-        if var.value is not None:
-            values[var.name] = var.value
-        elif outputs and var.source in outputs:
-            values[var.name] = outputs[var.source]
-    return values
-
-
-def railway_args_from_plan(
-    plan: StagePlan,
-    app_path: str | Path,
-    *,
-    token: pulumi.Input[str] | None = None,
-    repo: str | None = None,
-    api_image: str | None = None,
-    workspace_id: str | None = None,
-    secrets: Mapping[str, pulumi.Input[str]] | None = None,
-    endpoint: str = DEFAULT_ENDPOINT,
-) -> RailwayAppArgs:
-    """`RailwayAppArgs` for a stage planned on Railway.
-
-    What the plan does not say comes from the stack config when not passed:
-    `farm:railwayRepo`, `farm:railwayWorkspaceId`, the secret
-    `farm:railwayToken` (else `$RAILWAY_API_TOKEN` when the provider runs), and
-    a prebuilt API image `farm:railwayApiImage` tagged with `farm:apiImageTag`.
-    MongoDB runs on Railway unless the plan puts the database on Atlas (then
-    pass its connection string in `secrets`). Ollama runs on CPU whenever the
-    plan serves AI from Ollama: Railway has no GPUs.
-    """
-    config = pulumi.Config("farm")
-    repo = repo or config.get("railwayRepo")
-    workspace_id = workspace_id or config.get("railwayWorkspaceId")
-    if token is None:
-        token = config.get_secret("railwayToken")
-    image_repository = config.get("railwayApiImage")
-    if api_image is None and image_repository and plan.release.api_image_tag:
-        api_image = f"{image_repository}:{plan.release.api_image_tag}"
-    uses_atlas = plan.components.db in ("m0", "flex", "dedicated")
-    ollama = plan.components.ai in ("ollama-cpu", "ollama-gpu")
-    ollama_models = [m.name for m in plan.ai.models if m.provider == "ollama"]
-    dockerfile = _relative_to(plan.api.dockerfile, plan.api.root) if plan.api.dockerfile else None
-    computed = [plan.db.uri_env] if not uses_atlas else []
-    return RailwayAppArgs(
-        project_name=f"{Path(app_path).name}-{plan.stage}",
-        stage=plan.stage,
-        token=token,
-        endpoint=endpoint,
-        workspace_id=workspace_id,
-        repo=repo,
-        api_image=api_image,
-        api_root=_clean(plan.api.root),
-        api_dockerfile=dockerfile,
-        api_port=plan.api.port,
-        api_health_path=plan.api.health_path,
-        api_replicas=max(1, plan.api.min_count),
-        api_env={"ENVIRONMENT": plan.stage, **plain_env(plan.env, "api", skip=computed)},
-        api_env_outputs=_output_sources(plan.env, "api", skip=computed),
-        web_env_outputs=_output_sources(plan.env, "web"),
-        api_secrets=secret_env_inputs(plan.env, "api", secrets, skip=computed),
-        web=plan.components.web != "none",
-        web_root=_clean(plan.web.root),
-        web_build_command=plan.web.build_command,
-        web_output_dir=plan.web.output_dir,
-        web_api_url_env=plan.web.api_url_env or "VITE_API_URL",
-        web_env=plain_env(plan.env, "web"),
-        ollama=ollama,
-        ollama_keep_alive=plan.ai.keep_alive,
-        ollama_default_model=plan.ai.default_model or (ollama_models[0] if ollama_models else None),
-        mongodb=not uses_atlas,
-        database_name=plan.db.database_name,
-        mongodb_url_env=plan.db.uri_env,
-        protect=plan.protect_stateful,
-    )
-
-
-def _output_sources(env: Sequence[EnvVar], target: str, *, skip: Sequence[str] = ()) -> dict[str, str]:
-    return {
-        v.name: v.source.removeprefix("output:")
-        for v in env
-        if v.target == target
-        and not v.secret
-        and v.value is None
-        and v.source.startswith("output:")
-        and v.name not in skip
-    }
-
-
-def _clean(path: str) -> str:
-    return posixpath.normpath(path.replace("\\", "/")) if path else "."
-
-
-def _relative_to(path: str, root: str) -> str:
-    rel = posixpath.relpath(_clean(path), _clean(root))
-    return path if rel.startswith("..") else rel

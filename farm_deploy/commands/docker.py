@@ -74,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
 def write_all(out: Path, files: dict[str, str], *, force: bool) -> None:
     """Write every file or none: existing ones are refused without `force`, each write is atomic."""
     from analysis.errors import UserError
-    from farm_deploy.stack_files import atomic_write
+    from components.files import atomic_write
 
     existing = sorted(name for name in files if (out / name).exists())
     if existing and not force:

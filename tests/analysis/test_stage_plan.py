@@ -414,3 +414,35 @@ def test_load_balancer_certificate_follows_the_region():
         ).api_certificate_arn
         is None
     )
+
+
+@pytest.mark.parametrize(
+    ("cpu", "memory", "ok"),
+    [
+        (256, 2048, True),
+        (256, 3072, False),
+        (1024, 8192, True),
+        (1024, 9216, False),
+        (4096, 30720, True),
+        (8192, 16384, True),
+        (8192, 18432, False),  # 8 vCPU: 16 to 60 GB in 4 GB steps only
+        (16384, 122880, True),
+        (16384, 36864, False),  # 16 vCPU: 32 to 120 GB in 8 GB steps only
+        (1536, 3072, False),  # not a Fargate CPU value at all
+    ],
+)
+def test_fargate_sizes_match_the_aws_table(cpu: int, memory: int, ok: bool) -> None:
+    """Literal rows of https://docs.aws.amazon.com/AmazonECS/latest/userguide/task-cpu-memory-error.html"""
+    from analysis.platforms.fargate import valid_size
+
+    assert valid_size(cpu, memory) is ok
+
+
+def test_planner_and_component_share_the_fargate_table() -> None:
+    import components.api_service as api_service
+    from analysis import stage_plan
+    from analysis.platforms import fargate
+
+    assert stage_plan.FARGATE_MEMORY is fargate.FARGATE_MEMORY is api_service.FARGATE_MEMORY
+    p = plan("dev", apiCpu=8192)  # 8 vCPU alone: 16 GB, the nearest Fargate size to 2 GB per vCPU
+    assert (p.api.cpu, p.api.memory) == (8192, 16384)

@@ -9,8 +9,9 @@ import pulumi
 import pytest
 
 from analysis.errors import UserError
-from components.api_service import TLS_POLICY, ApiService, ApiServiceArgs, lb_name, looks_like_credential, task_family
+from components.api_service import TLS_POLICY, ApiService, ApiServiceArgs, looks_like_credential
 from components.app_secrets import AppSecrets, AppSecretsArgs
+from components.naming import lb_name, task_family
 from farm_deploy.offline.engine import run_offline
 
 SECRET_VALUES = {
@@ -34,7 +35,9 @@ def run(stack: str = "dev", *, with_secrets: bool = True, **kwargs):
         secrets = {}
         if with_secrets:
             cfg = pulumi.Config("farm")
-            store = AppSecrets("app-secrets", AppSecretsArgs(values={k: cfg.require_secret(k) for k in SECRET_VALUES}))
+            store = AppSecrets(
+                "app-secrets", AppSecretsArgs(values={k: cfg.require_secret(k) for k in SECRET_VALUES}, stack=stack)
+            )
             secrets = store.arns
         defaults = dict(
             image_ref="123456789012.dkr.ecr.us-east-1.amazonaws.com/api@sha256:" + "a" * 64,
@@ -46,6 +49,8 @@ def run(stack: str = "dev", *, with_secrets: bool = True, **kwargs):
             environment={"AI_PROVIDER": "ollama", "CORS_ORIGINS": "https://app.example.com"},
             secrets=secrets,
             tags={"farm:stage": stack},
+            stack=stack,
+            project="farm-deploy",
         )
         service = ApiService("api", ApiServiceArgs(**{**defaults, **kwargs}))
         for key in OUTPUTS:
@@ -141,6 +146,8 @@ def test_long_stack_names_get_load_balancer_names_elb_accepts():
                 private_subnet_ids=["subnet-priv-a", "subnet-priv-b"],
                 cluster_arn="arn:aws:ecs:us-east-1:123456789012:cluster/farm",
                 cluster_name="farm",
+                stack="feature-login-page",
+                project="farm-deploy",
             ),
         )
 
@@ -439,9 +446,9 @@ def test_low_port_keeps_only_the_bind_capability():
 @pytest.mark.parametrize(
     ("change", "key"),
     [
-        ({"cpu": 300}, "farm:apiCpu"),
-        ({"cpu": 256, "memory": 4096}, "farm:apiMemory"),
-        ({"min_count": 3, "max_count": 2}, "farm:apiMinCount"),
+        ({"cpu": 300}, "cpu"),
+        ({"cpu": 256, "memory": 4096}, "memory"),
+        ({"min_count": 3, "max_count": 2}, "min_count"),
         ({"environment": {"OPENAI_API_KEY": "sk-oops"}}, "env"),
         ({"environment": {"MONGODB_URL": "mongodb://u:p@h"}}, "env"),
         ({"environment": {"X": "1"}, "secrets": {"X": "arn:x"}}, "env"),

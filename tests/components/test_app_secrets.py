@@ -26,7 +26,7 @@ def run(values, *, from_config: bool = True, **kwargs):
             name: (cfg.require_secret(f"k{i}") if from_config else value)
             for i, (name, value) in enumerate(values.items())
         }
-        secrets = AppSecrets("app", AppSecretsArgs(values=inputs, tags={"farm:stage": "dev"}, **kwargs))
+        secrets = AppSecrets("app", AppSecretsArgs(values=inputs, tags={"farm:stage": "dev"}, stack="dev", **kwargs))
         pulumi.export("arns", secrets.arns)
 
     return run_offline(program, config=config, secret_keys=list(config))

@@ -255,7 +255,7 @@ def test_open_access_in_dev_only_with_the_flag() -> None:
 def test_open_access_in_prod_is_refused() -> None:
     with pytest.raises(UserError) as err:
         _run(_args(stage="prod", allow_open_access=True), stack="prod")
-    assert err.value.key == "farm:allowOpenDbAccess"
+    assert err.value.key == "allow_open_access"
     assert "prod" in err.value.message
 
 
@@ -377,9 +377,9 @@ def test_normalise_cidr() -> None:
 @pytest.mark.parametrize(
     ("overrides", "key"),
     [
-        ({"tier": "m5"}, "farm:dbTier"),
-        ({"tier": "m0", "backup": True}, "farm:dbTier"),
-        ({"tier": "flex", "pitr": True}, "farm:dbTier"),
+        ({"tier": "m5"}, "tier"),
+        ({"tier": "m0", "backup": True}, "tier"),
+        ({"tier": "flex", "pitr": True}, "tier"),
         ({"tier": "dedicated", "instance_size": "M5"}, "instance_size"),
         ({"tier": "dedicated", "instance_size": "large"}, "instance_size"),
         ({"tier": "dedicated", "pitr": True, "backup": False}, "pitr"),

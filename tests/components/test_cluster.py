@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pulumi
 
-from components.cluster import Cluster, ClusterArgs, default_namespace
+from components.cluster import Cluster, ClusterArgs
+from components.naming import default_namespace
 from farm_deploy.offline.engine import run_offline
 
 
@@ -18,7 +19,7 @@ def run(args: ClusterArgs, stack: str = "dev"):
 
 
 def test_cluster_has_container_insights_and_a_namespace_in_the_vpc():
-    result = run(ClusterArgs(vpc_id="vpc-123", tags={"team": "a"}), stack="staging")
+    result = run(ClusterArgs(vpc_id="vpc-123", tags={"team": "a"}, stack="staging"), stack="staging")
     cluster = result.one("aws:ecs/cluster:Cluster")
     assert cluster.inputs["settings"] == [{"name": "containerInsights", "value": "enabled"}]
     assert cluster.inputs["tags"] == {"Name": "farm-cluster", "team": "a"}
@@ -39,7 +40,7 @@ def test_cluster_has_container_insights_and_a_namespace_in_the_vpc():
 
 
 def test_explicit_namespace_name_wins():
-    result = run(ClusterArgs(vpc_id="vpc-1", namespace_name="chat.internal"))
+    result = run(ClusterArgs(vpc_id="vpc-1", namespace_name="chat.internal", stack="dev"))
     assert result.one("aws:servicediscovery/privateDnsNamespace:PrivateDnsNamespace").inputs["name"] == "chat.internal"
 
 

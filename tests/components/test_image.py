@@ -174,7 +174,7 @@ def test_prod_protects_the_repository_and_keeps_its_images(app):
 @pytest.mark.parametrize(
     ("change", "key"),
     [
-        ({"image_tag": "bad tag!"}, "farm:apiImageTag"),
+        ({"image_tag": "bad tag!"}, "image_tag"),
         ({"platform": "linux/386"}, "api.platform"),
         ({"dockerfile": "Dockerfile.missing"}, "api.dockerfile"),
         ({"keep_images": 0}, "api.keep_images"),
@@ -189,4 +189,4 @@ def test_bad_settings_are_user_errors(app, change, key):
 def test_missing_app_folder_is_a_user_error(tmp_path):
     with pytest.raises(UserError) as err:
         run(ApiImageArgs(context_dir=str(tmp_path / "nope")))
-    assert err.value.key == "api.root"
+    assert err.value.key == "context_dir"

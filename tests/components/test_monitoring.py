@@ -26,7 +26,7 @@ ECS = dict(
 
 def run(stack: str = "prod", **kwargs):
     def program():
-        mon = Monitoring("mon", MonitoringArgs(**kwargs))
+        mon = Monitoring("mon", MonitoringArgs(**kwargs, stack=stack, project="farm-deploy"))
         pulumi.export("topic_arn", mon.topic_arn)
         pulumi.export("alarm_names", mon.alarm_names)
         pulumi.export("dashboard_name", mon.dashboard_name)
@@ -205,7 +205,7 @@ def test_lambda_api_uses_lambda_metrics_only():
 
 @pytest.mark.parametrize(
     ("kwargs", "key"),
-    [({"level": "verbose"}, "farm:monitoring"), ({"level": "basic", "alarm_email": "not-an-email"}, "farm:alarmEmail")],
+    [({"level": "verbose"}, "level"), ({"level": "basic", "alarm_email": "not-an-email"}, "alarm_email")],
 )
 def test_bad_settings_are_user_errors(kwargs, key):
     with pytest.raises(UserError) as err:

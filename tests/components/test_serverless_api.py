@@ -179,7 +179,7 @@ def test_websocket_app_is_refused(app_dir: Path) -> None:
     with pytest.raises(UserError) as err:
         run(app_dir, realtime=True)
     assert "WebSockets" in err.value.message
-    assert err.value.valid == ["ecs"]
+    assert (err.value.key, err.value.value) == ("realtime", True)
 
 
 def test_unknown_python_version_lists_the_runtimes(app_dir: Path) -> None:

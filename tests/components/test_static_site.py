@@ -291,8 +291,8 @@ def test_outputs(site: Path) -> None:
 @pytest.mark.parametrize(
     ("overrides", "key"),
     [
-        ({"aliases": ["app.example.com"]}, "farm:certificateArn"),
-        ({"certificate_arn": CERT.replace("us-east-1", "eu-west-1")}, "farm:certificateArn"),
+        ({"aliases": ["app.example.com"]}, "certificate_arn"),
+        ({"certificate_arn": CERT.replace("us-east-1", "eu-west-1")}, "certificate_arn"),
         ({"price_class": "PriceClass_Cheap"}, "price_class"),
         ({"api_origin_domain": "x", "api_origin_protocol": "match-viewer"}, "api_origin_protocol"),
         ({"api_path_pattern": "api/*"}, "api_path_pattern"),

@@ -8,8 +8,10 @@ from typing import Any
 import pytest
 
 from analysis.models import ComponentChoices, StagePlan
-from components.docker_host import DockerHost, docker_args_from_plan, write_if_changed
+from components.docker_host import DockerHost
+from components.files import write_if_changed
 from farm_deploy import compose as c
+from farm_deploy.build.docker import docker_args_from_plan
 from farm_deploy.offline.engine import OfflineRun, RecordedResource, run_offline
 
 from .conftest import make_app, make_plan
@@ -161,18 +163,41 @@ def test_publish_api_and_web_port(plan: StagePlan, app_dir: Path, tmp_path: Path
     assert run.named("local-web").inputs["ports"] == [{"internal": 8080.0, "external": 9090.0}]
 
 
-def test_switches_from_stack_config(plan: StagePlan, app_dir: Path, tmp_path: Path) -> None:
+def test_switches_from_stack_config(
+    plan: StagePlan, app_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`farm:dockerGpu`, `farm:dockerPublishApi` and `farm:dockerWebPort` reach the host through the builder."""
+    import pulumi
+
+    from analysis.stack_config import parse_settings
+    from farm_deploy.build import build_stage
+
+    raw = {
+        "dockerGpu": "true",
+        "dockerPublishApi": "true",
+        "dockerWebPort": "8181",
+        "platform": "docker",
+        "stage": "dev",
+    }
+    settings = parse_settings(raw, file="Pulumi.local.yaml", stack="local")
+    monkeypatch.chdir(tmp_path)  # the generated build files go under ./.farm-deploy
+
     def program() -> None:
-        DockerHost(
-            "local", docker_args_from_plan(plan, app_dir, build_dir=tmp_path / "b", secrets={"OPENAI_API_KEY": OPENAI})
+        build_stage(
+            plan,
+            app_dir=app_dir,
+            project_dir=tmp_path,
+            settings=settings,
+            secret=lambda key: pulumi.Output.secret(OPENAI),
+            project="farm-deploy",
+            stack="local",
         )
 
-    run = run_offline(
-        program, config={"farm:dockerGpu": "true", "farm:dockerPublishApi": "true", "farm:dockerWebPort": "8181"}
-    )
-    assert run.named("local-ollama").inputs["gpus"] == "all"
-    assert run.named("local-api").inputs["ports"][0]["ip"] == "127.0.0.1"
-    assert run.named("local-web").inputs["ports"] == [{"internal": 8080.0, "external": 8181.0}]
+    run = run_offline(program, stack="local")
+    assert run.named("farm-local-docker-ollama").inputs["gpus"] == "all"
+    assert run.named("farm-local-docker-api").inputs["ports"][0]["ip"] == "127.0.0.1"
+    assert run.named("farm-local-docker-web").inputs["ports"] == [{"internal": 8080.0, "external": 8181.0}]
+    assert (tmp_path / ".farm-deploy" / "build" / "farm-chat-dev-docker" / c.WEB_DOCKERFILE).is_file()
 
 
 def test_children_switched_off(app_dir: Path, tmp_path: Path) -> None:

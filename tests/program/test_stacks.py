@@ -345,7 +345,7 @@ def test_verify_reads_what_the_program_exports(plans: dict[str, OfflinePlan]) ->
 
 
 def test_stack_names_become_names_every_provider_accepts(project: Path) -> None:
-    from farm_deploy.builder import stack_slug
+    from components.naming import stack_slug
 
     assert stack_slug("dev") == "dev"
     assert stack_slug("Feature_Login.Page-2026") == "feature-login-pa"
@@ -358,3 +358,28 @@ def test_stack_names_become_names_every_provider_accepts(project: Path) -> None:
     assert all(n.startswith("farm-feature-x-1-") for n in names), [n for n in names if not n.startswith("farm-feature")]
     (repo,) = of_type(result, "aws:ecr/repository:Repository")
     assert repo.name == "farm-feature-x-1-api-image-repo"
+
+
+@pytest.mark.parametrize(
+    ("extra", "key", "hint"),
+    [
+        ("  farm:alarmEmail: not-an-email\n", "farm:alarmEmail", None),
+        (
+            "  farm:dbAccessCidrs:\n    - 0.0.0.0/0\n",
+            "farm:dbAccessCidrs",
+            "set farm:allowOpenDbAccess true instead (never in prod)",
+        ),
+    ],
+)
+def test_component_errors_name_the_stack_key_and_file(
+    project: Path, capsys: pytest.CaptureFixture[str], extra: str, key: str, hint: str | None
+) -> None:
+    """Components name their arguments; the builder turns them into the key the operator edits."""
+    path = project / "Pulumi.dev.yaml"
+    path.write_text(path.read_text() + extra)
+    assert _plan(project, "--stack", "dev") == 2
+    err = capsys.readouterr().err
+    assert f"error: {path}, key '{key}'" in err
+    if hint:
+        assert f"hint: {hint}" in err
+    assert "`" not in err and "Traceback" not in err

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
+import pulumi
 import pytest
 
 from analysis.errors import UserError
@@ -26,10 +28,10 @@ from components.railway.app import (
     RailwayApp,
     RailwayAppArgs,
     instance_settings,
-    railway_args_from_plan,
     railway_config,
     render_railway_json,
 )
+from farm_deploy.build.railway import railway_args_from_plan
 from farm_deploy.offline.engine import OfflineRun, RecordedResource, run_offline
 
 DYNAMIC = "pulumi-python:dynamic:Resource"
@@ -263,7 +265,7 @@ def test_railway_json_per_service_matches_the_settings_sent() -> None:
 def test_api_source_is_required() -> None:
     with pytest.raises(UserError, match="API's source") as info:
         run_app(app(repo=None, web=False))
-    assert info.value.key == "farm:railwayRepo"
+    assert info.value.key == "repo"
 
 
 # --------------------------------------------------------------------------- from a plan
@@ -350,23 +352,36 @@ def test_repository_root_paths() -> None:
     assert (api["rootDirectory"], api["railwayConfigFile"]) == ("/", "/railway.json")
 
 
-def test_args_from_stack_config() -> None:
+def test_args_from_stack_config(tmp_path: Path) -> None:
+    """The stack's Railway keys reach the component through the builder."""
+    from analysis.stack_config import parse_settings
+    from farm_deploy.build import build_stage
+
     plan = railway_plan(release=ReleasePins(api_image_tag="1.7.2"))
+    raw = {
+        "railwayRepo": "acme/farm-chat",
+        "railwayWorkspaceId": "ws-42",
+        "railwayApiImage": "ghcr.io/acme/farm-chat-api",
+        "stage": "staging",
+    }
+    settings = parse_settings(raw, file="Pulumi.staging.yaml", stack="staging")
 
     def program() -> None:
-        RailwayApp("farm", railway_args_from_plan(plan, "examples/farm-chat"))
+        build_stage(
+            plan,
+            app_dir=tmp_path / "farm-chat",
+            project_dir=tmp_path,
+            settings=settings,
+            secret=lambda key: pulumi.Output.secret(OPENAI),
+            project="farm-deploy",
+            stack="staging",
+        )
 
-    config = {
-        "farm:railwayRepo": "acme/farm-chat",
-        "farm:railwayWorkspaceId": "ws-42",
-        "farm:railwayApiImage": "ghcr.io/acme/farm-chat-api",
-        "farm:railwayToken": TOKEN,
-    }
-    run = run_offline(program, config=config, secret_keys=["farm:railwayToken"])
+    run = run_offline(program, config={"farm:railwayToken": TOKEN}, secret_keys=["farm:railwayToken"], stack="staging")
 
-    assert props(run.named("farm-project"))["workspaceId"] == "ws-42"
-    assert props(run.named("farm-api"))["source"] == {"image": "ghcr.io/acme/farm-chat-api:1.7.2"}
-    assert props(run.named("farm-web"))["source"] == {"repo": "acme/farm-chat"}
+    assert props(run.named("farm-staging-railway-project"))["workspaceId"] == "ws-42"
+    assert props(run.named("farm-staging-railway-api"))["source"] == {"image": "ghcr.io/acme/farm-chat-api:1.7.2"}
+    assert props(run.named("farm-staging-railway-web"))["source"] == {"repo": "acme/farm-chat"}
     for resource in run.of_type(DYNAMIC):
         assert resource.inputs["token"] == TOKEN
         assert "token" in resource.secret_paths

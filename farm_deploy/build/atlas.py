@@ -1,0 +1,65 @@
+"""StagePlan → `AtlasDatabaseArgs`: the MongoDB Atlas project, cluster and user."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import pulumi
+
+from analysis.errors import UserError
+from analysis.stack_config import NAMESPACE
+from components.atlas_database import AtlasDatabase, AtlasDatabaseArgs
+from components.network import Network
+
+from .context import Context
+
+
+def build_atlas(
+    ctx: Context,
+    *,
+    network: Network | None,
+    store: Literal["secretsmanager", "vercel"],
+    vercel_project_id: pulumi.Input[str] | None,
+) -> AtlasDatabase:
+    plan = ctx.plan
+    org_id = ctx.settings.atlas_org_id
+    if not org_id:
+        raise UserError(
+            "the stage has a MongoDB Atlas database but no Atlas organisation",
+            file=ctx.stack_file,
+            key=f"{NAMESPACE}:atlasOrgId",
+            hint=f"pulumi config set {NAMESPACE}:atlasOrgId <org id> --stack {ctx.stack}",
+        )
+    cidrs: list[pulumi.Input[str]] = list(ctx.settings.db_access_cidrs)
+    if network is not None:
+        # One access-list entry per NAT address: the count is known now, the IPs at deploy time.
+        cidrs.extend(eip.public_ip for eip in network.eips)
+    keys = {
+        "tier": f"{NAMESPACE}:dbTier",
+        "allow_open_access": f"{NAMESPACE}:allowOpenDbAccess",
+        "access_cidrs": f"{NAMESPACE}:dbAccessCidrs",
+    }
+    with ctx.stack_keys(keys):
+        return AtlasDatabase(
+            f"{ctx.prefix}-db",
+            AtlasDatabaseArgs(
+                org_id=org_id,
+                project_name=f"{ctx.project}-{ctx.slug}",
+                tier=plan.db.tier,
+                instance_size=plan.db.instance_size or "M10",
+                provider_region=plan.db.provider_region,
+                database_name=plan.db.database_name,
+                username=f"{ctx.project}-{ctx.slug}-api",
+                backup=plan.db.backup,
+                pitr=plan.db.pitr,
+                termination_protection=plan.db.termination_protection,
+                access_cidrs=cidrs,
+                allow_open_access=plan.db.allow_open_access,
+                stage=plan.stage,
+                store=store,
+                vercel_project_id=vercel_project_id,
+                vercel_env_key=plan.db.uri_env,
+                protect=ctx.protect,
+                tags=ctx.tags(),
+            ),
+        )

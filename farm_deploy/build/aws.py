@@ -1,0 +1,345 @@
+"""StagePlan → the AWS components: network, ECS or Lambda API, Ollama, CloudFront site, alarms.
+
+`build_aws` reads like the stage's table of contents; each `_x` function maps
+one part of the plan to one component's args.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+
+from analysis.errors import UserError
+from analysis.models import StagePlan
+from analysis.stack_config import NAMESPACE
+from components.alarm_topic import AlarmTopic, AlarmTopicArgs
+from components.api_service import ApiService, ApiServiceArgs
+from components.app_secrets import AppSecrets, AppSecretsArgs
+from components.cluster import Cluster, ClusterArgs
+from components.container import OLLAMA_PORT
+from components.image import ApiImage, ApiImageArgs
+from components.monitoring import Monitoring, MonitoringArgs
+from components.network import Network, NetworkArgs
+from components.ollama_service import OllamaService, OllamaServiceArgs
+from components.serverless_api import ServerlessApi, ServerlessApiArgs
+from components.static_site import StaticSite, StaticSiteArgs, WebBuild
+
+from .atlas import build_atlas
+from .context import BuiltStage, Context
+from .vercel import vercel_app
+
+OLLAMA_SERVICE = "ollama"
+# Component argument -> the stack key an operator sets, per component.
+API_KEYS = {
+    "cpu": f"{NAMESPACE}:apiCpu",
+    "memory": f"{NAMESPACE}:apiMemory",
+    "min_count": f"{NAMESPACE}:apiMinCount",
+}
+IMAGE_KEYS = {"image_tag": f"{NAMESPACE}:apiImageTag", "context_dir": f"{NAMESPACE}:appPath"}
+OLLAMA_KEYS = {"api_security_group_id": f"{NAMESPACE}:api", "models": f"{NAMESPACE}:models"}
+SITE_KEYS = {"certificate_arn": f"{NAMESPACE}:certificateArn", "site_dir": f"{NAMESPACE}:webPrebuiltDir"}
+MONITORING_KEYS = {"level": f"{NAMESPACE}:monitoring", "alarm_email": f"{NAMESPACE}:alarmEmail"}
+OLLAMA_CHOICES = ("ollama-gpu", "ollama-cpu")
+
+
+@dataclass
+class _Aws:
+    """The components declared so far, for the next ones' args."""
+
+    network: Network | None = None
+    cluster: Cluster | None = None
+    secret_arns: dict[str, pulumi.Input[str]] = field(default_factory=dict)
+    # Values known before their component exists (`output:<name>` env sources).
+    deploy_outputs: dict[str, pulumi.Input[str]] = field(default_factory=dict)
+    api_service: ApiService | None = None
+    lambda_api: ServerlessApi | None = None
+    ollama: OllamaService | None = None
+
+
+def build_aws(ctx: Context) -> BuiltStage:
+    plan, choices = ctx.plan, ctx.plan.components
+    built = BuiltStage(plan=plan, region=plan.region)
+    parts = _Aws()
+    parts.network = _network(ctx) if choices.network else None
+    parts.secret_arns.update(_app_secrets(ctx))
+    if choices.db != "none":
+        db = build_atlas(ctx, network=parts.network, store="secretsmanager", vercel_project_id=None)
+        # Stored in Secrets Manager (store="secretsmanager"), so the ARN exists.
+        assert db.connection_secret_arn is not None
+        parts.secret_arns[plan.db.uri_env] = db.connection_secret_arn
+    parts.cluster = _cluster(ctx, parts.network)
+    parts.deploy_outputs.update(_known_addresses(ctx, parts.cluster))
+
+    # One topic for every alarm of the stage, the API's deployment-rollback alarms included.
+    with ctx.stack_keys(MONITORING_KEYS):
+        alarms = AlarmTopic(
+            f"{ctx.prefix}-alarms", AlarmTopicArgs(alarm_email=plan.alarm_email, tags=ctx.tags(), stack=ctx.stack)
+        )
+    if choices.api == "ecs":
+        parts.api_service = _ecs_api(ctx, parts, alarms.topic_arn)
+        built.api_url = parts.api_service.url
+        built.log_groups["api"] = parts.api_service.log_group_name
+        built.extra["albDnsName"] = parts.api_service.alb_dns_name
+    elif choices.api == "lambda":
+        parts.lambda_api = _lambda_api(ctx, parts)
+        built.api_url = parts.lambda_api.url
+    if parts.cluster is not None and choices.ai in OLLAMA_CHOICES:
+        parts.ollama = _ollama(ctx, parts)
+        built.log_groups["ollama"] = parts.ollama.log_group_name
+    if parts.cluster is not None:
+        built.ecs = _ecs_outputs(parts)
+
+    if choices.web == "cloudfront":
+        site = _static_site(ctx, parts)
+        built.web_url = site.url
+        if parts.api_service is not None:
+            # The load balancer only answers CloudFront: the API's public address
+            # is the site's, under /api (same origin, no CORS).
+            built.api_url = site.url
+    elif choices.web == "vercel":
+        built.web_url = vercel_app(ctx, api_url=built.api_url, python_api=False).url
+
+    monitoring = _monitoring(ctx, parts, alarms.topic_arn)
+    built.alarm_names = monitoring.alarm_names
+    built.dashboard_url = monitoring.dashboard_url
+    return built
+
+
+def _network(ctx: Context) -> Network:
+    net = ctx.plan.network
+    return Network(
+        f"{ctx.prefix}-net",
+        NetworkArgs(az_count=net.az_count, nat_per_az=net.nat_per_az, cidr=net.cidr, tags=ctx.tags()),
+    )
+
+
+def _app_secrets(ctx: Context) -> dict[str, pulumi.Input[str]]:
+    values = ctx.secret_values("api")
+    if not values:
+        return {}
+    store = AppSecrets(f"{ctx.prefix}-secrets", AppSecretsArgs(values=values, tags=ctx.tags(), stack=ctx.stack))
+    return dict(store.arns)
+
+
+def _cluster(ctx: Context, network: Network | None) -> Cluster | None:
+    choices = ctx.plan.components
+    if not (choices.api == "ecs" or choices.ai in OLLAMA_CHOICES):
+        return None
+    if network is None:
+        raise UserError("ECS services need the stage's network", key=f"{NAMESPACE}:api", value=choices.api)
+    return Cluster(f"{ctx.prefix}-ecs", ClusterArgs(vpc_id=network.vpc_id, tags=ctx.tags(), stack=ctx.stack))
+
+
+def _known_addresses(ctx: Context, cluster: Cluster | None) -> dict[str, pulumi.Input[str]]:
+    plan, choices = ctx.plan, ctx.plan.components
+    known: dict[str, pulumi.Input[str]] = {}
+    if cluster is not None and choices.ai in OLLAMA_CHOICES:
+        # Cloud Map names are known before the service exists, so the API can be
+        # told the URL without waiting on (or cycling with) the Ollama service.
+        known["ollama.url"] = pulumi.Output.concat(
+            "http://", OLLAMA_SERVICE, ".", cluster.namespace_name, f":{OLLAMA_PORT}"
+        )
+    # The site's address, for the API's CORS origins, when it is known before the
+    # site exists: a custom domain, or Vercel's production domain. Otherwise the
+    # site is CloudFront serving /api/* itself (same origin, no CORS needed).
+    if plan.domain:
+        known["web.url"] = f"https://{plan.domain}"
+    elif choices.web == "vercel":
+        from components.vercel_app import production_url
+
+        known["web.url"] = production_url(ctx.vercel_project_name)
+    return known
+
+
+def _ecs_outputs(parts: _Aws) -> dict[str, Any]:
+    assert parts.cluster is not None
+    services: dict[str, Any] = {}
+    if parts.api_service is not None:
+        services["api"] = {
+            "name": parts.api_service.service_name,
+            "taskDefinitionArn": parts.api_service.task_definition_arn,
+        }
+    if parts.ollama is not None:
+        services["ollama"] = {"name": parts.ollama.service_name, "taskDefinitionArn": parts.ollama.task_definition_arn}
+    return {"cluster": parts.cluster.cluster_name, "services": services}
+
+
+def _api_image(ctx: Context) -> ApiImage:
+    plan, p = ctx.plan, ctx.prefix
+    context = ctx.app_dir / plan.api.root
+    # The analyzer names the Dockerfile from the app root; docker wants it from the context.
+    dockerfile = os.path.relpath(ctx.app_dir / plan.api.dockerfile, context) if plan.api.dockerfile else None
+    with ctx.stack_keys(IMAGE_KEYS):
+        return ApiImage(
+            f"{p}-api-image",
+            ApiImageArgs(
+                context_dir=str(context),
+                dockerfile=dockerfile,
+                image_tag=plan.release.api_image_tag,
+                entrypoint=plan.api.entrypoint,
+                port=plan.api.port,
+                health_path=plan.api.health_path,
+                python_version=plan.api.python_version,
+                build_dir=str(ctx.project_dir / ".farm-deploy" / "build" / f"{p}-api"),
+                protect=ctx.protect,
+                tags=ctx.tags(),
+            ),
+        )
+
+
+def _ecs_api(ctx: Context, parts: _Aws, alarm_topic_arn: pulumi.Input[str]) -> ApiService:
+    plan, network, cluster = ctx.plan, parts.network, parts.cluster
+    assert network is not None and cluster is not None
+    image = _api_image(ctx)
+    with ctx.stack_keys(API_KEYS):
+        return ApiService(
+            f"{ctx.prefix}-api",
+            ApiServiceArgs(
+                image_ref=image.image_ref,
+                port=plan.api.port,
+                health_path=plan.api.health_path,
+                cpu=plan.api.cpu,
+                memory=plan.api.memory,
+                min_count=plan.api.min_count,
+                max_count=plan.api.max_count,
+                vpc_id=network.vpc_id,
+                public_subnet_ids=network.public_subnet_ids,
+                private_subnet_ids=network.private_subnet_ids,
+                cluster_arn=cluster.cluster_arn,
+                cluster_name=cluster.cluster_name,
+                environment=ctx.plain_env("api", parts.deploy_outputs),
+                secrets=parts.secret_arns,
+                certificate_arn=plan.api_certificate_arn,
+                domain=api_domain(plan),
+                behind_cloudfront=plan.components.web == "cloudfront",
+                # Ollama answers inside the VPC on its port; the API's egress is closed otherwise.
+                vpc_egress_ports=[OLLAMA_PORT] if plan.components.ai in OLLAMA_CHOICES else [],
+                vpc_cidr=network.vpc_cidr,
+                deletion_protection=ctx.protect,
+                alarm_actions=[alarm_topic_arn],
+                protect=ctx.protect,
+                tags=ctx.tags(),
+                stack=ctx.stack,
+                project=ctx.project,
+            ),
+        )
+
+
+def api_domain(plan: StagePlan) -> str | None:
+    """The ALB's name when the stage has a domain and a certificate: `api.<domain>`.
+
+    CloudFront reaches the ALB by this name; the operator's DNS points it at
+    the ALB (output `albDnsName`). The load balancer's certificate (the plan's
+    `api_certificate_arn`, in the stage's region) must cover `api.<domain>`.
+    """
+    if plan.domain and plan.api_certificate_arn:
+        return f"api.{plan.domain}"
+    return None
+
+
+def _lambda_api(ctx: Context, parts: _Aws) -> ServerlessApi:
+    plan = ctx.plan
+    return ServerlessApi(
+        f"{ctx.prefix}-api",
+        ServerlessApiArgs(
+            app_dir=str(ctx.app_dir / plan.api.root),
+            entrypoint=plan.api.entrypoint,
+            memory=plan.api.lambda_memory,
+            timeout=plan.api.lambda_timeout,
+            reserved_concurrency=plan.api.reserved_concurrency,
+            environment=ctx.plain_env("api", parts.deploy_outputs),
+            secret_arns=parts.secret_arns,
+            # The analyzer already refused WebSockets on Lambda unless the operator
+            # acknowledged `lambda-websockets`; acknowledged means "ship without them".
+            realtime=False,
+            python_version=plan.api.python_version,
+            build_dir=str(ctx.project_dir / ".farm-deploy" / "build" / f"{ctx.prefix}-lambda"),
+            tags=ctx.tags(),
+        ),
+    )
+
+
+def _ollama(ctx: Context, parts: _Aws) -> OllamaService:
+    plan, network, cluster, api = ctx.plan, parts.network, parts.cluster, parts.api_service
+    assert network is not None and cluster is not None
+    with ctx.stack_keys(OLLAMA_KEYS):
+        return OllamaService(
+            f"{ctx.prefix}-ollama",
+            OllamaServiceArgs(
+                gpu=plan.components.ai == "ollama-gpu",
+                instance_type=plan.ai.gpu_instance_type or "g5.xlarge",
+                models=[m.name for m in plan.ai.models if m.provider == "ollama"],
+                min_instances=plan.ai.min_instances,
+                max_instances=plan.ai.max_instances,
+                cluster_arn=cluster.cluster_arn,
+                cluster_name=cluster.cluster_name,
+                vpc_id=network.vpc_id,
+                private_subnet_ids=network.private_subnet_ids,
+                subnet_count=plan.network.az_count,
+                api_security_group_id=api.security_group_id if api else None,
+                namespace_id=cluster.namespace_id,
+                namespace_name=cluster.namespace_name,
+                service_name=OLLAMA_SERVICE,
+                keep_alive=plan.ai.keep_alive,
+                protect=ctx.protect,
+                tags=ctx.tags(),
+            ),
+        )
+
+
+def _static_site(ctx: Context, parts: _Aws) -> StaticSite:
+    plan = ctx.plan
+    origin: pulumi.Input[str] | None = None
+    protocol = "https-only"
+    if parts.api_service is not None:
+        # With a certificate, CloudFront must reach the ALB by a name the
+        # certificate covers (api.<domain>), not by the ALB's own DNS name.
+        domain = api_domain(plan)
+        origin = domain if domain else parts.api_service.alb_dns_name
+        protocol = "https-only" if domain else "http-only"
+    elif parts.lambda_api is not None:
+        origin = parts.lambda_api.origin_domain
+    web_root = ctx.app_dir / plan.web.root
+    prebuilt = str((ctx.project_dir / plan.web.prebuilt_dir).resolve()) if plan.web.prebuilt_dir else None
+    build = None
+    if not prebuilt:
+        build = WebBuild(web_root=str(web_root), build_command=plan.web.build_command, output_dir=plan.web.output_dir)
+    with ctx.stack_keys(SITE_KEYS):
+        return StaticSite(
+            f"{ctx.prefix}-web",
+            StaticSiteArgs(
+                site_dir=prebuilt,
+                build=build,
+                api_origin_domain=origin,
+                api_origin_protocol=protocol,
+                certificate_arn=plan.certificate_arn,
+                aliases=[plan.domain] if plan.domain and plan.certificate_arn else [],
+                protect=ctx.protect,
+                tags=ctx.tags(),
+            ),
+        )
+
+
+def _monitoring(ctx: Context, parts: _Aws, topic_arn: pulumi.Input[str]) -> Monitoring:
+    choices, api = ctx.plan.components, parts.api_service
+    with ctx.stack_keys(MONITORING_KEYS):
+        return Monitoring(
+            f"{ctx.prefix}-monitoring",
+            MonitoringArgs(
+                level=choices.monitoring,
+                topic_arn=topic_arn,
+                alb_arn_suffix=api.alb_arn_suffix if api else None,
+                target_group_arn_suffix=api.target_group_arn_suffix if api else None,
+                cluster_name=parts.cluster.cluster_name if parts.cluster else None,
+                api_service_name=api.service_name if api else None,
+                lambda_function_name=parts.lambda_api.function_name if parts.lambda_api else None,
+                ollama_service_name=parts.ollama.service_name if parts.ollama else None,
+                has_ai=choices.ai != "none",
+                tags=ctx.tags(),
+                stack=ctx.stack,
+                project=ctx.project,
+            ),
+        )
