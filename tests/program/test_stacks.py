@@ -176,7 +176,7 @@ def test_plan_json_contract_and_no_secret_values(capsys: pytest.CaptureFixture[s
     assert doc["schema_version"] == 1
     assert doc["stack"] == "staging" and doc["stage"] == "staging"
     row = doc["resources"][0]
-    assert set(row) == {"type", "name", "parent", "inputs", "protect"}
+    assert set(row) == {"type", "name", "parent", "inputs", "protect", "provider", "dependencies"}
     assert doc["cost"]["total"] == doc["plan"]["cost"]["total"] > 0
     assert set(doc["policy"]) >= {"checked", "violations"}
     # placeholders for secret config are secret all the way: masked wherever they land
