@@ -73,6 +73,9 @@ class StaticSiteArgs:
     build: WebBuild | None = None  # or build it first, at `pulumi up` only
     api_origin_domain: pulumi.Input[str] | None = None  # host name of the API origin; None: no /api route
     api_origin_protocol: str = "https-only"  # "http-only" for an ALB without a certificate
+    # A CloudFront VPC origin (ApiService.vpc_origin_id) to reach the API through: the
+    # internal load balancer has no public address; the protocol is the VPC origin's.
+    api_vpc_origin_id: pulumi.Input[str] | None = None
     api_path_pattern: str = "/api/*"
     certificate_arn: str | None = None  # ACM certificate in us-east-1, required with aliases
     aliases: list[str] = field(default_factory=list)
@@ -376,6 +379,14 @@ class StaticSite(pulumi.ComponentResource):
         )
 
     def _api_origin(self, domain: pulumi.Input[str]) -> aws.cloudfront.DistributionOriginArgs:
+        if self._args.api_vpc_origin_id is not None:
+            return aws.cloudfront.DistributionOriginArgs(
+                origin_id=API_ORIGIN_ID,
+                domain_name=domain,
+                vpc_origin_config=aws.cloudfront.DistributionOriginVpcOriginConfigArgs(
+                    vpc_origin_id=self._args.api_vpc_origin_id, origin_read_timeout=60
+                ),
+            )
         return aws.cloudfront.DistributionOriginArgs(
             origin_id=API_ORIGIN_ID,
             domain_name=domain,

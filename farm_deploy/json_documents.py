@@ -64,7 +64,8 @@ PLAN = JsonDocument(
         "policy": "`{checked, violations: [{policy, level, resource, type, message}], waived, unused_waivers, mandatory}`",
         "missing_secrets": "secret keys the stage needs that the stack file does not set",
         "documents": "`[{resource, type, field, message}]`: documents inside resources (container definitions, IAM "
-        "policies, dashboards, user data) that do not match AWS's own shapes",
+        "policies, dashboards, user data) that do not match AWS's own shapes; any entry makes the command exit 1 "
+        "(unless `--fail-on never`)",
         "warnings": "every warning: the stage plan's (also in `plan.warnings`) and what the program reported with "
         "`pulumi.log.warn` during the run",
     },

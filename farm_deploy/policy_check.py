@@ -82,7 +82,7 @@ def _offline_ids(resource: RecordedResource) -> frozenset[str]:
     outputs of `engine._computed` (ARN, bucket name), so those are what a child's
     `bucket=`/`vpcId=`/`securityGroups=` inputs contain.
     """
-    computed = _computed(resource.type, resource.name, resource.inputs)
+    computed = resource.outputs or _computed(resource.type, resource.name, resource.inputs)
     ids = {f"{resource.name}-id"}
     for key in ("arn", "bucket", "name", "id"):
         for source in (resource.inputs, computed):

@@ -62,4 +62,5 @@ def build_atlas(
                 protect=ctx.protect,
                 tags=ctx.tags(),
             ),
+            ctx.opts(),
         )

@@ -62,6 +62,7 @@ class _Aws:
 def build_aws(ctx: Context) -> BuiltStage:
     plan, choices = ctx.plan, ctx.plan.components
     built = BuiltStage(plan=plan, region=plan.region)
+    _providers(ctx)
     parts = _Aws()
     parts.network = _network(ctx) if choices.network else None
     parts.secret_arns.update(_app_secrets(ctx))
@@ -76,7 +77,7 @@ def build_aws(ctx: Context) -> BuiltStage:
     # One topic for every alarm of the stage, the API's deployment-rollback alarms included.
     with ctx.stack_keys(MONITORING_KEYS):
         alarms = AlarmTopic(
-            f"{ctx.prefix}-alarms", AlarmTopicArgs(alarm_email=plan.alarm_email, tags=ctx.tags(), stack=ctx.stack)
+            f"{ctx.prefix}-alarms", AlarmTopicArgs(alarm_email=plan.alarm_email, stack=ctx.stack), ctx.opts()
         )
     if choices.api == "ecs":
         parts.api_service = _ecs_api(ctx, parts, alarms.topic_arn)
@@ -108,11 +109,34 @@ def build_aws(ctx: Context) -> BuiltStage:
     return built
 
 
+def _providers(ctx: Context) -> None:
+    """The stage's AWS provider, in the stage's region, tagging everything it creates.
+
+    Explicit, so that `farm:region` decides where resources land rather than
+    whatever `aws:region` or AWS_REGION the operator's shell happens to have;
+    components receive it through their options, and Pulumi hands a
+    component's providers down to its children
+    (https://www.pulumi.com/docs/iac/concepts/resources/components/#inheriting-resource-providers).
+    `default_tags` puts the stack's tags on every taggable resource
+    (https://www.pulumi.com/registry/packages/aws/api-docs/provider/#default_tags_python);
+    components add only their own `Name`.
+    """
+    import pulumi_aws as aws
+
+    region = ctx.plan.region
+    ctx.providers["aws"] = aws.Provider(
+        f"{ctx.prefix}-aws",
+        region=region,
+        default_tags=aws.ProviderDefaultTagsArgs(tags=ctx.tags()),
+    )
+
+
 def _network(ctx: Context) -> Network:
     net = ctx.plan.network
     return Network(
         f"{ctx.prefix}-net",
-        NetworkArgs(az_count=net.az_count, nat_per_az=net.nat_per_az, cidr=net.cidr, tags=ctx.tags()),
+        NetworkArgs(az_count=net.az_count, nat_per_az=net.nat_per_az, cidr=net.cidr),
+        ctx.opts(),
     )
 
 
@@ -120,7 +144,7 @@ def _app_secrets(ctx: Context) -> dict[str, pulumi.Input[str]]:
     values = ctx.secret_values("api")
     if not values:
         return {}
-    store = AppSecrets(f"{ctx.prefix}-secrets", AppSecretsArgs(values=values, tags=ctx.tags(), stack=ctx.stack))
+    store = AppSecrets(f"{ctx.prefix}-secrets", AppSecretsArgs(values=values, stack=ctx.stack), ctx.opts())
     return dict(store.arns)
 
 
@@ -130,7 +154,7 @@ def _cluster(ctx: Context, network: Network | None) -> Cluster | None:
         return None
     if network is None:
         raise UserError("ECS services need the stage's network", key=f"{NAMESPACE}:api", value=choices.api)
-    return Cluster(f"{ctx.prefix}-ecs", ClusterArgs(vpc_id=network.vpc_id, tags=ctx.tags(), stack=ctx.stack))
+    return Cluster(f"{ctx.prefix}-ecs", ClusterArgs(vpc_id=network.vpc_id, stack=ctx.stack), ctx.opts())
 
 
 def _known_addresses(ctx: Context, cluster: Cluster | None) -> dict[str, pulumi.Input[str]]:
@@ -185,8 +209,8 @@ def _api_image(ctx: Context) -> ApiImage:
                 python_version=plan.api.python_version,
                 build_dir=str(ctx.project_dir / ".farm-deploy" / "build" / f"{p}-api"),
                 protect=ctx.protect,
-                tags=ctx.tags(),
             ),
+            ctx.opts(),
         )
 
 
@@ -221,10 +245,10 @@ def _ecs_api(ctx: Context, parts: _Aws, alarm_topic_arn: pulumi.Input[str]) -> A
                 deletion_protection=ctx.protect,
                 alarm_actions=[alarm_topic_arn],
                 protect=ctx.protect,
-                tags=ctx.tags(),
                 stack=ctx.stack,
                 project=ctx.project,
             ),
+            ctx.opts(),
         )
 
 
@@ -257,8 +281,8 @@ def _lambda_api(ctx: Context, parts: _Aws) -> ServerlessApi:
             realtime=False,
             python_version=plan.api.python_version,
             build_dir=str(ctx.project_dir / ".farm-deploy" / "build" / f"{ctx.prefix}-lambda"),
-            tags=ctx.tags(),
         ),
+        ctx.opts(),
     )
 
 
@@ -285,8 +309,8 @@ def _ollama(ctx: Context, parts: _Aws) -> OllamaService:
                 service_name=OLLAMA_SERVICE,
                 keep_alive=plan.ai.keep_alive,
                 protect=ctx.protect,
-                tags=ctx.tags(),
             ),
+            ctx.opts(),
         )
 
 
@@ -315,11 +339,12 @@ def _static_site(ctx: Context, parts: _Aws) -> StaticSite:
                 build=build,
                 api_origin_domain=origin,
                 api_origin_protocol=protocol,
+                api_vpc_origin_id=parts.api_service.vpc_origin_id if parts.api_service is not None else None,
                 certificate_arn=plan.certificate_arn,
                 aliases=[plan.domain] if plan.domain and plan.certificate_arn else [],
                 protect=ctx.protect,
-                tags=ctx.tags(),
             ),
+            ctx.opts(),
         )
 
 
@@ -338,8 +363,8 @@ def _monitoring(ctx: Context, parts: _Aws, topic_arn: pulumi.Input[str]) -> Moni
                 lambda_function_name=parts.lambda_api.function_name if parts.lambda_api else None,
                 ollama_service_name=parts.ollama.service_name if parts.ollama else None,
                 has_ai=choices.ai != "none",
-                tags=ctx.tags(),
                 stack=ctx.stack,
                 project=ctx.project,
             ),
+            ctx.opts(),
         )

@@ -25,6 +25,7 @@ from pulumi.runtime.settings import SETTINGS
 from pulumi.runtime.stack import run_in_stack, wait_for_rpcs
 from pulumi.runtime.sync_await import _sync_await
 
+from . import arns
 from .data_sources import ACCOUNT_ID, UnmockedCallError, answer
 
 SECRET_SIG = rpc._special_sig_key  # "4dabf18193072939515e22adb298388d"
@@ -49,6 +50,8 @@ class RecordedResource:
     dependencies: list[str] = field(default_factory=list)
     # input key -> URNs its value was computed from
     property_dependencies: dict[str, list[str]] = field(default_factory=dict)
+    # What the recorder answered for it: inputs plus computed outputs (ARN, DNS names).
+    outputs: dict[str, Any] = field(default_factory=dict)
 
     @property
     def parent_name(self) -> str | None:
@@ -138,11 +141,10 @@ def unwrap_secrets(value: Any, path: str = "", found: list[str] | None = None) -
 
 def _computed(typ: str, name: str, inputs: dict[str, Any], region: str = FALLBACK_REGION) -> dict[str, Any]:
     """Plausible values for the outputs a provider computes (ids, ARNs, URLs), in `region`."""
-    pkg, _, rest = typ.partition(":")
-    module = rest.split("/")[0] if "/" in rest else rest.split(":")[0]
+    pkg = typ.partition(":")[0]
     state: dict[str, Any] = {}
     if pkg == "aws":
-        state["arn"] = f"arn:aws:{module}:{region}:{ACCOUNT_ID}:{name}"
+        state["arn"] = arns.arn(typ, name, inputs, region)
         state.setdefault("name", inputs.get("name", name))
     extras: dict[str, dict[str, Any]] = {
         "aws:lb/loadBalancer:LoadBalancer": {
@@ -215,6 +217,9 @@ class Recorder(pulumi.runtime.Mocks):
         self.errors: list[str] = []
         # Set by the monitor: the providers registered so far, to answer per region.
         self.recorded: dict[str, RecordedResource] = {}
+        # What each resource's outputs were answered with, by id and by (type, name).
+        self.by_id: dict[str, dict[str, Any]] = {}
+        self.states: dict[tuple[str, str], dict[str, Any]] = {}
 
     def region(self, provider: str | None, inputs: dict[str, Any] | None = None) -> str:
         """The AWS region a resource or invoke with this provider reference acts in."""
@@ -223,7 +228,13 @@ class Recorder(pulumi.runtime.Mocks):
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
         inputs = unwrap_secrets(args.inputs)
         computed = _computed(args.typ, args.name, inputs, self.region(args.provider, inputs))
+        if args.typ == "aws:secretsmanager/secretVersion:SecretVersion":
+            # A version's `arn` is its secret's (the provider reads it back from the secret).
+            secret = self.by_id.get(str(inputs.get("secretId")), {})
+            computed["arn"] = computed["secretArn"] = secret.get("arn", computed["arn"])
         state = {**inputs, **{k: v for k, v in computed.items() if k not in inputs}}
+        self.by_id[f"{args.name}-id"] = state
+        self.states[(args.typ, args.name)] = state
         if args.typ == "pulumi:pulumi:StackReference":
             state = {"outputs": {}, "name": args.name}
         return f"{args.name}-id", state
@@ -278,7 +289,9 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
             if urn in self.recorded:
                 self.recorder.errors.append(f"duplicate resource name: {request.type} {request.name!r} ({urn})")
             self.recorded[urn] = record
-        return super().RegisterResource(request)
+        response = super().RegisterResource(request)
+        record.outputs = self.recorder.states.get((request.type, request.name), {})
+        return response
 
     def RegisterResourceOutputs(self, request):  # noqa: N802
         if self.stack_urn and request.urn == self.stack_urn:

@@ -127,7 +127,7 @@ RULES: tuple[Rule, ...] = (
         description="A service, function or deployment that reads a secret depends on the secret's value "
         "(SecretVersion, or the Vercel variable), so it never starts before the value exists.",
         mirrors=("Pulumi dependsOn (no checkov/trivy equivalent)",),
-        level="advisory",
+        level="mandatory",
         resource_types=(*READERS, SECRET, SECRET_VERSION, VERCEL_DEPLOYMENT, VERCEL_ENV_VAR, VERCEL_ENV_VARS),
         validate_stack=_readers_wait_for_secret_values,
         remediation="pass the SecretVersion (not only the Secret) to the reader, or add it to depends_on",
@@ -136,7 +136,7 @@ RULES: tuple[Rule, ...] = (
         id="alb-cloudfront-origin-internal",
         description="A load balancer used only as a CloudFront origin is internal, reached through a VPC origin.",
         mirrors=("AWS FSBP CloudFront (VPC origins)",),
-        level="advisory",
+        level="mandatory",
         resource_types=(LOAD_BALANCER, DISTRIBUTION, VPC_ORIGIN, RECORD, SECURITY_GROUP, SG_INGRESS_RULE),
         validate_stack=_origin_only_albs_internal,
         remediation="internal=True in private subnets, an aws.cloudfront.VpcOrigin for it, no public listener",

@@ -102,8 +102,12 @@ def test_plan_json_carries_provider_and_dependencies(capsys) -> None:
     assert "farm-dev-api-task" in service["dependencies"]
     assert "farm-dev-api-task-role" not in service["dependencies"]  # reached only through the task definition
     task = rows["farm-dev-api-task"]
-    assert {"farm-dev-api-execution-role", "farm-dev-api-task-role", "farm-dev-db-connection"} <= set(
-        task["dependencies"]
-    )
+    # The secrets' ARNs come from their versions: the task definition waits for the values.
+    assert {
+        "farm-dev-api-execution-role",
+        "farm-dev-api-task-role",
+        "farm-dev-db-connection-value",
+        "farm-dev-secrets-openai-api-key-value",
+    } <= set(task["dependencies"])
     assert all(r["dependencies"] == sorted(r["dependencies"]) for r in doc["resources"])
     assert isinstance(doc["documents"], list)

@@ -27,24 +27,33 @@ def _fired(resources, stage: str, rule: str) -> list[tuple[str, str]]:
     return [(v.resource, v.message) for v in report.violations if v.policy == rule]
 
 
-def _without_version_dependencies(resources):
-    """The same plan with every wait on a SecretVersion removed, as if nobody had asked for one."""
-    versions = {r.urn for r in resources if r.type == VERSION}
+def _waiting_on_the_secret_instead(resources, *, drop_versions: bool = False):
+    """The same plan as if every reader took the ARN from the Secret, not from its SecretVersion."""
+    secret_of = {r.urn: r.property_dependencies["secretId"][0] for r in resources if r.type == VERSION}
+
+    def swap(urns):
+        return sorted({secret_of.get(u, u) for u in urns})
+
     return [
         dataclasses.replace(
             r,
-            dependencies=[u for u in r.dependencies if u not in versions],
-            property_dependencies={
-                k: [u for u in us if u not in versions] for k, us in r.property_dependencies.items()
-            },
+            dependencies=swap(r.dependencies),
+            property_dependencies={k: swap(us) for k, us in r.property_dependencies.items()},
         )
         for r in resources
+        if r.type != VERSION or not drop_versions
     ]
+
+
+def test_every_shipped_stack_holds(plans):
+    for stack, plan in plans.items():
+        assert _fired(plan.resources, stack, SECRET_RULE) == []
+        assert _fired(plan.resources, stack, ALB_RULE) == []
 
 
 @pytest.mark.parametrize("stack", ["dev", "staging", "prod"])
 def test_a_service_that_does_not_wait_for_the_secret_values_is_caught(plans, stack):
-    resources = _without_version_dependencies(plans[stack].resources)
+    resources = _waiting_on_the_secret_instead(plans[stack].resources)
     fired = _fired(resources, stack, SECRET_RULE)
     # The API reads the database's connection string and the OpenAI key (dev/staging/prod all set both).
     assert sorted(name for name, _ in fired) == [f"farm-{stack}-api-service"] * 2
@@ -54,7 +63,7 @@ def test_a_service_that_does_not_wait_for_the_secret_values_is_caught(plans, sta
 
 
 def test_a_secret_without_any_version_is_reported_as_empty(plans):
-    resources = [r for r in plans["dev"].resources if r.type != VERSION]
+    resources = _waiting_on_the_secret_instead(plans["dev"].resources, drop_versions=True)
     fired = _fired(resources, "dev", SECRET_RULE)
     assert fired and all("which no SecretVersion in this stack sets" in m for _, m in fired)
 
