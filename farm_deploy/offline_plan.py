@@ -151,6 +151,11 @@ def run_plan(project_dir: Path, stack: str, *, strict_secrets: bool = False) -> 
     farm, _ = split_namespace(stack_file.config)
     # Validate before starting the engine: a bad key is the stack file's fault.
     parse_settings(farm, file=str(stack_file.path), stack=stack)
+    aws_region = stack_file.config.get("aws:region")
+    if isinstance(aws_region, str):
+        from analysis.aws_regions import check_region
+
+        check_region(aws_region, file=str(stack_file.path), key="aws:region")
 
     config: dict[str, Any] = {}
     secret_keys: list[str] = []
