@@ -226,5 +226,4 @@ def render_details(result: OfflinePlan, console: Console) -> None:
 def render_plan(result: OfflinePlan, console: Console | None = None, *, details: bool = False) -> None:
     from farm_deploy.commands.common import console as make_console
 
-    console = console or make_console()
-    (render_details if details else render_summary)(result, console)
+    (render_details if details else render_summary)(result, console or make_console())

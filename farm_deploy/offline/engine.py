@@ -266,7 +266,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         if request.type == "pulumi:pulumi:Stack":
             self.stack_urn = urn
             return super().RegisterResource(request)
-        pulumi_mocks._ensure_event_loop()
+        pulumi_mocks._ensure_event_loop()  # pyright: ignore[reportPrivateImportUsage] (the mock monitor's own helper)
         secret_paths: list[str] = []
         inputs = unwrap_secrets(rpc.deserialize_properties(request.object, keep_unknowns=True), "", secret_paths)
         record = RecordedResource(
@@ -295,7 +295,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
 
     def RegisterResourceOutputs(self, request):  # noqa: N802
         if self.stack_urn and request.urn == self.stack_urn:
-            pulumi_mocks._ensure_event_loop()
+            pulumi_mocks._ensure_event_loop()  # pyright: ignore[reportPrivateImportUsage] (the mock monitor's own helper)
             outputs = rpc.deserialize_properties(request.outputs, keep_unknowns=True)
             secret_paths: list[str] = []
             plain = unwrap_secrets(outputs, "", secret_paths)
@@ -366,8 +366,9 @@ def run_offline(
     monitor = RecordingMonitor(recorder)
     pulumi.runtime.set_mocks(recorder, project=project, stack=stack, preview=False, monitor=monitor)
     pulumi.runtime.set_all_config(cfg, secret_keys or [])
-    SETTINGS.rpc_manager.clear()
-    SETTINGS.outputs.clear()
+    # SETTINGS' attributes are per-context properties a type checker cannot see.
+    SETTINGS.rpc_manager.clear()  # pyright: ignore[reportAttributeAccessIssue]
+    SETTINGS.outputs.clear()  # pyright: ignore[reportAttributeAccessIssue]
 
     # set_mocks registers a root stack and closes it at once, so exports would
     # never be registered: replace it by one that runs the program, as the
