@@ -135,6 +135,7 @@ class ApiService(pulumi.ComponentResource):
 
         scheme = "https" if args.certificate_arn is not None else "http"
         self.alb_dns_name = self.alb.dns_name
+        self.alb_zone_id = self.alb.zone_id
         self.url = (
             pulumi.Output.from_input(f"{scheme}://{args.domain}")
             if args.domain

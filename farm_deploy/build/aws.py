@@ -18,8 +18,10 @@ from analysis.stack_config import NAMESPACE
 from components.alarm_topic import AlarmTopic, AlarmTopicArgs
 from components.api_service import ApiService, ApiServiceArgs
 from components.app_secrets import AppSecrets, AppSecretsArgs
+from components.certificate import Certificate, CertificateArgs
 from components.cluster import Cluster, ClusterArgs
 from components.container import OLLAMA_PORT
+from components.dns_records import AliasTarget, DnsAliases, DnsAliasesArgs
 from components.image import ApiImage, ApiImageArgs
 from components.monitoring import Monitoring, MonitoringArgs
 from components.network import Network, NetworkArgs
@@ -57,6 +59,10 @@ class _Aws:
     api_service: ApiService | None = None
     lambda_api: ServerlessApi | None = None
     ollama: OllamaService | None = None
+    # With farm:hostedZone: the zone, and the certificates made in it (validated ARNs).
+    zone_id: pulumi.Input[str] | None = None
+    site_certificate: pulumi.Input[str] | None = None
+    api_certificate: pulumi.Input[str] | None = None
 
 
 def build_aws(ctx: Context) -> BuiltStage:
@@ -71,6 +77,7 @@ def build_aws(ctx: Context) -> BuiltStage:
         # Stored in Secrets Manager (store="secretsmanager"), so the ARN exists.
         assert db.connection_secret_arn is not None
         parts.secret_arns[plan.db.uri_env] = db.connection_secret_arn
+    _certificates(ctx, parts)
     parts.cluster = _cluster(ctx, parts.network)
     parts.deploy_outputs.update(_known_addresses(ctx, parts.cluster))
 
@@ -103,6 +110,9 @@ def build_aws(ctx: Context) -> BuiltStage:
     elif choices.web == "vercel":
         built.web_url = vercel_app(ctx, api_url=built.api_url, python_api=False).url
 
+    if parts.zone_id is not None:
+        _aliases(ctx, parts, site if choices.web == "cloudfront" else None)
+
     monitoring = _monitoring(ctx, parts, alarms.topic_arn)
     built.alarm_names = monitoring.alarm_names
     built.dashboard_url = monitoring.dashboard_url
@@ -129,6 +139,69 @@ def _providers(ctx: Context) -> None:
         region=region,
         default_tags=aws.ProviderDefaultTagsArgs(tags=ctx.tags()),
     )
+
+
+def _us_east_1(ctx: Context) -> pulumi.ProviderResource:
+    """A provider pinned to us-east-1, for what CloudFront only takes from there (its certificate)."""
+    import pulumi_aws as aws
+
+    if ctx.plan.region == "us-east-1":
+        return ctx.providers["aws"]
+    return aws.Provider(
+        f"{ctx.prefix}-aws-us-east-1",
+        region="us-east-1",
+        default_tags=aws.ProviderDefaultTagsArgs(tags=ctx.tags()),
+    )
+
+
+def _certificates(ctx: Context, parts: _Aws) -> None:
+    """With farm:hostedZone: the zone, and each certificate the operator did not supply.
+
+    CloudFront's certificate must come from us-east-1, the load balancer's from
+    its own region (https://docs.aws.amazon.com/acm/latest/userguide/acm-regions.html).
+    """
+    import pulumi_aws as aws
+
+    plan, choices = ctx.plan, ctx.plan.components
+    if not (plan.domain and plan.hosted_zone):
+        return
+    zone = aws.route53.get_zone_output(
+        name=plan.hosted_zone, private_zone=False, opts=pulumi.InvokeOutputOptions(provider=ctx.providers["aws"])
+    )
+    parts.zone_id = zone.zone_id
+    if choices.web == "cloudfront" and not plan.certificate_arn:
+        parts.site_certificate = Certificate(
+            f"{ctx.prefix}-web-cert",
+            CertificateArgs(domain_name=plan.domain, zone_id=zone.zone_id),
+            pulumi.ResourceOptions(providers=[_us_east_1(ctx)]),
+        ).arn
+    if choices.api == "ecs" and not plan.api_certificate_arn:
+        parts.api_certificate = Certificate(
+            f"{ctx.prefix}-api-cert",
+            CertificateArgs(domain_name=f"api.{plan.domain}", zone_id=zone.zone_id),
+            ctx.opts(),
+        ).arn
+
+
+def _aliases(ctx: Context, parts: _Aws, site: StaticSite | None) -> DnsAliases:
+    """The site's name at CloudFront, `api.<domain>` at the load balancer."""
+    plan = ctx.plan
+    assert plan.domain is not None and parts.zone_id is not None
+    targets: list[AliasTarget] = []
+    if site is not None:
+        targets.append(AliasTarget(name=plan.domain, dns_name=site.domain_name, zone_id=site.hosted_zone_id))
+    if parts.api_service is not None:
+        # Internal behind CloudFront: the name then resolves inside the VPC only, and
+        # is the name CloudFront's VPC origin presents to the load balancer's certificate.
+        targets.append(
+            AliasTarget(
+                name=f"api.{plan.domain}",
+                dns_name=parts.api_service.alb_dns_name,
+                zone_id=parts.api_service.alb_zone_id,
+                ipv6=False,
+            )
+        )
+    return DnsAliases(f"{ctx.prefix}-dns", DnsAliasesArgs(zone_id=parts.zone_id, targets=targets), ctx.opts())
 
 
 def _network(ctx: Context) -> Network:
@@ -236,7 +309,7 @@ def _ecs_api(ctx: Context, parts: _Aws, alarm_topic_arn: pulumi.Input[str]) -> A
                 cluster_name=cluster.cluster_name,
                 environment=ctx.plain_env("api", parts.deploy_outputs),
                 secrets=parts.secret_arns,
-                certificate_arn=plan.api_certificate_arn,
+                certificate_arn=parts.api_certificate or plan.api_certificate_arn,
                 domain=api_domain(plan),
                 behind_cloudfront=plan.components.web == "cloudfront",
                 # Ollama answers inside the VPC on its port; the API's egress is closed otherwise.
@@ -253,13 +326,15 @@ def _ecs_api(ctx: Context, parts: _Aws, alarm_topic_arn: pulumi.Input[str]) -> A
 
 
 def api_domain(plan: StagePlan) -> str | None:
-    """The ALB's name when the stage has a domain and a certificate: `api.<domain>`.
+    """The ALB's name when the stage has a domain and a certificate for it: `api.<domain>`.
 
-    CloudFront reaches the ALB by this name; the operator's DNS points it at
-    the ALB (output `albDnsName`). The load balancer's certificate (the plan's
-    `api_certificate_arn`, in the stage's region) must cover `api.<domain>`.
+    CloudFront reaches the ALB by this name. With farm:hostedZone the program
+    makes the certificate and the alias record; otherwise the operator's DNS
+    points it at the ALB (output `albDnsName`) and the load balancer's
+    certificate (the plan's `api_certificate_arn`, in the stage's region) must
+    cover `api.<domain>`.
     """
-    if plan.domain and plan.api_certificate_arn:
+    if plan.domain and (plan.api_certificate_arn or plan.hosted_zone):
         return f"api.{plan.domain}"
     return None
 
@@ -326,6 +401,7 @@ def _static_site(ctx: Context, parts: _Aws) -> StaticSite:
         protocol = "https-only" if domain else "http-only"
     elif parts.lambda_api is not None:
         origin = parts.lambda_api.origin_domain
+    certificate = parts.site_certificate or plan.certificate_arn
     web_root = ctx.app_dir / plan.web.root
     prebuilt = str((ctx.project_dir / plan.web.prebuilt_dir).resolve()) if plan.web.prebuilt_dir else None
     build = None
@@ -340,8 +416,8 @@ def _static_site(ctx: Context, parts: _Aws) -> StaticSite:
                 api_origin_domain=origin,
                 api_origin_protocol=protocol,
                 api_vpc_origin_id=parts.api_service.vpc_origin_id if parts.api_service is not None else None,
-                certificate_arn=plan.certificate_arn,
-                aliases=[plan.domain] if plan.domain and plan.certificate_arn else [],
+                certificate_arn=certificate,
+                aliases=[plan.domain] if plan.domain and certificate is not None else [],
                 protect=ctx.protect,
             ),
             ctx.opts(),

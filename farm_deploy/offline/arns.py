@@ -17,8 +17,12 @@ from typing import Any
 from .data_sources import ACCOUNT_ID
 
 
-def _hex(name: str, n: int) -> str:
+def digest(name: str, n: int) -> str:
+    """`n` hex digits derived from `name`: stable identifiers for the offline answers."""
     return hashlib.sha256(name.encode()).hexdigest()[:n]
+
+
+_hex = digest
 
 
 def _suffix(name: str) -> str:

@@ -182,6 +182,28 @@ def _managed_prefix_list(args: dict[str, Any], region: str) -> dict[str, Any]:
     return {"id": pl_id, "name": name, "addressFamily": "IPv4", "maxEntries": 55, "ownerId": "AWS", "entries": []}
 
 
+def _route53_zone(args: dict[str, Any], region: str) -> dict[str, Any]:
+    """A public hosted zone named as asked: offline, every zone the stack names exists."""
+    import hashlib
+
+    name = str(args.get("name") or "").rstrip(".")
+    if not name:
+        raise UnmockedCallError("route53 zone lookups offline are by name only")
+    zone_id = "Z" + hashlib.sha256(name.encode()).hexdigest()[:13].upper()
+    return {
+        "id": zone_id,
+        "zoneId": zone_id,
+        "name": name,
+        "privateZone": bool(args.get("privateZone")),
+        "arn": f"arn:aws:route53:::hostedzone/{zone_id}",
+        "nameServers": ["ns-1.awsdns-01.org", "ns-2.awsdns-02.com"],
+        "callerReference": "offline",
+        "comment": "",
+        "resourceRecordSetCount": 2,
+        "tags": {},
+    }
+
+
 DATA_SOURCES: dict[str, Handler] = {
     "aws:index/getAvailabilityZones:getAvailabilityZones": _azs,
     "aws:index/getCallerIdentity:getCallerIdentity": _caller_identity,
@@ -198,6 +220,7 @@ DATA_SOURCES: dict[str, Handler] = {
         _MANAGED_RESPONSE_HEADERS_POLICIES, "CloudFront response headers policy"
     ),
     "vercel:index/getProjectDirectory:getProjectDirectory": _vercel_project_directory,
+    "aws:route53/getZone:getZone": _route53_zone,
 }
 
 

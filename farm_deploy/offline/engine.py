@@ -173,6 +173,24 @@ def _computed(typ: str, name: str, inputs: dict[str, Any], region: str = FALLBAC
         "aws:efs/fileSystem:FileSystem": {"dnsName": f"fs-{name}.efs.{region}.amazonaws.com"},
         "aws:servicediscovery/privateDnsNamespace:PrivateDnsNamespace": {"hostedZone": "Z0OFFLINE"},
         "aws:sns/topic:Topic": {},
+        # ACM's DNS validation: one CNAME per name on the certificate
+        # (https://docs.aws.amazon.com/acm/latest/userguide/dns-validation.html).
+        "aws:acm/certificate:Certificate": {
+            "domainValidationOptions": [
+                {
+                    "domainName": n,
+                    "resourceRecordName": f"_{arns.digest(n, 32)}.{n}.",
+                    "resourceRecordType": "CNAME",
+                    "resourceRecordValue": f"_{arns.digest(n + 'v', 32)}.abcdefghij.acm-validations.aws.",
+                }
+                for n in [inputs.get("domainName"), *(inputs.get("subjectAlternativeNames") or [])]
+                if isinstance(n, str)
+            ],
+            "status": "PENDING_VALIDATION",
+        },
+        "aws:acm/certificateValidation:CertificateValidation": {"certificateArn": inputs.get("certificateArn")},
+        "aws:route53/record:Record": {"fqdn": str(inputs.get("name", name)).rstrip(".")},
+        "aws:cloudfront/vpcOrigin:VpcOrigin": {"id": f"vo_{arns.digest(name, 22)}"},
         "random:index/randomPassword:RandomPassword": {"result": "offline-password-not-a-secret"},
         "random:index/randomId:RandomId": {"hex": "0123abcd", "b64Url": "ASOrzQ"},
         "docker:index/image:Image": {

@@ -169,6 +169,7 @@ def test_stack_overrides_win_over_defaults():
         region="eu-west-1",
         alarmEmail="ops@example.com",
         domain="chat.example.com",
+        hostedZone="example.com",
         apiImageTag="sha-1",
     )
     assert p.components.db == "flex"

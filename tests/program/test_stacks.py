@@ -267,7 +267,10 @@ def test_secret_set_in_the_stack_file_satisfies_strict_mode(project: Path) -> No
 def test_insecure_override_is_caught_by_policy(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """Prod without its certificate would serve the API over plain HTTP: a mandatory violation."""
     path = project / "Pulumi.prod.yaml"
-    lines = [ln for ln in path.read_text().splitlines() if not ln.startswith("  farm:certificateArn:")]
+    # Domain and certificate go together: a domain with neither a certificate nor a zone is refused outright.
+    lines = [
+        ln for ln in path.read_text().splitlines() if not ln.startswith(("  farm:certificateArn:", "  farm:domain:"))
+    ]
     path.write_text("\n".join(lines) + "\n")
     assert _plan(project, "--stack", "prod", "--json") == 1
     doc = json.loads(capsys.readouterr().out)
