@@ -87,10 +87,33 @@ def _is_farm_bundler_config(path: Path) -> bool:
     return b"@farmfe/" in head and not any(m in head for m in (b"@farm-framework/", b"@farm/"))
 
 
+# a config is a few KiB; past this it is not a config to read (a 50 MB one took 21 s and 600 MB to parse)
+MAX_CONFIG_BYTES = 1024 * 1024
+
+
+def config_too_large(path: Path, root: Path) -> Finding | None:
+    """A finding when the FARM config is over `MAX_CONFIG_BYTES`: it is then not read at all."""
+    try:
+        size = path.stat().st_size
+    except OSError:
+        return None  # load_farm_config reports the unreadable file
+    if size <= MAX_CONFIG_BYTES:
+        return None
+    return Finding(
+        kind="file-too-large",
+        severity="warning",
+        message=f"FARM config not read: {size // 1024} KiB is over the {MAX_CONFIG_BYTES // 1024} KiB limit; "
+        "features, AI providers and deployment settings from it are missing",
+        file=path.relative_to(root).as_posix(),
+        detail={"limit": str(MAX_CONFIG_BYTES)},
+    )
+
+
 def load_farm_config(path: Path, root: Path) -> FarmConfig:
     rel = path.relative_to(root).as_posix()
     try:
-        data = path.read_bytes()
+        with path.open("rb") as fh:
+            data = fh.read(MAX_CONFIG_BYTES + 1)
     except OSError as exc:
         raise UserError(f"cannot read the FARM config: {exc.strerror or exc}", file=rel) from None
     text = _decode(data)

@@ -17,9 +17,9 @@ from collections import Counter
 from pathlib import Path, PurePosixPath
 
 from .errors import UserError
-from .farm_config import SUPPORTED_PROVIDERS, FarmConfig, find_farm_config, load_farm_config
+from .farm_config import SUPPORTED_PROVIDERS, FarmConfig, config_too_large, find_farm_config, load_farm_config
 from .models import ApiFacts, AppAnalysis, DatabaseFacts, DeploymentRequirements, Finding, WebFacts
-from .scan import Inventory, scan
+from .scan import Inventory, WalkResult, scan
 
 DRIVER_ORDER = ("motor", "pymongo", "beanie", "odmantic", "mongoengine")
 # folders that conventionally hold the API or the front end, best first
@@ -40,13 +40,20 @@ DEV_REQUIREMENT_WORDS = ("dev", "test", "lint", "doc", "ci", "local")
 def analyze_app(path: str | os.PathLike[str]) -> AppAnalysis:
     root = _check_path(path)
     config_path = find_farm_config(root)
-    config = load_farm_config(config_path, root) if config_path else None
-    result = scan(root)
+    oversized = config_too_large(config_path, root) if config_path else None
+    config = load_farm_config(config_path, root) if config_path and oversized is None else None
+    result, template = _scan(root)
     findings = list(result.findings)
+    if oversized is not None:
+        findings = [f for f in findings if f.file != oversized.file] + [oversized]
+    if template is not None:
+        findings.append(template)
     if config is not None:
         findings.extend(config.findings)
     api = _api_facts(root, path, findings, result.inventory)
     web = _web_facts(findings, result.inventory)
+    _mark_scripts(root, api, findings, result.inventory)
+    _outside_the_app(findings, api, web)
     requirements = _requirements(config, findings, api, web, result.inventory)
     findings.sort(key=lambda f: (f.file, f.line or 0, f.kind))
     return AppAnalysis(
@@ -54,6 +61,34 @@ def analyze_app(path: str | os.PathLike[str]) -> AppAnalysis:
         farm_config_file=config.file if config else None,
         requirements=requirements,
         findings=findings,
+    )
+
+
+TEMPLATE_FILES = ("cookiecutter.json", "copier.yml", "copier.yaml")
+
+
+def _scan(root: Path) -> tuple[WalkResult, Finding | None]:
+    """Walk the repository; a template repository (cookiecutter, copier) is walked as what it renders.
+
+    Its `{{cookiecutter.project_slug}}/` folder is walked with the placeholder taken as a literal
+    folder name, so paths in the report are the repository's own. That happens when the root holds
+    a template definition, or when nothing outside the placeholder folders builds a FastAPI app.
+    """
+    marker = next((name for name in TEMPLATE_FILES if (root / name).is_file()), None)
+    result = scan(root, templates=marker is not None)
+    skipped = [f for f in result.findings if f.kind == "skipped-template" and "{" in f.file]
+    if marker is None and skipped and not _of(result.findings, "fastapi-app"):
+        result = scan(root, templates=True)
+        marker = skipped[0].file
+    if marker is None:
+        return result, None
+    return result, Finding(
+        kind="template-repository",
+        severity="warning",
+        message=f"template repository ({marker}): analyzed with its {{{{...}}}} placeholders taken as literal "
+        "folder names; deploy an app rendered from it rather than the template itself",
+        file=marker,
+        detail={"template": marker},
     )
 
 
@@ -123,13 +158,18 @@ def _api_root(app: Finding, inventory: Inventory, dependency_dirs: set[str]) -> 
         root = _parent(folder)
     # `from app.core import x` inside backend/app/main.py: backend is the root
     absolute = set(filter(None, app.detail.get("absolute_imports", "").split(",")))
-    by_imports = None
-    for ancestor in _ancestors(folder):
-        if ancestor != "." and PurePosixPath(ancestor).name in absolute:
-            by_imports = _parent(ancestor)
-    if by_imports is not None:
-        # the code's own absolute imports say where it runs from: that wins
+    named = [_parent(a) for a in _ancestors(folder) if a != "." and PurePosixPath(a).name in absolute]
+    if named:
+        # the code's own absolute imports say where it runs from: that wins; of several folders of
+        # that name (backend/app/app), the nearest one whose parent holds the dependency files
+        by_imports = next((r for r in named if r in dependency_dirs), named[0])
         return by_imports if len(_ancestors(by_imports)) < len(_ancestors(root)) else root
+    if root != folder and app.detail.get("relative_imports") != "true":
+        # climbed over an __init__.py, but the module imports its siblings absolutely
+        # (`from routes import x` in backend/main.py): it runs from its own folder
+        siblings = [h for h in absolute if inventory.has(folder, f"{h}.py") or _join(folder, h) in inventory.dirs]
+        if siblings:
+            return folder
     # no dependency file between root and the module, one just above: run from there
     between = [a for a in _ancestors(folder) if _under(a, root)]
     if not any(a in dependency_dirs for a in between):
@@ -184,8 +224,10 @@ def _api_facts(root: Path, path: str | os.PathLike[str], findings: list[Finding]
             hint="fix the syntax error (python -m py_compile shows it); the analyzer reads the code without running it",
         )
     if not apps:
+        lost = _lost_python(findings, ".")
         raise UserError(
-            "no FastAPI app found",
+            "no FastAPI app found"
+            + (f": {len(lost)} Python file(s) could not be read ({', '.join(lost[:3])})" if lost else ""),
             file=str(path),
             hint=f"looked through {inventory.python_files} Python file(s) (tests, docs, examples, node_modules and "
             "virtualenvs skipped); expected a module-level `app = FastAPI(...)`",
@@ -194,6 +236,7 @@ def _api_facts(root: Path, path: str | os.PathLike[str], findings: list[Finding]
     dependency_findings = _of(findings, "dependency-file")
     dependency_dirs = {_parent(f.file) for f in dependency_findings}
     api_root = _api_root(app, inventory, dependency_dirs)
+    _other_services(apps, app, api_root, findings)
     siblings = _sibling_imports(app, inventory, api_root)
     if siblings:
         import_dir = _relative(_parent(app.file), api_root)
@@ -217,13 +260,14 @@ def _api_facts(root: Path, path: str | os.PathLike[str], findings: list[Finding]
     dep_files = _dependency_files(dependency_findings, api_root, findings)
     packages: list[str] = []
     main = [f for f in dep_files if not _is_dev_requirements(f.file)] or dep_files
-    for f in main:
+    for f in _with_includes(root, main, dependency_findings, findings):
         for name in f.detail.get("packages", "").split(","):
             if name and name not in packages:
                 packages.append(name)
 
     dockerfile, port, docker_python = _dockerfile(findings, api_root)
-    python_version = _python_version(findings, api_root) or docker_python or "3.12"
+    # the Dockerfile that deploys the API wins: it is what runs; then the version files
+    python_version = docker_python or _linked_python(findings, api_root) or _python_version(findings, api_root)
     return ApiFacts(
         root=api_root,
         entrypoint=entrypoint,
@@ -235,6 +279,89 @@ def _api_facts(root: Path, path: str | os.PathLike[str], findings: list[Finding]
         health_path=_health_path(app, findings),
         required_env=_required_env(findings, api_root),
     )
+
+
+def _with_includes(root: Path, files: list[Finding], every: list[Finding], findings: list[Finding]) -> list[Finding]:
+    """The dependency files and, depth first, the files they include with `-r`; a missing one is reported.
+
+    An included file the walk did not read (`-r base.txt`: not named requirements*) is read here.
+    """
+    by_path = {f.file: f for f in every}
+    out: list[Finding] = []
+    stack = list(reversed(files))
+    while stack:
+        f = stack.pop()
+        if f in out:
+            continue
+        out.append(f)
+        for include in filter(None, f.detail.get("includes", "").split(",")):
+            path = PurePosixPath(_parent(f.file), include).as_posix()
+            path = os.path.normpath(path).replace(os.sep, "/")
+            if path not in by_path and not path.startswith("../"):
+                included = _read_requirements(root, path)
+                if included is not None:
+                    by_path[path] = included
+            if path in by_path:
+                stack.append(by_path[path])
+            else:
+                findings.append(
+                    Finding(
+                        kind="missing-include",
+                        severity="warning",
+                        message=f"{f.file} includes {include} (-r), which is not in the repository: "
+                        "pip install -r will fail",
+                        file=f.file,
+                        detail={"include": include},
+                    )
+                )
+    return out
+
+
+def _read_requirements(root: Path, rel: str) -> Finding | None:
+    from .scan import MAX_FILE_BYTES
+    from .scan.detectors.dependencies import scan_requirements_full
+
+    try:
+        with (root / rel).open("rb") as fh:
+            data = fh.read(MAX_FILE_BYTES)
+    except OSError:
+        return None
+    names, _, includes, extras = scan_requirements_full(data.decode("utf-8", "replace"))
+    detail = {"format": "requirements", "packages": ",".join(names)}
+    if includes:
+        detail["includes"] = ",".join(includes)
+    if extras:
+        detail["extras"] = ",".join(extras)
+    return Finding(
+        kind="dependency-file", message=f"Python dependencies (included): {len(names)}", file=rel, detail=detail
+    )
+
+
+def _other_services(apps: list[Finding], app: Finding, api_root: str, findings: list[Finding]) -> None:
+    """A FastAPI app outside the API's root is another service (a worker API, a model server), not the app."""
+    reported: set[str] = set()
+    for other in sorted(apps, key=_app_rank):
+        folder = _parent(other.file)
+        if other is app or _under(other.file, api_root) or folder in reported:
+            continue
+        reported.add(folder)
+        findings.append(
+            Finding(
+                kind="fastapi-service",
+                severity="warning",
+                message=f"another FastAPI app in {folder}: a separate service, not deployed with the API "
+                f"({app.file}); deploy it on its own",
+                file=other.file,
+                line=other.line,
+                detail={"attribute": other.detail.get("attribute", "app"), "root": folder},
+            )
+        )
+
+
+def _lost_python(findings: list[Finding], root: str) -> list[str]:
+    """Python files under `root` the walk could not read (unreadable, over the size limit, binary)."""
+    kinds = ("unreadable-file", "file-too-large", "binary-file")
+    return [f.file for f in findings if f.kind in kinds and f.file.endswith(".py") and _under(f.file, root)]
 
 
 def _required_env(findings: list[Finding], api_root: str) -> list[str]:
@@ -280,11 +407,47 @@ def _dockerfile(findings: list[Finding], api_root: str) -> tuple[str | None, int
     return best.file, int(port) if port and port.isdigit() else 8000, best.detail.get("python_version")
 
 
-def _python_version(findings: list[Finding], api_root: str) -> str | None:
+# after the deploying Dockerfile: .python-version, then requires-python, then runtime.txt, then Pipfile
+PYTHON_VERSION_SOURCES = (".python-version", "pyproject.toml", "runtime.txt", "Pipfile")
+DEFAULT_PYTHON = "3.12"
+
+
+def _python_version(findings: list[Finding], api_root: str) -> str:
     ancestors = _ancestors(api_root)
     versions = [f for f in _of(findings, "python-version") if _parent(f.file) in ancestors]
-    versions.sort(key=lambda f: ancestors.index(_parent(f.file)))
-    return versions[0].detail["version"] if versions else None
+
+    def rank(f: Finding) -> tuple[int, int]:
+        name = PurePosixPath(f.file).name
+        source = PYTHON_VERSION_SOURCES.index(name) if name in PYTHON_VERSION_SOURCES else len(PYTHON_VERSION_SOURCES)
+        return (ancestors.index(_parent(f.file)), source)
+
+    versions.sort(key=rank)
+    return versions[0].detail["version"] if versions else DEFAULT_PYTHON
+
+
+API_SERVICE_WORDS = ("api", "backend", "server", "fastapi", "app", "web")
+
+
+def _linked_python(findings: list[Finding], api_root: str) -> str | None:
+    """The Python version of the Dockerfile a compose service builds the API with, wherever that file is.
+
+    A service whose build context holds the API root (`build: {context: ., dockerfile:
+    deploy/backend/Dockerfile}`) and whose Dockerfile starts from a Python image deploys the API.
+    """
+    dockerfiles = {f.file: f for f in _of(findings, "dockerfile")}
+    linked = []
+    for service in _of(findings, "compose-service"):
+        context, path = service.detail.get("build_context"), service.detail.get("dockerfile")
+        docker = dockerfiles.get(path or "")
+        if context is None or docker is None or "python_version" not in docker.detail:
+            continue
+        if _under(api_root, context) or _under(context, api_root):
+            name = service.detail["service"].lower()
+            linked.append(
+                (docker.detail.get("serves_python") != "true", not any(w in name for w in API_SERVICE_WORDS), docker)
+            )
+    linked.sort(key=lambda t: (t[0], t[1], t[2].file))
+    return linked[0][2].detail["python_version"] if linked else None
 
 
 def _health_path(app: Finding, findings: list[Finding]) -> str:
@@ -305,6 +468,11 @@ def _health_path(app: Finding, findings: list[Finding]) -> str:
                 break
     if not paths:
         probe, why = _openapi_path(app, findings)
+        lost = _lost_python(findings, _parent(app.file))
+        if lost:
+            why += (
+                f" ({len(lost)} Python file(s) near the app could not be read, e.g. {lost[0]}: the route may be there)"
+            )
         findings.append(
             Finding(
                 kind="no-health-route",
@@ -435,20 +603,75 @@ def _config_finding(config: FarmConfig, kind: str, key: str, message: str, **det
     return Finding(kind=kind, message=message, file=config.file, line=config.line(key), detail=detail)
 
 
-def _database_facts(config: FarmConfig | None, findings: list[Finding], api: ApiFacts) -> DatabaseFacts:
-    drivers = {f.detail["driver"] for f in _of(findings, "mongodb-driver")}
-    seen = [f for f in _of(findings, "mongodb-uri-env") if _under(f.file, api.root)] or _of(findings, "mongodb-uri-env")
+def _database_facts(config: FarmConfig | None, findings: list[Finding], api: ApiFacts, entry_dir: str) -> DatabaseFacts:
+    drivers = {f.detail["driver"] for f in _of(findings, "mongodb-driver") if f.detail.get("script") != "true"}
+    uri_env = _uri_env(config, findings, api)
+    _missing_driver_dependencies(findings, api)
+    names = [f for f in _of(findings, "mongodb-database") if f.detail.get("script") != "true"]
+    # nearest the entry module first (its own package, then the API root), then what the code selects
+    # over a variable's default, then walk order
+    names.sort(
+        key=lambda f: (not _under(f.file, entry_dir), not _under(f.file, api.root), f.detail.get("source") != "code")
+    )
+    if names:
+        database_name = names[0].detail["name"]
+    elif config is not None and config.database_name:
+        database_name = config.database_name
+    else:
+        database_name = "app"
+    return DatabaseFacts(
+        drivers=[d for d in DRIVER_ORDER if d in drivers],
+        uri_env=uri_env,
+        database_name=database_name,
+    )
+
+
+def _uri_env(config: FarmConfig | None, findings: list[Finding], api: ApiFacts) -> str:
+    """The variable the API reads its connection string from; a `mongodb-uri-unresolved` finding when none is."""
+    every = [f for f in findings if f.detail.get("script") != "true"]  # not a standalone script's
+    in_api = [f for f in _of(every, "mongodb-uri-env") if _under(f.file, api.root)] or _of(every, "mongodb-uri-env")
+    clients = [f for f in _of(every, "mongodb-client") if _under(f.file, api.root)] or _of(every, "mongodb-client")
+    # settings.DB_URI where the settings class says DB_URI = environ.get("DATABASE_URI")
+    aliases = {f.detail["field"]: f.detail["env"] for f in in_api if "field" in f.detail}
+    # pieces of a composed connection string are not the connection string
+    parts = {p for f in clients for p in f.detail.get("parts", "").split(",") if p}
+    # names of literal connection strings (MONGODB_URL = "mongodb://...") are constants, not variables
+    parts |= {f.detail["name"] for f in clients if f.detail.get("name")}
+    seen = [f for f in in_api if f.detail["env"] not in parts]
     # the variable handed to the client constructor beats names that merely look like a URI
-    seen = [f for f in seen if f.detail.get("source") == "client-argument"] or seen
-    counts = Counter(f.detail["env"] for f in seen)
+    seen = [f for f in seen if f.detail.get("source") == "client-argument"] or ([] if clients else seen)
+    counts = Counter(aliases.get(f.detail["env"], f.detail["env"]) for f in seen)
+    default = config.database_url_env if config is not None and config.database_url_env else "MONGODB_URL"
     if counts:
         # the name read most often; on a tie the first one met (findings come in walk order)
-        uri_env = max(dict.fromkeys(f.detail["env"] for f in seen), key=counts.__getitem__)
-    elif config is not None and config.database_url_env:
-        uri_env = config.database_url_env
+        order = dict.fromkeys(aliases.get(f.detail["env"], f.detail["env"]) for f in seen)
+        uri_env = max(order, key=counts.__getitem__)
     else:
-        uri_env = "MONGODB_URL"
-    chosen = next((f for f in seen if f.detail["env"] == uri_env), None)
+        uri_env = default
+        where = clients[0] if clients else None
+        how = where.detail["how"] if where else "none"
+        drivers = [f for f in _of(findings, "mongodb-driver") if _under(f.file, api.root)] or _of(
+            findings, "mongodb-driver"
+        )
+        place = where or (drivers[0] if drivers else None)
+        why = {
+            "composed": f"assembled from {where.detail.get('parts') or 'several values'}" if where else "",
+            "literal": "a literal string in the code",
+            "default": "no argument (the driver's localhost default)",
+        }.get(how, "no variable the analyzer could find")
+        findings.append(
+            Finding(
+                kind="mongodb-uri-unresolved",
+                severity="warning",
+                message=f"the MongoDB connection string is read from no single environment variable ({why}): "
+                f"farm-deploy sets {uri_env}; make the app read its connection string from it",
+                file=place.file if place else api.root,
+                line=place.line if place else None,
+                detail={"env": uri_env, "how": how},
+            )
+        )
+        return uri_env
+    chosen = next((f for f in seen if aliases.get(f.detail["env"], f.detail["env"]) == uri_env), None)
     if chosen is not None and chosen.detail.get("part") == "host":
         findings.append(
             Finding(
@@ -462,19 +685,7 @@ def _database_facts(config: FarmConfig | None, findings: list[Finding], api: Api
                 detail={"env": uri_env},
             )
         )
-    _missing_driver_dependencies(findings, api)
-    names = _of(findings, "mongodb-database")
-    if names:
-        database_name = names[0].detail["name"]
-    elif config is not None and config.database_name:
-        database_name = config.database_name
-    else:
-        database_name = "app"
-    return DatabaseFacts(
-        drivers=[d for d in DRIVER_ORDER if d in drivers],
-        uri_env=uri_env,
-        database_name=database_name,
-    )
+    return uri_env
 
 
 # a driver import is satisfied by these distributions (beanie installs motor, motor installs pymongo, ...)
@@ -492,6 +703,10 @@ def _missing_driver_dependencies(findings: list[Finding], api: ApiFacts) -> None
     if not api.dependency_files:
         return
     installed = set(api.dependencies)
+    # extras install more distributions: fastapi-users[beanie] brings beanie
+    for f in _of(findings, "dependency-file"):
+        if f.file in api.dependency_files:
+            installed.update(filter(None, f.detail.get("extras", "").split(",")))
     reported = set()
     for f in _of(findings, "mongodb-driver"):
         driver = f.detail["driver"]
@@ -521,65 +736,22 @@ def _requirements(
 ) -> DeploymentRequirements:
     evidence: dict[str, list[Finding]] = {}
     features = list(config.features) if config else []
-    feature_findings: dict[str, Finding] = {}
-    if config is not None:
-        for index, feature in enumerate(features):
-            key = f"features.{index}" if config.line(f"features.{index}") else "features"
-            feature_findings[feature] = _config_finding(
-                config, "feature", key, f"farm.config feature {feature!r}", feature=feature
-            )
-        findings.extend(feature_findings.values())
-
-    # AI: enabled providers in farm.config plus providers the code actually uses
-    providers: list[str] = []
-    unsupported: list[str] = []
-    ai_evidence: list[Finding] = []
-    if config is not None:
-        for name, block in config.ai.providers.items():
-            if not block.enabled:
-                continue
-            key = f"ai.providers.{name}"
-            if name in SUPPORTED_PROVIDERS:
-                finding = _config_finding(
-                    config,
-                    "ai-provider",
-                    key,
-                    f"AI provider {name} enabled in farm.config",
-                    provider=name,
-                    source="farm.config",
-                )
-            else:
-                finding = Finding(
-                    kind="unsupported-ai-provider",
-                    severity="warning",
-                    message=f"AI provider {name} in farm.config is not deployed by farm-deploy: "
-                    "supported are ollama, openai and huggingface",
-                    file=config.file,
-                    line=config.line(key),
-                    detail={"provider": name, "source": "farm.config"},
-                )
-            findings.append(finding)
-    for f in findings:
-        if f.kind == "ai-provider":
-            ai_evidence.append(f)
-            if f.detail["provider"] not in providers:
-                providers.append(f.detail["provider"])
-        elif f.kind == "unsupported-ai-provider":
-            ai_evidence.append(f)
-            if f.detail["provider"] not in unsupported:
-                unsupported.append(f.detail["provider"])
-    providers = [p for p in SUPPORTED_PROVIDERS if p in providers]
-    has_ai = "ai" in features or bool(providers) or bool(unsupported)
-    if has_ai:
-        evidence["has_ai"] = ([feature_findings["ai"]] if "ai" in feature_findings else []) + ai_evidence
-    if providers:
-        evidence["ai_providers"] = [f for f in ai_evidence if f.kind == "ai-provider"]
-    if unsupported:
-        evidence["unsupported_ai_providers"] = [f for f in ai_evidence if f.kind == "unsupported-ai-provider"]
+    feature_findings = _feature_findings(config, findings)
+    providers, unsupported, has_ai = _ai_requirements(config, findings, features, feature_findings, evidence)
+    entry_dir = _entry_dir(api)
 
     def flag(name: str, feature: str | None, kinds: tuple[str, ...]) -> bool:
         hits = [feature_findings[feature]] if feature and feature in feature_findings else []
-        hits += [f for f in findings if f.kind in kinds]
+        # only what the API's own code does: a training script or another service elsewhere in the
+        # repository is not deployed with it
+        hits += [
+            f
+            for f in findings
+            if f.kind in kinds
+            and _under(f.file, api.root)
+            and f.detail.get("stored") != "false"
+            and f.detail.get("script") != "true"
+        ]
         if hits:
             evidence[name] = hits
         return bool(hits)
@@ -589,61 +761,15 @@ def _requirements(
     writes_local_disk = flag("writes_local_disk", None, ("local-disk-write",))
 
     database = None
-    db_evidence = [f for f in findings if f.kind in ("mongodb-driver", "mongodb-uri-env")]
-    if config is not None and config.database is not None:
-        db_evidence.insert(
-            0,
-            _config_finding(
-                config,
-                "database-config",
-                "database",
-                f"database {config.database.get('type', 'mongodb')!s} in farm.config",
-                type=str(config.database.get("type", "mongodb")),
-            ),
-        )
-        findings.append(db_evidence[0])
+    db_evidence = _database_evidence(config, findings)
     has_database = bool(db_evidence)
     if has_database:
         evidence["has_database"] = db_evidence
-        database = _database_facts(config, findings, api)
+        database = _database_facts(config, findings, api, entry_dir)
 
-    # static assets: asset folders, media, or a front end (its build is static files)
-    for folder, count in sorted(inventory.asset_dirs.items()):
-        findings.append(
-            Finding(
-                kind="static-assets",
-                message=f"{count} static asset file(s) (images, fonts) under {folder}",
-                file=folder,
-                detail={"count": str(count)},
-            )
-        )
-    for folder, count in sorted(inventory.media_dirs.items()):
-        findings.append(
-            Finding(
-                kind="media-content",
-                message=f"{count} audio/video file(s) under {folder}",
-                file=folder,
-                detail={"count": str(count)},
-            )
-        )
-    cdn_evidence = [f for f in findings if f.kind in ("static-assets", "media-content", "frontend")]
+    cdn_evidence = _static_assets(findings, inventory)
     global_cdn = bool(cdn_evidence)
-
-    settings = dict(config.deployment) if config else {}
-    if config is not None:
-        for target in settings:
-            key = _deployment_key(config, target)
-            evidence.setdefault(target, []).append(
-                _config_finding(
-                    config,
-                    "deployment-setting",
-                    key,
-                    f"{key} = {settings[target]!r} in farm.config",
-                    setting=target,
-                    value=json.dumps(settings[target]),
-                )
-            )
-            findings.append(evidence[target][-1])
+    settings = _deployment_settings(config, findings, evidence)
     if "global_cdn" in settings and settings["global_cdn"] is not None:
         global_cdn = bool(settings.pop("global_cdn"))
     else:
@@ -670,6 +796,292 @@ def _requirements(
         evidence=evidence,
         **settings,
     )
+
+
+# kinds whose findings describe what the serving code does, so a standalone script's do not count
+SERVING_KINDS = (
+    "mongodb-driver",
+    "mongodb-uri-env",
+    "mongodb-client",
+    "mongodb-database",
+    "local-disk-write",
+    "file-upload",
+    "websocket",
+    "ai-provider",
+    "unsupported-ai-provider",
+)
+# past this many Python files under the API root the import graph is not built (facts stay as found)
+MAX_GRAPH_FILES = 3000
+_IMPORT_LINE = re.compile(
+    r"^[ \t]*(?:from[ \t]+(\.*)([\w.]*)[ \t]+import[ \t]+\(?([\w., \t\n]+)|import[ \t]+([\w., \t]+))", re.M
+)
+
+
+def _mark_scripts(root: Path, api: ApiFacts, findings: list[Finding], inventory: Inventory) -> None:
+    """Findings of standalone scripts in the API folder (a data import, a training run) get `detail.script`.
+
+    A module counts as a script when the entry module's import graph does not reach it and it runs
+    on its own (an `if __name__ == "__main__":` block, or a top-level `with`/`for`/`while`): its
+    drivers, disk writes, uploads and AI libraries are not what the API serves with.
+    """
+    entry = _entry_file(api, inventory)
+    candidates = sorted(
+        {f.file for f in findings if f.kind in SERVING_KINDS and f.file.endswith(".py") and _under(f.file, api.root)}
+        - {entry}
+    )
+    if not candidates or entry is None:
+        return
+    modules = {
+        _join(folder, name)
+        for folder, names in inventory.names.items()
+        if _under(folder, api.root)
+        for name in names
+        if name.endswith(".py")
+    }
+    if len(modules) > MAX_GRAPH_FILES:
+        return
+    reachable = _reachable(root, api.root, entry, modules)
+    scripts = {rel for rel in candidates if rel not in reachable and _runs_on_its_own(root / rel)}
+    for f in findings:
+        if f.file in scripts and f.kind in SERVING_KINDS:
+            f.detail["script"] = "true"
+    for rel in sorted(scripts):
+        findings.append(
+            Finding(
+                kind="standalone-script",
+                message=f"{rel} runs on its own and the API's entry module does not import it: "
+                "its drivers, disk writes and AI libraries are not counted as the API's",
+                file=rel,
+            )
+        )
+
+
+def _outside_the_app(findings: list[Finding], api: ApiFacts, web: WebFacts | None) -> None:
+    """A local address in a file neither the API nor the front end ships (a data file, a template's
+    settings, another tool's folder) does not break the deployment: info, not a warning."""
+    roots = [api.root] + ([web.root] if web is not None else [])
+    for f in findings:
+        if f.kind == "localhost-url" and f.severity == "warning" and not any(_under(f.file, r) for r in roots):
+            f.severity = "info"
+            f.detail["outside_app"] = "true"
+
+
+def _entry_file(api: ApiFacts, inventory: Inventory) -> str | None:
+    module = api.entrypoint.split(":", 1)[0].replace(".", "/")
+    for rel in (_join(api.root, module + ".py"), _join(api.root, module + "/__init__.py")):
+        if inventory.has(_parent(rel), PurePosixPath(rel).name):
+            return rel
+    return None
+
+
+def _reachable(root: Path, api_root: str, entry: str, modules: set[str]) -> set[str]:
+    """Python files of the API root the entry module reaches through its imports (static ones)."""
+    seen = {entry}
+    queue = [entry]
+    bases = [api_root, _parent(entry)]
+    while queue:
+        rel = queue.pop()
+        try:
+            text = (root / rel).read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        here = _parent(rel)
+        for dots, module, names, plain in _IMPORT_LINE.findall(text):
+            targets: list[str] = []
+            if plain:
+                targets = [m.strip().split(" ", 1)[0] for m in plain.split(",")]
+                found = [_join(b, t.replace(".", "/")) for b in bases + [here] for t in targets]
+            else:
+                base = here
+                for _ in range(max(len(dots) - 1, 0)):
+                    base = _parent(base)
+                path = module.replace(".", "/")
+                heads = [_join(base, path)] if dots else [_join(b, path) for b in bases + [here]]
+                found = list(heads)
+                for head in heads:
+                    for name in names.replace("\n", " ").split(","):
+                        name = name.strip().split(" ", 1)[0].strip("()")
+                        if name:
+                            found.append(_join(head, name) if path or dots else _join(head, name))
+            for candidate in found:
+                candidate = candidate.strip("/") or "."
+                for rel_file in (candidate + ".py", candidate + "/__init__.py"):
+                    if rel_file in modules and rel_file not in seen:
+                        seen.add(rel_file)
+                        queue.append(rel_file)
+                # importing a.b.c runs a/__init__.py and a/b/__init__.py too
+                parts = candidate.split("/")
+                for i in range(1, len(parts)):
+                    init = "/".join(parts[:i]) + "/__init__.py"
+                    if init in modules and init not in seen:
+                        seen.add(init)
+                        queue.append(init)
+    return seen
+
+
+def _runs_on_its_own(path: Path) -> bool:
+    import ast
+
+    try:
+        tree = ast.parse(path.read_text(encoding="utf-8", errors="replace"))
+    except (OSError, SyntaxError, ValueError, RecursionError):
+        return False
+    for node in tree.body:
+        if isinstance(node, ast.With | ast.AsyncWith | ast.For | ast.AsyncFor | ast.While):
+            return True
+        if isinstance(node, ast.If) and "__main__" in ast.unparse(node.test):
+            return True
+    return False
+
+
+def _entry_dir(api: ApiFacts) -> str:
+    """The folder of the entry module (api.root + the module path of `module:attribute`)."""
+    module = api.entrypoint.split(":", 1)[0].replace(".", "/")
+    return _parent(_join(api.root, module + ".py"))
+
+
+def _feature_findings(config: FarmConfig | None, findings: list[Finding]) -> dict[str, Finding]:
+    """One finding per farm.config feature, pointing at its line."""
+    out: dict[str, Finding] = {}
+    if config is None:
+        return out
+    for index, feature in enumerate(config.features):
+        key = f"features.{index}" if config.line(f"features.{index}") else "features"
+        out[feature] = _config_finding(config, "feature", key, f"farm.config feature {feature!r}", feature=feature)
+    findings.extend(out.values())
+    return out
+
+
+def _config_provider_findings(config: FarmConfig) -> list[Finding]:
+    out = []
+    for name, block in config.ai.providers.items():
+        if not block.enabled:
+            continue
+        key = f"ai.providers.{name}"
+        if name in SUPPORTED_PROVIDERS:
+            out.append(
+                _config_finding(
+                    config,
+                    "ai-provider",
+                    key,
+                    f"AI provider {name} enabled in farm.config",
+                    provider=name,
+                    source="farm.config",
+                )
+            )
+        else:
+            out.append(
+                Finding(
+                    kind="unsupported-ai-provider",
+                    severity="warning",
+                    message=f"AI provider {name} in farm.config is not deployed by farm-deploy: "
+                    "supported are ollama, openai and huggingface",
+                    file=config.file,
+                    line=config.line(key),
+                    detail={"provider": name, "source": "farm.config"},
+                )
+            )
+    return out
+
+
+def _ai_requirements(
+    config: FarmConfig | None,
+    findings: list[Finding],
+    features: list[str],
+    feature_findings: dict[str, Finding],
+    evidence: dict[str, list[Finding]],
+) -> tuple[list[str], list[str], bool]:
+    """(supported providers, unsupported ones, has_ai): enabled providers in farm.config plus those the code uses."""
+    if config is not None:
+        findings.extend(_config_provider_findings(config))
+    providers: list[str] = []
+    unsupported: list[str] = []
+    ai_evidence: list[Finding] = []
+    for f in findings:
+        if f.detail.get("script") == "true":
+            continue  # a standalone script's library, not the API's
+        if f.kind == "ai-provider":
+            ai_evidence.append(f)
+            if f.detail["provider"] not in providers:
+                providers.append(f.detail["provider"])
+        elif f.kind == "unsupported-ai-provider":
+            ai_evidence.append(f)
+            if f.detail["provider"] not in unsupported:
+                unsupported.append(f.detail["provider"])
+    providers = [p for p in SUPPORTED_PROVIDERS if p in providers]
+    has_ai = "ai" in features or bool(providers) or bool(unsupported)
+    if has_ai:
+        evidence["has_ai"] = ([feature_findings["ai"]] if "ai" in feature_findings else []) + ai_evidence
+    if providers:
+        evidence["ai_providers"] = [f for f in ai_evidence if f.kind == "ai-provider"]
+    if unsupported:
+        evidence["unsupported_ai_providers"] = [f for f in ai_evidence if f.kind == "unsupported-ai-provider"]
+    return providers, unsupported, has_ai
+
+
+def _database_evidence(config: FarmConfig | None, findings: list[Finding]) -> list[Finding]:
+    db_evidence = [
+        f for f in findings if f.kind in ("mongodb-driver", "mongodb-uri-env") and f.detail.get("script") != "true"
+    ]
+    if config is not None and config.database is not None:
+        db_evidence.insert(
+            0,
+            _config_finding(
+                config,
+                "database-config",
+                "database",
+                f"database {config.database.get('type', 'mongodb')!s} in farm.config",
+                type=str(config.database.get("type", "mongodb")),
+            ),
+        )
+        findings.append(db_evidence[0])
+    return db_evidence
+
+
+def _static_assets(findings: list[Finding], inventory: Inventory) -> list[Finding]:
+    """Findings for asset and media folders; returns the CDN evidence (those, and a front end: its build is static)."""
+    for folder, count in sorted(inventory.asset_dirs.items()):
+        findings.append(
+            Finding(
+                kind="static-assets",
+                message=f"{count} static asset file(s) (images, fonts) under {folder}",
+                file=folder,
+                detail={"count": str(count)},
+            )
+        )
+    for folder, count in sorted(inventory.media_dirs.items()):
+        findings.append(
+            Finding(
+                kind="media-content",
+                message=f"{count} audio/video file(s) under {folder}",
+                file=folder,
+                detail={"count": str(count)},
+            )
+        )
+    return [f for f in findings if f.kind in ("static-assets", "media-content", "frontend")]
+
+
+def _deployment_settings(
+    config: FarmConfig | None, findings: list[Finding], evidence: dict[str, list[Finding]]
+) -> dict[str, object]:
+    """farm.config's deployment block as requirement fields, each with a finding for its line."""
+    settings = dict(config.deployment) if config else {}
+    if config is None:
+        return settings
+    for target in settings:
+        key = _deployment_key(config, target)
+        evidence.setdefault(target, []).append(
+            _config_finding(
+                config,
+                "deployment-setting",
+                key,
+                f"{key} = {settings[target]!r} in farm.config",
+                setting=target,
+                value=json.dumps(settings[target]),
+            )
+        )
+        findings.append(evidence[target][-1])
+    return settings
 
 
 def _deployment_key(config: FarmConfig, target: str) -> str:

@@ -85,6 +85,21 @@ class StackSettings(BaseModel):
     alarm_email: str | None = Field(
         default=None, alias="alarmEmail", description="e-mail: subscribe this address to the alarm topic"
     )
+    monthly_budget: float | None = Field(
+        default=None,
+        alias="monthlyBudget",
+        gt=0,
+        allow_inf_nan=False,
+        description="USD a month, positive: `farm-deploy plan` fails (policy monthly-budget) when the typical "
+        "estimate exceeds it, and an AWS Budget alerts when actual or forecast spend passes it (docs/cost.md)",
+    )
+    budget_alert_percent: float = Field(
+        default=80,
+        alias="budgetAlertPercent",
+        gt=0,
+        le=1000,
+        description="percent of farm:monthlyBudget at which the AWS Budget notifies (actual and forecast spend)",
+    )
     api_min_count: int | None = Field(
         default=None, alias="apiMinCount", ge=0, le=100, description="API tasks, at least"
     )

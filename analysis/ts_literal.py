@@ -581,6 +581,9 @@ class _Parser:
                     member.append(key)
                 else:
                     member = None
+            elif t.kind == "punct" and t.value == "<" and (end := self.type_arguments_end()) is not None:
+                self.i = end  # defineConfig<FarmConfig>(...): type arguments do not change the call
+                continue
             elif t.kind == "punct" and t.value == "(":
                 self.i += 1
                 args = self.arguments()
@@ -600,6 +603,23 @@ class _Parser:
             self.note(start, "member access kept as code")
             return Expr(self.source(start, self.i))
         return value
+
+    def type_arguments_end(self) -> int | None:
+        """Index after `<...>` when the `<` at the cursor opens type arguments of a call, else None."""
+        depth, i = 0, self.i
+        while i < len(self.tokens):
+            t = self.tokens[i]
+            if t.kind == "eof" or (t.kind == "punct" and t.value in (";", "{", "}", "=", "=>")):
+                return None
+            if t.kind == "punct" and t.value == "<":
+                depth += 1
+            elif t.kind == "punct" and t.value in (">", ">>", ">>>"):
+                depth -= len(t.value)
+                if depth <= 0:
+                    after = self.tokens[i + 1] if i + 1 < len(self.tokens) else None
+                    return i + 1 if depth == 0 and after is not None and after.value == "(" else None
+            i += 1
+        return None
 
     def starts_function(self) -> bool:
         t = self.tok

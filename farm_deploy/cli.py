@@ -33,7 +33,9 @@ COMMANDS: dict[str, str] = {
     "rollback": "rollback",
     "docker": "docker",
     "policy": "policy",
+    "scan": "scan",
     "completion": "completion",
+    "cost": "cost",
 }
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from pydantic import BaseModel
 
+from analysis.cost_declared import DeclaredCost, DeclaredCostItem
 from analysis.models import CostEstimate, DeploymentRequirements, Finding, Recommendation, StagePlan
 
 
@@ -60,7 +61,8 @@ PLAN = JsonDocument(
         "to its children)",
         "counts": "resource type -> count",
         "outputs": "the stack outputs, secrets masked (docs/reference/outputs.md)",
-        "cost": "the stage's `CostEstimate`",
+        "cost": "the stage's `DeclaredCost`: priced from `resources`, `idle` and `typical` USD/month, each item with "
+        "its `assumption` (docs/cost.md); `total` equals `typical`",
         "policy": "`{checked, violations: [{policy, level, resource, type, message}], waived, unused_waivers, mandatory}`",
         "missing_secrets": "secret keys the stage needs that the stack file does not set",
         "documents": "`[{resource, type, field, message}]`: documents inside resources (container definitions, IAM "
@@ -69,7 +71,7 @@ PLAN = JsonDocument(
         "warnings": "every warning: the stage plan's (also in `plan.warnings`) and what the program reported with "
         "`pulumi.log.warn` during the run",
     },
-    models=(StagePlan, CostEstimate),
+    models=(StagePlan, CostEstimate, DeclaredCost, DeclaredCostItem),
 )
 
 ENV_LIST = JsonDocument(
@@ -246,6 +248,71 @@ LOGS = JsonDocument(
     },
 )
 
+SCAN = JsonDocument(
+    command="farm-deploy scan --stack STACK --json",
+    version=1,
+    summary="checkov's verdict on one stack's offline plan, converted to a Terraform plan (docs/security.md).",
+    fields={
+        "schema_version": "this document's version",
+        "stack": "the stack as given (NAME, ORG/NAME or ORG/PROJECT/NAME)",
+        "stage": "the stage it deploys (the accepted entries are chosen by stage)",
+        "checkov": '`{path, version}` of the checkov that ran (`version` is `"not run"` when nothing was converted)',
+        "accepted_file": "the accepted-findings file read",
+        "converted": "how many resources were converted and scanned",
+        "skipped": "Pulumi type -> why resources of that type are not scanned (components, non-AWS providers)",
+        "unknown_types": "Pulumi types with no Terraform mapping and no reason: not scanned, and the scan fails",
+        "findings": "`[{check_id, check_name, resource, pulumi_type, pulumi_name, status, accepted, guideline}]`: "
+        "every failed check; `resource` is `<terraform type>.<pulumi name>`, `status` `accepted` or "
+        "`unaccepted`, `accepted` the matching entry `{check, resource, stages, kind, reason}` or null",
+        "stale": "accepted entries in force for this stack that matched no failure: `[{check, resource, stages, kind, reason}]`",
+        "summary": "`{passed, failed, accepted, unaccepted, stale}` counts",
+    },
+)
+
+COST_DIFF = JsonDocument(
+    command="farm-deploy cost diff --stack STACK --base REF --json",
+    version=1,
+    summary="The monthly cost change of a stack from a git ref to the working tree, both planned offline.",
+    fields={
+        "schema_version": "this document's version",
+        "stack": "the stack compared",
+        "stage": "its stage",
+        "region": "the region priced",
+        "base": "the ref as given",
+        "base_commit": "the commit it resolved to",
+        "currency": "USD",
+        "status": "`changed`, `unchanged` or `new-stack` (no stack file at the base: every item is added)",
+        "base_cost": "`{idle, typical}` at the base, or null for a new stack",
+        "head_cost": "`{idle, typical}` in the working tree",
+        "change": "`{idle, typical}`: head minus base",
+        "components": "`[{component, base_idle, base_typical, head_idle, head_typical, idle_change, typical_change}]`, "
+        "changed components only",
+        "items": "`[{component, item, resource, price_key, reason, idle_change, typical_change, base, head}]`; `reason` "
+        "is `added`, `removed`, `resized`, `price changed` (or both of the last two); `base`/`head` are "
+        "`{quantity, unit, unit_price, idle, typical, assumption}` or null",
+        "warnings": "notes, e.g. a region without a price table or a stack new since the base",
+    },
+)
+
+COST_ACTUAL = JsonDocument(
+    command="farm-deploy cost actual --stack STACK --json",
+    version=1,
+    summary="AWS Cost Explorer spend per farm:component tag against the estimate for the same days.",
+    fields={
+        "schema_version": "this document's version",
+        "stack": "the stack",
+        "stage": "its stage",
+        "period": "`{start, end, days}` (end exclusive)",
+        "currency": "USD",
+        "estimate": "the typical estimate scaled to the period's days",
+        "actual": "Cost Explorer's unblended cost tagged farm:stack=STACK",
+        "error": "(actual - estimate) / estimate, or null",
+        "target": "the error the estimate aims to stay within (0.15)",
+        "components": "`[{component, estimate, actual, difference, error, within_target}]`; `(untagged)` is spend "
+        "without a farm:component tag",
+    },
+)
+
 DOCUMENTS: tuple[JsonDocument, ...] = (
     ANALYZE,
     PLAN,
@@ -260,4 +327,7 @@ DOCUMENTS: tuple[JsonDocument, ...] = (
     VERIFY,
     STATUS,
     LOGS,
+    SCAN,
+    COST_DIFF,
+    COST_ACTUAL,
 )

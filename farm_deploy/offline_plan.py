@@ -62,6 +62,7 @@ class OfflinePlan:
     # The config the engine ran with (full keys): the default provider's region is `aws:region`.
     config: dict[str, str] = field(default_factory=dict)
     documents: list[Any] = field(default_factory=list)  # aws_documents.DocumentIssue
+    cost: Any | None = None  # DeclaredCost: priced from `resources` (farm_deploy/cost.py)
 
     def provider_of(self, resource: Any) -> Any:
         """The resource's `ProviderInfo` (None for components and providers)."""
@@ -105,7 +106,7 @@ class OfflinePlan:
             "resources": self.resource_dicts(),
             "counts": self.counts(),
             "outputs": mask_paths(self.outputs, self.secret_outputs),
-            "cost": self.plan.cost.model_dump(mode="json") if self.plan.cost else None,
+            "cost": self.cost.model_dump(mode="json") if self.cost is not None else None,
             "policy": self.policy.to_dict() if self.policy is not None else None,
             "missing_secrets": self.missing_secrets,
             "documents": [i.to_dict() for i in self.documents],
@@ -195,6 +196,10 @@ def run_plan(project_dir: Path, stack: str, *, strict_secrets: bool = False) -> 
         missing_secrets=sorted(k for k in missing if k in used),
         config=run.config,
     )
+    from farm_deploy.cost import declared_cost, freshness_warnings
+
+    offline.cost = declared_cost(offline)
+    offline.warnings.extend([*offline.cost.warnings, *freshness_warnings(offline.cost)])
     from farm_deploy.aws_documents import check_resources as check_documents
 
     offline.documents = check_documents(run.resources)
@@ -204,7 +209,14 @@ def run_plan(project_dir: Path, stack: str, *, strict_secrets: bool = False) -> 
         check_resources = None
     if check_resources is not None:
         settings = parse_settings(farm, file=str(stack_file.path), stack=stack)
-        offline.policy = check_resources(run.resources, plan.stage, settings.policy_waivers, file=str(stack_file.path))
+        offline.policy = check_resources(
+            run.resources,
+            plan.stage,
+            settings.policy_waivers,
+            file=str(stack_file.path),
+            budget=settings.monthly_budget,
+            region=plan.region,
+        )
     return offline
 
 

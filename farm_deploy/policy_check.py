@@ -127,6 +127,8 @@ def check_resources(
     waivers: Sequence[PolicyWaiver] = (),
     *,
     file: str | None = None,
+    budget: float | None = None,
+    region: str = "",
 ) -> PolicyReport:
     """Every rule that applies to `stage`, over the recorded custom resources.
 
@@ -146,7 +148,7 @@ def check_resources(
                 found.append(PolicyViolation(rule.id, rule.level, resource.name, resource.type, message))
     views = [_stack_view(r) for r in cloud]
     for rule in RULES:
-        for v in rule.check_stack(views, RuleContext(stage=stage)):
+        for v in rule.check_stack(views, RuleContext(stage=stage, budget=budget, region=region)):
             found.append(PolicyViolation(rule.id, rule.level, v.resource.name, v.resource.type, v.message))
 
     found.sort(key=lambda v: (_LEVEL_ORDER[v.level], v.policy, v.resource, v.message))

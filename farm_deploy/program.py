@@ -95,6 +95,11 @@ def run(base: Path | None = None) -> ProgramResult:
     app_dir = Path(settings.app_path)
     if not app_dir.is_absolute():
         app_dir = base / app_dir
+    from farm_deploy.cost import component_prefix
+    from farm_deploy.cost_program import install
+
+    # Before anything is declared: it records what the cost estimate reads and tags each resource's component.
+    declared = install(component_prefix(stack), stack, plan.stage)
     built = build_stage(
         plan,
         app_dir=app_dir,
@@ -104,7 +109,9 @@ def run(base: Path | None = None) -> ProgramResult:
         project=pulumi.get_project(),
         stack=stack,
     )
-    for key, value in built.outputs().items():
+    outputs = built.outputs()
+    outputs["estimatedMonthlyCost"] = declared.estimate(plan.stage, plan.region)
+    for key, value in outputs.items():
         pulumi.export(key, value)
     return ProgramResult(plan=plan, settings=settings)
 

@@ -146,7 +146,6 @@ def _warnings(result: OfflinePlan, console: Console) -> None:
 
 def render_summary(result: OfflinePlan, console: Console) -> None:
     """The default: header, resources per component, cost per component, policy, warnings."""
-    plan = result.plan
     _header(result, console)
     table = Table(show_edge=False, pad_edge=False)
     table.add_column("component")
@@ -158,15 +157,16 @@ def render_summary(result: OfflinePlan, console: Console) -> None:
     _plain(console, f"pulumi preview would create {plural(len(result.resources), 'resource')}", style="bold")
     console.print(table)
     _provider_lines(result, console)
-    if plan.cost is not None:
+    cost = result.cost
+    if cost is not None:
         per: dict[str, float] = {}
-        for item in plan.cost.items:
+        for item in cost.items:
             per[item.component] = per.get(item.component, 0.0) + item.monthly
         parts = ", ".join(f"{k} {v:,.2f}" for k, v in per.items())
         _plain(
             console,
-            f"cost: {plan.cost.total:,.2f} {plan.cost.currency}/month ({parts}; "
-            f"{plan.cost.region} prices of {plan.cost.price_table_date})",
+            f"cost: {cost.typical:,.2f} {cost.currency}/month typical, {cost.idle:,.2f} idle ({parts}; "
+            f"{cost.region} prices of {cost.price_table_date})",
         )
     _policy_lines(result, console, details=False)
     _document_lines(result, console)
@@ -176,7 +176,6 @@ def render_summary(result: OfflinePlan, console: Console) -> None:
 
 def render_details(result: OfflinePlan, console: Console) -> None:
     """`--details`: the full resource tree, counts per type and every cost item."""
-    plan = result.plan
     _header(result, console)
     children: dict[str | None, list] = {}
     for r in result.resources:
@@ -200,24 +199,27 @@ def render_details(result: OfflinePlan, console: Console) -> None:
         counts.add_row(Text(typ), str(n))
     console.print(counts)
 
-    if plan.cost is not None:
-        cost = Table(
-            title=f"estimated monthly cost ({plan.cost.currency}, {plan.cost.region}, "
-            f"prices of {plan.cost.price_table_date})",
+    cost = result.cost
+    if cost is not None:
+        table = Table(
+            title=f"estimated monthly cost from the declared resources ({cost.currency}, {cost.region}, "
+            f"prices of {cost.price_table_date})",
             show_edge=False,
         )
-        for col in ("component", "item", "quantity", "unit price", "monthly"):
-            cost.add_column(col, justify="right" if col in ("quantity", "unit price", "monthly") else "left")
-        for item in plan.cost.items:
-            cost.add_row(
-                Text(item.component),
-                Text(item.item),
-                f"{item.quantity:g} {item.unit}",
-                f"{item.unit_price:g}",
-                f"{item.monthly:,.2f}",
-            )
-        cost.add_row(Text("total", style="bold"), "", "", "", Text(f"{plan.cost.total:,.2f}", style="bold"))
-        console.print(cost)
+        for col in ("component", "item", "idle", "typical"):
+            table.add_column(col, justify="right" if col in ("idle", "typical") else "left")
+        for item in cost.items:
+            table.add_row(Text(item.component), Text(item.item), f"{item.idle:,.2f}", f"{item.monthly:,.2f}")
+            table.add_row("", Text(f"{item.unit_price:g} per {item.unit}; {item.assumption}", style="dim"), "", "")
+        table.add_row(
+            Text("total", style="bold"),
+            "",
+            Text(f"{cost.idle:,.2f}", style="bold"),
+            Text(f"{cost.typical:,.2f}", style="bold"),
+        )
+        console.print(table)
+        for note in cost.notes:
+            _plain(console, f"cost note: {note}", style="dim")
     _policy_lines(result, console, details=True)
     _document_lines(result, console)
     _warnings(result, console)

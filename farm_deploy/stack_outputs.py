@@ -36,7 +36,7 @@ OUTPUT_DOCS: dict[str, str] = {
     "logGroups": "`{api, ollama}`: CloudWatch log groups (`farm-deploy logs`)",
     "alarmNames": "CloudWatch alarm names (`farm-deploy status`)",
     "dashboardUrl": "the CloudWatch dashboard",
-    "estimatedMonthlyCost": "the plan's estimated monthly cost for the stage, USD",
+    "estimatedMonthlyCost": "typical monthly cost of the stage priced from its declared resources, USD (docs/cost.md)",
     "plan": "`{components, warnings, release}`: a summary of the stage's plan",
 }
 

@@ -41,6 +41,8 @@ UNKNOWN_SENTINELS = frozenset(
 CONFIG_PROPERTIES: dict[str, dict[str, Any]] = {
     "stage": {"type": "string", "enum": list(STAGES), "description": "farm:stage of the stack"},
     "waiverReason": {"type": "string", "description": "why farm:policyWaivers waives this policy here"},
+    "monthlyBudget": {"type": "number", "description": "farm:monthlyBudget of the stack, USD"},
+    "region": {"type": "string", "description": "the stage's AWS region (prices the budget check)"},
 }
 
 ReportViolation = Callable[..., None]
@@ -140,7 +142,13 @@ def stack_validator(rule: Rule) -> Callable[[Any, ReportViolation], None]:
             return
         config = _config(args)
         stage = config.get("stage") or stage_from_urn(resources[0].urn)
-        for violation in rule.check_stack(resources, RuleContext(stage=stage)):
+        budget = config.get("monthlyBudget")
+        ctx = RuleContext(
+            stage=stage,
+            budget=float(budget) if isinstance(budget, int | float) else None,
+            region=str(config.get("region") or ""),
+        )
+        for violation in rule.check_stack(resources, ctx):
             report_violation(_message(violation.message, config), violation.resource.urn)
 
     return validate

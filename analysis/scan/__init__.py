@@ -15,6 +15,7 @@ from .walker import MAX_FILE_BYTES, SKIP_DIRS, Inventory, WalkResult, walk
 __all__ = ["MAX_FILE_BYTES", "REGISTRY", "SKIP_DIRS", "Detector", "Inventory", "WalkResult", "scan"]
 
 
-def scan(root: Path, only: tuple[str, ...] | None = None) -> WalkResult:
+def scan(root: Path, only: tuple[str, ...] | None = None, templates: bool = False) -> WalkResult:
+    """`templates`: walk `{{cookiecutter.*}}` folders too, their names taken as literal path segments."""
     detectors = [d for name, d in REGISTRY.items() if only is None or name in only]
-    return walk(root, detectors)
+    return walk(root, detectors, templates)

@@ -12,11 +12,13 @@ UTF-8, then with replacement characters; binary files are skipped.
 from __future__ import annotations
 
 import os
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..models import Finding
+from .ignored import ignored_paths
 from .registry import Detector
 from .source import NON_APP_DIRS, SourceFile
 
@@ -65,6 +67,7 @@ class Inventory:
     files_seen: int = 0
     python_files: int = 0
     files_read: int = 0
+    files_ignored: int = 0
     dirs_seen: int = 0
 
     def has(self, folder: str, name: str) -> bool:
@@ -79,6 +82,27 @@ class WalkResult:
 
 def _skip_finding(kind: str, rel: str, message: str, **detail: str) -> Finding:
     return Finding(kind=kind, severity="info", message=message, file=rel, detail=detail)
+
+
+# files whose loss changes the facts: their skipping is a warning that says what is missing
+_LOSSES = (
+    (("package.json",), "the front end in {folder} is not analyzed"),
+    (("pyproject.toml", "Pipfile", "requirement"), "the Python dependencies it declares are not known"),
+    (("Dockerfile", "compose.", "docker-compose"), "the deploy settings it holds are not known"),
+    ((".py",), "its routes, settings and imports are not analyzed"),
+)
+
+
+def _dropped(kind: str, rel: str, why: str, **detail: str) -> Finding:
+    """A skipped file; a warning naming what is lost when the file is one the facts come from."""
+    name = rel.rsplit("/", 1)[-1]
+    folder = rel.rsplit("/", 1)[0] if "/" in rel else "."
+    for names, lost in _LOSSES:
+        if any(name == n or name.startswith(n) or name.endswith(n) for n in names):
+            finding = _skip_finding(kind, rel, f"file skipped: {why}; {lost.format(folder=folder)}", **detail)
+            finding.severity = "warning"
+            return finding
+    return _skip_finding(kind, rel, f"file skipped: {why}", **detail)
 
 
 def decode(data: bytes) -> tuple[str | None, str | None]:
@@ -105,15 +129,29 @@ def decode(data: bytes) -> tuple[str | None, str | None]:
         return data.decode("utf-8", errors="replace"), f"non-utf8:{line}"
 
 
+@dataclass(frozen=True)
+class _Place:
+    """Where the files of one folder sit: what `_visit_file` needs to know about their folder."""
+
+    folder: str  # relative, "." for the root
+    prefix: str  # "folder/" ("" for the root)
+    in_app_dir: bool
+    asset_dir: str | None
+
+
 class _Walker:
-    def __init__(self, root: Path, detectors: list[Detector]) -> None:
+    def __init__(self, root: Path, detectors: list[Detector], templates: bool = False) -> None:
         self.root = root
+        # walk into {{cookiecutter.*}} folders as if their names were literal (a template repository)
+        self.templates = templates
+        self.ignored = ignored_paths(root)
         self.root_real = os.path.realpath(root)
         self.detectors = detectors
         self.findings: list[Finding] = []
+        self.jobs: list[tuple[str, str, list[Detector], bool]] = []  # files to read, in walk order
         self.inventory = Inventory()
         self._index()
-        self._gates: dict[int, tuple[str, ...] | None] = {}
+        self._gates: dict[int, re.Pattern[str] | None] = {}
 
     def _index(self) -> None:
         self._by_name: dict[str, list[Detector]] = {}
@@ -140,92 +178,172 @@ class _Walker:
         while stack:
             path, rel = stack.pop()
             self.walk_dir(path, rel, stack)
+        # the walk's own findings (skipped folders, symlinks) first, then each file's in walk order
+        for findings in self._read_jobs():
+            self.findings.extend(findings)
         return WalkResult(self.findings, self.inventory)
 
+    def _read_one(self, job: tuple[str, str, list[Detector], bool]) -> list[Finding]:
+        """The findings of one file (read() appends to self.findings: capture them)."""
+        kept, self.findings = self.findings, []
+        try:
+            self.read(*job)
+            return self.findings
+        finally:
+            self.findings = kept
+
+    def _read_jobs(self) -> list[list[Finding]]:
+        """Read the files the walk queued: on two cores when there are many, in a forked child and here.
+
+        Reading and filtering is pure CPU per file and the detectors are pure functions of one file,
+        so a forked child (which inherits everything, nothing to import or send but the job numbers)
+        takes every other file and sends back its findings. Fork only when it is safe and worth it:
+        a POSIX system, two or more CPUs with one of them idle (load average), a single-threaded
+        process, `PARALLEL_MIN_FILES` files. `FARM_ANALYZER_JOBS=1` turns it off, `=2` forces it. Any failure of the child: its files are read here.
+        """
+        jobs = self.jobs
+        if not _parallel_ok(len(jobs)):
+            return [self._read_one(job) for job in jobs]
+        import pickle
+
+        read_fd, write_fd = os.pipe()
+        try:
+            pid = os.fork()
+        except OSError:
+            os.close(read_fd)
+            os.close(write_fd)
+            return [self._read_one(job) for job in jobs]
+        if pid == 0:  # the child: odd jobs
+            status = 1
+            try:
+                os.close(read_fd)
+                before = self.inventory.files_read
+                odd = [self._read_one(jobs[i]) for i in range(1, len(jobs), 2)]
+                payload = pickle.dumps((odd, self.inventory.files_read - before), protocol=pickle.HIGHEST_PROTOCOL)
+                with os.fdopen(write_fd, "wb") as out:
+                    out.write(payload)
+                status = 0
+            finally:
+                os._exit(status)
+        os.close(write_fd)
+        even = [self._read_one(jobs[i]) for i in range(0, len(jobs), 2)]
+        with os.fdopen(read_fd, "rb") as inp:
+            payload = inp.read()
+        _, status = os.waitpid(pid, 0)
+        try:
+            if os.waitstatus_to_exitcode(status) != 0:
+                raise ValueError("child failed")
+            odd, files_read = pickle.loads(payload)
+            self.inventory.files_read += files_read
+        except (ValueError, EOFError, pickle.UnpicklingError):
+            odd = [self._read_one(jobs[i]) for i in range(1, len(jobs), 2)]
+        out: list[list[Finding]] = []
+        for i in range(len(jobs)):
+            out.append(even[i // 2] if i % 2 == 0 else odd[i // 2])
+        return out
+
     def walk_dir(self, path: str, rel: str, stack: list[tuple[str, str]]) -> None:
-        inventory = self.inventory
+        entries = self._list(path, rel)
+        if entries is None:
+            return
+        prefix = rel + "/" if rel else ""
+        if any(e.name == ".gitignore" for e in entries):
+            self.ignored.load(rel or ".", os.path.join(path, ".gitignore"))
+        in_app_dir = not any(p in NON_APP_DIRS for p in rel.split("/")) if rel else True
+        place = _Place(rel or ".", prefix, in_app_dir, _asset_dir(rel))
+        subdirs: list[tuple[str, str]] = []
+        for entry in entries:
+            try:
+                is_dir = entry.is_dir(follow_symlinks=False)
+                is_file = not is_dir and entry.is_file(follow_symlinks=False)
+            except OSError:
+                continue
+            if is_dir:
+                if self._keep_dir(entry, prefix, entries):
+                    subdirs.append((entry.path, prefix + entry.name))
+                    self.inventory.dirs.add(prefix + entry.name)
+            elif is_file:
+                self._visit_file(entry, place)
+            elif entry.is_symlink():
+                # a symlink is never followed; a FIFO, socket or device is never opened (a FIFO would block)
+                self.symlink(entry, prefix + entry.name)
+        # reversed so that popping walks the folders in name order
+        stack.extend(reversed(subdirs))
+
+    def _list(self, path: str, rel: str) -> list[os.DirEntry[str]] | None:
+        """The folder's entries in name order, or None when it is skipped (unreadable, a virtualenv)."""
         try:
             with os.scandir(path) as it:
                 # sorted: scandir order depends on the file system, findings must not
                 entries = sorted(it, key=_entry_name)
         except OSError as exc:
             self.findings.append(_skip_finding("unreadable-file", rel or ".", f"folder skipped: {exc.strerror or exc}"))
-            return
-        inventory.dirs_seen += 1
+            return None
+        self.inventory.dirs_seen += 1
         if rel and any(e.name == "pyvenv.cfg" for e in entries):
             if rel.rsplit("/", 1)[-1] not in SKIP_DIRS:
                 self.findings.append(_skip_finding("skipped-virtualenv", rel, "virtualenv skipped (has pyvenv.cfg)"))
-            return
-        folder = rel or "."
-        prefix = rel + "/" if rel else ""
-        in_app_dir = not any(p in NON_APP_DIRS for p in rel.split("/")) if rel else True
-        asset_dir = _asset_dir(rel)
-        subdirs = []
-        names_here = None
-        by_suffix, special_names, prefixes = self._by_suffix, self._names, self._prefixes
-        for entry in entries:
-            name = entry.name
-            try:
-                is_dir = entry.is_dir(follow_symlinks=False)
-                is_file = not is_dir and entry.is_file(follow_symlinks=False)
-                if not (is_dir or is_file):
-                    # a symlink (never followed), or a FIFO, socket or device (opening a FIFO would block)
-                    if entry.is_symlink():
-                        self.symlink(entry, prefix + name)
-                    continue
-            except OSError:
-                continue
-            if is_dir:
-                if name in SKIP_DIRS or (name[0] == "." and name not in HIDDEN_ALLOWED):
-                    continue
-                if "{{" in name or "{%" in name:
-                    self.findings.append(
-                        _skip_finding(
-                            "skipped-template",
-                            prefix + name,
-                            "template folder skipped: its name holds a {{...}} placeholder, so it is not the app",
-                        )
-                    )
-                    continue
-                if name == "out" and self._is_build_output(entries):
-                    continue
-                if name in TEMPLATE_DIRS and _holds_project_templates(entry.path):
-                    self.findings.append(
-                        _skip_finding(
-                            "skipped-template",
-                            prefix + name,
-                            "project template folder skipped (scaffolding for new apps, not this app)",
-                        )
-                    )
-                    continue
-                subdirs.append((entry.path, prefix + name))
-                inventory.dirs.add(prefix + name)
-                continue
-            inventory.files_seen += 1
-            dot = name.rfind(".")
-            suffix = name[dot:].lower() if dot > 0 else ""
-            if suffix == ".py":
-                inventory.python_files += 1
-            # .py names too: whether `import routes` in a module names a sibling of it
-            if suffix == ".py" or name in INVENTORY_NAMES or name.startswith(("requirement", "Dockerfile")):
-                if names_here is None:
-                    names_here = inventory.names.setdefault(folder, set())
-                names_here.add(name)
-            if asset_dir is not None:
-                if suffix in ASSET_SUFFIXES:
-                    inventory.asset_dirs[asset_dir] += 1
-                elif suffix in MEDIA_SUFFIXES:
-                    inventory.media_dirs[asset_dir] += 1
-            if name in special_names or name.startswith(prefixes):
+            return None
+        return entries
+
+    def _keep_dir(self, entry: os.DirEntry[str], prefix: str, entries: list[os.DirEntry[str]]) -> bool:
+        """Whether the walk descends into this folder (skipped ones leave a finding when that is news)."""
+        name = entry.name
+        if name in SKIP_DIRS or (name[0] == "." and name not in HIDDEN_ALLOWED):
+            return False
+        if self.ignored.dir_ignored(prefix + name):
+            return False
+        if ("{{" in name or "{%" in name) and not self.templates:
+            self.findings.append(
+                _skip_finding(
+                    "skipped-template",
+                    prefix + name,
+                    "template folder skipped: its name holds a {{...}} placeholder, so it is not the app",
+                )
+            )
+            return False
+        if name == "out" and self._is_build_output(entries):
+            return False
+        if name in TEMPLATE_DIRS and _holds_project_templates(entry.path):
+            self.findings.append(
+                _skip_finding(
+                    "skipped-template",
+                    prefix + name,
+                    "project template folder skipped (scaffolding for new apps, not this app)",
+                )
+            )
+            return False
+        return True
+
+    def _visit_file(self, entry: os.DirEntry[str], place: _Place) -> None:
+        """Count the file in the inventory and hand it to the detectors that want it."""
+        inventory = self.inventory
+        name = entry.name
+        inventory.files_seen += 1
+        dot = name.rfind(".")
+        suffix = name[dot:].lower() if dot > 0 else ""
+        if suffix == ".py":
+            inventory.python_files += 1
+        # .py names too: whether `import routes` in a module names a sibling of it
+        if suffix == ".py" or name in INVENTORY_NAMES or name.startswith(("requirement", "Dockerfile")):
+            inventory.names.setdefault(place.folder, set()).add(name)
+        if place.asset_dir is not None:
+            if suffix in ASSET_SUFFIXES:
+                inventory.asset_dirs[place.asset_dir] += 1
+            elif suffix in MEDIA_SUFFIXES:
+                inventory.media_dirs[place.asset_dir] += 1
+        if name in self._names or name.startswith(self._prefixes):
+            detectors = self.wanted(name)
+        else:
+            detectors = self._by_suffix.get(suffix)
+            if detectors is None:
                 detectors = self.wanted(name)
-            else:
-                detectors = by_suffix.get(suffix)
-                if detectors is None:
-                    detectors = self.wanted(name)
-            if detectors:
-                self.read(entry.path, prefix + name, detectors, in_app_dir)
-        # reversed so that popping walks the folders in name order
-        stack.extend(reversed(subdirs))
+        if detectors:
+            rel = place.prefix + name
+            if self.ignored.file_ignored(rel):
+                self.inventory.files_ignored += 1  # a local file git does not track: not what deploys
+                return
+            self.jobs.append((entry.path, rel, detectors, place.in_app_dir))
 
     @staticmethod
     def _is_build_output(entries: list[os.DirEntry[str]]) -> bool:
@@ -251,16 +369,11 @@ class _Walker:
             finally:
                 os.close(fd)
         except OSError as exc:
-            self.findings.append(_skip_finding("unreadable-file", rel, f"file skipped: {exc.strerror or exc}"))
+            self.findings.append(_dropped("unreadable-file", rel, str(exc.strerror or exc)))
             return
         if len(data) > MAX_FILE_BYTES:
             self.findings.append(
-                _skip_finding(
-                    "file-too-large",
-                    rel,
-                    f"file skipped: larger than {MAX_FILE_BYTES // 1024} KiB",
-                    limit=str(MAX_FILE_BYTES),
-                )
+                _dropped("file-too-large", rel, f"larger than {MAX_FILE_BYTES // 1024} KiB", limit=str(MAX_FILE_BYTES))
             )
             return
         # fast path for the common case (no BOM, no NUL, valid UTF-8); decode() handles the rest
@@ -274,7 +387,7 @@ class _Walker:
         if text is None:
             text, note = decode(data)
         if text is None:
-            self.findings.append(_skip_finding("binary-file", rel, "file skipped: binary content"))
+            self.findings.append(_dropped("binary-file", rel, "binary content"))
             return
         if note is not None and note.startswith("non-utf8"):
             finding = _skip_finding("non-utf8", rel, "file is not valid UTF-8; read with replacement characters")
@@ -282,21 +395,19 @@ class _Walker:
             self.findings.append(finding)
         self.inventory.files_read += 1
         gate = self._gates[id(detectors)] if id(detectors) in self._gates else self._gate(detectors)
-        if gate is not None:
+        if gate is not None and gate.search(text) is None:
             # one pass over the union of the detectors' quick filters: most files stop here
-            for token in gate:
-                if token in text:
-                    break
-            else:
-                return
+            return
         # the file goes on: detectors look their tokens up through src.has(), each at most once
         src = SourceFile(rel, text, in_app_dir)
         for detector in detectors:
             if detector.applies(src):
                 self.findings.extend(detector.run(src))
 
-    def _gate(self, detectors: list[Detector]) -> tuple[str, ...] | None:
-        """Union of the quick filters of `detectors`, or None when one of them reads every file."""
+    def _gate(self, detectors: list[Detector]) -> re.Pattern[str] | None:
+        """Union of the quick filters of `detectors` as one trie-shaped regex, or None when one of
+        them reads every file. A trie (`mo(?:ngo|tor)`) lets the regex engine reject most positions
+        on their first character: about twice as fast as a loop of `in` tests over 70 tokens."""
         key = id(detectors)
         if key not in self._gates:
             if any(not d.quick for d in detectors):
@@ -308,8 +419,46 @@ class _Walker:
                 for token in tokens:
                     if not any(k in token for k in kept):
                         kept.append(token)
-                self._gates[key] = tuple(kept)
+                self._gates[key] = trie_regex(kept)
         return self._gates[key]
+
+
+# below this many files to read, a fork costs more than it saves
+PARALLEL_MIN_FILES = 3000
+
+
+def _parallel_ok(files: int) -> bool:
+    import threading
+
+    setting = os.environ.get("FARM_ANALYZER_JOBS", "")
+    if setting == "1" or not hasattr(os, "fork") or (os.cpu_count() or 1) < 2:
+        return False
+    if threading.active_count() > 1:
+        return False  # forking a multi-threaded process can deadlock the child
+    if setting == "2":
+        return True
+    # only with a core to spare: on a machine already busy, the child slows the parent down
+    spare = (os.cpu_count() or 1) - (os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0)
+    return files >= PARALLEL_MIN_FILES and spare >= 1.0
+
+
+def trie_regex(words: list[str]) -> re.Pattern[str]:
+    """A regex matching any of `words`, shaped as a trie of their characters."""
+    trie: dict[str, dict] = {}
+    for word in words:
+        node = trie
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}
+
+    def build(node: dict[str, dict]) -> str:
+        branches = [re.escape(char) + build(child) for char, child in sorted(node.items()) if char]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        return f"(?:{body})?" if "" in node else body
+
+    return re.compile(build(trie))
 
 
 def _holds_project_templates(path: str) -> bool:
@@ -343,5 +492,5 @@ def _asset_dir(rel: str) -> str | None:
     return None
 
 
-def walk(root: Path, detectors: list[Detector]) -> WalkResult:
-    return _Walker(root, detectors).run()
+def walk(root: Path, detectors: list[Detector], templates: bool = False) -> WalkResult:
+    return _Walker(root, detectors, templates).run()

@@ -18,6 +18,7 @@ from analysis.stack_config import NAMESPACE
 from components.alarm_topic import AlarmTopic, AlarmTopicArgs
 from components.api_service import ApiService, ApiServiceArgs
 from components.app_secrets import AppSecrets, AppSecretsArgs
+from components.budget import Budget, BudgetArgs
 from components.certificate import Certificate, CertificateArgs
 from components.cluster import Cluster, ClusterArgs
 from components.container import OLLAMA_PORT
@@ -116,6 +117,8 @@ def build_aws(ctx: Context) -> BuiltStage:
     monitoring = _monitoring(ctx, parts, alarms.topic_arn)
     built.alarm_names = monitoring.alarm_names
     built.dashboard_url = monitoring.dashboard_url
+    if ctx.settings.monthly_budget is not None:
+        _budget(ctx)
     return built
 
 
@@ -202,6 +205,27 @@ def _aliases(ctx: Context, parts: _Aws, site: StaticSite | None) -> DnsAliases:
             )
         )
     return DnsAliases(f"{ctx.prefix}-dns", DnsAliasesArgs(zone_id=parts.zone_id, targets=targets), ctx.opts())
+
+
+def _budget(ctx: Context) -> Budget:
+    """farm:monthlyBudget as an AWS Budget on the stage's farm:stack tag (docs/cost.md)."""
+    email = ctx.plan.alarm_email
+    if not email:
+        pulumi.log.warn(
+            "farm:monthlyBudget is set but farm:alarmEmail is not: the AWS Budget has no one to notify "
+            f"(pulumi config set farm:alarmEmail you@example.com --stack {ctx.stack})"
+        )
+    assert ctx.settings.monthly_budget is not None
+    return Budget(
+        f"{ctx.prefix}-cost",
+        BudgetArgs(
+            amount=ctx.settings.monthly_budget,
+            stack_tag=ctx.stack,
+            alert_percent=ctx.settings.budget_alert_percent,
+            emails=[email] if email else [],
+        ),
+        ctx.opts(),
+    )
 
 
 def _network(ctx: Context) -> Network:

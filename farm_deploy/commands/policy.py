@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -86,7 +84,9 @@ def _list(*, json_output: bool) -> int:
     return 0
 
 
-def pack_config(stage: str, waivers: list[Any]) -> dict[str, dict[str, Any]]:
+def pack_config(
+    stage: str, waivers: list[Any], budget: float | None = None, region: str = ""
+) -> dict[str, dict[str, Any]]:
     """The `--policy-pack-config` document: level and stage for every policy, waived ones advisory."""
     from policies.registry import RULES
 
@@ -96,6 +96,9 @@ def pack_config(stage: str, waivers: list[Any]) -> dict[str, dict[str, Any]]:
         # Every level is written out, not left to the engine's defaults, so the
         # file alone says what blocks a deployment of this stack.
         entry: dict[str, Any] = {"enforcementLevel": rule.level, "stage": stage}
+        if rule.is_stack and budget is not None:
+            entry["monthlyBudget"] = budget
+            entry["region"] = region
         if rule.id in reasons:
             entry["enforcementLevel"] = "advisory"
             entry["waiverReason"] = reasons[rule.id]
@@ -126,7 +129,9 @@ def _config(stack: str, project_dir: Path | None, output: Path | None) -> int:
                 valid=sorted(BY_ID),
                 hint="`farm-deploy policy list` prints every policy id",
             )
-    text = json.dumps(pack_config(settings.resolved_stage(stack), settings.policy_waivers), indent=2) + "\n"
+    region = settings.region or str(stack_file.config.get("aws:region") or "us-east-1")
+    config = pack_config(settings.resolved_stage(stack), settings.policy_waivers, settings.monthly_budget, region)
+    text = json.dumps(config, indent=2) + "\n"
     if output is None:
         sys.stdout.write(text)
         return 0
@@ -146,11 +151,6 @@ def _write_atomically(path: Path, text: str) -> None:
     directory = path.resolve().parent
     if not directory.is_dir():
         raise UserError("no such folder", file=str(directory), hint="create it or choose another --output")
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    from components.files import atomic_write
+
+    atomic_write(path, text)

@@ -108,6 +108,9 @@ class RuleContext:
     name: str = ""
     type: str = ""
     protect: bool = False
+    # Stack rules only: the stack's farm:monthlyBudget (USD) and the stage's region.
+    budget: float | None = None
+    region: str = ""
 
 
 @dataclass(frozen=True)

@@ -120,6 +120,7 @@ LAYOUTS = [
                 ("localhost-url", "backend/app/core/config.py", 5),
                 ("localhost-url", "frontend/src/App.js", 1),
                 ("localhost-url", "frontend/src/api.js", 1),
+                ("missing-include", "backend/requirements.txt", None),
                 ("mongodb-driver", "backend/app/core/db.py", 1),
                 ("mongodb-uri-env", "backend/app/core/config.py", 5),
                 ("mongodb-uri-env", "backend/app/core/db.py", 4),
@@ -161,6 +162,7 @@ LAYOUTS = [
                 ("fastapi-app", "main.py", 7),
                 ("health-route", "main.py", 13),
                 ("mongodb-driver", "main.py", 4),
+                ("mongodb-uri-unresolved", "main.py", 4),
                 ("unsupported-ai-provider", "main.py", 1),
                 ("unused-import", "main.py", 2),
                 ("websocket", "main.py", 18),
@@ -208,6 +210,7 @@ LAYOUTS = [
                 ("frontend", "package.json", 4),
                 ("frontend-env", "app/page.tsx", 1),
                 ("health-route", "api/index.py", 10),
+                ("mongodb-database", "api/index.py", 7),
                 ("mongodb-driver", "api/index.py", 4),
                 ("mongodb-uri-env", "api/index.py", 7),
                 ("static-assets", "public", None),
@@ -247,6 +250,7 @@ LAYOUTS = [
                 ("dependency-file", "requirement.txt", 1),
                 ("fastapi-app", "service/api.py", 7),
                 ("health-route", "service/api.py", 12),
+                ("mongodb-database", "service/store.py", 7),
                 ("mongodb-database", "service/store.py", 7),
                 ("mongodb-driver", "service/store.py", 3),
                 ("mongodb-uri-env", "service/store.py", 7),
@@ -289,6 +293,7 @@ LAYOUTS = [
                 ("local-disk-write", "server/src/app/storage.py", 9),
                 ("local-disk-write", "server/src/app/storage.py", 12),
                 ("mongodb-driver", "server/src/app/storage.py", 5),
+                ("mongodb-uri-unresolved", "server/src/app/storage.py", 5),
                 ("no-health-route", "server/src/app/main.py", 11),
             ],
         },
@@ -345,7 +350,7 @@ LAYOUTS = [
             "api": {
                 "root": "api",
                 "entrypoint": "main:app",
-                "python_version": "3.11",
+                "python_version": "3.12",
                 "dependency_files": ["api/requirements.txt"],
                 "dependencies": ["fastapi", "ollama", "langchain-openai"],
                 "dockerfile": "api/Dockerfile",
@@ -364,8 +369,9 @@ LAYOUTS = [
             "database": None,
             "flags": {
                 "has_ai": True,
-                "ai_providers": ["ollama"],
-                "unsupported_ai_providers": ["langchain"],
+                # langchain_openai is the OpenAI partner package: OpenAI, not "langchain"
+                "ai_providers": ["ollama", "openai"],
+                "unsupported_ai_providers": [],
                 "has_realtime": False,
                 "has_database": False,
                 "has_file_storage": False,
@@ -373,7 +379,8 @@ LAYOUTS = [
                 "global_cdn": True,
             },
             "findings": [
-                ("ai-provider", "api/main.py", 13),
+                ("ai-provider", "api/main.py", 3),
+                ("ai-provider", "api/main.py", 7),
                 ("dependency-file", "api/requirements.txt", 1),
                 ("dockerfile", "api/Dockerfile", 1),
                 ("fastapi-app", "api/main.py", 5),
@@ -384,7 +391,6 @@ LAYOUTS = [
                 ("localhost-url", "api/main.py", 7),
                 ("media-content", "web/src/assets", None),
                 ("python-version", "api/.python-version", 1),
-                ("unsupported-ai-provider", "api/main.py", 3),
             ],
         },
         id="vite-yarn-api-docker",
@@ -423,6 +429,7 @@ LAYOUTS = [
                 "global_cdn": True,
             },
             "findings": [
+                ("compose-service", "compose.yml", 2),
                 ("dependency-file", "backend/pyproject.toml", 1),
                 ("dependency-file", "backend/requirements-dev.txt", 1),
                 ("dockerfile", "backend/Dockerfile", 1),
@@ -672,7 +679,7 @@ def test_unreadable_folder_is_a_user_error(tmp_path, monkeypatch):
     assert (info.value.file, info.value.message) == (str(tmp_path), "cannot read the app folder: Permission denied")
 
 
-def test_unreadable_source_file_is_an_info_finding(tmp_path, monkeypatch):
+def test_unreadable_source_file_is_a_warning_saying_what_is_lost(tmp_path, monkeypatch):
     repos.build(tmp_path, {"main.py": FASTAPI_MAIN, "locked.py": "import anthropic\nanthropic.Anthropic()\n"})
     real_open = os.open
 
@@ -684,7 +691,11 @@ def test_unreadable_source_file_is_an_info_finding(tmp_path, monkeypatch):
     monkeypatch.setattr(os, "open", fake_open)
     analysis = analyze_app(tmp_path)
     [finding] = [f for f in analysis.findings if f.kind == "unreadable-file"]
-    assert (finding.file, finding.severity, finding.message) == ("locked.py", "info", "file skipped: Permission denied")
+    assert (finding.file, finding.severity, finding.message) == (
+        "locked.py",
+        "warning",
+        "file skipped: Permission denied; its routes, settings and imports are not analyzed",
+    )
     assert analysis.requirements.unsupported_ai_providers == []
     assert analysis.requirements.api.entrypoint == "main:app"
 

@@ -11,6 +11,14 @@ from __future__ import annotations
 from typing import Any
 
 TOP_LEVEL: dict[str, set[str]] = {
+    "farm-deploy cost diff --stack STACK --base REF --json": {
+        "schema_version", "stack", "stage", "region", "base", "base_commit", "currency", "status", "base_cost",
+        "head_cost", "change", "components", "items", "warnings",
+    },
+    "farm-deploy cost actual --stack STACK --json": {
+        "schema_version", "stack", "stage", "period", "currency", "estimate", "actual", "error", "target",
+        "components",
+    },
     "farm-deploy analyze --json": {
         "schema_version", "app", "farm_config", "requirements", "findings", "recommendation", "stages", "cost",
         "warnings",
@@ -44,6 +52,10 @@ TOP_LEVEL: dict[str, set[str]] = {
     },
     "farm-deploy logs --stack STACK --json": {
         "schema_version", "service", "stream", "timestamp", "message", "time",
+    },
+    "farm-deploy scan --stack STACK --json": {
+        "schema_version", "stack", "stage", "checkov", "accepted_file", "converted", "skipped", "unknown_types",
+        "findings", "stale", "summary",
     },
 }  # fmt: skip
 

@@ -64,7 +64,7 @@ def test_build_parser_lists_every_command() -> None:
     sub = next(a for a in parser._actions if a.dest == "command")
     assert list(sub.choices) == [
         "analyze", "plan", "promote", "env", "ai", "verify", "status", "logs", "rollback", "docker", "policy",
-        "completion",
+        "scan", "completion", "cost",
     ]  # fmt: skip
     ai = sub.choices["ai"]
     actions = next(a for a in ai._actions if a.dest == "action")
@@ -180,7 +180,7 @@ def test_plan_summary_by_default_and_tree_with_details(capsys) -> None:
     summary = capsys.readouterr().out
     assert f"pulumi preview would create {n} resources" in summary
     assert "farm-dev-api " in summary and "farm:compute:ApiService" in summary
-    assert re.search(r"^cost: [0-9,.]+ USD/month \(network ", summary, flags=re.M)
+    assert re.search(r"^cost: [0-9,.]+ USD/month typical, [0-9,.]+ idle \(alarms [0-9.]+, api ", summary, flags=re.M)
     advisory = len(doc["policy"]["violations"])
     assert advisory >= 1 and doc["policy"]["mandatory"] == 0
     assert re.search(rf"^policy: .*, {advisory} violations \(0 mandatory\)$", summary, flags=re.M)

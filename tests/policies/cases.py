@@ -30,6 +30,7 @@ class StackCase:
     bad_extra: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
     offender: str = ""
     stage: str = "dev"
+    budget: float | None = None  # farm:monthlyBudget, for the monthly-budget rule
     # name -> {input key: [names its value came from]}; "" for depends_on (the engine's dependency graph)
     links: dict[str, dict[str, list[str]]] = field(default_factory=dict)
 
@@ -615,6 +616,17 @@ _VPC = ("aws:ec2/vpc:Vpc", "vpc", {"cidrBlock": "10.0.0.0/16"})
 _LB_SG = ("aws:ec2/securityGroup:SecurityGroup", "lb-sg", SG_LB)
 
 STACK_CASES: list[StackCase] = [
+    StackCase(
+        "monthly-budget",
+        [("aws:ec2/natGateway:NatGateway", "nat", {"connectivityType": "public"})],
+        [],
+        [
+            ("aws:ec2/launchTemplate:LaunchTemplate", "gpu-lt", {"instanceType": "g5.xlarge"}),
+            ("aws:autoscaling/group:Group", "gpu-asg", {"minSize": 1.0, "maxSize": 1.0, "desiredCapacity": 1.0}),
+        ],
+        offender="gpu-asg",
+        budget=100.0,
+    ),
     StackCase(
         "s3-bucket-public-access-blocked",
         [_BUCKET],

@@ -61,7 +61,9 @@ def test_the_pack_declares_every_rule_with_its_level(analyzer):
     info = analyzer.GetAnalyzerInfo(empty_pb2.Empty())
     assert info.name == "farm-deploy-guardrails"
     assert {p.name: p.enforcementLevel for p in info.policies} == {r.id: LEVELS[r.level] for r in RULES}
-    assert all(set(p.configSchema.properties) == {"stage", "waiverReason"} for p in info.policies)
+    assert all(
+        set(p.configSchema.properties) == {"stage", "waiverReason", "monthlyBudget", "region"} for p in info.policies
+    )
 
 
 def test_analyze_reports_mandatory_and_waived_violations(analyzer):

@@ -73,8 +73,8 @@ def test_stack_rule_fires_only_when_the_link_is_missing(case: StackCase):
             for t, n, i in entries
         ]
 
-    good = check_resources(build(case.good_extra), case.stage)
-    bad = check_resources(build(case.bad_extra), case.stage)
+    good = check_resources(build(case.good_extra), case.stage, budget=case.budget)
+    bad = check_resources(build(case.bad_extra), case.stage, budget=case.budget)
     assert case.rule not in {v.policy for v in good.violations}
     fired = [v for v in bad.violations if v.policy == case.rule]
     assert [v.resource for v in fired] == [case.offender]

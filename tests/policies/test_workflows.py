@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -28,7 +29,8 @@ def test_actions_are_pinned_to_a_major_version_at_least():
             for step in job.get("steps", []):
                 if "uses" in step:
                     ref = step["uses"].split("@", 1)
-                    assert len(ref) == 2 and ref[1].startswith("v"), (path.name, step["uses"])
+                    pinned = len(ref) == 2 and (ref[1].startswith("v") or re.fullmatch(r"[0-9a-f]{40}", ref[1]))
+                    assert pinned, (path.name, step["uses"])
 
 
 def test_pull_request_previews_every_stack_with_the_policy_pack_and_never_for_forks():

@@ -2,6 +2,7 @@
 
 from . import (  # noqa: F401
     ai_providers,
+    compose,
     dependencies,
     disk_writes,
     dockerfile,

@@ -1,7 +1,9 @@
 """`dependency-file`: Python dependency declarations, wherever they are.
 
-Reads `requirements*.txt` / `requirement*.txt` (`.txt` or `.in`), `pyproject.toml` (PEP 621 `[project]` and Poetry) and
-`Pipfile`. The finding lists the normalised distribution names.
+Reads `requirements*.txt` / `requirement*.txt` (`.txt`, `.in` or `.ini`), `pyproject.toml` (PEP 621 `[project]` and
+Poetry) and `Pipfile`. The finding lists the normalised distribution names (parsed as PEP 508 requirements with
+`packaging.requirements`), the `-r` files a requirements file includes (the assembly step follows them) and the
+extras it asks for (`fastapi-users[beanie]` installs beanie).
 """
 
 from __future__ import annotations
@@ -57,20 +59,54 @@ def parse_requirements(text: str) -> list[str]:
     return scan_requirements(text)[0]
 
 
+_INCLUDE = re.compile(r"^\s*(?:-r|--requirement)(?:\s+|=)(\S+)")
+
+
+def _parsed(line: str) -> tuple[str, list[str]] | None:
+    """(name, extras) by PEP 508 (packaging.requirements), None when the line is not a requirement."""
+    from packaging.requirements import InvalidRequirement, Requirement
+
+    spec = line.split(" #", 1)[0].strip()
+    spec = re.split(r"\s--?[a-z]", spec, maxsplit=1)[0].strip()  # per-requirement options (--hash=...)
+    if not spec or spec.startswith(("#", "-", ".", "/")):
+        return None
+    try:
+        requirement = Requirement(spec)
+    except InvalidRequirement:
+        return None
+    return normalise(requirement.name), sorted(normalise(e) for e in requirement.extras)
+
+
 def scan_requirements(text: str) -> tuple[list[str], list[int]]:
     """(distribution names, numbers of the lines pip would reject); rejected lines give no name."""
+    names, invalid, _, _ = scan_requirements_full(text)
+    return names, invalid
+
+
+def scan_requirements_full(text: str) -> tuple[list[str], list[int], list[str], list[str]]:
+    """(names, rejected line numbers, `-r` includes, extras asked for): `fastapi-users[beanie]` asks for beanie."""
     names: list[str] = []
     invalid: list[int] = []
+    includes: list[str] = []
+    extras: list[str] = []
     for number, line in enumerate(text.splitlines(), 1):
         if line.rstrip().endswith("\\"):
             line = line.rstrip()[:-1]  # a continued line: its first part names the requirement
+        include = _INCLUDE.match(line)
+        if include:
+            includes.append(include.group(1))
+            continue
         if _invalid(line):
             invalid.append(number)
             continue
-        name = _requirement_name(line)
+        parsed = _parsed(line)
+        name = parsed[0] if parsed else _requirement_name(line)
         if name and name not in names:
             names.append(name)
-    return names, invalid
+        for extra in parsed[1] if parsed else []:
+            if extra not in extras:
+                extras.append(extra)
+    return names, invalid, includes, extras
 
 
 def parse_pyproject(text: str) -> tuple[list[str], str]:
@@ -100,7 +136,7 @@ def parse_pipfile(text: str) -> list[str]:
 
 def _is_requirements_txt(src: SourceFile) -> bool:
     name = src.name.lower()
-    return name.endswith((".txt", ".in")) and name.startswith("requirement")
+    return name.endswith((".txt", ".in", ".ini")) and name.startswith("requirement")
 
 
 @register("dependency-file", name_prefixes=("requirement",), names=("pyproject.toml", "Pipfile"))
@@ -108,14 +144,19 @@ def detect(src: SourceFile) -> list[Finding]:
     import tomllib  # only repositories with Python dependency files pay for it
 
     extra: list[Finding] = []
+    more: dict[str, str] = {}
     try:
         if src.name == "pyproject.toml":
             packages, fmt = parse_pyproject(src.text)
         elif src.name == "Pipfile":
             packages, fmt = parse_pipfile(src.text), "pipfile"
         elif _is_requirements_txt(src):
-            packages, invalid = scan_requirements(src.text)
+            packages, invalid, includes, extras = scan_requirements_full(src.text)
             fmt = "requirements"
+            if includes:
+                more["includes"] = ",".join(includes)
+            if extras:
+                more["extras"] = ",".join(extras)
             if invalid:
                 extra.append(
                     Finding(
@@ -148,6 +189,6 @@ def detect(src: SourceFile) -> list[Finding]:
             message=f"Python dependencies ({fmt}): {len(packages)} package(s)",
             file=src.rel,
             line=1,
-            detail={"format": fmt, "packages": ",".join(packages)},
+            detail={"format": fmt, "packages": ",".join(packages), **more},
         )
     ]

@@ -20,7 +20,11 @@ _SHUTIL = {"shutil.copy", "shutil.copy2", "shutil.copyfile", "shutil.copyfileobj
 _MODE = re.compile(r"^[rwxabt+U]{1,4}$")
 _PATH_WRITES = {"write_text", "write_bytes"}
 # cheap first pass: only files with one of these calls are parsed
-_CALLS = re.compile(r"\b(?:open|write_text|write_bytes|copy2?|copyfile(?:obj)?|move|copytree|mount)\s*\(")
+_CALLS = re.compile(
+    r"\b(?:open|write_text|write_bytes|copy2?|copyfile(?:obj)?|move|copytree|mount|\w*FileHandler|basicConfig)\s*\("
+)
+# logging handlers that append to a local file (https://docs.python.org/3/library/logging.handlers.html)
+_FILE_HANDLERS = ("FileHandler", "RotatingFileHandler", "TimedRotatingFileHandler", "WatchedFileHandler")
 _USER_FILE_DIRS = {"uploads", "upload", "media", "files", "user_uploads", "data", "storage"}
 
 
@@ -77,7 +81,7 @@ def _finding(src: SourceFile, node: ast.AST, what: str) -> Finding:
 @register(
     "local-disk-write",
     suffixes=(".py",),
-    quick=("open(", "write_", "shutil", "StaticFiles"),
+    quick=("open(", "write_", "shutil", "StaticFiles", "FileHandler", "basicConfig"),
 )
 def detect(src: SourceFile) -> list[Finding]:
     lines = {src.line_of(m.start()) for m in _CALLS.finditer(src.text)}
@@ -104,6 +108,11 @@ def detect(src: SourceFile) -> list[Finding]:
                 and not (target is not None and _is_temporary(target, src.text))
             ):
                 findings.append(_finding(src, node, f"{name or 'open'}(..., {mode!r})"))
+        elif name.rsplit(".", 1)[-1] in _FILE_HANDLERS:
+            if target is None or not _is_temporary(target, src.text):
+                findings.append(_finding(src, node, f"logging {name.rsplit('.', 1)[-1]} (a log file on local disk)"))
+        elif name.endswith("basicConfig") and any(kw.arg == "filename" for kw in node.keywords):
+            findings.append(_finding(src, node, "logging.basicConfig(filename=...) (a log file on local disk)"))
         elif name in _SHUTIL:
             dest = node.args[1] if len(node.args) > 1 else None
             if dest is None or not _is_temporary(dest, src.text):

@@ -8,7 +8,22 @@ from ...models import Finding
 from ..registry import register
 from ..source import SourceFile
 
-_FROM_PYTHON = re.compile(r"^\s*FROM\s+(?:--platform=\S+\s+)?(?:\S+/)?python:(\d+\.\d+)", re.I | re.M)
+_FROM = re.compile(r"^\s*FROM\s+(?:--platform=\S+\s+)?(\S+)", re.I | re.M)
+# python:3.12-slim, python:3 (the newest 3.x); images built on Python that name it in the tag
+# (ghcr.io/br3ndonland/inboard:fastapi-0.51-python3.11, tiangolo/uvicorn-gunicorn:python3.11)
+_PYTHON_IMAGE = re.compile(r"(?:^|/)python:(\d+(?:\.\d+)*)")
+_PYTHON_IN_TAG = re.compile(r":(?:[\w.-]*[-_])?python-?(\d\.\d+)")
+
+
+def python_of(image: str) -> str | None:
+    """The Python version a base image runs: "3.12" for python:3.12.4-slim, "3" for python:3."""
+    match = _PYTHON_IMAGE.search(image) or _PYTHON_IN_TAG.search(image)
+    if match is None:
+        return None
+    parts = match.group(1).split(".")
+    return ".".join(parts[:2])
+
+
 _EXPOSE = re.compile(r"^\s*EXPOSE\s+(\d+)", re.I | re.M)
 _PORT_FLAG = re.compile(r"--port[\"',\s=]+(\d+)")
 
@@ -16,9 +31,10 @@ _PORT_FLAG = re.compile(r"--port[\"',\s=]+(\d+)")
 @register("dockerfile", names=("Dockerfile",), name_prefixes=("Dockerfile.",), suffixes=(".dockerfile",))
 def detect(src: SourceFile) -> list[Finding]:
     detail: dict[str, str] = {}
-    version = _FROM_PYTHON.search(src.text)
+    # the first stage built on Python (a multi-stage build may start from node to build assets)
+    version = next((v for m in _FROM.finditer(src.text) if (v := python_of(m.group(1)))), None)
     if version:
-        detail["python_version"] = version.group(1)
+        detail["python_version"] = version
     port = _EXPOSE.search(src.text) or _PORT_FLAG.search(src.text)
     if port:
         detail["port"] = port.group(1)

@@ -1,7 +1,14 @@
-"""`localhost-url`: service URLs pointing at localhost / 127.0.0.1 in application code.
+"""`localhost-url`: addresses of this machine or of the local network in what the app ships or reads.
+
+Every text file an app ships or reads is searched: code (Python, JS/TS), `.env*` files
+in any folder, `.json`, `.yaml`, `.toml`, `.html`, `next.config.*`. Two shapes: URLs
+(`http://localhost:8000`, `mongodb://192.168.1.20:27017`) and bare host values
+(`host="localhost"`, `MONGO_HOST: 10.0.0.5`). Loopback (localhost, 127.0.0.1, 0.0.0.0
+in a URL) and private addresses (10/8, 172.16/12, 192.168/16, RFC 1918) both fail
+once deployed: the detail says which (`private`).
 
 A hard-coded one breaks once deployed (warning). One that is only the default of
-an environment variable, or sits in a dev-server config, is reported as info.
+an environment variable, or sits in a dev-server config or an env file, is reported as info.
 """
 
 from __future__ import annotations
@@ -12,9 +19,18 @@ from ...models import Finding
 from ..registry import register
 from ..source import JS_SUFFIXES, SourceFile
 
+_PRIVATE = r"10\.\d{1,3}\.\d{1,3}\.\d{1,3}|192\.168\.\d{1,3}\.\d{1,3}|172\.(?:1[6-9]|2\d|3[01])\.\d{1,3}\.\d{1,3}"
 _URL = re.compile(
-    r"""\b((?:https?|wss?|mongodb(?:\+srv)?|redis|amqp|postgres(?:ql)?)://(?:[^@/\s"'`]*@)?(?:localhost|127\.0\.0\.1|0\.0\.0\.0)(?::(\d+))?[^\s"'`]*)"""
+    r"""\b((?:https?|wss?|mongodb(?:\+srv)?|redis|amqp|postgres(?:ql)?)://(?:[^@/\s"'`]*@)?"""
+    r"""(localhost|127\.0\.0\.1|0\.0\.0\.0|""" + _PRIVATE + r""")(?::(\d+))?[^\s"'`]*)"""
 )
+# host="localhost", "host": "127.0.0.1", MONGO_HOST: 192.168.1.20 (a bind to 0.0.0.0 is fine and not matched)
+_BARE_HOST = re.compile(
+    r"""\b\w*host\w*["']?\s*[=:]\s*["']?(localhost|127\.0\.0\.1|""" + _PRIVATE + r""")["']?(?![\w.:/-])""",
+    re.I,
+)
+SUFFIXES = (".py", *JS_SUFFIXES, ".json", ".yaml", ".yml", ".toml", ".html", ".htm", ".env")
+_SKIP_NAMES = ("package-lock.json", "npm-shrinkwrap.json", "pnpm-lock.yaml", "composer.lock", "tsconfig.json")
 _ENV_ON_LINE = re.compile(r"getenv|environ|process\.env|import\.meta\.env|Field\(|env=")
 _DEV_ONLY_FILES = (
     "vite.config.",
@@ -25,7 +41,9 @@ _DEV_ONLY_FILES = (
     "jest.config.",
     "playwright.config.",
     "docker-compose",
+    "compose.",
     "farm.config.",
+    ".env",
 )
 _PORT_SERVICES = {
     "11434": "ollama",
@@ -39,25 +57,48 @@ _PORT_SERVICES = {
 }
 
 
+# a comment, or a message printed or logged: text about an address, not one the app connects to
+_COMMENT = ("#", "//", "/*", "*", "<!--")
+_MESSAGE = re.compile(r"\b(?:print|console\.(?:log|info|warn|error)|log(?:ger|ging)?\.\w+|echo)\s*\(")
+
+
+def _not_an_address_in_use(src: SourceFile, line: int, offset: int) -> bool:
+    text = src.line_text(line)
+    if text.lstrip().startswith(_COMMENT):
+        return True
+    column = offset - (src.text.rfind("\n", 0, offset) + 1)
+    before = text[:column]
+    if "#" in before and src.name.endswith(".py") and before.count('"') % 2 == 0 and before.count("'") % 2 == 0:
+        return True  # a trailing Python comment
+    return bool(_MESSAGE.search(before))
+
+
 def _mask_credentials(url: str) -> str:
     return re.sub(r"://[^@/]*@", "://***@", url)
 
 
-@register("localhost-url", suffixes=(".py", *JS_SUFFIXES), quick=("://",))
+@register(
+    "localhost-url",
+    suffixes=SUFFIXES,
+    name_prefixes=(".env",),
+    quick=("localhost", "127.0.0.1", "0.0.0.0", "192.168.", "://10.", "://172.", "st: 10.", "st=10.", 'st": "10.'),
+)
 def detect(src: SourceFile) -> list[Finding]:
-    if "localhost" not in src.text and "127.0.0.1" not in src.text and "0.0.0.0" not in src.text:
-        return []  # the quick filter "://" is broad: check the hosts before the regex
-    dev_only = src.name.startswith(_DEV_ONLY_FILES)
+    if src.name in _SKIP_NAMES:
+        return []
+    # package.json: the dev server's `proxy` and `scripts`; env files: development values
+    dev_only = src.name.startswith(_DEV_ONLY_FILES) or src.name.endswith(".env") or src.name == "package.json"
     settings_file = "BaseSettings" in src.text
     findings = []
     seen_lines = set()
     for match in _URL.finditer(src.text):
         line = src.line_of(match.start())
-        if line in seen_lines:
+        if line in seen_lines or _not_an_address_in_use(src, line, match.start()):
             continue
         seen_lines.add(line)
         url = _mask_credentials(match.group(1))
-        service = _PORT_SERVICES.get(match.group(2) or "", "")
+        private = not match.group(2).startswith(("localhost", "127.", "0.0.0.0"))
+        service = _PORT_SERVICES.get(match.group(3) or "", "")
         if url.startswith("mongodb"):
             service = "mongodb"
         default_only = dev_only or settings_file or bool(_ENV_ON_LINE.search(src.line_text(line)))
@@ -74,7 +115,28 @@ def detect(src: SourceFile) -> list[Finding]:
                 message=f"{url} {why}",
                 file=src.rel,
                 line=line,
-                detail={"url": url, "service": service, "hard_coded": "false" if default_only else "true"},
+                detail={"url": url, "service": service, "hard_coded": "false" if default_only else "true"}
+                | ({"private": "true"} if private else {}),
+            )
+        )
+    for match in _BARE_HOST.finditer(src.text):
+        line = src.line_of(match.start())
+        if line in seen_lines or _not_an_address_in_use(src, line, match.start()):
+            continue
+        seen_lines.add(line)
+        host = match.group(1)
+        private = not host.startswith(("localhost", "127."))
+        default_only = dev_only or bool(_ENV_ON_LINE.search(src.line_text(line)))
+        why = "(a development value)" if default_only else "hard-coded: it will not resolve once deployed"
+        findings.append(
+            Finding(
+                kind="localhost-url",
+                severity="info" if default_only else "warning",
+                message=f"host {host} {why}",
+                file=src.rel,
+                line=line,
+                detail={"url": host, "service": "", "hard_coded": "false" if default_only else "true"}
+                | ({"private": "true"} if private else {}),
             )
         )
     return findings

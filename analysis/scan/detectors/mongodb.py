@@ -1,4 +1,16 @@
-"""`mongodb-driver`, `mongodb-uri-env`, `mongodb-database`: how the API reaches MongoDB."""
+"""`mongodb-driver`, `mongodb-uri-env`, `mongodb-client`, `mongodb-database`: how the API reaches MongoDB.
+
+Read through the AST where the file parses: module constants (also inside `try:`/`if`
+blocks), `os.getenv`/`os.environ`/`config()` calls, pydantic `BaseSettings` fields
+and plain settings-class attributes (`DB_URI = environ.get("DATABASE_URI")` gives
+`mongodb-uri-env` DATABASE_URI with `field` DB_URI, so `settings.DB_URI` elsewhere
+resolves to it). A client built from an f-string, a literal or no argument at all
+gives `mongodb-client` with `how` composed/literal/default: the app then reads no
+single variable, and the assembly step says so instead of guessing one. The
+database name comes from how the code uses its client (`client.blog`,
+`client["shop"]`, `get_database("shop")`, `AIOEngine(database=...)`) or from a
+`DB_NAME`-like variable's default.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +20,7 @@ import re
 from ...models import Finding
 from ..registry import register
 from ..source import SourceFile
-from ._pyast import call_name, dotted
+from ._pyast import _statements, call_name, dotted
 
 DRIVERS = ("motor", "pymongo", "beanie", "odmantic", "mongoengine")
 _IMPORT = re.compile(r"^[ \t]*(?:from|import)[ \t]+(motor|pymongo|beanie|odmantic|mongoengine)\b", re.M)
@@ -33,7 +45,11 @@ _SETTINGS_OWNER = re.compile(r"settings|config|conf$|cfg|^env$", re.I)
 _DB_NAME = re.compile(r"^(?:MONGO(?:DB)?_(?:DB|DATABASE|DB_NAME|DATABASE_NAME)|DB_NAME|DATABASE_NAME|DATABASE)$", re.I)
 
 
-@register("mongodb", suffixes=(".py",), quick=("motor", "beanie", "odmantic", "mongo", "Mongo", "MONGO"))
+@register(
+    "mongodb",
+    suffixes=(".py",),
+    quick=("motor", "beanie", "odmantic", "mongo", "Mongo", "MONGO", "DATABASE", "DB_UR", "DB_NAME"),
+)
 def detect(src: SourceFile) -> list[Finding]:
     findings: list[Finding] = []
     text = src.text
@@ -56,11 +72,26 @@ def detect(src: SourceFile) -> list[Finding]:
     for match in _ENV_READ.finditer(text):
         name = match.group(1) or match.group(3) or match.group(4)
         env_hits.append((name, match.group(2), src.line_of(match.start())))
-    if "BaseSettings" in text:
+    tree = src.tree
+    fields: dict[str, str] = {}
+    if tree is not None:
+        env_hits += _class_fields(tree, fields)
+    elif "BaseSettings" in text:
         for match in _SETTINGS_FIELD.finditer(text):
             env_hits.append((match.group(1).upper(), match.group(2), src.line_of(match.start(1))))
     reported = set()
-    for name, line in _client_arguments(src):
+    clients, unresolved = _client_arguments(src)
+    for how, parts, line in unresolved:
+        findings.append(
+            Finding(
+                kind="mongodb-client",
+                message=f"MongoDB client built from {_HOW[how]}" + (f" ({', '.join(parts)})" if parts else ""),
+                file=src.rel,
+                line=line,
+                detail={"how": how, "parts": ",".join(parts)},
+            )
+        )
+    for name, line in clients:
         # what the code hands to the client constructor is the connection string, whatever its name
         if name in reported or _DB_NAME.match(name):
             continue
@@ -81,13 +112,17 @@ def detect(src: SourceFile) -> list[Finding]:
             continue
         if _URI_NAME.search(name) and not _DB_NAME.match(name) and not _URI_PART.search(name):
             reported.add(name)
+            detail = {"env": name}
+            field = next((f for f, env in fields.items() if env == name and f != name), None)
+            if field is not None:
+                detail["field"] = field  # settings.<field> elsewhere means this variable
             findings.append(
                 Finding(
                     kind="mongodb-uri-env",
                     message=f"MongoDB connection string read from {name}",
                     file=src.rel,
                     line=line,
-                    detail={"env": name},
+                    detail=detail,
                 )
             )
         elif _DB_NAME.match(name) and default:
@@ -101,7 +136,179 @@ def detect(src: SourceFile) -> list[Finding]:
                     detail={"env": name, "name": default},
                 )
             )
+    if tree is not None:
+        findings += _database_names(src, tree)
+        findings += _named_constants(src, tree)
     return findings
+
+
+_HOW = {
+    "composed": "a string assembled from parts",
+    "literal": "a literal string",
+    "default": "no argument (localhost)",
+}
+_CLIENT_METHODS = frozenset(
+    {
+        "close", "aclose", "get_database", "get_default_database", "admin", "list_databases", "list_database_names",
+        "drop_database", "start_session", "server_info", "address", "watch", "nodes", "options", "io_loop",
+        "delegate", "topology_description", "primary", "secondaries", "is_primary", "codec_options",
+        "read_preference", "write_concern", "read_concern", "bulk_write", "HOST", "PORT",
+    }
+)  # fmt: skip
+
+
+def _env_call(node: ast.expr) -> tuple[str, str | None] | None:
+    """(variable, default) for os.getenv("X", "d"), os.environ["X"], config("X", default="d")."""
+    if isinstance(node, ast.Call) and (call_name(node) or "") in _ENV_CALLS and node.args:
+        first = node.args[0]
+        if isinstance(first, ast.Constant) and isinstance(first.value, str):
+            default = node.args[1] if len(node.args) > 1 else None
+            default = next((k.value for k in node.keywords if k.arg == "default"), default)
+            value = default.value if isinstance(default, ast.Constant) and isinstance(default.value, str) else None
+            return first.value, value
+    if isinstance(node, ast.Subscript) and dotted(node.value) in ("os.environ", "environ"):
+        key = node.slice
+        if isinstance(key, ast.Constant) and isinstance(key.value, str):
+            return key.value, None
+    return None
+
+
+def _class_fields(tree: ast.Module, fields: dict[str, str]) -> list[tuple[str, str | None, int]]:
+    """Environment reads declared by classes: BaseSettings fields (read under their own name) and
+    attributes assigned from an environment call. Fills `fields` (ATTRIBUTE -> variable)."""
+    hits: list[tuple[str, str | None, int]] = []
+    for cls in (n for n in ast.walk(tree) if isinstance(n, ast.ClassDef)):
+        settings = any("BaseSettings" in (dotted(b) or "") for b in cls.bases)
+        for stmt in cls.body:
+            if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
+                target, value = stmt.target.id, stmt.value
+            elif isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
+                target, value = stmt.targets[0].id, stmt.value
+            else:
+                continue
+            if target.startswith("_") or target == "model_config":
+                continue
+            read = _env_call(value) if value is not None else None
+            if settings and isinstance(stmt, ast.AnnAssign):
+                default = value.value if isinstance(value, ast.Constant) and isinstance(value.value, str) else None
+                # a settings field is read from the variable of its own name, whatever its default
+                hits.append((target.upper(), default if read is None else read[1], stmt.lineno))
+                fields[target.upper()] = target.upper()
+            elif read is not None:
+                fields[target.upper()] = read[0]
+                hits.append((read[0], read[1], stmt.lineno))
+    return hits
+
+
+def _database_names(src: SourceFile, tree: ast.Module) -> list[Finding]:
+    """Database names the code selects on its client: client.blog, client["shop"], get_database("shop")."""
+    constants = _module_strings(tree)
+    clients: set[str] = set()
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Assign | ast.AnnAssign)
+            and isinstance(node.value, ast.Call)
+            and (call_name(node.value) or "").rsplit(".", 1)[-1] in _CLIENTS
+        ):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            clients.update(d for t in targets if (d := dotted(t)))
+    out: list[Finding] = []
+
+    def add(name: str | None, node: ast.AST, how: str) -> None:
+        if name and re.fullmatch(r"[\w-]{1,64}", name) and name not in {f.detail["name"] for f in out}:
+            out.append(
+                Finding(
+                    kind="mongodb-database",
+                    message=f"MongoDB database {name!r} ({how})",
+                    file=src.rel,
+                    line=getattr(node, "lineno", None),
+                    detail={"name": name, "source": "code"},
+                )
+            )
+
+    def is_client(node: ast.expr) -> bool:
+        if isinstance(node, ast.Call):
+            return (call_name(node) or "").rsplit(".", 1)[-1] in _CLIENTS
+        return dotted(node) in clients
+
+    def value_of(node: ast.expr) -> str | None:
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            return node.value
+        if isinstance(node, ast.Name):
+            return constants.get(node.id)
+        read = _env_call(node)
+        return read[1] if read else None
+
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Subscript) and is_client(node.value):
+            add(value_of(node.slice), node, "client[...]")
+        elif isinstance(node, ast.Attribute) and is_client(node.value) and node.attr not in _CLIENT_METHODS:
+            add(node.attr, node, f"client.{node.attr}")
+        elif isinstance(node, ast.Call):
+            name = (call_name(node) or "").rsplit(".", 1)[-1]
+            if name == "get_database" and isinstance(node.func, ast.Attribute) and is_client(node.func.value):
+                arg = node.args[0] if node.args else next((k.value for k in node.keywords if k.arg == "name"), None)
+                if arg is not None:
+                    add(value_of(arg), node, "get_database")
+            elif name == "AIOEngine":
+                arg = node.args[1] if len(node.args) > 1 else None
+                arg = next((k.value for k in node.keywords if k.arg == "database"), arg)
+                if arg is not None:
+                    add(value_of(arg), node, "AIOEngine(database=...)")
+    return out
+
+
+def _named_constants(src: SourceFile, tree: ast.Module) -> list[Finding]:
+    """Literal settings another module imports: `MONGODB_URL = "mongodb://127.0.0.1:27017"` (a connection
+    string in the code: no variable to set) and `DB_NAME = "chat"`, also as class attributes."""
+    out = []
+    bodies = [tree.body] + [n.body for n in ast.walk(tree) if isinstance(n, ast.ClassDef)]
+    for body in bodies:
+        for node in body:
+            if not (isinstance(node, ast.Assign | ast.AnnAssign) and isinstance(node.value, ast.Constant)):
+                continue
+            value = node.value.value
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for target in targets:
+                if not isinstance(target, ast.Name) or not isinstance(value, str):
+                    continue
+                if _DB_NAME.match(target.id) and re.fullmatch(r"[\w-]{1,64}", value):
+                    out.append(
+                        Finding(
+                            kind="mongodb-database",
+                            message=f"MongoDB database {value!r} ({target.id})",
+                            file=src.rel,
+                            line=node.lineno,
+                            detail={"name": value, "source": "constant", "constant": target.id},
+                        )
+                    )
+                elif value.startswith(("mongodb://", "mongodb+srv://")) and body is tree.body:
+                    out.append(
+                        Finding(
+                            kind="mongodb-client",
+                            message=f"MongoDB connection string written in the code ({target.id})",
+                            file=src.rel,
+                            line=node.lineno,
+                            detail={"how": "literal", "parts": "", "name": target.id},
+                        )
+                    )
+    return out
+
+
+def _module_strings(tree: ast.Module) -> dict[str, str]:
+    """Module-level NAME = "literal" (or an environment read's default), also inside try/if blocks."""
+    out: dict[str, str] = {}
+    for node in _statements(tree.body):
+        if isinstance(node, ast.Assign | ast.AnnAssign) and node.value is not None:
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            value = node.value
+            text = value.value if isinstance(value, ast.Constant) and isinstance(value.value, str) else None
+            if text is None and (read := _env_call(value)) is not None:
+                text = read[1]
+            for target in targets:
+                if isinstance(target, ast.Name) and text is not None:
+                    out[target.id] = text
+    return out
 
 
 def _env_of(node: ast.expr, constants: dict[str, str | None]) -> str | None:
@@ -131,22 +338,28 @@ def _env_of(node: ast.expr, constants: dict[str, str | None]) -> str | None:
     return None
 
 
-def _client_arguments(src: SourceFile) -> list[tuple[str, int]]:
-    """(env var, line) for each MongoDB client constructed from a variable rather than a literal."""
+def _client_arguments(src: SourceFile) -> tuple[list[tuple[str, int]], list[tuple[str, list[str], int]]]:
+    """([(env var, line)] for clients built from a variable, [(how, parts, line)] for clients built
+    from a composed string, a literal or nothing)."""
     if not any(c in src.text for c in _CLIENTS):
-        return []
+        return [], []
     tree = src.tree
     if tree is None:
-        return []
-    # module-level names: the variable each was read from, None when it was not read from one
+        return [], []
+    # module-level names: the variable each was read from (None: assigned from something else);
+    # and how the others were built (composed from parts, a literal)
     constants: dict[str, str | None] = {}
-    for node in tree.body:
+    built: dict[str, tuple[str, list[str]]] = {}
+    for node in _statements(tree.body):
         if isinstance(node, ast.Assign | ast.AnnAssign) and node.value is not None:
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             for target in targets:
                 if isinstance(target, ast.Name):
                     constants[target.id] = _env_of(node.value, {})
-    out = []
+                    how = _built(node.value)
+                    if how is not None:
+                        built[target.id] = how
+    out, unresolved = [], []
     for node in ast.walk(tree):
         if not isinstance(node, ast.Call):
             continue
@@ -154,7 +367,30 @@ def _client_arguments(src: SourceFile) -> list[tuple[str, int]]:
         if name not in _CLIENTS:
             continue
         arg = node.args[0] if node.args else next((k.value for k in node.keywords if k.arg == "host"), None)
-        env = _env_of(arg, constants) if arg is not None else None
+        if arg is None:
+            unresolved.append(("default", [], node.lineno))
+            continue
+        env = _env_of(arg, constants)
         if env and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", env):
             out.append((env, node.lineno))
-    return out
+            continue
+        how = _built(arg) or (built.get(arg.id) if isinstance(arg, ast.Name) else None)
+        if how is not None:
+            unresolved.append((how[0], how[1], node.lineno))
+    return out, unresolved
+
+
+def _built(node: ast.expr) -> tuple[str, list[str]] | None:
+    """("composed", [variables]) for an f-string/concatenation/format, ("literal", []) for a plain string."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return "literal", []
+    if isinstance(node, ast.JoinedStr) or (isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add | ast.Mod)):
+        parts = []
+        for inner in ast.walk(node):
+            read = _env_call(inner) if isinstance(inner, ast.Call | ast.Subscript) else None
+            if read is not None:
+                parts.append(read[0])
+            elif isinstance(inner, ast.FormattedValue) and (name := dotted(inner.value)):
+                parts.append(name)
+        return "composed", list(dict.fromkeys(parts))
+    return None

@@ -1,11 +1,23 @@
 """`secret`, `env-file`: committed credentials, reported without the value.
 
-Two sources: `.env*` files that hold values (`.env.example`, `.env.sample`,
-`.env.template` and `.env.dist` are placeholders and only checked for real key
-shapes), and key shapes anywhere in code and config (OpenAI `sk-...`, Hugging
-Face `hf_...`, AWS `AKIA...`, GitHub tokens, private key blocks, MongoDB URIs
-with a password). A finding names the variable and a short SHA-256 fingerprint
-so the same secret can be recognised across files; it never holds the value.
+Sources:
+
+- env-like files (`.env`, `.env.*`, `*.env`, `env.*`) that hold values; the
+  example/sample/template/dist ones are placeholders and only checked for real
+  key shapes;
+- key shapes anywhere in code and config (OpenAI `sk-...`, Hugging Face `hf_...`,
+  AWS `AKIA...`, GitHub tokens, private key blocks, MongoDB URIs with a password);
+- secret-named keys with real-looking values in YAML (compose `environment:`,
+  Kubernetes manifests, config files), Kubernetes `Secret` data decoded from base64;
+- secret-named defaults in Python code: `os.getenv("JWT_SECRET", "<value>")` and
+  settings-class fields such as `SECRET_KEY: str = "<value>"`.
+
+A value "looks real" by shape and entropy, not by a known prefix: at least 12
+characters, not a lowercase phrase, not a placeholder, a URL or a `${...}`
+reference, and at least 3 bits of Shannon entropy per character. Files git
+ignores are never read (see analysis.scan.ignored). A finding names the variable
+and a short SHA-256 fingerprint so the same secret can be recognised across
+files; it never holds the value.
 """
 
 from __future__ import annotations
@@ -48,6 +60,7 @@ _ENV_LINE = re.compile(r"""^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_.-]*)\s*=\s*(.
 # Which files the shapes are searched in: one token per common leak (fewer tokens, faster
 # gate); the shapes themselves also match the rarer forms (ASIA keys, gho_/ghs_ tokens).
 QUICK = ("sk-", "hf_", "AKIA", "ghp_", "PRIVATE KEY", "://")
+_SECRET_WORDS = ("KEY", "SECRET", "TOKEN", "PASSWORD", "PASSWD", "PWD", "PRIVATE", "CREDENTIAL", "AUTH", "key", "secret", "token", "password")  # fmt: skip
 CONFIG_SUFFIXES = (".py", *JS_SUFFIXES, ".json", ".yaml", ".yml", ".toml", ".ini", ".cfg", ".conf", ".sh", ".tfvars", ".properties", ".ipynb")  # fmt: skip
 SKIP_NAMES = ("package-lock.json", "npm-shrinkwrap.json", "yarn.lock", "pnpm-lock.yaml", "poetry.lock", "Pipfile.lock", "composer.lock")  # fmt: skip
 
@@ -56,6 +69,41 @@ def fingerprint(value: str) -> str:
     import hashlib  # imported here: loading OpenSSL costs ~10 ms on every start otherwise
 
     return "sha256:" + hashlib.sha256(value.encode("utf-8", "replace")).hexdigest()[:8]
+
+
+MIN_SECRET_CHARS = 12
+MIN_SECRET_ENTROPY = 3.0
+_PHRASE = re.compile(r"[a-z _.-]+")
+_ENV_NAME = re.compile(r"[A-Z][A-Z0-9_]*")
+
+
+def entropy(value: str) -> float:
+    """Shannon entropy in bits per character."""
+    import math
+    from collections import Counter
+
+    n = len(value)
+    return -sum(c / n * math.log2(c / n) for c in Counter(value).values()) if n else 0.0
+
+
+def looks_real(value: str) -> bool:
+    """A value shaped like a generated credential rather than a placeholder, a word or a reference."""
+    value = value.strip()
+    if len(value) < MIN_SECRET_CHARS or _PLACEHOLDER.match(value) or _FAKE.search(value):
+        return False
+    if value.startswith(("$", "{{", "%", "/", "./", "<")) or "${" in value or "{{" in value:
+        return False
+    if "://" in value and "@" not in value:
+        return False  # a URL without credentials
+    if _ENV_NAME.fullmatch(value):
+        return False  # the name of another variable (a Kubernetes secretKeyRef key, a compose reference)
+    if _PHRASE.fullmatch(value):
+        return False  # a lowercase phrase ("thisshouldbechanged") is a placeholder, not a generated secret
+    return entropy(value) >= MIN_SECRET_ENTROPY
+
+
+def secret_name(name: str) -> bool:
+    return bool(_SECRET_NAME.search(name))
 
 
 def _unquote(value: str) -> str:
@@ -131,10 +179,58 @@ def detect_in_code(src: SourceFile) -> list[Finding]:
     return _shapes(src, src.text)
 
 
-@register("env-file", name_prefixes=(".env",), app_code_only=False)
+# `KEY: value`, `- KEY=value`, `"KEY": "value"` on one line of YAML (compose environment, manifests, config)
+_YAML_PAIR = re.compile(
+    r"""^[ \t]*(?:-[ \t]+)?["']?([A-Za-z_][A-Za-z0-9_.-]*)["']?[ \t]*[:=][ \t]*(["']?)([^\s"'#]+)\2[ \t]*(?:#.*)?$""",
+    re.M,
+)
+_K8S_SECRET = re.compile(r"^kind:\s*Secret\s*$", re.M)
+
+
+@register("secret-in-yaml", suffixes=(".yml", ".yaml"), quick=_SECRET_WORDS, app_code_only=False)
+def detect_in_yaml(src: SourceFile) -> list[Finding]:
+    if src.name in SKIP_NAMES:
+        return []
+    base64_data = bool(_K8S_SECRET.search(src.text))
+    findings = []
+    shaped = {f.line for f in _shapes(src, src.text)}
+    for match in _YAML_PAIR.finditer(src.text):
+        name, value = match.group(1), match.group(3)
+        if not _SECRET_NAME.search(name):
+            continue
+        line = src.line_of(match.start(1))
+        if line in shaped:
+            continue  # a known key shape: the code/config detector reports it
+        if base64_data:
+            value = _b64(value)
+        if value and looks_real(value):
+            findings.append(_secret(src, line, name, "yaml-value", value))
+    return findings
+
+
+def _b64(value: str) -> str:
+    import base64
+    import binascii
+
+    try:
+        return base64.b64decode(value, validate=True).decode("utf-8")
+    except (binascii.Error, ValueError):
+        return value
+
+
+def is_env_like(name: str) -> bool:
+    """`.env`, `.env.local`, `database.env`, `env.sample`, `app.env.example`."""
+    lowered = name.lower()
+    return lowered.startswith((".env", "env.")) or lowered.endswith(".env") or ".env." in lowered
+
+
+@register("env-file", name_prefixes=(".env", "env."), suffixes=(".env",), app_code_only=False)
 def detect_env_file(src: SourceFile) -> list[Finding]:
-    placeholder_file = src.name.lower().startswith(PLACEHOLDER_ENV_FILES) or src.name.lower().endswith(
-        (".example", ".sample", ".template", ".dist")
+    lowered = src.name.lower()
+    placeholder_file = (
+        lowered.startswith(PLACEHOLDER_ENV_FILES)
+        or lowered.endswith((".example", ".sample", ".template", ".dist", "-sample", "-example", "-template"))
+        or any(f".{word}." in lowered for word in ("example", "sample", "template", "dist"))
     )
     findings: list[Finding] = []
     filled = 0
@@ -150,7 +246,7 @@ def detect_env_file(src: SourceFile) -> list[Finding]:
         if shaped:
             findings.extend(shaped)
             continue
-        if placeholder_file or _PLACEHOLDER.match(value) or value.startswith("$"):
+        if placeholder_file or not looks_real(value):
             continue
         if _SECRET_NAME.search(name):
             findings.append(_secret(src, number, name, "env-value", value))
@@ -167,3 +263,65 @@ def detect_env_file(src: SourceFile) -> list[Finding]:
             ),
         )
     return findings
+
+
+_ENV_DEFAULT_CALLS = ("getenv", "environ.get", "config", "env", "env.str", "getattr")
+_SETTINGS_CLASS = re.compile(r"Settings|Config$|BaseModel")
+
+
+@register("secret-default", suffixes=(".py",), quick=("getenv", "environ", "config(", "Settings", "Config"))
+def detect_code_default(src: SourceFile) -> list[Finding]:
+    """`os.getenv("JWT_SECRET", "<value>")` and `SECRET_KEY: str = "<value>"` in a settings class."""
+    import ast
+
+    tree = src.tree
+    if tree is None:
+        return []
+    findings = []
+    seen: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            name = _called(node.func)
+            if not name.endswith(_ENV_DEFAULT_CALLS) or not node.args:
+                continue
+            key = node.args[0]
+            default = node.args[1] if len(node.args) > 1 else None
+            default = next((k.value for k in node.keywords if k.arg == "default"), default)
+            if (
+                isinstance(key, ast.Constant)
+                and isinstance(key.value, str)
+                and isinstance(default, ast.Constant)
+                and isinstance(default.value, str)
+                and _SECRET_NAME.search(key.value)
+                and looks_real(default.value)
+                and node.lineno not in seen
+            ):
+                seen.add(node.lineno)
+                findings.append(_secret(src, default.lineno, key.value, "code-default", default.value))
+        elif isinstance(node, ast.ClassDef) and any(_SETTINGS_CLASS.search(_called(b)) for b in node.bases):
+            for stmt in node.body:
+                target = stmt.target if isinstance(stmt, ast.AnnAssign) else None
+                if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
+                    target = stmt.targets[0]
+                value = getattr(stmt, "value", None)
+                if (
+                    isinstance(target, ast.Name)
+                    and isinstance(value, ast.Constant)
+                    and isinstance(value.value, str)
+                    and _SECRET_NAME.search(target.id)
+                    and looks_real(value.value)
+                ):
+                    findings.append(_secret(src, stmt.lineno, target.id.upper(), "settings-default", value.value))
+    return findings
+
+
+def _called(node: object) -> str:
+    import ast
+
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if isinstance(node, ast.Name):
+        parts.append(node.id)
+    return ".".join(reversed(parts))

@@ -1,0 +1,243 @@
+"""Small repositories rebuilt with our own minimal code, one per shape met in the public corpus.
+
+The corpus itself (benchmarks/corpus/*.yaml, scored by benchmarks/score_corpus.py) needs the
+public repositories checked out, which CI cannot do. Each shape here reproduces what made one
+or more of those repositories hard: the layout, the way settings are read, where the deploy
+files sit. `expected` uses the fact kinds of the scorer and is written from the fixture itself.
+"""
+
+from __future__ import annotations
+
+# cookiecutter template: the app lives under {{cookiecutter.project_slug}}/, the API image is
+# built from a Dockerfile one folder above the API root, on a base image naming Python in its tag
+TEMPLATE = {
+    "files": {
+        "cookiecutter.json": '{"project_name": "Base", "project_slug": "{{ cookiecutter.project_name|lower }}"}\n',
+        "hooks/post_gen_project.py": "from pathlib import Path\n\nPath('generated.txt').write_bytes(b'')\n",
+        "{{cookiecutter.project_slug}}/docker-compose.yml": (
+            "services:\n"
+            "  backend:\n"
+            "    build:\n"
+            "      context: ./backend\n"
+            "      dockerfile: backend.dockerfile\n"
+            "  mongodb:\n"
+            "    image: mongo:7\n"
+            "  frontend:\n"
+            "    build: ./frontend\n"
+        ),
+        "{{cookiecutter.project_slug}}/.env": "SECRET_KEY={{cookiecutter.secret_key}}\nMONGO_DATABASE_URI=mongodb://mongodb\n",
+        "{{cookiecutter.project_slug}}/backend/backend.dockerfile": (
+            "FROM ghcr.io/example/inboard:fastapi-python3.11\nCOPY ./app /app\n"
+        ),
+        "{{cookiecutter.project_slug}}/backend/app/pyproject.toml": (
+            '[project]\nname = "app"\nrequires-python = ">=3.11"\ndependencies = ["fastapi", "pymongo"]\n'
+        ),
+        "{{cookiecutter.project_slug}}/backend/app/app/__init__.py": "",
+        "{{cookiecutter.project_slug}}/backend/app/app/main.py": (
+            "from fastapi import FastAPI\n\nfrom app.core.config import settings\n\napp = FastAPI()\n"
+        ),
+        "{{cookiecutter.project_slug}}/backend/app/app/core/__init__.py": "",
+        "{{cookiecutter.project_slug}}/backend/app/app/core/config.py": (
+            "from pydantic_settings import BaseSettings\n\n\nclass Settings(BaseSettings):\n"
+            "    MONGO_DATABASE_URI: str\n    MONGO_DATABASE: str\n\n\nsettings = Settings()\n"
+        ),
+        "{{cookiecutter.project_slug}}/backend/app/app/db.py": (
+            "from pymongo import AsyncMongoClient\n\nfrom app.core.config import settings\n\n"
+            "client = AsyncMongoClient(settings.MONGO_DATABASE_URI)\n"
+        ),
+        "{{cookiecutter.project_slug}}/backend/app/app/sockets.py": (
+            "from fastapi import WebSocket\n\n\nasync def send(websocket: WebSocket) -> None:\n"
+            "    await websocket.send_json({})\n"
+        ),
+        "{{cookiecutter.project_slug}}/frontend/package.json": '{"dependencies": {"next": "15", "react": "19"}}\n',
+    },
+    "expected": {
+        "api_root": "{{cookiecutter.project_slug}}/backend/app",
+        "api_entrypoint": "app.main:app",
+        "python_version": "3.11",
+        "web_root": "{{cookiecutter.project_slug}}/frontend",
+        "web_framework": "nextjs",
+        "db_drivers": ["pymongo"],
+        "db_uri_env": "MONGO_DATABASE_URI",
+        "has_realtime": True,
+        "writes_local_disk": False,
+        "secrets": [],
+        "compose_services": ["backend", "frontend", "mongodb"],
+        "is_template": True,
+    },
+}
+
+# deploy files outside the API folder: compose builds from the repo root with
+# deploy/backend/Dockerfile; secrets in compose, in config/database.env and as a settings default
+DEPLOY_OUTSIDE = {
+    "files": {
+        "docker-compose.yml": (
+            "services:\n"
+            "  mongo:\n"
+            "    image: mongo\n"
+            "    env_file: [config/database.env]\n"
+            "  fastapi:\n"
+            "    build:\n"
+            "      context: .\n"
+            "      dockerfile: ./deploy/backend/Dockerfile\n"
+            "    environment:\n"
+            "      JWT_SECRET: 'Xq7vR2mN9pL4kT8wZ3cF6hJ1sD5gB0yA'\n"
+            "      MONGODB_PASSWORD: ${MONGO_PASSWORD}\n"
+            "  web:\n"
+            "    build:\n"
+            "      context: .\n"
+            "      dockerfile: ./deploy/frontend/Dockerfile\n"
+        ),
+        "config/database.env": "MONGO_USER=root\nMONGO_PASSWORD=Zk29fQ81xVb7Lp40TmW3eRc6\n",
+        "deploy/backend/Dockerfile": "FROM python:3.9 AS deploy\nCOPY ./backend/app /app/app\nWORKDIR /app\n",
+        "deploy/backend/requirements.txt": "fastapi\nmotor\nbeanie\n",
+        "deploy/frontend/Dockerfile": "FROM node:20 AS build\nFROM nginx:1.27\n",
+        "backend/app/__init__.py": "",
+        "backend/app/main.py": "from fastapi import FastAPI\n\nfrom app.core.database import client\n\napp = FastAPI()\n",
+        "backend/app/core/__init__.py": "",
+        "backend/app/core/settings.py": (
+            "import os\n\nfrom pydantic import BaseSettings\n\n\nclass Settings(BaseSettings):\n"
+            "    jwt_secret: str = os.getenv('JWT_SECRET', 'b41c09e7f2d85a63c1e0f9b7a4d2c8e6')\n"
+            "    mongo_host: str = os.getenv('MONGODB_HOST', 'mongo')\n"
+            "    mongo_password: str = os.getenv('MONGODB_PASSWORD')\n"
+            "    mongodb_uri: str = f'mongodb://root:{mongo_password}@{mongo_host}'\n\n\nsettings = Settings()\n"
+        ),
+        "backend/app/core/database.py": (
+            "import motor.motor_asyncio\n\nfrom app.core.settings import settings\n\n"
+            "client = motor.motor_asyncio.AsyncIOMotorClient(settings.mongodb_uri)\ndatabase = client.todos\n"
+        ),
+        "frontend/package.json": '{"dependencies": {"react": "18", "react-scripts": "5"}}\n',
+    },
+    "expected": {
+        "api_root": "backend",
+        "api_entrypoint": "app.main:app",
+        "python_version": "3.9",
+        "web_root": "frontend",
+        "web_framework": "cra",
+        "db_drivers": ["motor"],
+        "db_uri_env": "MONGODB_URI",
+        "db_name": "todos",
+        "secrets": ["JWT_SECRET", "MONGO_PASSWORD"],
+        "compose_services": ["fastapi", "mongo", "web"],
+        "is_template": False,
+    },
+}
+
+# a stray __init__.py beside main.py that imports its siblings absolutely; sentence_transformers
+# imported plainly; the MongoDB URI a literal; a JWT secret too short to be a real one
+STRAY_INIT = {
+    "files": {
+        "backend/__init__.py": "",
+        "backend/requirements.txt": "fastapi\npymongo\nsentence-transformers\n",
+        "backend/.env": "JWT_SECRET=1234abcd\n",
+        "backend/main.py": (
+            "from fastapi import FastAPI\n\nfrom routes.search import router\nfrom database import users\n\n"
+            "app = FastAPI()\napp.include_router(router)\n"
+        ),
+        "backend/database.py": (
+            'from pymongo import MongoClient\n\nmongodb_uri = ""\nconnection = MongoClient(mongodb_uri, 27017)\n'
+            "users = connection.classifier.users\n"
+        ),
+        "backend/routes/__init__.py": "",
+        "backend/routes/search.py": (
+            "import sentence_transformers\nfrom fastapi import APIRouter\n\nrouter = APIRouter()\n"
+            "model = sentence_transformers.SentenceTransformer('all-MiniLM-L6-v2')\n"
+        ),
+        "frontend/package.json": '{"dependencies": {"react": "18", "vite": "5"}}\n',
+        "frontend/package-lock.json": "{}\n",
+    },
+    "expected": {
+        "api_root": "backend",
+        "api_entrypoint": "main:app",
+        "web_root": "frontend",
+        "web_framework": "vite",
+        "web_package_manager": "npm",
+        "db_drivers": ["pymongo"],
+        "db_uri_env": None,
+        "db_name": "classifier",
+        "ai_providers": ["huggingface"],
+        "secrets": [],
+    },
+}
+
+# a URI assembled in an f-string of config() reads inside a try block: no single variable
+COMPOSED_URI = {
+    "files": {
+        "backend/requirements.txt": "fastapi\nmotor\npython-decouple\n",
+        "backend/main.py": "from fastapi import FastAPI\n\nimport database\n\napp = FastAPI()\n",
+        "backend/database.py": (
+            "from decouple import config\nfrom motor.motor_asyncio import AsyncIOMotorClient\n\ntry:\n"
+            "    uri = f\"mongodb://{config('USER_MONGO')}:{config('PASSWD_MONGO')}@{config('HOST_MONGO')}\"\n"
+            "    client = AsyncIOMotorClient(uri)\nexcept Exception:\n    client = None\n"
+        ),
+    },
+    "expected": {"api_root": "backend", "api_entrypoint": "main:app", "db_uri_env": None, "db_drivers": ["motor"]},
+}
+
+# a plain settings class (not pydantic) aliasing the variable; data-collection scripts outside
+# the API root write files; the Gemini REST API, Whisper and gTTS; an upload written to disk
+SETTINGS_ALIAS_AND_AI = {
+    "files": {
+        "backend/knowledge_base/collect.py": "with open('dump.json', 'w') as fh:\n    fh.write('{}')\n",
+        "backend/editor/requirements.txt": "fastapi\nmotor\nopenai-whisper\ngTTS\nrequests\n",
+        "backend/editor/main.py": "import uvicorn\n\nuvicorn.run('server.app:app')\n",
+        "backend/editor/server/__init__.py": "",
+        "backend/editor/server/config.py": (
+            "from os import environ\n\n\nclass Settings:\n    DB_URI = environ.get('DATABASE_URI')\n"
+        ),
+        "backend/editor/server/app.py": (
+            "from fastapi import FastAPI, UploadFile\nfrom motor.motor_asyncio import AsyncIOMotorClient\n\n"
+            "from .config import Settings as db_settings\nfrom . import voice\n\n"
+            "client = AsyncIOMotorClient(db_settings.DB_URI)\napp = FastAPI()\n\n\n"
+            "@app.post('/audio')\nasync def audio(file: UploadFile):\n"
+            "    with open('uploads/' + file.filename, 'wb') as fh:\n        fh.write(await file.read())\n"
+        ),
+        "backend/editor/server/voice.py": (
+            "import requests\nimport whisper\nfrom gtts import gTTS\n\n"
+            "URL = 'https://generativelanguage.googleapis.com/v1/models/gemini:generateContent'\n"
+            "model = whisper.load_model('tiny')\n\n\ndef speak(text):\n    gTTS(text).save('out.mp3')\n"
+            "    return requests.post(URL, json={})\n"
+        ),
+    },
+    "expected": {
+        "api_root": "backend/editor",
+        "api_entrypoint": "server.app:app",
+        "db_uri_env": "DATABASE_URI",
+        "ai_providers": ["gemini", "tts", "whisper"],
+        "has_file_storage": True,
+        "writes_local_disk": True,
+        "compose_services": [],
+    },
+}
+
+# uploads read in memory and fed to a model are not storage; the version from runtime.txt
+IN_MEMORY_UPLOAD = {
+    "files": {
+        "backend/runtime.txt": "python-3.6.14\n",
+        "backend/requirements.txt": "fastapi\nmotor\n",
+        "backend/main.py": (
+            "import os\n\nfrom fastapi import FastAPI, File, UploadFile\nfrom motor.motor_asyncio import AsyncIOMotorClient\n\n"
+            "client = AsyncIOMotorClient(os.environ.get('MONGODB_URL'))\napp = FastAPI()\n\n\n"
+            "@app.post('/classify')\nasync def classify(image: UploadFile = File(...)):\n"
+            "    data = await image.read()\n    return {'size': len(data)}\n"
+        ),
+        "frontend/package.json": '{"dependencies": {"react": "17", "react-scripts": "4"}}\n',
+        "frontend/yarn.lock": "\n",
+    },
+    "expected": {
+        "python_version": "3.6",
+        "db_uri_env": "MONGODB_URL",
+        "has_file_storage": False,
+        "writes_local_disk": False,
+        "web_package_manager": "yarn",
+    },
+}
+
+SHAPES = {
+    "template": TEMPLATE,
+    "deploy-outside": DEPLOY_OUTSIDE,
+    "stray-init": STRAY_INIT,
+    "composed-uri": COMPOSED_URI,
+    "settings-alias-and-ai": SETTINGS_ALIAS_AND_AI,
+    "in-memory-upload": IN_MEMORY_UPLOAD,
+}
