@@ -132,7 +132,10 @@ def _providers(ctx: Context) -> None:
     (https://www.pulumi.com/docs/iac/concepts/resources/components/#inheriting-resource-providers).
     `default_tags` puts the stack's tags on every taggable resource
     (https://www.pulumi.com/registry/packages/aws/api-docs/provider/#default_tags_python);
-    components add only their own `Name`.
+    components add only their own `Name`. Moving existing resources from the
+    default provider to this one with the same region updates their provider
+    reference without replacing them: the engine asks the provider's DiffConfig
+    for explicit providers too (https://github.com/pulumi/pulumi/pull/18509).
     """
     import pulumi_aws as aws
 
