@@ -76,3 +76,42 @@ def test_a_public_alb_behind_cloudfront_is_caught_and_an_internal_one_passes(pla
     internal = [dataclasses.replace(r, inputs={**r.inputs, "internal": True}) if r is lb else r for r in resources]
     assert [name for name, _ in _fired(public, stack, ALB_RULE)] == [lb.name]
     assert _fired(internal, stack, ALB_RULE) == []
+
+
+def test_a_vercel_deployment_waits_for_its_projects_sensitive_variables():
+    from tests.policies.helpers import recorded, urn_of
+
+    project = urn_of("vercel:index/project:Project", "web")
+    var_urn = urn_of("vercel:index/projectEnvironmentVariable:ProjectEnvironmentVariable", "db-url")
+    variable = recorded(
+        "vercel:index/projectEnvironmentVariable:ProjectEnvironmentVariable",
+        "db-url",
+        {"key": "MONGODB_URL", "sensitive": True, "projectId": "web-id"},
+        property_dependencies={"projectId": [project]},
+    )
+    plain = recorded(
+        "vercel:index/projectEnvironmentVariable:ProjectEnvironmentVariable",
+        "api-url",
+        {"key": "VITE_API_URL", "sensitive": False, "projectId": "web-id"},
+        property_dependencies={"projectId": [project]},
+    )
+
+    def deployment(*waits: str):
+        return recorded(
+            "vercel:index/deployment:Deployment",
+            "web-deploy",
+            {"projectId": "web-id", "production": True},
+            dependencies=list(waits),
+            property_dependencies={"projectId": [project]},
+        )
+
+    web = recorded("vercel:index/project:Project", "web", {"name": "web"})
+    fired = _fired([web, variable, plain, deployment()], "dev", SECRET_RULE)
+    # Only the sensitive variable counts; the plain one may come later.
+    assert fired == [
+        (
+            "web-deploy",
+            "does not wait for the sensitive environment variable db-url of its project: the build could run without it",
+        )
+    ]
+    assert _fired([web, variable, plain, deployment(var_urn)], "dev", SECRET_RULE) == []
