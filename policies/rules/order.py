@@ -60,8 +60,14 @@ def _readers_wait_for_secret_values(resources: list[StackResource], ctx: RuleCon
                     f"reads secret {secret.name} but is not made to wait for its value ({values[0].name}): "
                     "tasks could start before the value exists; depend on the SecretVersion",
                 )
+
+
+def _deployments_wait_for_sensitive_variables(
+    resources: list[StackResource], ctx: RuleContext
+) -> Iterator[StackViolation]:
     # A Vercel deployment builds with its project's environment as it is at that
     # moment: a sensitive variable created after it is missing from that build.
+    closure = waits_for(resources)
     variables = [v for v in of_type(resources, VERCEL_ENV_VAR, VERCEL_ENV_VARS) if _sensitive(v)]
     for deployment in of_type(resources, VERCEL_DEPLOYMENT):
         before = closure.get(deployment.urn, frozenset())
@@ -124,13 +130,24 @@ def _origin_only_albs_internal(resources: list[StackResource], ctx: RuleContext)
 RULES: tuple[Rule, ...] = (
     Rule(
         id="secret-readers-wait-for-value",
-        description="A service, function or deployment that reads a secret depends on the secret's value "
-        "(SecretVersion, or the Vercel variable), so it never starts before the value exists.",
+        description="A service or function that reads a secret depends on the secret's value "
+        "(its SecretVersion), so it never starts before the value exists.",
         mirrors=("Pulumi dependsOn (no checkov/trivy equivalent)",),
         level="mandatory",
-        resource_types=(*READERS, SECRET, SECRET_VERSION, VERCEL_DEPLOYMENT, VERCEL_ENV_VAR, VERCEL_ENV_VARS),
+        resource_types=(*READERS, SECRET, SECRET_VERSION),
         validate_stack=_readers_wait_for_secret_values,
         remediation="pass the SecretVersion (not only the Secret) to the reader, or add it to depends_on",
+    ),
+    Rule(
+        id="vercel-deployment-waits-for-secrets",
+        description="A Vercel deployment depends on every sensitive environment variable of its project.",
+        mirrors=("Pulumi dependsOn (no checkov/trivy equivalent)",),
+        # Advisory: the database's variable is made after the Vercel project
+        # (it needs the project's id) and the deployment does not wait for it yet.
+        level="advisory",
+        resource_types=(VERCEL_DEPLOYMENT, VERCEL_ENV_VAR, VERCEL_ENV_VARS),
+        validate_stack=_deployments_wait_for_sensitive_variables,
+        remediation="create the variable before the deployment, or add it to the deployment's depends_on",
     ),
     Rule(
         id="alb-cloudfront-origin-internal",

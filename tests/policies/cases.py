@@ -742,4 +742,23 @@ STACK_CASES: list[StackCase] = [
         offender="alb",
         links={"cdn": {"origins": ["alb"]}},
     ),
+    StackCase(
+        "vercel-deployment-waits-for-secrets",
+        [
+            ("vercel:index/project:Project", "web", {"name": "web"}),
+            (
+                "vercel:index/projectEnvironmentVariable:ProjectEnvironmentVariable",
+                "db-url",
+                {"key": "MONGODB_URL", "sensitive": True, "projectId": "web-id"},
+            ),
+        ],
+        [("vercel:index/deployment:Deployment", "deploy-waits", {"projectId": "web-id"})],
+        [("vercel:index/deployment:Deployment", "deploy", {"projectId": "web-id"})],
+        offender="deploy",
+        links={
+            "db-url": {"projectId": ["web"]},
+            "deploy-waits": {"projectId": ["web"], "": ["db-url"]},
+            "deploy": {"projectId": ["web"]},
+        },
+    ),
 ]

@@ -12,6 +12,7 @@ from farm_deploy.policy_check import check_resources
 
 SECRET_RULE = "secret-readers-wait-for-value"
 ALB_RULE = "alb-cloudfront-origin-internal"
+VERCEL_RULE = "vercel-deployment-waits-for-secrets"
 ROOT = Path(__file__).resolve().parents[2]
 VERSION = "aws:secretsmanager/secretVersion:SecretVersion"
 SERVICE = "aws:ecs/service:Service"
@@ -106,7 +107,7 @@ def test_a_vercel_deployment_waits_for_its_projects_sensitive_variables():
         )
 
     web = recorded("vercel:index/project:Project", "web", {"name": "web"})
-    fired = _fired([web, variable, plain, deployment()], "dev", SECRET_RULE)
+    fired = _fired([web, variable, plain, deployment()], "dev", VERCEL_RULE)
     # Only the sensitive variable counts; the plain one may come later.
     assert fired == [
         (
@@ -114,4 +115,4 @@ def test_a_vercel_deployment_waits_for_its_projects_sensitive_variables():
             "does not wait for the sensitive environment variable db-url of its project: the build could run without it",
         )
     ]
-    assert _fired([web, variable, plain, deployment(var_urn)], "dev", SECRET_RULE) == []
+    assert _fired([web, variable, plain, deployment(var_urn)], "dev", VERCEL_RULE) == []
