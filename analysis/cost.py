@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from .models import CostEstimate, CostItem, StagePlan
+from .wording import plural
 
 PRICES_FILE = Path(__file__).parent / "data" / "prices.json"
 
@@ -62,7 +63,7 @@ def estimate(plan: StagePlan, table: dict[str, Any] | None = None) -> CostEstima
 
     if c.network and aws:
         nats = plan.network.az_count if plan.network.nat_per_az else 1
-        lines.add("network", "nat.hour", nats * hours, f"{nats} NAT gateway(s)")
+        lines.add("network", "nat.hour", nats * hours, plural(nats, "NAT gateway"))
         lines.add("network", "nat.gb", usage["nat_gb"], "NAT data processed")
         lines.add("network", "vpc.public_ipv4_hour", nats * hours, "NAT elastic IPs")
 

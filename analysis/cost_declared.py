@@ -24,6 +24,7 @@ from typing import Any
 from pydantic import Field
 
 from .models import CostEstimate, CostItem
+from .wording import plural
 
 DATA = Path(__file__).parent / "data"
 PRICES_DIR = DATA / "prices"
@@ -398,7 +399,7 @@ def _ecs_service(r, siblings, u, lines, notes, **_):
     mem = _num(task.inputs.get("memory"), 512) / 1024
     idle, typical, _zero = _service_counts(r, siblings)
     h = lines.hours
-    how = f"{typical:g} task(s) all month (desired count); {idle:g} when idle (autoscaling minimum)"
+    how = f"{plural(typical, 'task')} all month (desired count); {idle:g} when idle (autoscaling minimum)"
     lines.add(
         r, "fargate.vcpu_hour", f"{cpu:g} vCPU per task", idle=cpu * idle * h, typical=cpu * typical * h, assumption=how
     )
@@ -427,20 +428,18 @@ def _asg(r, siblings, u, lines, notes, **_):
             busy = u["ai_busy_hours"]
             idle_hours = low * h
             typical_hours = low * h + min(s_typical or 1, high) * busy
-            how = (
-                f"the ECS service {service.name} scales to zero: {busy:g} busy hours a month, {low:g} host(s) otherwise"
-            )
+            how = f"the ECS service {service.name} scales to zero: {busy:g} busy hours a month, {plural(low, 'host')} otherwise"
         else:
             idle_hours = idle_hosts * h
             typical_hours = max(low, min(s_typical, high)) * h
             how = (
-                f"the ECS service {service.name} keeps {s_idle:g} task(s) running, so managed scaling keeps "
-                f"{idle_hosts:g} host(s) up all month"
+                f"the ECS service {service.name} keeps {plural(s_idle, 'task')} running, so managed scaling keeps "
+                f"{plural(idle_hosts, 'host')} up all month"
             )
     else:
         count = _num(r.inputs.get("desiredCapacity"), low)
         idle_hours, typical_hours = low * h, count * h
-        how = f"{count:g} instance(s) all month (desired capacity); {low:g} when idle (minimum)"
+        how = f"{plural(count, 'instance')} all month (desired capacity); {low:g} when idle (minimum)"
     lines.add(r, f"ec2.{itype}", f"{itype} hours", idle=idle_hours, typical=typical_hours, assumption=how)
     for mapping in lt.inputs.get("blockDeviceMappings") or []:
         ebs = mapping.get("ebs") or {}
@@ -511,7 +510,7 @@ def _alarm(r, siblings, u, lines, notes, **_):
     lines.add(
         r,
         "cloudwatch.alarm_metric_month",
-        f"alarm on {metrics} metric(s)",
+        f"alarm on {plural(metrics, 'metric')}",
         idle=metrics,
         typical=metrics,
         assumption="billed per metric the alarm evaluates, all month",
@@ -531,7 +530,7 @@ def _dashboard(r, siblings, u, lines, notes, **_):
 
 def _log_group(r, siblings, u, lines, notes, *, log_groups, **_):
     gb = u["log_gb"] / max(1, len(log_groups))
-    how = f"{u['log_gb']:g} GB of logs a month split evenly over {len(log_groups)} log group(s); none when idle"
+    how = f"{u['log_gb']:g} GB of logs a month split evenly over {plural(len(log_groups), 'log group')}; none when idle"
     lines.add(r, "cloudwatch.logs_ingest_gb", "ingestion", idle=0, typical=gb, assumption=how)
     lines.add(r, "cloudwatch.logs_storage_gb_month", "storage", idle=0, typical=gb, assumption=how)
 
@@ -597,7 +596,7 @@ def _vercel(r, siblings, u, lines, notes, **_):
         "Vercel Pro",
         idle=n,
         typical=n,
-        assumption=f"{n:g} Pro seat(s) counted in this stage",
+        assumption=f"{plural(n, 'Pro seat')} counted in this stage",
     )
 
 
@@ -606,7 +605,7 @@ def _dynamic(r, siblings, u, lines, notes, **_):
         return
     if r.name.endswith("-project"):
         n = u["seats"]
-        lines.add(r, "railway.pro_seat_month", "Railway Pro", idle=n, typical=n, assumption=f"{n:g} Pro seat(s)")
+        lines.add(r, "railway.pro_seat_month", "Railway Pro", idle=n, typical=n, assumption=plural(n, "Pro seat"))
     elif "mountPath" in r.inputs:
         gb = u["railway_volume_gb"]
         lines.add(r, "railway.volume_gb_month", "volume", idle=gb, typical=gb, assumption=f"{gb:g} GB stored")

@@ -20,6 +20,7 @@ from .errors import UserError
 from .farm_config import SUPPORTED_PROVIDERS, FarmConfig, config_too_large, find_farm_config, load_farm_config
 from .models import ApiFacts, AppAnalysis, DatabaseFacts, DeploymentRequirements, Finding, WebFacts
 from .scan import Inventory, WalkResult, scan
+from .wording import plural
 
 DRIVER_ORDER = ("motor", "pymongo", "beanie", "odmantic", "mongoengine")
 # folders that conventionally hold the API or the front end, best first
@@ -227,9 +228,9 @@ def _api_facts(root: Path, path: str | os.PathLike[str], findings: list[Finding]
         lost = _lost_python(findings, ".")
         raise UserError(
             "no FastAPI app found"
-            + (f": {len(lost)} Python file(s) could not be read ({', '.join(lost[:3])})" if lost else ""),
+            + (f": {plural(len(lost), 'Python file')} could not be read ({', '.join(lost[:3])})" if lost else ""),
             file=str(path),
-            hint=f"looked through {inventory.python_files} Python file(s) (tests, docs, examples, node_modules and "
+            hint=f"looked through {plural(inventory.python_files, 'Python file')} (tests, docs, examples, node_modules and "
             "virtualenvs skipped); expected a module-level `app = FastAPI(...)`",
         )
     app = min(apps, key=_app_rank)
@@ -470,9 +471,7 @@ def _health_path(app: Finding, findings: list[Finding]) -> str:
         probe, why = _openapi_path(app, findings)
         lost = _lost_python(findings, _parent(app.file))
         if lost:
-            why += (
-                f" ({len(lost)} Python file(s) near the app could not be read, e.g. {lost[0]}: the route may be there)"
-            )
+            why += f" ({plural(len(lost), 'Python file')} near the app could not be read, e.g. {lost[0]}: the route may be there)"
         findings.append(
             Finding(
                 kind="no-health-route",
@@ -1044,7 +1043,7 @@ def _static_assets(findings: list[Finding], inventory: Inventory) -> list[Findin
         findings.append(
             Finding(
                 kind="static-assets",
-                message=f"{count} static asset file(s) (images, fonts) under {folder}",
+                message=f"{plural(count, 'static asset file')} (images, fonts) under {folder}",
                 file=folder,
                 detail={"count": str(count)},
             )
@@ -1053,7 +1052,7 @@ def _static_assets(findings: list[Finding], inventory: Inventory) -> list[Findin
         findings.append(
             Finding(
                 kind="media-content",
-                message=f"{count} audio/video file(s) under {folder}",
+                message=f"{plural(count, 'audio/video file')} under {folder}",
                 file=folder,
                 detail={"count": str(count)},
             )

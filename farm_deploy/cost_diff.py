@@ -23,6 +23,7 @@ from typing import Any
 
 from analysis.cost_declared import PRICES_DIR, DeclaredCost, DeclaredCostItem, estimate_declared
 from analysis.errors import UserError
+from analysis.wording import plural
 
 # Bumped only if a field of `cost diff --json` changes meaning or goes away.
 DIFF_SCHEMA_VERSION = 1
@@ -292,7 +293,9 @@ def comment(sections: list[str], unchanged: list[str], limit: int = COMMENT_BUDG
     room = limit - len(body) - len(footer) - 200
     for i, section in enumerate(sections):
         if len(section) + 1 > room:
-            parts.append(f"_{len(sections) - i} more stack(s) left out to stay under GitHub's comment limit._\n")
+            parts.append(
+                f"_{plural(len(sections) - i, 'more stack')} left out to stay under GitHub's comment limit._\n"
+            )
             break
         parts.append(section)
         room -= len(section) + 1

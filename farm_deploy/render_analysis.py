@@ -11,7 +11,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from analysis.models import AppAnalysis, DeploymentRequirements, Recommendation, StagePlan
-from farm_deploy.commands.common import plural
+from analysis.wording import plural
 
 MAX_REASONS = 3
 MAX_FINDINGS = 5

@@ -17,7 +17,7 @@ from rich.table import Table
 from rich.text import Text
 from rich.tree import Tree
 
-from farm_deploy.commands.common import plural
+from analysis.wording import plural
 from farm_deploy.offline_plan import OfflinePlan
 
 

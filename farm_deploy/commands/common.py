@@ -44,11 +44,6 @@ def _isatty(stream: Any) -> bool:
         return False
 
 
-def plural(count: int, word: str, many: str | None = None) -> str:
-    """`1 error`, `2 errors`, `0 errors`."""
-    return f"{count} {word if count == 1 else (many or word + 's')}"
-
-
 def dump_json(doc: dict[str, Any], file: IO[str] | None = None) -> None:
     """Print one JSON document (every one is an object carrying `schema_version`)."""
     if not isinstance(doc, dict) or "schema_version" not in doc:

@@ -80,8 +80,9 @@ def read_env_file(path: str) -> dict[str, str]:
 
 def run(args: argparse.Namespace) -> int:
     from analysis.env_rules import validate_env
+    from analysis.wording import plural
     from farm_deploy.commands.analyze import plan_for_stack
-    from farm_deploy.commands.common import dump_json, plural
+    from farm_deploy.commands.common import dump_json
 
     values = read_env_file(args.env_file) if args.action == "validate" else None
     _, _, plan = plan_for_stack(args.stack, args.app, args.project_dir)

@@ -78,7 +78,7 @@ def _list(*, json_output: bool) -> int:
         stages = "all" if len(r["stages"]) == 3 else ",".join(r["stages"])
         print(f"{r['id']:<{width}}  {r['level']:<9}  {stages:<7}  {', '.join(r['mirrors'])}")
     mandatory = sum(r["level"] == "mandatory" for r in rows)
-    from farm_deploy.commands.common import plural
+    from analysis.wording import plural
 
     print(f"{plural(len(rows), 'rule')}: {mandatory} mandatory, {len(rows) - mandatory} advisory")
     return 0
@@ -136,7 +136,7 @@ def _config(stack: str, project_dir: Path | None, output: Path | None) -> int:
         sys.stdout.write(text)
         return 0
     _write_atomically(output, text)
-    from farm_deploy.commands.common import plural
+    from analysis.wording import plural
 
     print(
         f"wrote {output} ({plural(len(settings.policy_waivers), 'waiver')}, stage {settings.resolved_stage(stack)})",

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from analysis.wording import plural
+
 HELP = "check a stack's offline plan with checkov, against the accepted findings in policies/"
 DESCRIPTION = (
     "Evaluate the Pulumi program for STACK offline (as `plan` does), convert the AWS resources to a "
@@ -92,5 +94,5 @@ def _render(result) -> None:
         print(f"  unmapped {token}: no Terraform type known, so it was not scanned (farm_deploy/scan.py TF_TYPES)")
     if s["unaccepted"]:
         print(
-            f"{s['unaccepted']} failure(s) neither fixed nor accepted: fix them, or accept them with a reason in {result.accepted_file}"
+            f"{plural(s['unaccepted'], 'failure')} neither fixed nor accepted: fix them, or accept them with a reason in {result.accepted_file}"
         )

@@ -144,8 +144,8 @@ def run_checks(
 def _print(outputs: StackOutputs, checks: list[Any], ok: bool) -> None:
     from rich.table import Table
 
+    from analysis.wording import plural
     from farm_deploy.commands.common import console as make_console
-    from farm_deploy.commands.common import plural
 
     console = make_console()
     table = Table(title=f"verify {outputs.stack}", title_justify="left")

@@ -346,7 +346,7 @@ def _deny(monkeypatch, suffix):
 def test_unreadable_main_module_is_named_in_the_error(tmp_path, monkeypatch):
     repos.build(tmp_path, {"main.py": MAIN})
     _deny(monkeypatch, "main.py")
-    with pytest.raises(UserError, match=r"no FastAPI app found: 1 Python file\(s\) could not be read \(main.py\)"):
+    with pytest.raises(UserError, match=r"no FastAPI app found: 1 Python file could not be read \(main.py\)"):
         analyze_app(tmp_path)
 
 
@@ -354,7 +354,7 @@ def test_unreadable_routes_are_named_in_the_missing_health_route_warning(tmp_pat
     repos.build(tmp_path, {"api/main.py": MAIN, "api/routes/health.py": "x = 1\n"})
     _deny(monkeypatch, "health.py")
     [warning] = findings(analyze_app(tmp_path), "no-health-route")
-    assert "1 Python file(s) near the app could not be read, e.g. api/routes/health.py" in warning.message
+    assert "1 Python file near the app could not be read, e.g. api/routes/health.py" in warning.message
 
 
 def test_define_config_with_a_type_argument_is_read(tmp_path):

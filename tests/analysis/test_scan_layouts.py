@@ -650,7 +650,7 @@ def test_folder_without_fastapi(tmp_path):
     with pytest.raises(UserError) as info:
         analyze_app(tmp_path)
     assert (info.value.file, info.value.message) == (str(tmp_path), "no FastAPI app found")
-    assert info.value.hint.startswith("looked through 1 Python file(s)")
+    assert info.value.hint.startswith("looked through 1 Python file ")
     assert "app = FastAPI(" in info.value.hint
 
 

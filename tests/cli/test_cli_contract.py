@@ -17,8 +17,9 @@ from pathlib import Path
 import pytest
 
 from analysis.errors import UserError
+from analysis.wording import plural
 from farm_deploy.cli import build_parser, main
-from farm_deploy.commands.common import plural, slow
+from farm_deploy.commands.common import slow
 from farm_deploy.stack_files import StackName, default_project_dir, parse_stack_name
 from tests.cli.contracts import TOP_LEVEL, assert_document
 from tests.promote.conftest import DEV, PROD

@@ -85,7 +85,7 @@ def test_gpu_service_that_keeps_one_task_keeps_one_host_all_month():
     items = by_key(cost)
     assert items["ec2.g4dn.xlarge"].idle == items["ec2.g4dn.xlarge"].monthly == 383.98  # 0.526 x 730
     assert items["ebs.gp3_gb_month"].monthly == 4.80  # 60 GB declared in the launch template, x 0.08
-    assert "keeps 1 task(s) running" in items["ec2.g4dn.xlarge"].assumption
+    assert "keeps 1 task running" in items["ec2.g4dn.xlarge"].assumption
 
 
 def test_gpu_service_scaling_to_zero_costs_only_busy_hours():

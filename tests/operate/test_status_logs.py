@@ -249,10 +249,15 @@ def test_follow_ends_cleanly_on_ctrl_c(logged):
         first = proc.stdout.readline()  # the follow is running once the first event is out
         assert first.rstrip().endswith("api: GET /api/health 200")
         proc.send_signal(signal.SIGINT)
-        out, err = proc.communicate(timeout=20)
+        # Generous: on a loaded machine the interpreter can take seconds to get scheduled.
+        out, err = proc.communicate(timeout=60)
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.wait(timeout=10)
+        # Closed here too when communicate() timed out, so no pipe is left to a later test's warnings.
+        for pipe in (proc.stdout, proc.stderr):
+            if pipe is not None:
+                pipe.close()
     assert proc.returncode == 0, err
     assert err == "" and out == ""

@@ -94,7 +94,7 @@ def test_an_unaccepted_failure_exits_1(tmp_path: Path, capsys) -> None:
     assert main(_scan(tmp_path, "accepted: []\n")) == 1
     out = capsys.readouterr().out
     assert "FAILED   CKV_AWS_91" in out
-    assert "1 failure(s) neither fixed nor accepted" in out
+    assert "1 failure neither fixed nor accepted" in out
 
 
 def test_a_stale_entry_is_reported_and_fails_only_when_asked(tmp_path: Path, capsys) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 from ...models import Finding
+from ...wording import plural
 from ..registry import register
 from ..source import SourceFile
 
@@ -162,7 +163,7 @@ def detect(src: SourceFile) -> list[Finding]:
                     Finding(
                         kind="dependency-file-invalid",
                         severity="warning",
-                        message=f"{len(invalid)} line(s) of {src.name} are not requirements pip can read "
+                        message=f"{plural(len(invalid), 'line')} of {src.name} are not requirements pip can read "
                         "(one requirement per line): pip install -r will fail",
                         file=src.rel,
                         line=invalid[0],
@@ -186,7 +187,7 @@ def detect(src: SourceFile) -> list[Finding]:
     return extra + [
         Finding(
             kind="dependency-file",
-            message=f"Python dependencies ({fmt}): {len(packages)} package(s)",
+            message=f"Python dependencies ({fmt}): {plural(len(packages), 'package')}",
             file=src.rel,
             line=1,
             detail={"format": fmt, "packages": ",".join(packages), **more},

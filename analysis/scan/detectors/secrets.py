@@ -25,6 +25,7 @@ from __future__ import annotations
 import re
 
 from ...models import Finding
+from ...wording import plural
 from ..registry import register
 from ..source import JS_SUFFIXES, SourceFile
 
@@ -256,7 +257,7 @@ def detect_env_file(src: SourceFile) -> list[Finding]:
             Finding(
                 kind="env-file",
                 severity="warning",
-                message=f"committed environment file with {filled} value(s): keep .env out of the repository",
+                message=f"committed environment file with {plural(filled, 'value')}: keep .env out of the repository",
                 file=src.rel,
                 line=1,
                 detail={"values": str(filled)},
