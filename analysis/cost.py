@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from .models import CostEstimate, CostItem, StagePlan
+from .security import waf_rule_count
 from .wording import plural
 
 PRICES_FILE = Path(__file__).parent / "data" / "prices.json"
@@ -71,6 +72,8 @@ def estimate(plan: StagePlan, table: dict[str, Any] | None = None) -> CostEstima
     _web(plan, usage, lines)
     _ai(plan, usage, hours, lines)
     _db(plan, hours, lines)
+    if aws:
+        _security(plan, usage, lines)
 
     if aws:
         alarms = ALARMS_PER_LEVEL[c.monitoring]
@@ -174,6 +177,27 @@ def _ai(plan: StagePlan, usage: dict[str, float], hours: float, lines: _Lines) -
         lines.add("ai", f"{key}.output_1m", usage["openai_output_millions"], f"{model} output tokens")
     if choice == "huggingface":
         lines.notes.append("Hugging Face inference is billed per use by the chosen provider: not priced")
+
+
+def _security(plan: StagePlan, usage: dict[str, float], lines: _Lines) -> None:
+    """Each hardening's monthly cost, under the component `security` (docs/security.md)."""
+    sec, c = plan.security, plan.components
+    if sec.waf != "off":
+        rules = waf_rule_count(sec.waf)
+        lines.add("security", "waf.web_acl_month", 1, f"web ACL ({sec.waf})")
+        lines.add("security", "waf.rule_month", rules, f"{rules} WAF rules (managed groups and rate limits)")
+        # Every request CloudFront receives is inspected, the API's included.
+        requests = usage["web_requests_millions"] + (usage["api_requests_millions"] if c.api != "none" else 0)
+        lines.add("security", "waf.requests_1m", requests, "WAF requests inspected")
+    if c.web == "cloudfront" or c.api == "ecs":
+        # CloudFront standard logging v2 is delivered as vended logs; ALB access logs are free to deliver.
+        if c.web == "cloudfront":
+            lines.add("security", "cloudwatch.vended_s3_gb", usage["access_log_gb"], "CloudFront access log delivery")
+        stored = usage["access_log_gb"] * min(sec.access_log_days, 365) / 30
+        lines.add("security", "s3.standard_gb_month", stored, f"access logs kept {sec.access_log_days} days")
+    if sec.kms == "customer":
+        lines.add("security", "kms.key_month", 1, "the stage's customer managed key")
+        lines.add("security", "kms.requests_10k", usage["kms_requests_10k"], "key requests")
 
 
 def _provider(choice: str) -> str:

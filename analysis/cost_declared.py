@@ -53,6 +53,9 @@ PRICED_INPUTS: dict[str, tuple[str, ...]] = {
     "aws:cloudwatch/logGroup:LogGroup": ("retentionInDays",),
     "aws:secretsmanager/secret:Secret": (),
     "aws:kms/key:Key": (),
+    "aws:wafv2/webAcl:WebAcl": ("rules", "scope"),
+    "aws:cloudwatch/logDelivery:LogDelivery": (),
+    "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": ("rules",),
     "aws:sns/topic:Topic": (),
     "aws:ecr/repository:Repository": (),
     "mongodbatlas:index/advancedCluster:AdvancedCluster": ("replicationSpecs", "clusterType"),
@@ -278,11 +281,12 @@ def estimate_declared(
 
     log_groups = [r for r in rs if r.type == "aws:cloudwatch/logGroup:LogGroup"]
     nats = [r for r in rs if r.type == "aws:ec2/natGateway:NatGateway"]
+    keys = [r for r in rs if r.type == "aws:kms/key:Key"]
     for r in rs:
         siblings = by_component[r.component]
         rule = _RULES.get(r.type)
         if rule is not None:
-            rule(r, siblings, u, lines, notes, log_groups=log_groups, nats=nats)
+            rule(r, siblings, u, lines, notes, log_groups=log_groups, nats=nats, keys=keys)
 
     needs_aws = any(r.type.startswith("aws:") for r in rs)
     if needs_aws and aws is None:
@@ -488,7 +492,26 @@ def _cloudfront(r, siblings, u, lines, notes, **_):
     )
 
 
+def _expiry_days(siblings: list[_Resource]) -> float | None:
+    """Days after which a bucket's lifecycle expires every object (an access-log bucket), None otherwise."""
+    for s in siblings:
+        if s.type != "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration":
+            continue
+        for rule in s.inputs.get("rules") or []:
+            days = (rule.get("expiration") or {}).get("days") if isinstance(rule, Mapping) else None
+            if days:
+                return _num(days)
+    return None
+
+
 def _bucket(r, siblings, u, lines, notes, **_):
+    days = _expiry_days(siblings)
+    if days is not None and "access_log_gb" in u:
+        # Steady state: a month's logs times the months they are kept.
+        gb = u["access_log_gb"] * days / 30
+        how = f"{u['access_log_gb']:g} GB of access logs a month, kept {days:g} days"
+        lines.add(r, "s3.standard_gb_month", "access logs", idle=0, typical=gb, assumption=how)
+        return
     if not any(s.type == "aws:cloudfront/distribution:Distribution" for s in siblings):
         return  # only the front end's bucket holds a known amount
     gb = u["web_gb"]
@@ -540,6 +563,33 @@ def _flat(key: str, what: str, assumption: str):
         lines.add(r, key, what, idle=1, typical=1, assumption=assumption)
 
     return rule
+
+
+def _web_acl(r, siblings, u, lines, notes, **_):
+    rules = len(r.inputs.get("rules") or [])
+    lines.add(r, "waf.web_acl_month", "web ACL", idle=1, typical=1, assumption="billed monthly while it exists")
+    lines.add(r, "waf.rule_month", f"{rules} rules", idle=rules, typical=rules, assumption="each rule or managed group")
+    # In front of CloudFront it inspects every request, the API's (/api/*) included;
+    # on the load balancer, the API's only.
+    regional = r.inputs.get("scope") == "REGIONAL"
+    req = u["api_requests_millions"] + (0 if regional else u["web_requests_millions"])
+    how = f"{req:g} M requests through {'the load balancer' if regional else 'CloudFront'}; none when idle"
+    lines.add(r, "waf.requests_1m", "requests inspected", idle=0, typical=req, assumption=how)
+
+
+def _log_delivery(r, siblings, u, lines, notes, **_):
+    gb = u.get("access_log_gb", 0.0)
+    how = f"{gb:g} GB of CloudFront access logs a month; none when idle"
+    lines.add(r, "cloudwatch.vended_s3_gb", "access log delivery", idle=0, typical=gb, assumption=how)
+
+
+def _kms(r, siblings, u, lines, notes, *, keys, **_):
+    lines.add(
+        r, "kms.key_month", "customer managed key", idle=1, typical=1, assumption="billed monthly while it exists"
+    )
+    n = u.get("kms_requests_10k", 0.0) / max(1, len(keys))
+    how = f"{u.get('kms_requests_10k', 0.0):g} x 10,000 requests a month split over {len(keys)} key(s); none when idle"
+    lines.add(r, "kms.requests_10k", "requests", idle=0, typical=n, assumption=how)
 
 
 def _sns(r, siblings, u, lines, notes, **_):
@@ -633,7 +683,9 @@ _RULES = {
     "aws:cloudwatch/dashboard:Dashboard": _dashboard,
     "aws:cloudwatch/logGroup:LogGroup": _log_group,
     "aws:secretsmanager/secret:Secret": _flat("secretsmanager.secret_month", "secret", "stored all month"),
-    "aws:kms/key:Key": _flat("kms.key_month", "customer managed key", "billed monthly while it exists"),
+    "aws:kms/key:Key": _kms,
+    "aws:wafv2/webAcl:WebAcl": _web_acl,
+    "aws:cloudwatch/logDelivery:LogDelivery": _log_delivery,
     "aws:sns/topic:Topic": _sns,
     "aws:ecr/repository:Repository": _ecr,
     "mongodbatlas:index/advancedCluster:AdvancedCluster": _atlas,

@@ -26,6 +26,8 @@ ApiChoice = Literal["ecs", "lambda", "vercel", "railway", "docker", "none"]
 AIChoice = Literal["ollama-gpu", "ollama-cpu", "openai", "huggingface", "none"]
 DbTier = Literal["m0", "flex", "dedicated", "none"]
 MonitoringLevel = Literal["basic", "standard", "full"]
+WafLevel = Literal["off", "basic", "strict"]
+KmsMode = Literal["aws-managed", "customer"]
 Severity = Literal["info", "warning", "error"]
 
 
@@ -281,6 +283,15 @@ class CostEstimate(Model):
     notes: list[str] = Field(default_factory=list)  # what is not priced, and why
 
 
+class SecuritySettings(Model):
+    """The stage's hardening switches (docs/security.md)."""
+
+    waf: WafLevel = "off"
+    kms: KmsMode = "aws-managed"
+    access_log_days: int = 30
+    db_password_version: int = 1
+
+
 class ReleasePins(Model):
     """Values that move between stages with `farm-deploy promote`."""
 
@@ -311,6 +322,7 @@ class StagePlan(Model):
     alarm_email: str | None = None
     acknowledged: list[str] = Field(default_factory=list)
     release: ReleasePins = Field(default_factory=ReleasePins)
+    security: SecuritySettings = Field(default_factory=SecuritySettings)
     cost: CostEstimate | None = None
     warnings: list[str] = Field(default_factory=list)
 

@@ -153,6 +153,30 @@ class StackSettings(BaseModel):
     docker_web_port: int = Field(
         default=8080, alias="dockerWebPort", ge=1, le=65535, description="the Docker host's web server port"
     )
+    waf: str | None = Field(
+        default=None,
+        description="`off`|`basic`|`strict`: the web ACL in front of CloudFront "
+        "(default: off in dev, basic in staging and prod; docs/security.md)",
+    )
+    kms: str | None = Field(
+        default=None,
+        description="`aws-managed`|`customer`: who holds the keys of Secrets Manager, EFS and CloudWatch Logs "
+        "(default: customer in prod, aws-managed below; docs/security.md)",
+    )
+    access_log_days: int | None = Field(
+        default=None,
+        alias="accessLogDays",
+        ge=1,
+        le=3650,
+        description="days the CloudFront and load-balancer access logs are kept (default: 14 dev, 30 staging, 365 prod)",
+    )
+    db_password_version: int = Field(
+        default=1,
+        alias="dbPasswordVersion",
+        ge=1,
+        description="the database password's version: `farm-deploy rotate db-password` raises it, "
+        "and the next `pulumi up` rotates the password and rolls the API",
+    )
     policy_waivers: list[PolicyWaiver] = Field(
         default_factory=list,
         alias="policyWaivers",

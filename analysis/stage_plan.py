@@ -30,11 +30,14 @@ from .models import (
     DatabaseSettings,
     DbTier,
     DeploymentRequirements,
+    KmsMode,
     MonitoringLevel,
     NetworkSettings,
     Recommendation,
     ReleasePins,
+    SecuritySettings,
     StagePlan,
+    WafLevel,
     WebChoice,
     WebSettings,
 )
@@ -52,6 +55,8 @@ VALID: dict[str, tuple[str, ...]] = {
     "ai": get_args(AIChoice),
     "dbTier": get_args(DbTier),
     "monitoring": get_args(MonitoringLevel),
+    "waf": get_args(WafLevel),
+    "kms": get_args(KmsMode),
 }
 GPU_INSTANCE_TYPES: tuple[str, ...] = ("g4dn.xlarge", "g5.xlarge", "g6.xlarge")
 GPU_REASON = {
@@ -257,6 +262,7 @@ def plan_stage(
             api_image_tag=settings.api_image_tag, web_version=settings.web_version, models=settings.models
         ),
     )
+    plan.security = _security(ctx, stage, components)
     plan.db.provider_region = plan.region.upper().replace("-", "_")
     plan.api_certificate_arn = _api_certificate(ctx, plan.region, components.api)
     if components.api == "ecs":
@@ -296,6 +302,8 @@ def _check_values(ctx: _Ctx) -> None:
         ("ai", s.ai),
         ("dbTier", s.db_tier),
         ("monitoring", s.monitoring),
+        ("waf", s.waf),
+        ("kms", s.kms),
     ):
         if value is not None and value not in VALID[key]:
             raise ctx.error(f"unknown {key} {value!r}", key, value, VALID[key])
@@ -554,6 +562,35 @@ def _db_tier(ctx: _Ctx, req: DeploymentRequirements, platform: str, stage: str) 
             f"or {NAMESPACE}:allowOpenDbAccess (not in prod) so Atlas lets the API in"
         )
     return tier
+
+
+# Hardening per stage when the stack sets nothing (docs/security.md): the web
+# firewall from staging up, customer-managed keys in prod, and access logs kept
+# long enough to investigate an incident (a year in prod).
+WAF_DEFAULT = {"dev": "off", "staging": "basic", "prod": "basic"}
+KMS_DEFAULT = {"dev": "aws-managed", "staging": "aws-managed", "prod": "customer"}
+ACCESS_LOG_DAYS = {"dev": 14, "staging": 30, "prod": 365}
+
+
+def _security(ctx: _Ctx, stage: str, components: ComponentChoices) -> SecuritySettings:
+    s = ctx.settings
+    waf = s.waf or WAF_DEFAULT[stage]
+    if components.web != "cloudfront" and waf != "off":
+        # The web ACL is CloudFront's; other front ends bring their own edge.
+        if s.waf:
+            ctx.warnings.append(
+                f"{NAMESPACE}:waf {s.waf} applies to CloudFront only: this stage serves {components.web}"
+            )
+        waf = "off"
+    ctx.why("waf", f"set by {NAMESPACE}:waf" if s.waf else f"{stage} default: {waf}")
+    kms = s.kms or KMS_DEFAULT[stage]
+    ctx.why("kms", f"set by {NAMESPACE}:kms" if s.kms else f"{stage} default: {kms}")
+    return SecuritySettings(
+        waf=waf,  # type: ignore[arg-type]
+        kms=kms,  # type: ignore[arg-type]
+        access_log_days=s.access_log_days or ACCESS_LOG_DAYS[stage],
+        db_password_version=s.db_password_version,
+    )
 
 
 def _monitoring(ctx: _Ctx, stage: str) -> str:

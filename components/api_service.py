@@ -31,6 +31,7 @@ TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
 EXECUTION_ROLE_POLICY = "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"
 
 CLOUDFRONT_ORIGIN_FACING = "com.amazonaws.global.cloudfront.origin-facing"
+ALB_LOG_PREFIX = "alb"  # LogBucket's ALB_PREFIX: the bucket policy admits the load balancer there only
 
 
 # Docker's default capabilities, NET_BIND_SERVICE excepted: dropped when the
@@ -61,6 +62,15 @@ class ApiServiceArgs:
     environment: dict[str, pulumi.Input[str]] = field(default_factory=dict)
     # Env var name -> Secrets Manager secret ARN (AppSecrets.arns).
     secrets: dict[str, pulumi.Input[str]] = field(default_factory=dict)
+    # Env var name -> the secret version the tasks read. A new version (a
+    # rotated password) changes the task definition, so ECS rolls the tasks
+    # onto it; without one the tasks read AWSCURRENT when they start.
+    secret_version_ids: dict[str, pulumi.Input[str]] = field(default_factory=dict)
+    # Customer managed key the secrets and the log group are encrypted with
+    # (farm:kms customer); None: AWS managed keys.
+    kms_key_arn: pulumi.Input[str] | None = None
+    # Bucket (LogBucket) the load balancer writes its access logs to, under `alb/`.
+    access_log_bucket: pulumi.Input[str] | None = None
     # ACM certificate in the stack's region; None serves plain HTTP (dev only).
     certificate_arn: pulumi.Input[str] | None = None
     # Public host name the certificate is for; `url` uses it when set.
@@ -329,6 +339,11 @@ class ApiService(pulumi.ComponentResource):
             security_groups=[self.alb_sg.id],
             # Malformed headers are a request-smuggling vector; drop them at the edge.
             drop_invalid_header_fields=True,
+            access_logs=(
+                aws.lb.LoadBalancerAccessLogsArgs(bucket=a.access_log_bucket, prefix=ALB_LOG_PREFIX, enabled=True)
+                if a.access_log_bucket is not None
+                else None
+            ),
             enable_deletion_protection=a.deletion_protection,
             idle_timeout=a.idle_timeout_seconds,
             tags=self._tags("alb"),
@@ -443,6 +458,7 @@ class ApiService(pulumi.ComponentResource):
             f"{self._name}-logs",
             name=f"/farm/{self._args.project}/{self._args.stack}/{self._name}",
             retention_in_days=self._args.log_retention_days,
+            kms_key_id=self._args.kms_key_arn,
             tags=self._tags("logs"),
             opts=child_opts(self, protect=self._args.protect),
         )
@@ -469,10 +485,11 @@ class ApiService(pulumi.ComponentResource):
         )
         if self._args.secrets:
             arns = [self._args.secrets[k] for k in sorted(self._args.secrets)]
+            key = self._args.kms_key_arn
             aws.iam.RolePolicy(
                 f"{self._name}-execution-role-secrets",
                 role=role.id,
-                policy=pulumi.Output.all(*arns).apply(_secrets_read_policy),
+                policy=pulumi.Output.all(key, *arns).apply(lambda v: _secrets_read_policy(v[1:], v[0])),
                 opts=child_opts(self),
             )
         return role
@@ -500,12 +517,13 @@ class ApiService(pulumi.ComponentResource):
         a = self._args
         env_names = sorted(a.environment)
         secret_names = sorted(a.secrets)
+        secret_refs = {k: _secret_ref(a.secrets[k], a.secret_version_ids.get(k)) for k in secret_names}
         container = pulumi.Output.all(
             image=a.image_ref,
             log_group=self.log_group.name,
             region=self._region,
             env=pulumi.Output.all(*[a.environment[k] for k in env_names]),
-            secret_arns=pulumi.Output.all(*[a.secrets[k] for k in secret_names]),
+            secret_arns=pulumi.Output.all(*[secret_refs[k] for k in secret_names]),
         ).apply(
             lambda v: json.dumps(
                 [
@@ -692,13 +710,32 @@ class ApiService(pulumi.ComponentResource):
             )
 
 
-def _secrets_read_policy(arns: list[str]) -> str:
-    """Exactly these secrets, nothing else (no wildcard)."""
-    return policy_document(
+def _secret_ref(arn: pulumi.Input[str], version_id: pulumi.Input[str] | None) -> pulumi.Input[str]:
+    """`valueFrom` of a secret: its ARN, or `arn:::version-id` pinned to one version
+    (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/secrets-envvar-secrets-manager.html)."""
+    if version_id is None:
+        return arn
+    return pulumi.Output.concat(arn, ":::", version_id)
+
+
+def _secrets_read_policy(arns: list[str], kms_key_arn: str | None = None) -> str:
+    """Exactly these secrets, nothing else (no wildcard); and their key, only through Secrets Manager."""
+    statements: list[dict[str, Any]] = [
         {
             "Sid": "ReadApiSecrets",
             "Effect": "Allow",
             "Action": ["secretsmanager:GetSecretValue"],
             "Resource": sorted(arns),
         }
-    )
+    ]
+    if kms_key_arn:
+        statements.append(
+            {
+                "Sid": "DecryptApiSecrets",
+                "Effect": "Allow",
+                "Action": ["kms:Decrypt"],
+                "Resource": kms_key_arn,
+                "Condition": {"StringLike": {"kms:ViaService": "secretsmanager.*.amazonaws.com"}},
+            }
+        )
+    return policy_document(*statements)

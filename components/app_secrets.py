@@ -26,6 +26,8 @@ class AppSecretsArgs:
     values: dict[str, pulumi.Input[str]]
     # Days a deleted secret can still be restored (7-30); 0 deletes at once.
     recovery_window_days: int = 7
+    # Customer managed key (farm:kms customer); None: Secrets Manager's AWS managed key.
+    kms_key_id: pulumi.Input[str] | None = None
     tags: dict[str, str] = field(default_factory=dict)
     # The Pulumi stack the resources belong to (labels and physical names only).
     stack: str = field(kw_only=True)
@@ -85,6 +87,7 @@ class AppSecrets(pulumi.ComponentResource):
             child,
             description=f"farm-deploy: {env_name} for the API ({self._args.stack})",
             recovery_window_in_days=self._args.recovery_window_days,
+            kms_key_id=self._args.kms_key_id,
             tags=merge_tags(self._args.tags, child) | {"farm:env": env_name},
             opts=child_opts(self),
         )

@@ -61,6 +61,10 @@ class AtlasDatabaseArgs:
     vercel_team_id: str | None = None
     vercel_env_key: str = "MONGODB_URL"
     recovery_window_days: int = 7
+    # Customer managed key of the connection secret (farm:kms customer); None: AWS managed.
+    kms_key_id: pulumi.Input[str] | None = None
+    # Raising it generates a new password (farm:dbPasswordVersion, `farm-deploy rotate db-password`).
+    password_version: int = 1
     protect: bool = False
     tags: Mapping[str, str] | None = None
 
@@ -102,6 +106,7 @@ class AtlasDatabase(pulumi.ComponentResource):
     database_name: pulumi.Output[str]
     connection_string: pulumi.Output[str]
     connection_secret_arn: pulumi.Output[str] | None
+    connection_secret_version_id: pulumi.Output[str] | None
 
     def __init__(self, name: str, args: AtlasDatabaseArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("farm:db:AtlasDatabase", name, None, opts)
@@ -133,6 +138,7 @@ class AtlasDatabase(pulumi.ComponentResource):
         # Read from the version, so that its readers wait for the value (Atlas
         # can take ten minutes to produce it), not only for the empty secret.
         self.connection_secret_arn = self.secret_version.secret_arn if self.secret_version is not None else None
+        self.connection_secret_version_id = self.secret_version.version_id if self.secret_version is not None else None
         self.register_outputs(
             {
                 "project_id": self.project_id,
@@ -140,6 +146,7 @@ class AtlasDatabase(pulumi.ComponentResource):
                 "database_name": self.database_name,
                 "connection_string": self.connection_string,
                 "connection_secret_arn": self.connection_secret_arn,
+                "connection_secret_version_id": self.connection_secret_version_id,
             }
         )
 
@@ -310,8 +317,14 @@ class AtlasDatabase(pulumi.ComponentResource):
         )
 
     def _create_password(self) -> random.RandomPassword:
+        version = self._args.password_version
         return random.RandomPassword(
             f"{self._name}-password",
+            # A change of keepers replaces the password: Atlas gets the new one
+            # (an in-place update of the user), the secret a new version, and the
+            # API, whose tasks read that version, rolls onto it. Version 1 has no
+            # keepers, so stacks created before rotation existed keep their password.
+            keepers={"dbPasswordVersion": str(version)} if version > 1 else None,
             length=PASSWORD_LENGTH,
             special=True,
             override_special=URI_SAFE_SPECIALS,
@@ -381,7 +394,8 @@ class AtlasDatabase(pulumi.ComponentResource):
             name_prefix=f"{a.project_name}-mongodb-url-",
             description=f"MongoDB connection string for {a.project_name} ({a.stage})",
             recovery_window_in_days=a.recovery_window_days,
-            tags=self._tags,
+            kms_key_id=a.kms_key_id,
+            tags=self._tags | {"farm:dbPasswordVersion": str(a.password_version)},
             opts=self._stateful_opts(),
         )
         version = aws.secretsmanager.SecretVersion(

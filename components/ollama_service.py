@@ -33,7 +33,19 @@ from components.container import OLLAMA_IMAGE, OLLAMA_PORT
 from .common import child_opts, merge_tags, sg_rule
 from .iam import assume_role_policy, policy_document
 
-MODEL_DIR = "/root/.ollama"
+# Ollama runs as this unprivileged user (the image has no USER and runs as
+# root by default; `--user` works once HOME/.ollama is writable:
+# https://github.com/ollama/ollama/issues/5986). Keys and models live in
+# $HOME/.ollama, which is the EFS model cache; nothing else is written.
+OLLAMA_UID = 1000
+OLLAMA_HOME = "/home/ollama"
+MODEL_DIR = f"{OLLAMA_HOME}/.ollama"
+# The access point's root: a new directory owned by OLLAMA_UID (the former
+# /ollama belongs to root, whom the tasks no longer are; models are pulled again once).
+MODEL_ROOT = f"/ollama-{OLLAMA_UID}"
+TMP_DIR = "/tmp"
+TMPFS_MIB = 256
+HTTPS_PORT = 443
 # Amazon Linux 2023: the AL2 GPU AMI reached end of support in mid-2026.
 GPU_AMI_PARAMETER = "/aws/service/ecs/optimized-ami/amazon-linux-2023/gpu/recommended/image_id"
 CONTAINER_NAME = "ollama"
@@ -79,6 +91,8 @@ class OllamaServiceArgs:
     # SSM parameter naming the ECS GPU AMI (public, maintained by AWS).
     ami_parameter: str = GPU_AMI_PARAMETER
     subnet_count: int | None = None  # required when private_subnet_ids is an Output
+    # Customer managed key (farm:kms customer) for the model cache and the log group; None: AWS managed.
+    kms_key_arn: pulumi.Input[str] | None = None
     protect: bool = False
     tags: dict[str, str] = field(default_factory=dict)
 
@@ -222,14 +236,20 @@ class OllamaService(pulumi.ComponentResource):
             peer_security_group_id=self._args.api_security_group_id,
             description="Ollama API from the FastAPI service",
         )
-        # Out: model registry and image pulls through the NAT.
+        # Out: HTTPS only (model downloads from registry.ollama.ai or hf.co and
+        # their CDNs; on Fargate also the image pull and the log driver, which
+        # use the task's network). NFS to the model cache is added with its
+        # security group. DNS needs no rule: security groups do not filter the
+        # VPC's Amazon DNS server
+        # (https://docs.aws.amazon.com/vpc/latest/userguide/security-group-rules.html).
         sg_rule(
             self,
             f"{self._name}-egress",
             direction="out",
             security_group_id=sg.id,
+            port=HTTPS_PORT,
             cidr="0.0.0.0/0",
-            description="model and image downloads, EFS",
+            description="HTTPS: model and image downloads",
         )
         return sg
 
@@ -250,6 +270,15 @@ class OllamaService(pulumi.ComponentResource):
             peer_security_group_id=self.task_sg.id,
             description="NFS from the Ollama tasks",
         )
+        sg_rule(
+            self,
+            f"{self._name}-egress-nfs",
+            direction="out",
+            security_group_id=self.task_sg.id,
+            port=NFS_PORT,
+            peer_security_group_id=sg.id,
+            description="NFS to the model cache",
+        )
         return sg
 
     def _create_instance_security_group(self) -> aws.ec2.SecurityGroup:
@@ -262,13 +291,17 @@ class OllamaService(pulumi.ComponentResource):
             tags=merge_tags(self._args.tags, f"{self._name}-host-sg"),
             opts=child_opts(self),
         )
+        # HTTPS only: the ECS agent's endpoints, ECR and Docker Hub, CloudWatch
+        # Logs, the OS's package mirrors. Instance metadata, the Amazon DNS
+        # server and Amazon Time Sync are link-local and not filtered.
         sg_rule(
             self,
             f"{self._name}-host-egress",
             direction="out",
             security_group_id=sg.id,
+            port=HTTPS_PORT,
             cidr="0.0.0.0/0",
-            description="ECS agent, registries",
+            description="HTTPS: ECS agent, registries, logs",
         )
         return sg
 
@@ -283,6 +316,7 @@ class OllamaService(pulumi.ComponentResource):
             # Model loads are rare, large bursts: pay per use rather than for
             # provisioned throughput, and never be throttled by burst credits.
             throughput_mode="elastic",
+            kms_key_id=a.kms_key_arn,
             tags=merge_tags(a.tags, f"{self._name}-models"),
             opts=child_opts(self, protect=a.protect),
         )
@@ -299,12 +333,12 @@ class OllamaService(pulumi.ComponentResource):
         access_point = aws.efs.AccessPoint(
             f"{self._name}-models-ap",
             file_system_id=file_system.id,
-            # The ollama image runs as root and keeps its models in /root/.ollama.
-            posix_user=aws.efs.AccessPointPosixUserArgs(uid=0, gid=0),
+            # Every NFS operation through the access point runs as the task's user.
+            posix_user=aws.efs.AccessPointPosixUserArgs(uid=OLLAMA_UID, gid=OLLAMA_UID),
             root_directory=aws.efs.AccessPointRootDirectoryArgs(
-                path="/ollama",
+                path=MODEL_ROOT,
                 creation_info=aws.efs.AccessPointRootDirectoryCreationInfoArgs(
-                    owner_uid=0, owner_gid=0, permissions="0750"
+                    owner_uid=OLLAMA_UID, owner_gid=OLLAMA_UID, permissions="0750"
                 ),
             ),
             tags=merge_tags(a.tags, f"{self._name}-models-ap"),
@@ -333,6 +367,7 @@ class OllamaService(pulumi.ComponentResource):
         return aws.cloudwatch.LogGroup(
             f"{self._name}-logs",
             retention_in_days=self._args.log_retention_days,
+            kms_key_id=self._args.kms_key_arn,
             tags=self._tags,
             opts=child_opts(self),
         )
@@ -362,14 +397,8 @@ class OllamaService(pulumi.ComponentResource):
                 lambda arns: policy_document(
                     {
                         "Effect": "Allow",
-                        # ClientRootAccess: the access point enforces uid/gid 0,
-                        # which EFS grants only to clients holding it (EFS
-                        # guide, "Enforcing a user identity using an access point").
-                        "Action": [
-                            "elasticfilesystem:ClientMount",
-                            "elasticfilesystem:ClientWrite",
-                            "elasticfilesystem:ClientRootAccess",
-                        ],
+                        # No ClientRootAccess: the access point enforces an unprivileged uid.
+                        "Action": ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"],
                         "Resource": arns[0],
                         "Condition": {"StringEquals": {"elasticfilesystem:AccessPointArn": arns[1]}},
                     }
@@ -506,9 +535,13 @@ class OllamaService(pulumi.ComponentResource):
             "command": [pull_script(a.models)],
             "portMappings": [{"containerPort": OLLAMA_PORT, "protocol": "tcp"}],
             "environment": [
+                {"name": "HOME", "value": OLLAMA_HOME},
                 {"name": "OLLAMA_HOST", "value": f"0.0.0.0:{OLLAMA_PORT}"},
                 {"name": "OLLAMA_KEEP_ALIVE", "value": a.keep_alive},
             ],
+            "user": f"{OLLAMA_UID}:{OLLAMA_UID}",
+            "privileged": False,
+            "linuxParameters": self._linux_parameters(),
             "mountPoints": [{"sourceVolume": "models", "containerPath": MODEL_DIR, "readOnly": False}],
             # The image has no curl; `ollama list` talks to the local server.
             # It answers as soon as the server is up, also while a model is
@@ -529,11 +562,30 @@ class OllamaService(pulumi.ComponentResource):
                     "awslogs-stream-prefix": "ollama",
                 },
             },
-            "readonlyRootFilesystem": False,
+            # Writable: the model cache (EFS) and /tmp (a tmpfs on EC2; Fargate
+            # has no tmpfs, see _linux_parameters).
+            "readonlyRootFilesystem": True,
         }
         if a.gpu:
             container["resourceRequirements"] = [{"type": "GPU", "value": "1"}]
         return json.dumps([container])
+
+    def _linux_parameters(self) -> dict[str, object]:
+        """No capabilities (Ollama needs none on an unprivileged port); /tmp as a tmpfs where ECS offers one.
+
+        `tmpfs` is not supported on Fargate
+        (https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_LinuxParameters.html),
+        and Fargate's bind-mount volumes are writable by root only
+        (https://github.com/aws/containers-roadmap/issues/938): the CPU variant
+        gets no /tmp at all. Ollama writes its downloads next to the models,
+        in $HOME/.ollama, not in /tmp.
+        """
+        params: dict[str, object] = {"initProcessEnabled": True, "capabilities": {"drop": ["ALL"]}}
+        if self._args.gpu:
+            params["tmpfs"] = [
+                {"containerPath": TMP_DIR, "size": TMPFS_MIB, "mountOptions": ["noexec", "nosuid", "nodev"]}
+            ]
+        return params
 
     def _create_task_definition(
         self,

@@ -82,6 +82,8 @@ class StaticSiteArgs:
     certificate_arn: pulumi.Input[str] | None = None
     aliases: list[str] = field(default_factory=list)
     price_class: str = "PriceClass_100"
+    # ARN of a CLOUDFRONT-scope WAFv2 web ACL (WebAcl), None: no web firewall.
+    web_acl_arn: pulumi.Input[str] | None = None
     protect: bool = False
     tags: dict[str, str] = field(default_factory=dict)
 
@@ -368,6 +370,8 @@ class StaticSite(pulumi.ComponentResource):
                 geo_restriction=aws.cloudfront.DistributionRestrictionsGeoRestrictionArgs(restriction_type="none")
             ),
             viewer_certificate=self._viewer_certificate(),
+            # WAFv2 ACLs attach by ARN (WAF Classic ones by id).
+            web_acl_id=a.web_acl_arn,
             tags=self._tags,
             opts=child_opts(self),
         )

@@ -36,6 +36,7 @@ COMMANDS: dict[str, str] = {
     "scan": "scan",
     "completion": "completion",
     "cost": "cost",
+    "rotate": "rotate",
 }
 
 

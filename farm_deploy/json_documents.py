@@ -248,6 +248,51 @@ LOGS = JsonDocument(
     },
 )
 
+LOGS_ACCESS = JsonDocument(
+    command="farm-deploy logs --stack STACK --access --json",
+    version=1,
+    summary="One JSON document per line, one line per access-log entry (CloudFront, load balancer), oldest first.",
+    fields={
+        "schema_version": "this document's version",
+        "source": "`cloudfront` or `alb`",
+        "time": "when the request arrived, ISO 8601 UTC",
+        "client": "the client's IP address",
+        "method": "the HTTP method",
+        "path": "the path (and query, from the load balancer)",
+        "status": "the HTTP status answered",
+    },
+)
+
+ROTATE = JsonDocument(
+    command="farm-deploy rotate db-password --stack STACK --json",
+    version=1,
+    summary="The database password's version raised in the stack file; the next `pulumi up` rotates it.",
+    fields={
+        "schema_version": "this document's version",
+        "stack": "the stack as given",
+        "file": "its stack file",
+        "from": "`farm:dbPasswordVersion` before (1 when unset)",
+        "to": "`farm:dbPasswordVersion` written",
+        "dry_run": "true with --dry-run: nothing written",
+        "written": "true when the stack file was rewritten",
+        "diff": "unified diff of the stack file",
+        "next": "the `pulumi up` to run, then the check",
+    },
+)
+
+ROTATE_CHECK = JsonDocument(
+    command="farm-deploy rotate db-password --stack STACK --check --json",
+    version=1,
+    summary="After `pulumi up`: is the rotation deployed? The command exits 1 when `ok` is false.",
+    fields={
+        "schema_version": "this document's version",
+        "stack": "the stack as given",
+        "version": "`farm:dbPasswordVersion` in the stack file",
+        "ok": "true when the secret carries that version and the API runs a task definition reading it, rolled out",
+        "checks": "`[{name, ok, detail}]`: `secret`, then `api`",
+    },
+)
+
 SCAN = JsonDocument(
     command="farm-deploy scan --stack STACK --json",
     version=1,
@@ -327,6 +372,9 @@ DOCUMENTS: tuple[JsonDocument, ...] = (
     VERIFY,
     STATUS,
     LOGS,
+    LOGS_ACCESS,
+    ROTATE,
+    ROTATE_CHECK,
     SCAN,
     COST_DIFF,
     COST_ACTUAL,

@@ -68,6 +68,9 @@ TF_TYPES: dict[str, str] = {
     "aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy": "aws_cloudfront_response_headers_policy",
     "aws:cloudfront/vpcOrigin:VpcOrigin": "aws_cloudfront_vpc_origin",
     "aws:cloudwatch/dashboard:Dashboard": "aws_cloudwatch_dashboard",
+    "aws:cloudwatch/logDelivery:LogDelivery": "aws_cloudwatch_log_delivery",
+    "aws:cloudwatch/logDeliveryDestination:LogDeliveryDestination": "aws_cloudwatch_log_delivery_destination",
+    "aws:cloudwatch/logDeliverySource:LogDeliverySource": "aws_cloudwatch_log_delivery_source",
     "aws:cloudwatch/logGroup:LogGroup": "aws_cloudwatch_log_group",
     "aws:cloudwatch/metricAlarm:MetricAlarm": "aws_cloudwatch_metric_alarm",
     "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": "aws_default_security_group",
@@ -97,6 +100,7 @@ TF_TYPES: dict[str, str] = {
     "aws:iam/role:Role": "aws_iam_role",
     "aws:iam/rolePolicy:RolePolicy": "aws_iam_role_policy",
     "aws:iam/rolePolicyAttachment:RolePolicyAttachment": "aws_iam_role_policy_attachment",
+    "aws:kms/alias:Alias": "aws_kms_alias",
     "aws:kms/key:Key": "aws_kms_key",
     "aws:lb/listener:Listener": "aws_lb_listener",
     "aws:lb/loadBalancer:LoadBalancer": "aws_lb",
@@ -120,6 +124,9 @@ TF_TYPES: dict[str, str] = {
     "aws:sns/topicSubscription:TopicSubscription": "aws_sns_topic_subscription",
     "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": "aws_vpc_security_group_egress_rule",
     "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": "aws_vpc_security_group_ingress_rule",
+    "aws:wafv2/webAcl:WebAcl": "aws_wafv2_web_acl",
+    "aws:wafv2/webAclAssociation:WebAclAssociation": "aws_wafv2_web_acl_association",
+    "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration": "aws_wafv2_web_acl_logging_configuration",
 }
 
 # Type token prefix -> why those resources are not scanned. A type matching
@@ -166,6 +173,13 @@ PLURALS: dict[str, dict[str, str]] = {
         "noncurrentVersionTransitions": "noncurrent_version_transition",
     },
     "aws_s3_bucket_server_side_encryption_configuration": {"rules": "rule"},
+    "aws_cloudwatch_log_delivery": {"s3DeliveryConfigurations": "s3_delivery_configuration"},
+    "aws_wafv2_web_acl": {
+        "rules": "rule",
+        "ruleActionOverrides": "rule_action_override",
+        "statements": "statement",
+        "textTransformations": "text_transformation",
+    },
 }
 
 # Properties whose value is a map (string keys chosen by the user): kept as an

@@ -38,6 +38,8 @@ OUTPUT_DOCS: dict[str, str] = {
     "dashboardUrl": "the CloudWatch dashboard",
     "estimatedMonthlyCost": "typical monthly cost of the stage priced from its declared resources, USD (docs/cost.md)",
     "plan": "`{components, warnings, release}`: a summary of the stage's plan",
+    "accessLogBucket": "AWS stages with CloudFront or a load balancer: the access-log bucket (`farm-deploy logs --access`)",
+    "dbSecretArn": "AWS stages with Atlas: the connection secret (`farm-deploy rotate db-password --check`)",
 }
 
 

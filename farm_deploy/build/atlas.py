@@ -20,6 +20,7 @@ def build_atlas(
     network: Network | None,
     store: Literal["secretsmanager", "vercel"],
     vercel_project_id: pulumi.Input[str] | None,
+    kms_key_id: pulumi.Input[str] | None = None,
 ) -> AtlasDatabase:
     plan = ctx.plan
     org_id = ctx.settings.atlas_org_id
@@ -59,6 +60,8 @@ def build_atlas(
                 store=store,
                 vercel_project_id=vercel_project_id,
                 vercel_env_key=plan.db.uri_env,
+                kms_key_id=kms_key_id,
+                password_version=plan.security.db_password_version,
                 protect=ctx.protect,
                 tags=ctx.tags(),
             ),

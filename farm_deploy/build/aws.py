@@ -20,15 +20,19 @@ from components.api_service import ApiService, ApiServiceArgs
 from components.app_secrets import AppSecrets, AppSecretsArgs
 from components.budget import Budget, BudgetArgs
 from components.certificate import Certificate, CertificateArgs
+from components.cloudfront_logs import CloudFrontLogs, CloudFrontLogsArgs
 from components.cluster import Cluster, ClusterArgs
 from components.container import OLLAMA_PORT
 from components.dns_records import AliasTarget, DnsAliases, DnsAliasesArgs
 from components.image import ApiImage, ApiImageArgs
+from components.kms_key import KmsKey, KmsKeyArgs
+from components.log_bucket import LogBucket, LogBucketArgs
 from components.monitoring import Monitoring, MonitoringArgs
 from components.network import Network, NetworkArgs
 from components.ollama_service import OllamaService, OllamaServiceArgs
 from components.serverless_api import ServerlessApi, ServerlessApiArgs
 from components.static_site import StaticSite, StaticSiteArgs, WebBuild
+from components.web_acl import WebAcl, WebAclArgs
 
 from .atlas import build_atlas
 from .context import BuiltStage, Context
@@ -46,6 +50,7 @@ OLLAMA_KEYS = {"api_security_group_id": f"{NAMESPACE}:api", "models": f"{NAMESPA
 SITE_KEYS = {"certificate_arn": f"{NAMESPACE}:certificateArn", "site_dir": f"{NAMESPACE}:webPrebuiltDir"}
 MONITORING_KEYS = {"level": f"{NAMESPACE}:monitoring", "alarm_email": f"{NAMESPACE}:alarmEmail"}
 OLLAMA_CHOICES = ("ollama-gpu", "ollama-cpu")
+SECURITY_KEYS = {"level": f"{NAMESPACE}:waf", "retention_days": f"{NAMESPACE}:accessLogDays"}
 
 
 @dataclass
@@ -64,6 +69,11 @@ class _Aws:
     zone_id: pulumi.Input[str] | None = None
     site_certificate: pulumi.Input[str] | None = None
     api_certificate: pulumi.Input[str] | None = None
+    # Hardening (docs/security.md): the stage's customer managed key, the access-log bucket.
+    kms_key: KmsKey | None = None
+    log_bucket: LogBucket | None = None
+    # Secret version the API's tasks read, per env name (the rotated database password).
+    secret_versions: dict[str, pulumi.Input[str]] = field(default_factory=dict)
 
 
 def build_aws(ctx: Context) -> BuiltStage:
@@ -72,12 +82,26 @@ def build_aws(ctx: Context) -> BuiltStage:
     _providers(ctx)
     parts = _Aws()
     parts.network = _network(ctx) if choices.network else None
-    parts.secret_arns.update(_app_secrets(ctx))
+    parts.kms_key = _stage_key(ctx)
+    parts.log_bucket = _log_bucket(ctx)
+    if parts.log_bucket is not None:
+        # `farm-deploy logs --access` reads the latest entries from it.
+        built.extra["accessLogBucket"] = parts.log_bucket.bucket_name
+    parts.secret_arns.update(_app_secrets(ctx, parts.kms_key))
     if choices.db != "none":
-        db = build_atlas(ctx, network=parts.network, store="secretsmanager", vercel_project_id=None)
+        db = build_atlas(
+            ctx,
+            network=parts.network,
+            store="secretsmanager",
+            vercel_project_id=None,
+            kms_key_id=parts.kms_key.arn if parts.kms_key else None,
+        )
         # Stored in Secrets Manager (store="secretsmanager"), so the ARN exists.
-        assert db.connection_secret_arn is not None
+        assert db.connection_secret_arn is not None and db.connection_secret_version_id is not None
         parts.secret_arns[plan.db.uri_env] = db.connection_secret_arn
+        parts.secret_versions[plan.db.uri_env] = db.connection_secret_version_id
+        # `farm-deploy rotate db-password --check` reads it.
+        built.extra["dbSecretArn"] = db.connection_secret_arn
     _certificates(ctx, parts)
     parts.cluster = _cluster(ctx, parts.network)
     parts.deploy_outputs.update(_known_addresses(ctx, parts.cluster))
@@ -89,6 +113,9 @@ def build_aws(ctx: Context) -> BuiltStage:
         )
     if choices.api == "ecs":
         parts.api_service = _ecs_api(ctx, parts, alarms.topic_arn)
+        if choices.web != "cloudfront":
+            # Behind CloudFront the load balancer is internal: CloudFront's ACL sees every request.
+            _alb_web_acl(ctx, parts.api_service)
         built.api_url = parts.api_service.url
         built.log_groups["api"] = parts.api_service.log_group_name
         built.extra["albDnsName"] = parts.api_service.alb_dns_name
@@ -102,7 +129,9 @@ def build_aws(ctx: Context) -> BuiltStage:
         built.ecs = _ecs_outputs(parts)
 
     if choices.web == "cloudfront":
-        site = _static_site(ctx, parts)
+        site = _static_site(ctx, parts, _web_acl(ctx))
+        if parts.log_bucket is not None:
+            _cloudfront_logs(ctx, site, parts.log_bucket)
         built.web_url = site.url
         if parts.api_service is not None:
             # The load balancer only answers CloudFront: the API's public address
@@ -147,19 +176,6 @@ def _providers(ctx: Context) -> None:
     )
 
 
-def _us_east_1(ctx: Context) -> pulumi.ProviderResource:
-    """A provider pinned to us-east-1, for what CloudFront only takes from there (its certificate)."""
-    import pulumi_aws as aws
-
-    if ctx.plan.region == "us-east-1":
-        return ctx.providers["aws"]
-    return aws.Provider(
-        f"{ctx.prefix}-aws-us-east-1",
-        region="us-east-1",
-        default_tags=aws.ProviderDefaultTagsArgs(tags=ctx.tags()),
-    )
-
-
 def _certificates(ctx: Context, parts: _Aws) -> None:
     """With farm:hostedZone: the zone, and each certificate the operator did not supply.
 
@@ -179,7 +195,7 @@ def _certificates(ctx: Context, parts: _Aws) -> None:
         parts.site_certificate = Certificate(
             f"{ctx.prefix}-web-cert",
             CertificateArgs(domain_name=plan.domain, zone_id=zone.zone_id),
-            pulumi.ResourceOptions(providers=[_us_east_1(ctx)]),
+            pulumi.ResourceOptions(providers=[us_east_1_provider(ctx)]),
         ).arn
     if choices.api == "ecs" and not plan.api_certificate_arn:
         parts.api_certificate = Certificate(
@@ -240,12 +256,113 @@ def _network(ctx: Context) -> Network:
     )
 
 
-def _app_secrets(ctx: Context) -> dict[str, pulumi.Input[str]]:
+def _app_secrets(ctx: Context, key: KmsKey | None) -> dict[str, pulumi.Input[str]]:
     values = ctx.secret_values("api")
     if not values:
         return {}
-    store = AppSecrets(f"{ctx.prefix}-secrets", AppSecretsArgs(values=values, stack=ctx.stack), ctx.opts())
+    store = AppSecrets(
+        f"{ctx.prefix}-secrets",
+        AppSecretsArgs(values=values, kms_key_id=key.arn if key else None, stack=ctx.stack),
+        ctx.opts(),
+    )
     return dict(store.arns)
+
+
+# --------------------------------------------------------------------------- hardening
+
+
+def us_east_1_provider(ctx: Context) -> pulumi.ProviderResource:
+    """The AWS provider pinned to us-east-1, for what CloudFront takes only from there.
+
+    Its viewer certificate, its web ACL and its log delivery
+    (https://docs.aws.amazon.com/acm/latest/userguide/acm-regions.html). One per
+    program, beside the stage's own provider (`_providers`).
+    """
+    import pulumi_aws as aws
+
+    if ctx.us_east_1 is None:
+        ctx.us_east_1 = aws.Provider(
+            f"{ctx.prefix}-aws-us-east-1", region="us-east-1", default_tags={"tags": ctx.tags()}
+        )
+    return ctx.us_east_1
+
+
+def _stage_key(ctx: Context) -> KmsKey | None:
+    if ctx.plan.security.kms != "customer":
+        return None
+    return KmsKey(
+        f"{ctx.prefix}-key",
+        KmsKeyArgs(
+            description=f"farm-deploy {ctx.project} {ctx.stack}: secrets, model cache, logs",
+            protect=ctx.protect,
+            tags=ctx.tags(),
+        ),
+        ctx.opts(),
+    )
+
+
+def _log_bucket(ctx: Context) -> LogBucket | None:
+    plan, choices = ctx.plan, ctx.plan.components
+    cloudfront, alb = choices.web == "cloudfront", choices.api == "ecs"
+    if not (cloudfront or alb):
+        return None
+    with ctx.stack_keys(SECURITY_KEYS):
+        return LogBucket(
+            f"{ctx.prefix}-access-logs",
+            LogBucketArgs(
+                region=plan.region,
+                retention_days=plan.security.access_log_days,
+                alb_logs=alb,
+                cloudfront_logs=cloudfront,
+                protect=ctx.protect,
+                tags=ctx.tags(),
+            ),
+            ctx.opts(),
+        )
+
+
+def _web_acl(ctx: Context) -> WebAcl | None:
+    level = ctx.plan.security.waf
+    if level == "off":
+        return None
+    with ctx.stack_keys(SECURITY_KEYS):
+        return WebAcl(
+            f"{ctx.prefix}-waf",
+            WebAclArgs(level=level, log_retention_days=ctx.plan.security.access_log_days, tags=ctx.tags()),
+            opts=pulumi.ResourceOptions(provider=us_east_1_provider(ctx)),
+        )
+
+
+def _alb_web_acl(ctx: Context, api: ApiService) -> WebAcl | None:
+    """The load balancer's own ACL while it is public (docs/security.md, "Web firewall")."""
+    level = ctx.plan.security.waf
+    if level == "off":
+        return None
+    with ctx.stack_keys(SECURITY_KEYS):
+        return WebAcl(
+            f"{ctx.prefix}-api-waf",
+            WebAclArgs(
+                level=level,
+                scope="REGIONAL",
+                associate_arn=api.alb.arn,
+                log_retention_days=ctx.plan.security.access_log_days,
+                tags=ctx.tags(),
+            ),
+            ctx.opts(),
+        )
+
+
+def _cloudfront_logs(ctx: Context, site: StaticSite, bucket: LogBucket) -> CloudFrontLogs:
+    return CloudFrontLogs(
+        f"{ctx.prefix}-web-logs",
+        CloudFrontLogsArgs(
+            distribution_arn=site.distribution_arn,
+            bucket_arn=bucket.bucket_arn,
+            delivery_name=f"{ctx.project}-{ctx.slug}-cloudfront",
+            tags=ctx.tags(),
+        ),
+        opts=pulumi.ResourceOptions(provider=us_east_1_provider(ctx), depends_on=[bucket]),
+    )
 
 
 def _cluster(ctx: Context, network: Network | None) -> Cluster | None:
@@ -336,6 +453,9 @@ def _ecs_api(ctx: Context, parts: _Aws, alarm_topic_arn: pulumi.Input[str]) -> A
                 cluster_name=cluster.cluster_name,
                 environment=ctx.plain_env("api", parts.deploy_outputs),
                 secrets=parts.secret_arns,
+                secret_version_ids=parts.secret_versions,
+                kms_key_arn=parts.kms_key.arn if parts.kms_key else None,
+                access_log_bucket=parts.log_bucket.writable_bucket_name if parts.log_bucket else None,
                 certificate_arn=parts.api_certificate or plan.api_certificate_arn,
                 domain=api_domain(plan),
                 behind_cloudfront=plan.components.web == "cloudfront",
@@ -410,13 +530,14 @@ def _ollama(ctx: Context, parts: _Aws) -> OllamaService:
                 namespace_name=cluster.namespace_name,
                 service_name=OLLAMA_SERVICE,
                 keep_alive=plan.ai.keep_alive,
+                kms_key_arn=parts.kms_key.arn if parts.kms_key else None,
                 protect=ctx.protect,
             ),
             ctx.opts(),
         )
 
 
-def _static_site(ctx: Context, parts: _Aws) -> StaticSite:
+def _static_site(ctx: Context, parts: _Aws, web_acl: WebAcl | None) -> StaticSite:
     plan = ctx.plan
     origin: pulumi.Input[str] | None = None
     protocol = "https-only"
@@ -445,6 +566,7 @@ def _static_site(ctx: Context, parts: _Aws) -> StaticSite:
                 api_vpc_origin_id=parts.api_service.vpc_origin_id if parts.api_service is not None else None,
                 certificate_arn=certificate,
                 aliases=[plan.domain] if plan.domain and certificate is not None else [],
+                web_acl_arn=web_acl.arn if web_acl else None,
                 protect=ctx.protect,
             ),
             ctx.opts(),

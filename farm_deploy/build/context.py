@@ -104,6 +104,8 @@ class Context:
     # package -> the explicit provider every component of that package is given
     # (the AWS builder sets "aws": one provider in the stage's region).
     providers: dict[str, pulumi.ProviderResource] = field(default_factory=dict)
+    # The AWS provider pinned to us-east-1, created on first use (build/aws.py).
+    us_east_1: Any = None
 
     @property
     def prefix(self) -> str:

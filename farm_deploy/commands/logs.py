@@ -17,8 +17,12 @@ LOGS_SCHEMA_VERSION = 1
 HELP = "print (or --follow) the services' CloudWatch logs"
 DESCRIPTION = (
     "Prints the CloudWatch log events of the stack's services (the `logGroups` output: api, ollama) since a "
-    "moment (--since 10m), oldest first; --follow keeps polling for new events until Ctrl-C (or --max-polls)."
+    "moment (--since 10m), oldest first; --follow keeps polling for new events until Ctrl-C (or --max-polls). "
+    "--access prints the latest access-log entries instead (CloudFront and the load balancer, from the "
+    "`accessLogBucket` output): who called what, when, and the answer."
 )
+# Log files read for --access, newest first: enough for the latest entries without reading months of logs.
+ACCESS_FILES = 20
 
 _SINCE = re.compile(r"^(\d+)\s*([smhd])$")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -35,6 +39,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--max-polls", type=int, metavar="N", help="with --follow: stop after N polls")
     parser.add_argument(
         "--json", action="store_true", help="one JSON object per line and event, each with its schema_version"
+    )
+    parser.add_argument(
+        "--access", action="store_true", help="the latest access-log entries (CloudFront, load balancer) instead"
+    )
+    parser.add_argument(
+        "--lines", type=int, default=20, metavar="N", help="with --access: how many entries (default 20)"
     )
 
 
@@ -55,6 +65,8 @@ def run(args: argparse.Namespace) -> int:
     if args.max_polls is not None and args.max_polls < 1:
         raise UserError("must be at least 1", key="--max-polls", value=args.max_polls)
     outputs = read_outputs(args)
+    if args.access:
+        return _access(args, outputs)
     groups = dict(outputs.log_groups)
     if not groups:
         raise UserError(
@@ -107,3 +119,37 @@ def _json_line(event: Any) -> None:
     doc = {"schema_version": LOGS_SCHEMA_VERSION, **event.to_dict(), "time": _stamp(event.timestamp)}
     print(json.dumps(doc), flush=True)
     sys.stdout.flush()
+
+
+# --------------------------------------------------------------------------- access logs
+
+
+def _access(args: argparse.Namespace, outputs: Any) -> int:
+    from farm_deploy import access_logs, aws_ops
+
+    if args.lines < 1:
+        raise UserError("must be at least 1", key="--lines", value=args.lines)
+    bucket = outputs.raw.get("accessLogBucket")
+    if not bucket:
+        raise UserError(
+            "the stack's outputs have no `accessLogBucket`: it keeps no access logs (CloudFront or load balancer)",
+            file=outputs.source,
+            key="accessLogBucket",
+        )
+    s3 = aws_ops.client("s3", region=args.region or outputs.region, endpoint_url=args.endpoint_url)
+    try:
+        entries = access_logs.latest(s3, str(bucket), lines=args.lines, files=ACCESS_FILES)
+    except aws_ops.aws_error_types() as exc:
+        raise UserError(
+            f"could not read the access logs: {exc}", hint="check the AWS credentials and --region"
+        ) from None
+    for entry in entries:
+        if args.json:
+            print(json.dumps({"schema_version": LOGS_SCHEMA_VERSION, **entry.to_dict()}), flush=True)
+        else:
+            print(entry.line(), flush=True)
+    if not entries and not args.json:
+        print(
+            f"no access-log entries in s3://{bucket} yet (CloudFront delivers within minutes, the load balancer every 5)"
+        )
+    return 0

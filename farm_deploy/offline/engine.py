@@ -191,6 +191,8 @@ def _computed(typ: str, name: str, inputs: dict[str, Any], region: str = FALLBAC
         "aws:acm/certificateValidation:CertificateValidation": {"certificateArn": inputs.get("certificateArn")},
         "aws:route53/record:Record": {"fqdn": str(inputs.get("name", name)).rstrip(".")},
         "aws:cloudfront/vpcOrigin:VpcOrigin": {"id": f"vo_{arns.digest(name, 22)}"},
+        "aws:secretsmanager/secretVersion:SecretVersion": {"versionId": f"{name}-version-id"},
+        "aws:kms/key:Key": {"keyId": f"mrk-{name}"},
         "random:index/randomPassword:RandomPassword": {"result": "offline-password-not-a-secret"},
         "random:index/randomId:RandomId": {"hex": "0123abcd", "b64Url": "ASOrzQ"},
         "docker:index/image:Image": {

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from ._base import Rule, RuleContext, field, items
+from ._base import Rule, RuleContext, StackResource, StackViolation, field, items, of_type
 
 DISTRIBUTION = "aws:cloudfront/distribution:Distribution"
 RESPONSE_HEADERS_POLICY = "aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy"
+LOG_DELIVERY_SOURCE = "aws:cloudwatch/logDeliverySource:LogDeliverySource"
 
 _HTTPS_VIEWER = {"redirect-to-https", "https-only"}
 # Security policies at or above TLSv1.2_2021 (AWS names them by year).
@@ -88,9 +89,16 @@ def _hsts(props: Mapping[str, Any], ctx: RuleContext) -> Iterator[str]:
         yield "Strict-Transport-Security must override the origin's header (override: true)"
 
 
-def _logging(props: Mapping[str, Any], ctx: RuleContext) -> Iterator[str]:
-    if not field(props, "loggingConfig", "bucket"):
-        yield "access logging is off (loggingConfig)"
+def _logging(resources: list[StackResource], ctx: RuleContext) -> Iterator[StackViolation]:
+    """Standard logging (legacy, `loggingConfig`) or v2: a CloudWatch Logs delivery source on the distribution
+    (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/standard-logging.html)."""
+    sources = [s for s in of_type(resources, LOG_DELIVERY_SOURCE) if field(s.props, "logType") == "ACCESS_LOGS"]
+    for dist in of_type(resources, DISTRIBUTION):
+        if field(dist.props, "loggingConfig", "bucket"):
+            continue
+        if any(s.refers_to("resourceArn", dist) for s in sources):
+            continue
+        yield StackViolation(dist, "access logging is off (no loggingConfig, no log delivery source for ACCESS_LOGS)")
 
 
 def _waf(props: Mapping[str, Any], ctx: RuleContext) -> Iterator[str]:
@@ -153,8 +161,8 @@ RULES: tuple[Rule, ...] = (
         description="CloudFront access logs are written.",
         mirrors=("CKV_AWS_86", "AVD-AWS-0010", "cloudfront-accesslogs-enabled"),
         level="advisory",
-        resource_types=(DISTRIBUTION,),
-        validate=_logging,
+        resource_types=(DISTRIBUTION, LOG_DELIVERY_SOURCE),
+        validate_stack=_logging,
     ),
     Rule(
         id="cloudfront-waf",

@@ -53,6 +53,13 @@ TOP_LEVEL: dict[str, set[str]] = {
     "farm-deploy logs --stack STACK --json": {
         "schema_version", "service", "stream", "timestamp", "message", "time",
     },
+    "farm-deploy logs --stack STACK --access --json": {
+        "schema_version", "source", "time", "client", "method", "path", "status",
+    },
+    "farm-deploy rotate db-password --stack STACK --json": {
+        "schema_version", "stack", "file", "from", "to", "dry_run", "written", "diff", "next",
+    },
+    "farm-deploy rotate db-password --stack STACK --check --json": {"schema_version", "stack", "version", "ok", "checks"},
     "farm-deploy scan --stack STACK --json": {
         "schema_version", "stack", "stage", "checkov", "accepted_file", "converted", "skipped", "unknown_types",
         "findings", "stale", "summary",

@@ -300,7 +300,7 @@ def test_connection_string_reaches_secrets_manager_as_a_secret() -> None:
         "namePrefix": "farm-chat-dev-mongodb-url-",
         "description": "MongoDB connection string for farm-chat-dev (dev)",
         "recoveryWindowInDays": 14.0,
-        "tags": {"Name": "farm-chat-dev", "app": "farm-chat"},
+        "tags": {"Name": "farm-chat-dev", "app": "farm-chat", "farm:dbPasswordVersion": "1"},
     }
     version = run.one(SECRET_VERSION)
     assert version.inputs["secretId"] == "db-connection-id"
@@ -400,3 +400,15 @@ def test_bad_input_is_a_user_error_naming_the_key(overrides: dict[str, Any], key
     with pytest.raises(UserError) as err:
         _run(_args(**overrides))
     assert err.value.key == key
+
+
+@pytest.mark.parametrize(
+    ("version", "keepers"), [(1, None), (2, {"dbPasswordVersion": "2"}), (7, {"dbPasswordVersion": "7"})]
+)
+def test_password_version_feeds_the_password_keepers(version: int, keepers: dict[str, str] | None) -> None:
+    # Version 1 has no keepers: stacks created before rotation keep their password.
+    run = _run(_args(password_version=version), export=False)
+    password = run.one("random:index/randomPassword:RandomPassword")
+    assert password.inputs.get("keepers") == keepers
+    secret = run.one("aws:secretsmanager/secret:Secret")
+    assert secret.inputs["tags"]["farm:dbPasswordVersion"] == str(version)

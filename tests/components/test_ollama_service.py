@@ -170,6 +170,7 @@ def test_gpu_task_definition(gpu: OfflineRun) -> None:
     c = container(gpu)
     assert c["resourceRequirements"] == [{"type": "GPU", "value": "1"}]
     assert c["environment"] == [
+        {"name": "HOME", "value": "/home/ollama"},
         {"name": "OLLAMA_HOST", "value": "0.0.0.0:11434"},
         {"name": "OLLAMA_KEEP_ALIVE", "value": "24h"},
     ]
@@ -186,7 +187,16 @@ def test_gpu_task_definition(gpu: OfflineRun) -> None:
         "startPeriod": 300,
     }
     assert "curl" not in json.dumps(c)
-    assert c["mountPoints"] == [{"sourceVolume": "models", "containerPath": "/root/.ollama", "readOnly": False}]
+    assert c["mountPoints"] == [{"sourceVolume": "models", "containerPath": "/home/ollama/.ollama", "readOnly": False}]
+    # Least privilege (issue 15): unprivileged user, read-only root, no capabilities, /tmp a tmpfs (EC2 only).
+    assert c["user"] == "1000:1000"
+    assert c["readonlyRootFilesystem"] is True
+    assert c["privileged"] is False
+    assert c["linuxParameters"] == {
+        "initProcessEnabled": True,
+        "capabilities": {"drop": ["ALL"]},
+        "tmpfs": [{"containerPath": "/tmp", "size": 256, "mountOptions": ["noexec", "nosuid", "nodev"]}],
+    }
     assert c["portMappings"] == [{"containerPort": 11434, "protocol": "tcp"}]
     assert c["logConfiguration"]["options"] == {
         "awslogs-group": "ai-logs",
@@ -274,10 +284,10 @@ def test_model_cache_is_encrypted_efs_with_mount_targets_and_access_point(gpu: O
         ("ai-models-mt-1", "subnet-b", ("ai-efs-sg-id",)),
     ]
     ap = gpu.one("aws:efs/accessPoint:AccessPoint").inputs
-    assert ap["posixUser"] == {"uid": 0, "gid": 0}
+    assert ap["posixUser"] == {"uid": 1000, "gid": 1000}
     assert ap["rootDirectory"] == {
-        "path": "/ollama",
-        "creationInfo": {"ownerUid": 0, "ownerGid": 0, "permissions": "0750"},
+        "path": "/ollama-1000",
+        "creationInfo": {"ownerUid": 1000, "ownerGid": 1000, "permissions": "0750"},
     }
     fs_policy = json.loads(gpu.one("aws:efs/fileSystemPolicy:FileSystemPolicy").inputs["policy"])
     assert fs_policy["Statement"] == [
@@ -294,12 +304,8 @@ def test_model_cache_is_encrypted_efs_with_mount_targets_and_access_point(gpu: O
     assert task_policy["Statement"] == [
         {
             "Effect": "Allow",
-            # The access point enforces uid 0: EFS requires ClientRootAccess for that.
-            "Action": [
-                "elasticfilesystem:ClientMount",
-                "elasticfilesystem:ClientWrite",
-                "elasticfilesystem:ClientRootAccess",
-            ],
+            # The access point enforces uid 1000: no ClientRootAccess.
+            "Action": ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"],
             "Resource": "arn:aws:elasticfilesystem:us-east-1:123456789012:file-system/fs-3289f176a92daaf08",
             "Condition": {
                 "StringEquals": {

@@ -26,5 +26,5 @@ def test_cost_allocation_tags_and_the_stack_output() -> None:
     assert {s["resourceType"] for s in specs} == {"instance", "volume"}
     assert all(s["tags"]["farm:component"] == "ollama" for s in specs)
     # dev as shipped: one g4dn.xlarge up all month because the Ollama service keeps one task (docs/cost.md)
-    assert (dev.cost.idle, dev.cost.typical) == (456.32, 458.3)
-    assert dev.outputs["estimatedMonthlyCost"] == 458.3
+    assert (dev.cost.idle, dev.cost.typical) == (456.32, 458.38)
+    assert dev.outputs["estimatedMonthlyCost"] == 458.38

@@ -113,11 +113,18 @@ def test_in_eu_west_1_only_cloudfronts_certificate_is_made_in_us_east_1(tmp_path
         if p is not None and p.package == "aws":
             regions.setdefault(p.region or "?", set()).add(r.name)
     assert sorted(regions) == ["eu-west-1", "us-east-1"]
-    # CloudFront's certificate and what validates it (ACM checks it in its own region).
+    # CloudFront's certificate and what validates it (ACM checks it in its own region),
+    # its web ACL with its request logs, its log delivery: nothing of the stage's own.
     assert regions["us-east-1"] == {
         "farm-prod-web-cert-cert",
         "farm-prod-web-cert-validation",
         "farm-prod-web-cert-validation-0",
+        "farm-prod-waf-acl",
+        "farm-prod-waf-logging",
+        "farm-prod-waf-logs",
+        "farm-prod-web-logs-delivery",
+        "farm-prod-web-logs-destination",
+        "farm-prod-web-logs-source",
     }
     us_east_1 = next(r for r in plan.resources if r.name == "farm-prod-aws-us-east-1")
     assert us_east_1.inputs["region"] == "us-east-1"

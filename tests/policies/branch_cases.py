@@ -75,7 +75,42 @@ def _sg_ingress(**rule: Any) -> dict[str, Any]:
     return {**SG_LB, "ingress": [{"protocol": "tcp", "description": "x", **rule}]}
 
 
+KMS_KEY = "aws:kms/key:Key"
+_ROOT = {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:root"}, "Action": "kms:*", "Resource": "*"}
+
+
+def _key(*statements: dict[str, Any], rotation: bool = True) -> dict[str, Any]:
+    return {
+        "enableKeyRotation": rotation,
+        "policy": json.dumps({"Version": "2012-10-17", "Statement": list(statements)}),
+    }
+
+
 BRANCHES: list[Branch] = [
+    Branch("kms-key-policy-least-privilege", KMS_KEY, _key(_ROOT, {**_ROOT, "Principal": "*"}), True, "star principal"),
+    Branch(
+        "kms-key-policy-least-privilege",
+        KMS_KEY,
+        _key(_ROOT, {**_ROOT, "Principal": {"AWS": "arn:aws:iam::123456789012:role/app"}}),
+        True,
+        "kms:* to a role",
+    ),
+    Branch(
+        "kms-key-policy-least-privilege",
+        KMS_KEY,
+        _key(_ROOT, {**_ROOT, "Effect": "Deny", "Principal": "*"}),
+        False,
+        "a Deny with '*' is fine",
+    ),
+    Branch("kms-key-policy-least-privilege", KMS_KEY, {"enableKeyRotation": True}, True, "no key policy"),
+    Branch("kms-key-rotation", KMS_KEY, {"policy": _key(_ROOT)["policy"]}, True, "rotation absent"),
+    Branch(
+        "kms-key-rotation",
+        KMS_KEY,
+        {**_key(_ROOT, rotation=False), "customerMasterKeySpec": "RSA_2048"},
+        False,
+        "asymmetric keys cannot rotate",
+    ),
     # atlas
     Branch(
         "atlas-no-open-access-prod", ACCESS, {"projectId": "p", "ipAddress": "0.0.0.0"}, True, "ipAddress form", "prod"

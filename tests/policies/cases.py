@@ -185,6 +185,23 @@ ADVANCED_CLUSTER = {
 
 S3 = "aws:s3/bucket:Bucket"
 
+KMS_ROOT = {
+    "Sid": "AccountAdministers",
+    "Effect": "Allow",
+    "Principal": {"AWS": "arn:aws:iam::123456789012:root"},
+    "Action": "kms:*",
+    "Resource": "*",
+}
+KMS_LOGS = {
+    "Sid": "Logs",
+    "Effect": "Allow",
+    "Principal": {"Service": "logs.us-east-1.amazonaws.com"},
+    "Action": ["kms:Encrypt*", "kms:Decrypt*"],
+    "Resource": "*",
+    "Condition": {"ArnLike": {"kms:EncryptionContext:aws:logs:arn": "arn:aws:logs:us-east-1:123456789012:log-group:*"}},
+}
+
+
 CASES: list[Case] = [
     Case(
         "s3-public-access-block",
@@ -267,10 +284,20 @@ CASES: list[Case] = [
         {"securityHeadersConfig": {"strictTransportSecurity": {"accessControlMaxAgeSec": 300.0, "override": True}}},
     ),
     Case(
-        "cloudfront-access-logging",
-        "aws:cloudfront/distribution:Distribution",
-        DISTRIBUTION,
-        {k: v for k, v in DISTRIBUTION.items() if k != "loggingConfig"},
+        "kms-key-policy-least-privilege",
+        "aws:kms/key:Key",
+        {"enableKeyRotation": True, "policy": _policy(KMS_ROOT, KMS_LOGS)},
+        # A service principal with no condition may use the key for any account's resources.
+        {
+            "enableKeyRotation": True,
+            "policy": _policy(KMS_ROOT, {k: v for k, v in KMS_LOGS.items() if k != "Condition"}),
+        },
+    ),
+    Case(
+        "kms-key-rotation",
+        "aws:kms/key:Key",
+        {"enableKeyRotation": True, "policy": _policy(KMS_ROOT)},
+        {"enableKeyRotation": False, "policy": _policy(KMS_ROOT)},
     ),
     Case(
         "cloudfront-waf",
@@ -616,6 +643,36 @@ _VPC = ("aws:ec2/vpc:Vpc", "vpc", {"cidrBlock": "10.0.0.0/16"})
 _LB_SG = ("aws:ec2/securityGroup:SecurityGroup", "lb-sg", SG_LB)
 
 STACK_CASES: list[StackCase] = [
+    StackCase(
+        "cloudfront-access-logging",
+        [
+            (
+                "aws:cloudfront/distribution:Distribution",
+                "cdn",
+                {k: v for k, v in DISTRIBUTION.items() if k != "loggingConfig"},
+            )
+        ],
+        # Standard logging v2: a delivery source on the distribution (no legacy loggingConfig),
+        # by the ARN the offline engine gives a distribution named "cdn".
+        [
+            (
+                "aws:cloudwatch/logDeliverySource:LogDeliverySource",
+                "cdn-logs",
+                {
+                    "logType": "ACCESS_LOGS",
+                    "resourceArn": "arn:aws:cloudfront::123456789012:distribution/EDB9831B53A857",
+                },
+            )
+        ],
+        [
+            (
+                "aws:cloudwatch/logDeliverySource:LogDeliverySource",
+                "other-logs",
+                {"logType": "ACCESS_LOGS", "resourceArn": "arn:aws:cloudfront:us-east-1:123456789012:other"},
+            )
+        ],
+        offender="cdn",
+    ),
     StackCase(
         "monthly-budget",
         [("aws:ec2/natGateway:NatGateway", "nat", {"connectivityType": "public"})],
