@@ -43,6 +43,7 @@ PRICED_INPUTS: dict[str, tuple[str, ...]] = {
     "aws:appautoscaling/target:Target": ("minCapacity", "maxCapacity", "scalableDimension"),
     "aws:autoscaling/group:Group": ("minSize", "maxSize", "desiredCapacity"),
     "aws:ec2/launchTemplate:LaunchTemplate": ("instanceType", "blockDeviceMappings"),
+    "aws:ec2/instance:Instance": ("instanceType", "rootBlockDevice"),
     "aws:efs/fileSystem:FileSystem": ("throughputMode",),
     "aws:lambda/function:Function": ("memorySize", "architectures"),
     "aws:cloudfront/distribution:Distribution": ("priceClass",),
@@ -461,6 +462,28 @@ def _asg(r, siblings, u, lines, notes, **_):
         )
 
 
+def _instance(r, siblings, u, lines, notes, **_):
+    """A standalone EC2 instance (the dev NAT instance): up all month, idle or busy."""
+    itype = str(r.inputs.get("instanceType") or "")
+    if not itype:
+        notes.append(f"{r.name}: no instance type: not priced")
+        return
+    h = lines.hours
+    lines.add(r, f"ec2.{itype}", f"{itype} hours", idle=h, typical=h, assumption="runs all month")
+    root = r.inputs.get("rootBlockDevice") or {}
+    size = _num(root.get("volumeSize"))
+    if size:
+        vtype = str(root.get("volumeType") or "gp3")
+        lines.add(
+            r,
+            f"ebs.{vtype}_gb_month",
+            f"{size:g} GB {vtype} root volume",
+            idle=size,
+            typical=size,
+            assumption="kept while the instance exists",
+        )
+
+
 def _efs(r, siblings, u, lines, notes, **_):
     gb = u["efs_gb"]
     lines.add(
@@ -674,6 +697,7 @@ _RULES = {
     "aws:lb/loadBalancer:LoadBalancer": _alb,
     "aws:ecs/service:Service": _ecs_service,
     "aws:autoscaling/group:Group": _asg,
+    "aws:ec2/instance:Instance": _instance,
     "aws:efs/fileSystem:FileSystem": _efs,
     "aws:lambda/function:Function": _lambda,
     "aws:cloudfront/distribution:Distribution": _cloudfront,

@@ -28,9 +28,83 @@ def _secret(name: str, source: str, *, target: str = "api", **rule: object) -> E
     return EnvVar(name=name, target=target, secret=True, source=source, rule=EnvRule(**rule))  # type: ignore[arg-type]
 
 
+# Settings the deployment hands the API, by role: (conventional name, names apps read for it).
+# The plan uses the names the app reads; the conventional one only when it reads none (then warns).
+ROLE_NAMES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "cors": (
+        "CORS_ORIGINS",
+        ("CORS_ORIGINS", "ALLOWED_ORIGINS", "BACKEND_CORS_ORIGINS", "CORS_ALLOW_ORIGINS", "CORS_ALLOWED_ORIGINS"),
+    ),
+    "db_name": (
+        "DATABASE_NAME",
+        (
+            "DATABASE_NAME",
+            "MONGODB_DB",
+            "MONGODB_DATABASE",
+            "MONGODB_DB_NAME",
+            "MONGODB_NAME",
+            "MONGO_DB",
+            "MONGO_DATABASE",
+            "MONGO_DB_NAME",
+            "DB_NAME",
+        ),
+    ),
+    "ollama_url": ("OLLAMA_URL", ("OLLAMA_URL", "OLLAMA_HOST", "OLLAMA_BASE_URL", "OLLAMA_API_BASE")),
+    "model": ("AI_DEFAULT_MODEL", ("AI_DEFAULT_MODEL", "DEFAULT_MODEL", "LLM_MODEL", "MODEL_NAME", "AI_MODEL")),
+}
+# The primary provider's own model variable comes first: `OLLAMA_MODEL` names the Ollama model.
+MODEL_NAMES_BY_PROVIDER = {
+    "ollama": ("OLLAMA_MODEL",),
+    "openai": ("OPENAI_MODEL",),
+    "huggingface": ("HUGGINGFACE_MODEL", "HF_MODEL"),
+}
+# Tuning knobs the plan offers; set only when the app reads them (or when the scan saw no reads at all).
+OPTIONAL_NAMES = frozenset(
+    {
+        "ENVIRONMENT",
+        "LOG_LEVEL",
+        "AI_PROVIDER",
+        "AI_FALLBACK_PROVIDER",
+        "AI_MAX_TOKENS",
+        "AI_TEMPERATURE",
+        "AI_TIMEOUT",
+        "AI_CACHE_ENABLED",
+        "AI_RATE_LIMITING",
+    }
+)
+# Where the API publishes its AI request count, for the Ollama service's scale-from-zero alarm.
+AI_METRIC_ENV = "AI_REQUEST_METRIC_NAMESPACE"
+
+
+def _reads(req: DeploymentRequirements) -> set[str]:
+    return {n.upper() for n in (req.api.read_env if req.api else [])}
+
+
+def role_names(role: str, reads: set[str], *, provider: str | None = None) -> tuple[list[str], bool]:
+    """(the names to set for `role`, whether they are the app's own). Every name the app reads for it."""
+    conventional, known = ROLE_NAMES[role]
+    candidates = (*MODEL_NAMES_BY_PROVIDER.get(provider or "", ()), *known) if role == "model" else known
+    own = [n for n in candidates if n in reads]
+    return (own, True) if own else ([conventional], False)
+
+
 def build_env(plan: StagePlan, req: DeploymentRequirements) -> list[EnvVar]:
-    """Every variable the stage's API and front end get, in a stable order."""
+    """Every variable the stage's API and front end need, in a stable order, under the names the app reads."""
+    env, _ = build_env_with_warnings(plan, req)
+    return env
+
+
+def build_env_with_warnings(plan: StagePlan, req: DeploymentRequirements) -> tuple[list[EnvVar], list[str]]:
     c = plan.components
+    reads = _reads(req)
+    guessed: list[str] = []
+
+    def named(role: str, provider: str | None = None) -> list[str]:
+        names, own = role_names(role, reads, provider=provider)
+        if not own:
+            guessed.append(names[0])
+        return names
+
     env: list[EnvVar] = [
         _var("ENVIRONMENT", STAGE_NAMES[plan.stage], type="enum", choices=list(STAGE_NAMES.values())),
         _var(
@@ -41,17 +115,31 @@ def build_env(plan: StagePlan, req: DeploymentRequirements) -> list[EnvVar]:
         ),
     ]
     if c.web != "none":
-        env.append(_var("CORS_ORIGINS", source="output:web.url", pattern=r"^https?://\S+(,https?://\S+)*$"))
+        env += [_var(n, source="output:web.url", pattern=r"^https?://\S+(,https?://\S+)*$") for n in named("cors")]
     if c.db != "none" or req.has_database:
         uri_env = plan.db.uri_env
         source = "output:db.connectionString" if c.db != "none" else "output:mongodb.url"
         env.append(_secret(uri_env, source, pattern=MONGODB_URI_PATTERN))
-        env.append(_var("DATABASE_NAME", plan.db.database_name, pattern=r"^[A-Za-z0-9_-]{1,63}$"))
-    env += _ai_env(plan)
+        env += [_var(n, plan.db.database_name, pattern=r"^[A-Za-z0-9_-]{1,63}$") for n in named("db_name")]
+    env += _ai_env(plan, named)
     if c.web != "none":
         name = plan.web.api_url_env or WEB_URL_ENV_BY_FRAMEWORK.get(plan.web.framework, "VITE_API_URL")
         env.append(_var(name, source="output:api.url", target="web", type="url"))
-    return env
+    if reads:
+        env = [v for v in env if not (v.target == "api" and v.name in OPTIONAL_NAMES and v.name not in reads)]
+    warnings = []
+    unread = [v.name for v in env if v.target == "api" and v.name.upper() not in reads]
+    if guessed and reads:
+        warnings.append(
+            f"the app reads no variable the plan knows for {', '.join(guessed)}: set under that conventional name; "
+            "rename it in the app's settings or set the app's own name with farm:apiEnv"
+        )
+    if unread:
+        warnings.append(
+            f"the plan sets {', '.join(unread)} for the API, which its code does not read "
+            + ("(the scan found no environment reads)" if not reads else "")
+        )
+    return env, [w.rstrip() for w in warnings]
 
 
 def operator_env(
@@ -77,7 +165,7 @@ def operator_env(
     return out, warnings
 
 
-def _ai_env(plan: StagePlan) -> list[EnvVar]:
+def _ai_env(plan: StagePlan, named) -> list[EnvVar]:  # type: ignore[no-untyped-def]
     ai = plan.ai
     if plan.components.ai == "none":
         return []
@@ -86,14 +174,18 @@ def _ai_env(plan: StagePlan) -> list[EnvVar]:
     if ai.fallback_provider:
         out.append(_var("AI_FALLBACK_PROVIDER", ai.fallback_provider, type="enum", choices=AI_PROVIDERS))
     for name in (provider, ai.fallback_provider):
+        # A fallback's key is optional: without it the fallback is off, not the deployment.
+        required = name == provider
         if name == "ollama":
-            out.append(_var("OLLAMA_URL", source="output:ollama.url", type="url"))
+            out += [_var(n, source="output:ollama.url", type="url") for n in named("ollama_url")]
         elif name == "openai":
-            out.append(_secret("OPENAI_API_KEY", "config:farm:openaiApiKey", pattern=r"^sk-"))
+            out.append(_secret("OPENAI_API_KEY", "config:farm:openaiApiKey", pattern=r"^sk-", required=required))
         elif name == "huggingface":
-            out.append(_secret("HUGGINGFACE_TOKEN", "config:farm:huggingfaceToken", pattern=r"^hf_"))
+            out.append(_secret("HUGGINGFACE_TOKEN", "config:farm:huggingfaceToken", pattern=r"^hf_", required=required))
     if ai.default_model:
-        out.append(_var("AI_DEFAULT_MODEL", ai.default_model))
+        out += [_var(n, ai.default_model) for n in named("model", provider)]
+    if ai.scale_to_zero and provider == "ollama":
+        out.append(_var(AI_METRIC_ENV, ai.request_metric_namespace))
     out += [
         _var("AI_MAX_TOKENS", "1000", type="int"),
         _var("AI_TEMPERATURE", "0.7", pattern=r"^(0(\.\d+)?|1(\.0+)?|2(\.0+)?|1\.\d+)$"),

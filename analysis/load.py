@@ -16,6 +16,7 @@ import re
 from collections import Counter
 from pathlib import Path, PurePosixPath
 
+from .env_reads import read_env
 from .errors import UserError
 from .farm_config import SUPPORTED_PROVIDERS, FarmConfig, config_too_large, find_farm_config, load_farm_config
 from .models import ApiFacts, AppAnalysis, DatabaseFacts, DeploymentRequirements, Finding, WebFacts
@@ -52,6 +53,8 @@ def analyze_app(path: str | os.PathLike[str]) -> AppAnalysis:
     if config is not None:
         findings.extend(config.findings)
     api = _api_facts(root, path, findings, result.inventory)
+    if api is not None:
+        api.read_env = read_env(root / api.root)
     web = _web_facts(findings, result.inventory)
     _mark_scripts(root, api, findings, result.inventory)
     _outside_the_app(findings, api, web)

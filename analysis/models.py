@@ -16,7 +16,10 @@ from pydantic import BaseModel, ConfigDict, Field
 Stage = Literal["dev", "staging", "prod"]
 STAGES: tuple[str, ...] = ("dev", "staging", "prod")
 # farm.config's ai.routing uses these names for the same stages.
-ROUTING_KEY_FOR_STAGE = {"dev": "development", "staging": "staging", "prod": "production"}
+ROUTING_KEY_FOR_STAGE = {"dev": "development", "staging": "staging", "prod": "production", "preview": "development"}
+# A pull request's preview: dev's config and dev's shared parts (analysis/preview.py).
+PREVIEW_STAGE = "preview"
+ALL_STAGES: tuple[str, ...] = (*STAGES, PREVIEW_STAGE)
 
 Platform = Literal["aws", "aws-serverless", "vercel", "railway", "docker"]
 PLATFORMS: tuple[str, ...] = ("aws", "aws-serverless", "vercel", "railway", "docker")
@@ -69,6 +72,9 @@ class ApiFacts(Model):
     # environment variables the API reads with no default (BaseSettings fields, os.environ["X"]):
     # deployed without them it fails at start-up; sorted, unique
     required_env: list[str] = Field(default_factory=list)
+    # every variable the API reads, defaults or not (analysis/env_reads.py): the plan wires the app
+    # by these names; kept out of the JSON report, whose fields are a contract
+    read_env: list[str] = Field(default_factory=list, exclude=True)
 
 
 class WebFacts(Model):
@@ -224,6 +230,10 @@ class AISettings(Model):
     # Fargate size of the Ollama task when the stage runs it on CPU (ollama-cpu)
     cpu: int | None = None
     memory: int | None = None
+    # GPU Ollama at 0 tasks (and 0 hosts) when idle, woken by the API's AI request metric
+    scale_to_zero: bool = False
+    idle_minutes: int = 30  # no AI request for this long: back to 0
+    request_metric_namespace: str | None = None  # CloudWatch namespace of the API's `AIRequests` metric
 
 
 class DatabaseSettings(Model):
@@ -241,6 +251,8 @@ class DatabaseSettings(Model):
 class NetworkSettings(Model):
     az_count: int = 2
     nat_per_az: bool = False
+    # "gateway": managed NAT gateway(s); "instance": one small EC2 NAT instance (dev's idle floor)
+    nat: Literal["gateway", "instance"] = "gateway"
     cidr: str = "10.0.0.0/16"
 
 
@@ -300,6 +312,19 @@ class ReleasePins(Model):
     models: list[str] | None = None
 
 
+class PreviewSettings(Model):
+    """A preview stage's own parts and what it reads from dev (analysis/preview.py)."""
+
+    dev_stack: str = "dev"  # the stack reference: `dev`, `org/dev` or `org/project/dev`
+    pr_number: int | None = None
+    route_priority: int  # dev's listener rule priority
+    route_header: str  # the header CloudFront adds and the listener rule matches
+    route_value: str
+    database_name: str | None = None  # its own database on dev's cluster
+    ttl_hours: int = 168  # the sweeper removes it after this long
+    seed_command: str | None = None  # farm:previewSeed: run once in the API image on the new database
+
+
 class StagePlan(Model):
     """What one stage gets, and why."""
 
@@ -325,6 +350,7 @@ class StagePlan(Model):
     security: SecuritySettings = Field(default_factory=SecuritySettings)
     cost: CostEstimate | None = None
     warnings: list[str] = Field(default_factory=list)
+    preview: PreviewSettings | None = None  # preview stage only
 
 
 class AppAnalysis(Model):

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .aws_regions import check_region
 from .errors import UserError
-from .models import STAGES
+from .models import ALL_STAGES, PREVIEW_STAGE
 
 NAMESPACE = "farm"
 
@@ -40,7 +40,23 @@ class StackSettings(BaseModel):
         description="path: the FARM app to deploy, relative to the project folder",
     )
     stage: str | None = Field(
-        default=None, description="`dev`|`staging`|`prod`: the stage, when the stack is not named after one"
+        default=None,
+        description="`dev`|`staging`|`prod`|`preview`: the stage, when the stack is not named after one "
+        "(a stack named `pr-<number>` is a preview)",
+    )
+    preview_dev_stack: str | None = Field(
+        default=None,
+        alias="previewDevStack",
+        description="preview stages: the dev stack whose VPC, cluster, load balancer, Ollama and Atlas cluster "
+        "the preview shares, as a stack reference (`dev`, `org/dev` or `org/project/dev`; default `dev`)",
+    )
+    preview_seed: str | None = Field(
+        default=None,
+        alias="previewSeed",
+        min_length=1,
+        description="preview stages: a command run once in the API image against the preview's new, empty "
+        "database (its own connection string in the usual variable), e.g. `python -m src.seed`; "
+        "without it a preview's database starts empty",
     )
     platform: str | None = Field(
         default=None,
@@ -110,6 +126,17 @@ class StackSettings(BaseModel):
         default=None, alias="gpuInstanceType", description="the Ollama GPU hosts' EC2 instance type"
     )
     nat_per_az: bool | None = Field(default=None, alias="natPerAz", description="one NAT gateway per AZ")
+    nat_instance: bool | None = Field(
+        default=None,
+        alias="natInstance",
+        description="one small EC2 NAT instance instead of NAT gateways (default: true in dev, false elsewhere)",
+    )
+    ai_scale_to_zero: bool | None = Field(
+        default=None,
+        alias="aiScaleToZero",
+        description="GPU Ollama scales to 0 tasks and 0 hosts when idle and wakes on the first AI request "
+        "(default: true in dev, false elsewhere; cold start of several minutes)",
+    )
     acknowledge: list[str] = Field(
         default_factory=list, description="conflict ids the operator accepts (see docs/analyzer.md)"
     )
@@ -190,6 +217,8 @@ class StackSettings(BaseModel):
     )
     # Names (never values) of the API's extra secrets, from the `farm:apiSecrets` secret map.
     api_secret_names: list[str] = Field(default_factory=list, exclude=True)
+    # Secret keys (`openaiApiKey` ...) the stack file sets, when read from one; None: not known (assume set).
+    secrets_set: list[str] | None = Field(default=None, exclude=True)
     # Release pins: the keys `farm-deploy promote` copies between stages.
     api_image_tag: str | None = Field(
         default=None,
@@ -206,7 +235,11 @@ class StackSettings(BaseModel):
     )
 
     def resolved_stage(self, stack: str) -> str:
-        return self.stage or stack
+        if self.stage:
+            return self.stage
+        from .preview import is_preview_name
+
+        return PREVIEW_STAGE if is_preview_name(stack) else stack
 
 
 # Release pins: promotable between stages. Everything else differs by design.
@@ -275,14 +308,19 @@ def parse_settings(raw: dict[str, Any], *, file: str, stack: str) -> StackSettin
         check_domain(settings.domain, file=file, key=f"{NAMESPACE}:domain")
     _check_zone(settings, file)
     settings.api_secret_names = secret_names
+    settings.secrets_set = sorted(k for k in raw if k in SECRET_KEYS)
     stage = settings.resolved_stage(stack)
-    if stage not in STAGES:
+    if stage == PREVIEW_STAGE:
+        from .preview import pr_number
+
+        pr_number(stack, file=file)
+    if stage not in ALL_STAGES:
         raise UserError(
             "unknown stage",
             file=file,
             key=f"{NAMESPACE}:stage",
             value=stage,
-            valid=list(STAGES),
+            valid=list(ALL_STAGES),
             hint="set farm:stage when the stack is not named after a stage",
         )
     return settings

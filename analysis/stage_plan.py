@@ -14,11 +14,12 @@ from typing import get_args
 
 from .ai_migration import enabled_providers, migrate
 from .cost import estimate
-from .env_rules import build_env, operator_env
+from .env_rules import build_env_with_warnings, operator_env
 from .errors import UserError
 from .model_choice import choose_models
 from .models import (
     PLATFORMS,
+    PREVIEW_STAGE,
     ROUTING_KEY_FOR_STAGE,
     STAGES,
     AIChoice,
@@ -222,7 +223,18 @@ def plan_stage(
     *,
     source: str | None = None,
     recommendation: Recommendation | None = None,
+    stack: str | None = None,
 ) -> StagePlan:
+    if stage == PREVIEW_STAGE:
+        # dev's config and dev's choices, then cut down to the preview's own parts.
+        from .preview import apply_preview, check_platform
+
+        file = source or f"Pulumi.{stack or stage}.yaml"
+        check_platform(settings.platform, file=file)
+        dev = plan_stage(analysis, settings, "dev", source=source, recommendation=recommendation)
+        return apply_preview(
+            dev, stack=stack or stage, dev_stack=settings.preview_dev_stack, file=file, seed=settings.preview_seed
+        )
     ctx = _Ctx(file=source or f"Pulumi.{stage}.yaml", settings=settings)
     if stage not in STAGES:
         raise ctx.error("unknown stage", "stage", stage, STAGES)
@@ -281,8 +293,10 @@ def plan_stage(
         if not settings.alarm_email and components.monitoring != "basic":
             ctx.warnings.append("no farm:alarmEmail: alarms notify an SNS topic with no subscriber")
     required = list(getattr(req.api, "required_env", []) or []) if req.api else []
-    plan.env, env_warnings = operator_env(build_env(plan, req), settings.api_env, settings.api_secret_names, required)
-    ctx.warnings += env_warnings
+    planned, name_warnings = build_env_with_warnings(plan, req)
+    plan.env, env_warnings = operator_env(planned, settings.api_env, settings.api_secret_names, required)
+    ctx.warnings += name_warnings + env_warnings
+    _savings(ctx, plan)
     plan.reasons = ctx.reasons
     plan.warnings = ctx.warnings
     plan.acknowledged = ctx.acknowledged
@@ -424,10 +438,12 @@ def _ai(ctx: _Ctx, analysis: AppAnalysis, platform: str, caps: Capabilities, sta
         ctx.why("ai", f"migrated from {migration.source_provider} (development) to {migration.provider}")
 
     ai = AISettings(provider=choice, fallback_provider=migration.fallback_provider, migration=migration)  # type: ignore[arg-type]
+    _fallback_key(ctx, ai)
     if ai.fallback_provider:
         ctx.why("ai", f"falls back to {ai.fallback_provider} when {choice} fails")
     _ai_capacity(ctx, ai, req, stage)
     ai.keep_alive = STAGE_DEFAULTS[stage].keep_alive
+    _scale_to_zero(ctx, ai, platform, stage)
     ai.models, model_warnings = choose_models(choice, req.ai, pinned=s.models, gpu_instance_type=ai.gpu_instance_type)
     ctx.warnings += model_warnings
     ai.default_model = ai.models[0].name if ai.models else None
@@ -505,6 +521,68 @@ def _ai_capacity(ctx: _Ctx, ai: AISettings, req: DeploymentRequirements, stage: 
     elif ai.provider == "ollama-cpu":
         ai.cpu, ai.memory = 2048, 8192
         ai.min_instances, ai.max_instances = 1, (2 if stage == "prod" else 1)
+
+
+# The secret each cloud provider needs: required only where that provider is the stage's primary one.
+PROVIDER_KEYS = {"openai": "openaiApiKey", "huggingface": "huggingfaceToken"}
+
+
+def _fallback_key(ctx: _Ctx, ai: AISettings) -> None:
+    """A fallback whose key the stack does not set is switched off, with a warning; never a failed deploy."""
+    key = PROVIDER_KEYS.get(ai.fallback_provider or "")
+    known = ctx.settings.secrets_set
+    if key is None or known is None or key in known:
+        return
+    ctx.warnings.append(
+        f"fallback {ai.fallback_provider} is off: {NAMESPACE}:{key} is not set "
+        f"(pulumi config set --secret {NAMESPACE}:{key} <value> to enable it)"
+    )
+    ai.fallback_provider = None
+
+
+def _scale_to_zero(ctx: _Ctx, ai: AISettings, platform: str, stage: str) -> None:
+    """GPU Ollama on ECS at zero tasks and zero hosts while idle (default in dev, `farm:aiScaleToZero` anywhere)."""
+    wanted = ctx.settings.ai_scale_to_zero
+    if wanted is None:
+        wanted = stage == "dev"
+    if not wanted or ai.provider != "ollama-gpu" or platform != "aws":
+        if ctx.settings.ai_scale_to_zero:
+            ctx.warnings.append(
+                f"{NAMESPACE}:aiScaleToZero applies to GPU Ollama on AWS only; this stage runs {ai.provider} on {platform}"
+            )
+        return
+    ai.scale_to_zero = True
+    ai.min_instances = 0
+    ai.request_metric_namespace = f"farm-deploy/{stage}"
+    ctx.why(
+        "ai",
+        f"scales to zero after {ai.idle_minutes} idle minutes: no GPU host runs while nobody chats; "
+        "the first AI request wakes it (cold start about 5-8 minutes; meanwhile the fallback answers, "
+        "or the API returns 503 with Retry-After)",
+    )
+
+
+def _savings(ctx: _Ctx, plan: StagePlan) -> None:
+    """What the stage does to keep its idle bill down, each saving with the resource it removes."""
+    if plan.ai.scale_to_zero:
+        ctx.why(
+            "cost",
+            f"GPU host ({plan.ai.gpu_instance_type}) at 0 instances while idle: the Ollama service's desired count "
+            "starts at 0 and the auto scaling group's minimum and desired capacity are 0",
+        )
+    if plan.network.nat == "instance":
+        ctx.why(
+            "cost",
+            "NAT instance (t4g.nano) instead of a NAT gateway: no gateway hours and no per-GB processing charge; "
+            "one instance, no failover (dev only by default)",
+        )
+    if plan.components.api == "ecs" and plan.stage == "dev":
+        ctx.why(
+            "cost",
+            "idle floor kept on purpose: one application load balancer (its hours and its public IPv4 "
+            "addresses; CloudFront needs an HTTP origin for /api/*) and one API task of the smallest Fargate "
+            "size (0.25 vCPU / 0.5 GB), so the first request meets no cold start",
+        )
 
 
 def _ai_conflicts(ctx: _Ctx, platform: str, caps: Capabilities, choice: str) -> None:
@@ -694,7 +772,24 @@ def _network(ctx: _Ctx, req: DeploymentRequirements, stage: str, enabled: bool) 
         net.nat_per_az = True
     if ctx.settings.nat_per_az is not None:
         net.nat_per_az = ctx.settings.nat_per_az
+    instance = ctx.settings.nat_instance
+    if instance is None:
+        instance = stage == "dev" and not net.nat_per_az
+    if instance and net.nat_per_az:
+        raise ctx.error(
+            "a NAT instance is one shared instance; it cannot be one per AZ",
+            "natInstance",
+            True,
+            hint=f"drop {NAMESPACE}:natPerAz or {NAMESPACE}:natInstance",
+        )
+    net.nat = "instance" if instance else "gateway"
     ctx.why(
-        "network", f"{net.az_count} AZs, " + ("one NAT gateway per AZ" if net.nat_per_az else "one shared NAT gateway")
+        "network",
+        f"{net.az_count} AZs, "
+        + (
+            "one shared NAT instance"
+            if instance
+            else ("one NAT gateway per AZ" if net.nat_per_az else "one shared NAT gateway")
+        ),
     )
     return net

@@ -3,6 +3,12 @@
 Public subnets hold only the load balancer and the NAT gateways; tasks run in
 private subnets and reach the internet (ECR, Secrets Manager, Atlas, AI APIs)
 through NAT, whose fixed addresses are what Atlas's access list allows.
+
+`nat_instance=True` (dev's default) replaces the NAT gateway with one small
+EC2 NAT instance behind the same Elastic IP: no gateway hours or per-GB
+processing charge, at the price of no managed failover
+(https://docs.aws.amazon.com/vpc/latest/userguide/VPC_NAT_Instance.html). Tasks
+stay in private subnets without public IPs, so no policy is waived for it.
 """
 
 from __future__ import annotations
@@ -15,11 +21,26 @@ import pulumi_aws as aws
 
 from analysis.errors import UserError
 
-from .common import child_opts, merge_tags
+from .common import child_opts, merge_tags, sg_rule
 from .iam import assume_role_policy, policy_document
 
 # The subnets are /20 slices of a /16 (prefix + 4): public ones from the first
 # slice, private ones from the middle, so adding an AZ later never moves a subnet.
+# Amazon Linux 2023, arm64, kept current by AWS (public SSM parameter).
+NAT_AMI_PARAMETER = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64"
+# Forward and masquerade what the private subnets send: the NAT instance recipe of
+# https://docs.aws.amazon.com/vpc/latest/userguide/work-with-nat-instances.html
+NAT_USER_DATA = """#!/bin/bash
+set -euo pipefail
+dnf install -y iptables-services
+systemctl enable --now iptables
+echo 'net.ipv4.ip_forward = 1' > /etc/sysctl.d/90-nat.conf
+sysctl -p /etc/sysctl.d/90-nat.conf
+dev=$(ip -o -4 route show to default | awk '{print $5}')
+iptables -t nat -A POSTROUTING -o "$dev" -j MASQUERADE
+iptables -F FORWARD
+service iptables save
+"""
 _SUBNET_BITS = 4
 _PRIVATE_OFFSET = 8
 MAX_AZS = 6
@@ -32,6 +53,9 @@ class NetworkArgs:
     # internet) for prod; one shared NAT below, which saves ~$32/month each.
     nat_per_az: bool = False
     cidr: str = "10.0.0.0/16"
+    # One EC2 NAT instance instead of NAT gateways (dev: ~$3/month against ~$33 plus $0.045/GB).
+    nat_instance: bool = False
+    nat_instance_type: str = "t4g.nano"  # Graviton; the AMI below is the arm64 one
     flow_log_retention_days: int = 30
     # Protect the flow log group (it holds the audit trail) from deletion.
     protect: bool = False
@@ -57,7 +81,11 @@ class Network(pulumi.ComponentResource):
         self.public_subnets = self._create_subnets("public", public_cidrs, zones)
         self.private_subnets = self._create_subnets("private", private_cidrs, zones)
         self._create_public_routing()
-        self.eips, self.nat_gateways = self._create_nat_gateways()
+        self.nat_instance: aws.ec2.Instance | None = None
+        if args.nat_instance:
+            self.eips, self.nat_gateways = self._create_nat_instance(), []
+        else:
+            self.eips, self.nat_gateways = self._create_nat_gateways()
         self._create_private_routing()
         self.flow_log_group = self._create_flow_logs()
 
@@ -173,10 +201,74 @@ class Network(pulumi.ComponentResource):
             nats.append(nat)
         return eips, nats
 
+    def _create_nat_instance(self) -> list[aws.ec2.Eip]:
+        """One NAT instance in the first public subnet, forwarding the VPC's traffic (source/dest check off)."""
+        a = self._args
+        sg = aws.ec2.SecurityGroup(
+            f"{self._name}-nat-sg",
+            vpc_id=self.vpc.id,
+            description="NAT instance: forwards the VPC's outbound traffic",
+            tags=self._tags("nat-sg"),
+            opts=child_opts(self),
+        )
+        sg_rule(
+            self,
+            f"{self._name}-nat-in-vpc",
+            direction="in",
+            security_group_id=sg.id,
+            description="traffic from the VPC's private subnets, to be forwarded",
+            cidr=a.cidr,
+        )
+        sg_rule(
+            self,
+            f"{self._name}-nat-out",
+            direction="out",
+            security_group_id=sg.id,
+            description="forwarded traffic to the internet",
+            cidr="0.0.0.0/0",
+        )
+        ami = aws.ssm.get_parameter_output(name=NAT_AMI_PARAMETER, opts=pulumi.InvokeOutputOptions(parent=self))
+        self.nat_instance = aws.ec2.Instance(
+            f"{self._name}-nat-instance",
+            ami=ami.value,
+            instance_type=a.nat_instance_type,
+            subnet_id=self.public_subnets[0].id,
+            vpc_security_group_ids=[sg.id],
+            source_dest_check=False,
+            ebs_optimized=True,  # the default for t4g; declared so scanners see it
+            user_data=NAT_USER_DATA,
+            user_data_replace_on_change=True,
+            metadata_options=aws.ec2.InstanceMetadataOptionsArgs(http_tokens="required", http_endpoint="enabled"),
+            root_block_device=aws.ec2.InstanceRootBlockDeviceArgs(encrypted=True, volume_size=8, volume_type="gp3"),
+            tags=self._tags("nat-instance"),
+            opts=child_opts(self, depends_on=[self.igw]),
+        )
+        # The same Elastic IP name as a gateway's: Atlas's access list keeps its address.
+        eip = aws.ec2.Eip(f"{self._name}-nat-0-eip", domain="vpc", tags=self._tags("nat-0-eip"), opts=child_opts(self))
+        aws.ec2.EipAssociation(
+            f"{self._name}-nat-eip-assoc",
+            allocation_id=eip.allocation_id,
+            instance_id=self.nat_instance.id,
+            opts=child_opts(self),
+        )
+        return [eip]
+
     def _create_private_routing(self) -> None:
         # One route table per NAT gateway: with a NAT per AZ each private subnet
         # leaves through its own zone; with a shared NAT they all share one table.
         tables = []
+        if self.nat_instance is not None:
+            table = aws.ec2.RouteTable(
+                f"{self._name}-private-0-rt", vpc_id=self.vpc.id, tags=self._tags("private-0-rt"), opts=child_opts(self)
+            )
+            aws.ec2.Route(
+                f"{self._name}-private-0-default",
+                route_table_id=table.id,
+                destination_cidr_block="0.0.0.0/0",
+                network_interface_id=self.nat_instance.primary_network_interface_id,
+                opts=child_opts(self),
+            )
+            tables.append(table)
         for i, nat in enumerate(self.nat_gateways):
             table = aws.ec2.RouteTable(
                 f"{self._name}-private-{i}-rt",

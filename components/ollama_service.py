@@ -81,6 +81,11 @@ class OllamaServiceArgs:
     min_instances: int = 0
     max_instances: int = 1
     desired_count: int = 1  # tasks; 0 lets a min_instances=0 stage release its GPU
+    # Scale to zero, wake on demand: 0 tasks (so 0 GPU hosts) after `idle_minutes` without
+    # an AI request, 1 task on the first one. Needs the API's request metric namespace.
+    scale_to_zero: bool = False
+    wake_metric_namespace: str | None = None  # where the API publishes AIRequests (Service=api)
+    idle_minutes: int = 30
     service_name: str = "ollama"
     keep_alive: str = "24h"
     cpu: int | None = None  # task CPU units; default by variant
@@ -155,6 +160,10 @@ class OllamaService(pulumi.ComponentResource):
         discovery = self._create_discovery()
         service = self._create_service(task_definition, discovery, capacity_provider, cluster_providers)
 
+        self.wake_alarm_name: pulumi.Output[str] | None = None
+        if args.scale_to_zero:
+            self.wake_alarm_name = self._create_scale_to_zero(service)
+
         self.service = service
         self.url = pulumi.Output.concat("http://", args.service_name, ".", args.namespace_name, f":{OLLAMA_PORT}")
         self.service_name = service.name
@@ -185,6 +194,11 @@ class OllamaService(pulumi.ComponentResource):
                 key="api_security_group_id",
                 hint="self-hosted Ollama needs the ECS API in the same VPC",
             )
+        if a.scale_to_zero and not a.wake_metric_namespace:
+            raise UserError("scaling to zero needs the metric that wakes the service", key="wake_metric_namespace")
+        if a.scale_to_zero and not 1 <= a.idle_minutes <= 1440:
+            # a CloudWatch alarm evaluates at most one day of 1-minute periods
+            raise UserError("idle minutes must be 1-1440", key="idle_minutes", value=a.idle_minutes)
         if self._subnet_count() < 1:
             raise UserError("the Ollama service needs at least one private subnet", key="private_subnet_ids")
         if not a.models:
@@ -472,6 +486,9 @@ class OllamaService(pulumi.ComponentResource):
             f"{self._name}-asg",
             min_size=a.min_instances,
             max_size=a.max_instances,
+            # Declared so the plan (and its price) says how many hosts run at first: with a
+            # scaled-to-zero service, none. Managed scaling owns it afterwards (ignore_changes).
+            desired_capacity=a.min_instances,
             vpc_zone_identifiers=a.private_subnet_ids,
             launch_template=aws.autoscaling.GroupLaunchTemplateArgs(id=launch_template.id, version="$Latest"),
             # Managed termination protection needs it: ECS, not the ASG,
@@ -685,7 +702,7 @@ class OllamaService(pulumi.ComponentResource):
             name=a.service_name,
             cluster=a.cluster_arn,
             task_definition=task_definition.arn,
-            desired_count=a.desired_count,
+            desired_count=0 if a.scale_to_zero else a.desired_count,
             network_configuration=aws.ecs.ServiceNetworkConfigurationArgs(
                 subnets=a.private_subnet_ids,
                 security_groups=[self.task_sg.id],
@@ -696,6 +713,88 @@ class OllamaService(pulumi.ComponentResource):
             enable_ecs_managed_tags=True,
             propagate_tags="SERVICE",
             tags=self._tags,
-            opts=child_opts(self, depends_on=depends),
+            # Application Auto Scaling owns the count of a scale-to-zero service: `pulumi up`
+            # must not put back a count the alarms changed.
+            opts=child_opts(self, depends_on=depends, ignore_changes=["desiredCount"] if a.scale_to_zero else None),
             **placement,  # type: ignore[arg-type]
         )
+
+    # ------------------------------------------------------------------ scale to zero
+
+    def _create_scale_to_zero(self, service: aws.ecs.Service) -> pulumi.Output[str]:
+        """Two step-scaling policies ("set to" 1 and "set to" 0), each behind a CloudWatch alarm.
+
+        Step scaling with ExactCapacity sets the task count outright, from 0
+        included (https://docs.aws.amazon.com/AmazonECS/latest/userguide/service-autoscaling-stepscaling.html,
+        https://docs.aws.amazon.com/autoscaling/application/userguide/create-step-scaling-policy-cli.html);
+        target tracking cannot start from 0 tasks on a metric the tasks produce.
+        The capacity provider's managed scaling then adds or removes the GPU host
+        (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/cluster-auto-scaling.html).
+        """
+        a = self._args
+        target = aws.appautoscaling.Target(
+            f"{self._name}-scaling",
+            service_namespace="ecs",
+            scalable_dimension="ecs:service:DesiredCount",
+            resource_id=pulumi.Output.concat("service/", a.cluster_name, "/", service.name),
+            min_capacity=0,
+            max_capacity=1,
+            tags=self._tags,
+            opts=child_opts(self),
+        )
+        policies = {}
+        for key, count, bound in (
+            ("wake", 1, {"metric_interval_lower_bound": "0"}),
+            ("sleep", 0, {"metric_interval_upper_bound": "0"}),
+        ):
+            policies[key] = aws.appautoscaling.Policy(
+                f"{self._name}-{key}",
+                policy_type="StepScaling",
+                service_namespace=target.service_namespace,
+                scalable_dimension=target.scalable_dimension,
+                resource_id=target.resource_id,
+                step_scaling_policy_configuration=aws.appautoscaling.PolicyStepScalingPolicyConfigurationArgs(
+                    adjustment_type="ExactCapacity",
+                    cooldown=60,
+                    metric_aggregation_type="Maximum",
+                    step_adjustments=[
+                        aws.appautoscaling.PolicyStepScalingPolicyConfigurationStepAdjustmentArgs(
+                            scaling_adjustment=count, **bound
+                        )
+                    ],
+                ),
+                opts=child_opts(self),
+            )
+        metric = {
+            "namespace": a.wake_metric_namespace,
+            "metric_name": "AIRequests",
+            "dimensions": {"Service": "api"},
+            "statistic": "Sum",
+            "period": 60,
+        }
+        wake = aws.cloudwatch.MetricAlarm(
+            f"{self._name}-wake",
+            alarm_description="An AI request arrived: start the Ollama service (and its GPU host) from zero",
+            comparison_operator="GreaterThanThreshold",
+            threshold=0,
+            evaluation_periods=1,
+            treat_missing_data="notBreaching",
+            alarm_actions=[policies["wake"].arn],
+            tags=self._tags,
+            opts=child_opts(self),
+            **metric,  # type: ignore[arg-type]
+        )
+        aws.cloudwatch.MetricAlarm(
+            f"{self._name}-idle",
+            alarm_description=f"No AI request for {a.idle_minutes} minutes: scale the Ollama service to zero",
+            comparison_operator="LessThanThreshold",
+            threshold=1,
+            evaluation_periods=a.idle_minutes,
+            # No data points is what idle looks like: the API publishes only when asked.
+            treat_missing_data="breaching",
+            alarm_actions=[policies["sleep"].arn],
+            tags=self._tags,
+            opts=child_opts(self),
+            **metric,  # type: ignore[arg-type]
+        )
+        return wake.name

@@ -327,6 +327,8 @@ class StaticSite(pulumi.ComponentResource):
         headers = self._create_response_headers_policy()
         cache = self._create_cache_policy()
         spa = self._create_spa_function()
+        # Preview stacks reuse these by id (CloudFront counts them per account).
+        self.cache_policy, self.headers_policy, self.spa_function = cache, headers, spa
 
         origins = [
             aws.cloudfront.DistributionOriginArgs(

@@ -37,6 +37,7 @@ COMMANDS: dict[str, str] = {
     "completion": "completion",
     "cost": "cost",
     "rotate": "rotate",
+    "preview": "preview",
 }
 
 

@@ -148,15 +148,19 @@ def run_plan(project_dir: Path, stack: str, *, strict_secrets: bool = False) -> 
     # depend on the caller's working directory.
     project_dir = Path(project_dir).resolve()
 
-    stack_file = load_stack_file(project_dir, stack)
+    from farm_deploy.preview_offline import dev_outputs, preview_stack_file
+
+    stack_file = preview_stack_file(project_dir, stack) or load_stack_file(project_dir, stack)
     farm, _ = split_namespace(stack_file.config)
     # Validate before starting the engine: a bad key is the stack file's fault.
-    parse_settings(farm, file=str(stack_file.path), stack=stack)
+    early = parse_settings(farm, file=str(stack_file.path), stack=stack)
     aws_region = stack_file.config.get("aws:region")
     if isinstance(aws_region, str):
         from analysis.aws_regions import check_region
 
         check_region(aws_region, file=str(stack_file.path), key="aws:region")
+    # A preview's stack reference is answered with its dev stack's own offline outputs.
+    referenced = dev_outputs(project_dir, stack, early, file=str(stack_file.path))
 
     config: dict[str, Any] = {}
     secret_keys: list[str] = []
@@ -180,7 +184,14 @@ def run_plan(project_dir: Path, stack: str, *, strict_secrets: bool = False) -> 
         result["program"] = program.run(project_dir)
 
     try:
-        run = run_offline(body, project=_project_name(project_dir), stack=stack, config=config, secret_keys=secret_keys)
+        run = run_offline(
+            body,
+            project=_project_name(project_dir),
+            stack=stack,
+            config=config,
+            secret_keys=secret_keys,
+            stack_outputs=referenced,
+        )
     except OfflineError as exc:
         raise UserError(
             "the program cannot be evaluated offline: " + "; ".join(exc.errors), file=str(stack_file.path)

@@ -61,7 +61,7 @@ def make_plan(settings: StackSettings, stack: str, base: Path) -> StagePlan:
     if not app.is_absolute():
         app = base / app
     analysis = analyze_app(app)
-    return plan_stage(analysis, settings, settings.resolved_stage(stack))
+    return plan_stage(analysis, settings, settings.resolved_stage(stack), stack=stack)
 
 
 def require_secret(key: str, stack: str, base: Path) -> pulumi.Output[str]:

@@ -75,6 +75,8 @@ TF_TYPES: dict[str, str] = {
     "aws:cloudwatch/metricAlarm:MetricAlarm": "aws_cloudwatch_metric_alarm",
     "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": "aws_default_security_group",
     "aws:ec2/eip:Eip": "aws_eip",
+    "aws:ec2/eipAssociation:EipAssociation": "aws_eip_association",
+    "aws:ec2/instance:Instance": "aws_instance",
     "aws:ec2/flowLog:FlowLog": "aws_flow_log",
     "aws:ec2/internetGateway:InternetGateway": "aws_internet_gateway",
     "aws:ec2/launchTemplate:LaunchTemplate": "aws_launch_template",

@@ -40,6 +40,13 @@ OUTPUT_DOCS: dict[str, str] = {
     "plan": "`{components, warnings, release}`: a summary of the stage's plan",
     "accessLogBucket": "AWS stages with CloudFront or a load balancer: the access-log bucket (`farm-deploy logs --access`)",
     "dbSecretArn": "AWS stages with Atlas: the connection secret (`farm-deploy rotate db-password --check`)",
+    "previewShare": "dev stages on ECS behind CloudFront: what pull-request previews share, read through a stack "
+    "reference: `{region, vpcId, vpcCidr, privateSubnetIds, clusterArn, listenerArn, albSecurityGroupId, "
+    "apiOriginDomain, apiOriginProtocol, cachePolicyId, responseHeadersPolicyId, spaFunctionArn, apiRepositoryUrl, "
+    "apiImage, secretArns, vpcOriginId, ollamaUrl, ollamaSecurityGroupId, atlasProjectId, atlasClusterName, mongoSrv, "
+    "databaseName}` (ids and addresses, no credentials; docs/previews.md)",
+    "preview": "preview stages: `{devStack, pullRequest, webBucket, distributionId, database, databaseSecretArn, "
+    "ttlHours}`: what CI uploads the release's front end to and removes at teardown (docs/previews.md)",
 }
 
 

@@ -18,6 +18,7 @@ stack not named after a stage is treated as prod (the strictest).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -79,6 +80,8 @@ def stage_from_urn(urn: str) -> str:
     """`urn:pulumi:<stack>::<project>::...` -> the stack, when it names a stage; else prod."""
     parts = urn.split(":", 2)
     stack = parts[2].split("::", 1)[0] if len(parts) == 3 else ""
+    if re.match(r"^pr-\d+$", stack):
+        return "preview"  # pull request previews are named pr-<number>
     return stack if stack in STAGES else "prod"
 
 

@@ -45,6 +45,6 @@ def build_stage(
     ctx = Context(plan, app_dir, project_dir, settings, secret, project, stack, optional_secret)
     if plan.platform not in BUILDERS:
         raise UserError("unknown platform", key=f"{NAMESPACE}:platform", value=plan.platform, valid=sorted(BUILDERS))
-    module, function = BUILDERS[plan.platform]
+    module, function = ("preview", "build_preview") if plan.preview is not None else BUILDERS[plan.platform]
     build = getattr(importlib.import_module(f"{__name__}.{module}"), function)
     return build(ctx)

@@ -18,7 +18,7 @@ def build_atlas(
     ctx: Context,
     *,
     network: Network | None,
-    store: Literal["secretsmanager", "vercel"],
+    store: Literal["secretsmanager", "vercel", "none"],
     vercel_project_id: pulumi.Input[str] | None,
     kms_key_id: pulumi.Input[str] | None = None,
 ) -> AtlasDatabase:

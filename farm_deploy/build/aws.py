@@ -74,6 +74,9 @@ class _Aws:
     log_bucket: LogBucket | None = None
     # Secret version the API's tasks read, per env name (the rotated database password).
     secret_versions: dict[str, pulumi.Input[str]] = field(default_factory=dict)
+    api_image: ApiImage | None = None
+    db: Any = None  # AtlasDatabase
+    site: StaticSite | None = None
 
 
 def build_aws(ctx: Context) -> BuiltStage:
@@ -89,7 +92,7 @@ def build_aws(ctx: Context) -> BuiltStage:
         built.extra["accessLogBucket"] = parts.log_bucket.bucket_name
     parts.secret_arns.update(_app_secrets(ctx, parts.kms_key))
     if choices.db != "none":
-        db = build_atlas(
+        db = parts.db = build_atlas(
             ctx,
             network=parts.network,
             store="secretsmanager",
@@ -129,7 +132,7 @@ def build_aws(ctx: Context) -> BuiltStage:
         built.ecs = _ecs_outputs(parts)
 
     if choices.web == "cloudfront":
-        site = _static_site(ctx, parts, _web_acl(ctx))
+        site = parts.site = _static_site(ctx, parts, _web_acl(ctx))
         if parts.log_bucket is not None:
             _cloudfront_logs(ctx, site, parts.log_bucket)
         built.web_url = site.url
@@ -148,6 +151,12 @@ def build_aws(ctx: Context) -> BuiltStage:
     built.dashboard_url = monitoring.dashboard_url
     if ctx.settings.monthly_budget is not None:
         _budget(ctx)
+    if plan.stage == "dev":
+        from .preview import preview_share
+
+        share = preview_share(ctx, parts)
+        if share is not None:
+            built.extra["previewShare"] = share
     return built
 
 
@@ -251,7 +260,12 @@ def _network(ctx: Context) -> Network:
     net = ctx.plan.network
     return Network(
         f"{ctx.prefix}-net",
-        NetworkArgs(az_count=net.az_count, nat_per_az=net.nat_per_az, cidr=net.cidr),
+        NetworkArgs(
+            az_count=net.az_count,
+            nat_per_az=net.nat_per_az,
+            nat_instance=net.nat == "instance",
+            cidr=net.cidr,
+        ),
         ctx.opts(),
     )
 
@@ -434,7 +448,7 @@ def _api_image(ctx: Context) -> ApiImage:
 def _ecs_api(ctx: Context, parts: _Aws, alarm_topic_arn: pulumi.Input[str]) -> ApiService:
     plan, network, cluster = ctx.plan, parts.network, parts.cluster
     assert network is not None and cluster is not None
-    image = _api_image(ctx)
+    image = parts.api_image = _api_image(ctx)
     with ctx.stack_keys(API_KEYS):
         return ApiService(
             f"{ctx.prefix}-api",
@@ -530,6 +544,9 @@ def _ollama(ctx: Context, parts: _Aws) -> OllamaService:
                 namespace_name=cluster.namespace_name,
                 service_name=OLLAMA_SERVICE,
                 keep_alive=plan.ai.keep_alive,
+                scale_to_zero=plan.ai.scale_to_zero,
+                wake_metric_namespace=plan.ai.request_metric_namespace,
+                idle_minutes=plan.ai.idle_minutes,
                 kms_key_arn=parts.kms_key.arn if parts.kms_key else None,
                 protect=ctx.protect,
             ),

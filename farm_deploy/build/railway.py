@@ -14,6 +14,7 @@ from analysis.stack_config import NAMESPACE
 from components.railway.app import RailwayApp, RailwayAppArgs
 from components.railway.client import DEFAULT_ENDPOINT
 
+from .atlas import build_atlas
 from .context import BuiltStage, Context, OptionalSecretReader, config_secret, secret_env
 
 
@@ -82,6 +83,11 @@ def railway_args_from_plan(
 
 def build_railway(ctx: Context) -> BuiltStage:
     plan, settings = ctx.plan, ctx.settings
+    secrets = ctx.secret_values("api")
+    if plan.components.db in ("m0", "flex", "dedicated"):
+        # Atlas holds the data; Railway's API gets the connection string as one of its (secret) variables.
+        db = build_atlas(ctx, network=None, store="none", vercel_project_id=None)
+        secrets[plan.db.uri_env] = db.connection_string
     args = railway_args_from_plan(
         plan,
         ctx.app_dir,
@@ -89,7 +95,7 @@ def build_railway(ctx: Context) -> BuiltStage:
         repo=settings.railway_repo,
         image_repository=settings.railway_api_image,
         workspace_id=settings.railway_workspace_id,
-        secrets=ctx.secret_values("api"),
+        secrets=secrets,
         read_secret=ctx.optional_secret,
     )
     keys = {"repo": f"{NAMESPACE}:railwayRepo", "api_image": f"{NAMESPACE}:railwayApiImage"}

@@ -1,15 +1,53 @@
-"""StagePlan → `VercelAppArgs`: the front end (and Python functions) on Vercel."""
+"""StagePlan → `VercelAppArgs`: the front end (and Python functions) on Vercel.
+
+The project gets a deployment that ships code: the app's tree is staged under
+`.farm-deploy/build/<prefix>-vercel` with the files Vercel reads from the
+project's root directory (`vercel.json`, the Python function `api/index.py`,
+`.python-version`) written into it, and uploaded with `vercel.Deployment`
+(files from `vercel.get_project_directory`; Vercel then builds it with the
+project settings: https://vercel.com/docs/deployments/overview,
+https://www.pulumi.com/registry/packages/vercel/api-docs/deployment/).
+"""
 
 from __future__ import annotations
 
+import os
+import posixpath
+import shutil
+import tempfile
+from pathlib import Path
+
 import pulumi
 
-from components.vercel_app import VercelApp, VercelAppArgs, VercelEnv
+from components.vercel_app import VercelApp, VercelAppArgs, VercelEnv, vercel_files
 
 from .atlas import build_atlas
 from .context import BuiltStage, Context
 
 FRAMEWORKS = {"vite": "vite", "cra": "create-react-app", "nextjs": "nextjs"}
+# Never uploaded: dependencies and build output Vercel recreates, VCS and local state.
+STAGE_IGNORE = shutil.ignore_patterns(
+    "node_modules", ".git", ".venv", "venv", "__pycache__", "*.pyc", ".env", ".env.*", "dist", "build", ".vercel"
+)
+
+
+def stage_tree(app_dir: Path, dest: Path, root_directory: str, files: dict[str, str]) -> Path:
+    """A copy of the app with Vercel's files written into `root_directory`; replaced whole, never half written."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=dest.name + ".", dir=dest.parent))
+    try:
+        tree = tmp / "tree"
+        shutil.copytree(app_dir, tree, ignore=STAGE_IGNORE, symlinks=False)
+        for rel, text in files.items():
+            target = tree / root_directory / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(text, encoding="utf-8")
+        if dest.exists():
+            shutil.rmtree(dest)
+        os.replace(tree, dest)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return dest
 
 
 def vercel_app(ctx: Context, *, api_url: pulumi.Input[str] | None, python_api: bool) -> VercelApp:
@@ -20,11 +58,26 @@ def vercel_app(ctx: Context, *, api_url: pulumi.Input[str] | None, python_api: b
     ]
     for name, value in ctx.plain_env("web", {}).items():
         env.append(VercelEnv(key=name, value=value, targets=["production", "preview", "development"], sensitive=False))
+    if python_api:
+        # The API's plain settings (its own names), for the Python function.
+        for name, value in ctx.plain_env("api", {"web.url": _production_url(ctx)}).items():
+            env.append(VercelEnv(key=name, value=value, targets=["production", "preview"], sensitive=False))
+    root = plan.web.root or "."
+    api_root = posixpath.relpath(plan.api.root or ".", root) if python_api else "."
+    framework = FRAMEWORKS.get(plan.web.framework)
+    files = vercel_files(
+        python_api=python_api,
+        api_entrypoint=plan.api.entrypoint if python_api else None,
+        api_root=api_root,
+        python_version=plan.api.python_version if plan.api.python_version in ("3.12", "3.13", "3.14") else "3.12",
+        framework=framework,
+    )
+    staged = stage_tree(ctx.app_dir, ctx.project_dir / ".farm-deploy" / "build" / f"{ctx.prefix}-vercel", root, files)
     return VercelApp(
         f"{ctx.prefix}-web",
         VercelAppArgs(
             project_name=ctx.vercel_project_name,
-            framework=FRAMEWORKS.get(plan.web.framework),
+            framework=framework,
             root_directory=plan.web.root,
             build_command=plan.web.build_command,
             output_directory=plan.web.output_dir,
@@ -33,9 +86,18 @@ def vercel_app(ctx: Context, *, api_url: pulumi.Input[str] | None, python_api: b
             api_url_env=plan.web.api_url_env,
             python_api=python_api,
             api_entrypoint=plan.api.entrypoint if python_api else None,
+            api_root=api_root,
+            deploy=True,
+            project_files=str(staged),
             protect=ctx.protect,
         ),
     )
+
+
+def _production_url(ctx: Context) -> str:
+    from components.vercel_app import production_url
+
+    return production_url(ctx.vercel_project_name)
 
 
 def build_vercel(ctx: Context) -> BuiltStage:

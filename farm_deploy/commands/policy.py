@@ -74,8 +74,10 @@ def _list(*, json_output: bool) -> int:
         dump_json({"schema_version": POLICY_LIST_SCHEMA_VERSION, "rules": rows})
         return 0
     width = max(len(r["id"]) for r in rows)
+    from policies.rules import STAGES
+
     for r in rows:
-        stages = "all" if len(r["stages"]) == 3 else ",".join(r["stages"])
+        stages = "all" if set(r["stages"]) == set(STAGES) else ",".join(r["stages"])
         print(f"{r['id']:<{width}}  {r['level']:<9}  {stages:<7}  {', '.join(r['mirrors'])}")
     mandatory = sum(r["level"] == "mandatory" for r in rows)
     from analysis.wording import plural

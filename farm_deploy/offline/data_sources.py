@@ -65,6 +65,7 @@ def _partition(args: dict[str, Any], region: str) -> dict[str, Any]:
 
 
 _SSM_PARAMETERS = {
+    "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64": "ami-0a1b2c3d4e5f60718",
     "/aws/service/ecs/optimized-ami/amazon-linux-2023/gpu/recommended/image_id": GPU_AMI_ID,
     "/aws/service/ecs/optimized-ami/amazon-linux-2023/recommended/image_id": CPU_AMI_ID,
     "/aws/service/ecs/optimized-ami/amazon-linux-2023/gpu/recommended": json.dumps(

@@ -165,6 +165,7 @@ def _computed(typ: str, name: str, inputs: dict[str, Any], region: str = FALLBAC
         },
         "aws:ec2/eip:Eip": {"publicIp": "203.0.113.10", "allocationId": f"eipalloc-{name}"},
         "aws:ec2/natGateway:NatGateway": {"publicIp": "203.0.113.10"},
+        "aws:ec2/instance:Instance": {"primaryNetworkInterfaceId": f"eni-{name}"},
         "aws:ec2/vpc:Vpc": {"defaultSecurityGroupId": f"sg-default-{name}"},
         "aws:s3/bucket:Bucket": {
             "bucket": inputs.get("bucket", f"{name}-0123abcd"),
@@ -230,9 +231,16 @@ def _computed(typ: str, name: str, inputs: dict[str, Any], region: str = FALLBAC
 class Recorder(pulumi.runtime.Mocks):
     """The cloud, as far as the program can tell: records, and answers invokes."""
 
-    def __init__(self, data_source: DataSource = answer, config: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        data_source: DataSource = answer,
+        config: dict[str, str] | None = None,
+        stack_outputs: dict[str, dict[str, Any]] | None = None,
+    ) -> None:
         self._data_source = data_source
         self.config = dict(config or {})
+        # Referenced stack name -> its outputs (a preview's dev stack, from dev's own offline plan).
+        self._stack_outputs = stack_outputs
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.errors: list[str] = []
         # Set by the monitor: the providers registered so far, to answer per region.
@@ -256,7 +264,12 @@ class Recorder(pulumi.runtime.Mocks):
         self.by_id[f"{args.name}-id"] = state
         self.states[(args.typ, args.name)] = state
         if args.typ == "pulumi:pulumi:StackReference":
-            state = {"outputs": {}, "name": args.name}
+            # The engine answers a stack reference with the stack's outputs (a mock must too).
+            name = str(inputs.get("name") or args.name)
+            if self._stack_outputs is not None and name not in self._stack_outputs:
+                self.errors.append(f"no stack {name} to reference (offline, known: {sorted(self._stack_outputs)})")
+                raise KeyError(name)
+            state = {"outputs": (self._stack_outputs or {}).get(name, {}), "name": name}
         return f"{args.name}-id", state
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:
@@ -374,6 +387,7 @@ def run_offline(
     config: dict[str, Any] | None = None,
     secret_keys: list[str] | None = None,
     data_source: DataSource = answer,
+    stack_outputs: dict[str, dict[str, Any]] | None = None,
 ) -> OfflineRun:
     """Evaluate `program` as `pulumi up` would, against the recorder.
 
@@ -382,7 +396,7 @@ def run_offline(
     and unmocked data sources; lets the program's own exceptions through.
     """
     cfg = {k: v if isinstance(v, str) else _json(v) for k, v in (config or {}).items()}
-    recorder = Recorder(data_source, cfg)
+    recorder = Recorder(data_source, cfg, stack_outputs)
     monitor = RecordingMonitor(recorder)
     pulumi.runtime.set_mocks(recorder, project=project, stack=stack, preview=False, monitor=monitor)
     pulumi.runtime.set_all_config(cfg, secret_keys or [])

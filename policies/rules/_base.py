@@ -20,7 +20,7 @@ from dataclasses import field as dc_field
 from typing import Any, Literal
 
 Level = Literal["mandatory", "advisory"]
-STAGES: tuple[str, ...] = ("dev", "staging", "prod")
+STAGES: tuple[str, ...] = ("dev", "staging", "prod", "preview")
 
 
 class _Unknown:

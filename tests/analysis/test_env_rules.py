@@ -28,9 +28,11 @@ def test_dev_env_for_the_example_app(plans):
     dev = plans["dev"]
     assert names(dev) == [
         "ENVIRONMENT", "LOG_LEVEL", "CORS_ORIGINS", "MONGODB_URL", "DATABASE_NAME", "AI_PROVIDER",
-        "AI_FALLBACK_PROVIDER", "OLLAMA_URL", "OPENAI_API_KEY", "AI_DEFAULT_MODEL", "AI_MAX_TOKENS",
-        "AI_TEMPERATURE", "AI_TIMEOUT",
+        "AI_FALLBACK_PROVIDER", "OLLAMA_URL", "OPENAI_API_KEY", "AI_DEFAULT_MODEL",
+        "AI_REQUEST_METRIC_NAMESPACE", "AI_MAX_TOKENS", "AI_TEMPERATURE", "AI_TIMEOUT",
     ]  # fmt: skip
+    # dev scales its GPU to zero: the API publishes AI requests where the wake-up alarm reads them
+    assert var(dev, "AI_REQUEST_METRIC_NAMESPACE").value == "farm-deploy/dev"
     assert names(dev, "web") == ["VITE_API_URL"]
     assert (var(dev, "AI_PROVIDER").value, var(dev, "AI_FALLBACK_PROVIDER").value) == ("ollama", "openai")
     assert var(dev, "OLLAMA_URL").source == "output:ollama.url"
@@ -73,7 +75,11 @@ def test_missing_operator_secret_is_an_error_and_deploy_time_values_warn(plans):
 def test_complete_mode_requires_everything(plans):
     errors, _ = validate_env(plans["dev"], {}, complete=True)
     missing = {e.split()[3] for e in errors if e.startswith("required environment variable")}
-    assert {"MONGODB_URL", "OLLAMA_URL", "ENVIRONMENT", "VITE_API_URL", "OPENAI_API_KEY"} <= missing
+    assert {"MONGODB_URL", "OLLAMA_URL", "ENVIRONMENT", "VITE_API_URL"} <= missing
+    # OpenAI is only dev's fallback: its key is optional there, required where it is the primary provider
+    assert "OPENAI_API_KEY" not in missing
+    assert var(plans["dev"], "OPENAI_API_KEY").rule.required is False
+    assert var(plans["staging"], "OPENAI_API_KEY").rule.required is True
 
 
 @pytest.mark.parametrize(
@@ -113,7 +119,8 @@ def test_bool_rule_and_a_good_file(plans):
 
 def test_seed_ai_checks_and_unknown_names(plans):
     errors, warnings = validate_env(plans["dev"], {"AI_PROVIDER": "openai", "DEBUG_TOOLBAR": "1"})
-    assert "required environment variable OPENAI_API_KEY is missing (from config:farm:openaiApiKey)" in errors
+    # dev's OpenAI is a fallback (key optional), but an env file switching the provider to it needs the key
+    assert errors == ["OPENAI_API_KEY is required when AI_PROVIDER is openai"]
     assert "AI_PROVIDER='openai' differs from the plan's 'ollama'" in warnings
     assert "DEBUG_TOOLBAR is not used by the dev plan" in warnings
     _, warnings = validate_env(plans["dev"], {"OPENAI_API_KEY": "sk-x"})

@@ -65,7 +65,7 @@ def test_build_parser_lists_every_command() -> None:
     sub = next(a for a in parser._actions if a.dest == "command")
     assert list(sub.choices) == [
         "analyze", "plan", "promote", "env", "ai", "verify", "status", "logs", "rollback", "docker", "policy",
-        "scan", "completion", "cost", "rotate",
+        "scan", "completion", "cost", "rotate", "preview",
     ]  # fmt: skip
     ai = sub.choices["ai"]
     actions = next(a for a in ai._actions if a.dest == "action")
@@ -234,7 +234,8 @@ def test_plural(count: int, expected: str) -> None:
 
 def test_env_validate_says_1_error(tmp_path: Path, capsys) -> None:
     env = tmp_path / ".env"
-    env.write_text("AI_MAX_TOKENS=lots\nOPENAI_API_KEY=sk-test\n", encoding="utf-8")
+    # OLLAMA_URL: a variable the example app reads, so the dev plan sets (and checks) it
+    env.write_text("OLLAMA_URL=not-a-url\nOPENAI_API_KEY=sk-test\n", encoding="utf-8")
     code = main(["env", "validate", "--stack", "dev", "--project-dir", str(ROOT), "--env-file", str(env)])
     out = capsys.readouterr().out
     assert code == 1

@@ -159,3 +159,34 @@ def test_bad_settings_are_user_errors(args, key):
     with pytest.raises(UserError) as err:
         run(args)
     assert err.value.key == key
+
+
+def test_nat_instance_replaces_the_gateway_behind_the_same_elastic_ip():
+    result = run(NetworkArgs(az_count=2, nat_instance=True))
+    assert not result.of_type(NAT)
+    (instance,) = result.of_type("aws:ec2/instance:Instance")
+    i = instance.inputs
+    assert (i["instanceType"], i["sourceDestCheck"], i["ami"]) == ("t4g.nano", False, "ami-0a1b2c3d4e5f60718")
+    assert i["metadataOptions"]["httpTokens"] == "required"
+    assert i["rootBlockDevice"]["encrypted"] is True
+    assert "MASQUERADE" in i["userData"] and "net.ipv4.ip_forward = 1" in i["userData"]
+    (public_a, _) = subnets(result, "public")
+    assert i["subnetId"] == f"{public_a.name}-id"
+    (eip,) = result.of_type(EIP)
+    assert eip.name == "net-nat-0-eip"  # the gateway's name: Atlas's access list keeps the address
+    (assoc,) = result.of_type("aws:ec2/eipAssociation:EipAssociation")
+    assert (assoc.inputs["allocationId"], assoc.inputs["instanceId"]) == (
+        "eipalloc-net-nat-0-eip",
+        "net-nat-instance-id",
+    )
+    (table,) = [r for r in result.of_type(RT) if "private" in r.name]
+    (private_route,) = [r for r in result.of_type(ROUTE) if r.name == "net-private-0-default"]
+    assert private_route.inputs == {
+        "routeTableId": f"{table.name}-id",
+        "destinationCidrBlock": "0.0.0.0/0",
+        "networkInterfaceId": "eni-net-nat-instance",
+    }
+    assoc_tables = {r.inputs["routeTableId"] for r in result.of_type(RTA) if "private" in r.name}
+    assert assoc_tables == {f"{table.name}-id"}
+    rules = {r.name: r.inputs for r in result.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")}
+    assert rules["net-nat-in-vpc"]["cidrIpv4"] == "10.0.0.0/16"  # forwards the VPC only, never the internet

@@ -443,3 +443,74 @@ def test_service_waits_for_every_efs_mount_target(monkeypatch: pytest.MonkeyPatc
     assert all(any(d is m for d in depends) for m in mount_targets)
     # GPU: the capacity provider must be on the cluster before the service asks for it.
     assert len(depends) == len(mount_targets) + (1 if gpu_variant else 0)
+
+
+# ------------------------------------------------------------------ scale to zero, wake on demand
+
+
+def test_scale_to_zero_wires_metric_alarms_policies_and_target(monkeypatch: pytest.MonkeyPatch) -> None:
+    import pulumi_aws as aws
+
+    service_opts: list[pulumi.ResourceOptions] = []
+    real_service = aws.ecs.Service
+
+    def service_spy(*args: Any, **kwargs: Any) -> Any:
+        service_opts.append(kwargs["opts"])
+        return real_service(*args, **kwargs)
+
+    monkeypatch.setattr(aws.ecs, "Service", service_spy)
+    result = run(scale_to_zero=True, wake_metric_namespace="farm-deploy/dev", idle_minutes=30)
+    service = result.one("aws:ecs/service:Service").inputs
+    assert service["desiredCount"] == 0
+    (opts,) = service_opts
+    assert opts.ignore_changes == ["desiredCount"]  # `pulumi up` leaves the alarms' count alone
+    asg = result.one("aws:autoscaling/group:Group").inputs
+    assert (asg["minSize"], asg["desiredCapacity"], asg["maxSize"]) == (0, 0, 1)
+
+    target = result.one("aws:appautoscaling/target:Target").inputs
+    assert (target["minCapacity"], target["maxCapacity"]) == (0, 1)
+    assert target["scalableDimension"] == "ecs:service:DesiredCount"
+    assert target["resourceId"] == "service/farm-dev/ollama"
+    policies = {p.name: p.inputs for p in result.of_type("aws:appautoscaling/policy:Policy")}
+    assert set(policies) == {"ai-wake", "ai-sleep"}
+    for name, count, bound in (("ai-wake", 1, "metricIntervalLowerBound"), ("ai-sleep", 0, "metricIntervalUpperBound")):
+        config = policies[name]["stepScalingPolicyConfiguration"]
+        assert policies[name]["policyType"] == "StepScaling"
+        assert policies[name]["resourceId"] == "service/farm-dev/ollama"
+        assert config["adjustmentType"] == "ExactCapacity"
+        assert config["stepAdjustments"] == [{bound: "0", "scalingAdjustment": count}]
+
+    alarms = {a.name: a.inputs for a in result.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")}
+    wake, idle = alarms["ai-wake"], alarms["ai-idle"]
+    for alarm in (wake, idle):
+        assert (alarm["namespace"], alarm["metricName"], alarm["dimensions"]) == (
+            "farm-deploy/dev",
+            "AIRequests",
+            {"Service": "api"},
+        )
+        assert (alarm["statistic"], alarm["period"]) == ("Sum", 60)
+    assert wake["alarmActions"] == ["arn:aws:appautoscaling:us-east-1:123456789012:ai-wake"]
+    assert (wake["comparisonOperator"], wake["threshold"], wake["evaluationPeriods"]) == ("GreaterThanThreshold", 0, 1)
+    assert idle["alarmActions"] == ["arn:aws:appautoscaling:us-east-1:123456789012:ai-sleep"]
+    assert (idle["comparisonOperator"], idle["threshold"], idle["evaluationPeriods"]) == ("LessThanThreshold", 1, 30)
+    assert idle["treatMissingData"] == "breaching"  # silence is what idle looks like
+
+
+def test_without_scale_to_zero_there_is_no_scaling_and_the_count_is_declared(gpu: OfflineRun) -> None:
+    assert gpu.one("aws:ecs/service:Service").inputs["desiredCount"] == 1
+    assert not gpu.of_type("aws:appautoscaling/target:Target")
+    assert not gpu.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")
+
+
+@pytest.mark.parametrize(
+    ("overrides", "key"),
+    [
+        ({"scale_to_zero": True}, "wake_metric_namespace"),
+        ({"scale_to_zero": True, "wake_metric_namespace": "x", "idle_minutes": 2000}, "idle_minutes"),
+    ],
+)
+def test_scale_to_zero_needs_its_metric_and_a_sane_idle_time(overrides: dict[str, Any], key: str) -> None:
+    with pytest.raises(UserError) as info:
+        base = base_args(**overrides)
+        run_offline(lambda: OllamaService("ai", base))
+    assert info.value.key == key

@@ -13,7 +13,10 @@ fails alone. For each value:
 - Lambda gets the ARN in `<NAME>_SECRET_ARN`, never the value in `<NAME>`;
 - Vercel stores it as a sensitive variable, each one checked,
   https://vercel.com/docs/environment-variables/sensitive-environment-variables ;
-- the Atlas database user's password is a secret input.
+- the Atlas database user's password is a secret input;
+- Railway and the Docker host take a service's variables as one map (Railway's
+  `variableCollectionUpsert`, Docker's `envs` list): each value is checked to
+  sit under a path the engine received as secret.
 """
 
 from __future__ import annotations
@@ -103,7 +106,17 @@ def vercel() -> OfflineRun:
     return evaluate("staging", **{"farm:platform": "vercel", "farm:acknowledge": '["vercel-websockets"]'})
 
 
-RUNS = ("ecs", "lambda_api", "vercel")
+@pytest.fixture(scope="module")
+def railway() -> OfflineRun:
+    return evaluate("staging", **{"farm:platform": "railway", "farm:railwayRepo": "acme/farm-chat"})
+
+
+@pytest.fixture(scope="module")
+def docker() -> OfflineRun:
+    return evaluate("local")
+
+
+RUNS = ("ecs", "lambda_api", "vercel", "railway", "docker")
 
 
 @pytest.mark.parametrize("platform", RUNS)
@@ -191,7 +204,19 @@ def test_each_vercel_secret_variable_is_sensitive(vercel: OfflineRun, name: str,
     assert "value" in var.secret_paths
 
 
-@pytest.mark.parametrize("platform", RUNS)
+@pytest.mark.parametrize(("platform", "resource"), [("railway", "-railway-api-vars"), ("docker", "-docker-api")])
+@pytest.mark.parametrize("value", [OPENAI, JWT])
+def test_map_platforms_carry_each_value_under_a_secret_path(
+    platform: str, resource: str, value: str, request: pytest.FixtureRequest
+) -> None:
+    run = request.getfixturevalue(platform)
+    [api] = [r for r in run.resources if r.name.endswith(resource)]
+    places = [path for path, text in leaves(api.inputs) if value in text]
+    assert places, f"{value} does not reach {api.name}"
+    assert all(under(path, api.secret_paths) for path in places), (places, api.secret_paths)
+
+
+@pytest.mark.parametrize("platform", ("ecs", "lambda_api", "vercel", "railway"))
 def test_atlas_password_is_a_secret_input(platform: str, request: pytest.FixtureRequest) -> None:
     user = one(request.getfixturevalue(platform), "mongodbatlas:index/databaseUser:DatabaseUser")
     assert user.inputs["password"] == PASSWORD

@@ -23,7 +23,8 @@ def project(tmp_path: Path, extra: str) -> Path:
 
 
 def test_over_budget_plan_fails_naming_the_biggest_items(tmp_path, capsys: pytest.CaptureFixture[str]) -> None:
-    base = project(tmp_path, "  farm:monthlyBudget: 100\n")
+    # dev with its GPU always on and a NAT gateway (dev's defaults scale to zero and use a NAT instance)
+    base = project(tmp_path, "  farm:monthlyBudget: 100\n  farm:aiScaleToZero: false\n  farm:natInstance: false\n")
     code = main(["plan", "--stack", "dev", "--json", "--project-dir", str(base)])
     doc = json.loads(capsys.readouterr().out)
     assert code == 1

@@ -120,6 +120,28 @@ def test_instance_type_missing_from_a_regional_table_is_named():
     assert any("ec2.g6.xlarge" in w and "ap-southeast-1" in w for w in cost.warnings)
 
 
+def test_a_standalone_instance_is_priced_all_month_or_named_as_unpriced():
+    # The dev NAT instance: its type is either in the table or named in a warning, never silently left out.
+    nat = [
+        comp("farm-t-net", "farm:network:Network"),
+        res(
+            "ec2/instance:Instance",
+            "farm-t-net-nat-instance",
+            "farm-t-net",
+            instanceType="g4dn.xlarge",
+            rootBlockDevice={"volumeSize": 8.0, "volumeType": "gp3"},
+        ),
+    ]
+    cost = estimate_declared(nat, stage="dev", region="us-east-1", prefix="farm-t-")
+    items = by_key(cost)
+    assert items["ec2.g4dn.xlarge"].idle == items["ec2.g4dn.xlarge"].monthly == 383.98  # 0.526 x 730, idle too
+    assert items["ebs.gp3_gb_month"].monthly == 0.64  # 8 GB x 0.08
+    nat[1]["inputs"]["instanceType"] = "t4g.nano"
+    cost = estimate_declared(nat, stage="dev", region="us-east-1", prefix="farm-t-")
+    assert "ec2.t4g.nano" not in by_key(cost)
+    assert any("ec2.t4g.nano (1)" in w for w in cost.warnings)
+
+
 def test_python_names_price_the_same_as_recorded_camel_case():
     snake = [
         comp("farm-t-api"),
@@ -207,3 +229,11 @@ def test_every_table_has_date_source_and_a_page_per_item():
         for key, item in table["items"].items():
             assert item["source"].startswith("https://"), (path.name, key)
             assert item["price"] >= 0 and item["unit"]
+
+
+def test_every_priced_type_keeps_its_inputs_inside_the_program():
+    # The program records only PRICED_INPUTS' types for the stack output; a rule without an entry
+    # there prices `plan` and the output differently.
+    from analysis.cost_declared import _RULES, PRICED_INPUTS
+
+    assert sorted(set(_RULES) - set(PRICED_INPUTS)) == []

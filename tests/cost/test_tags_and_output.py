@@ -20,11 +20,11 @@ def test_cost_allocation_tags_and_the_stack_output() -> None:
         assert tags.get("farm:component"), r.name
     by_name = {r.name: r for r in dev.resources}
     assert by_name["farm-dev-api-service"].inputs["tags"]["farm:component"] == "api"
-    assert by_name["farm-dev-net-nat-0"].inputs["tags"]["farm:component"] == "net"
+    assert by_name["farm-dev-net-nat-instance"].inputs["tags"]["farm:component"] == "net"
     # the GPU hosts and their volumes are tagged through the launch template
     specs = by_name["farm-dev-ollama-lt"].inputs["tagSpecifications"]
     assert {s["resourceType"] for s in specs} == {"instance", "volume"}
     assert all(s["tags"]["farm:component"] == "ollama" for s in specs)
-    # dev as shipped: one g4dn.xlarge up all month because the Ollama service keeps one task (docs/cost.md)
-    assert (dev.cost.idle, dev.cost.typical) == (456.32, 458.38)
-    assert dev.outputs["estimatedMonthlyCost"] == 458.38
+    # dev as shipped: the GPU scales to zero and a NAT instance replaces the gateway (docs/cost.md)
+    assert (dev.cost.idle, dev.cost.typical) == (35.53, 58.67)
+    assert dev.outputs["estimatedMonthlyCost"] == 58.67

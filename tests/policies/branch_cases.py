@@ -20,6 +20,7 @@ from .cases import (
     FUNCTION,
     LAUNCH_TEMPLATE,
     PAB_ON,
+    PREVIEW_USER,
     S3_ORIGIN,
     SG_LB,
     TASK,
@@ -658,4 +659,29 @@ BRANCHES: list[Branch] = [
         "prod",
     ),
     Branch("stateful-protected-prod", "aws:s3/bucket:Bucket", {"bucket": "site"}, False, "protected", "prod", True),
+    # previews: a preview's database user
+    Branch(
+        "preview-db-user-own-database",
+        "mongodbatlas:index/databaseUser:DatabaseUser",
+        {**PREVIEW_USER, "roles": [{"roleName": "readWriteAnyDatabase", "databaseName": "admin"}]},
+        True,
+        "any-database role",
+        "preview",
+    ),
+    Branch(
+        "preview-db-user-own-database",
+        "mongodbatlas:index/databaseUser:DatabaseUser",
+        {**PREVIEW_USER, "scopes": []},
+        True,
+        "not scoped to one cluster",
+        "preview",
+    ),
+    Branch(
+        "preview-db-user-own-database",
+        "mongodbatlas:index/databaseUser:DatabaseUser",
+        {**PREVIEW_USER, "roles": [{"roleName": "readWrite", "databaseName": "farm_chat"}]},
+        False,
+        "dev's own user, in dev",
+        "dev",
+    ),
 ]

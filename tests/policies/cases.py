@@ -33,6 +33,7 @@ class StackCase:
     budget: float | None = None  # farm:monthlyBudget, for the monthly-budget rule
     # name -> {input key: [names its value came from]}; "" for depends_on (the engine's dependency graph)
     links: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+    protect_extra: bool = False  # the extra resources are protected (preview-no-protected-resources)
 
 
 def _containers(**overrides: Any) -> str:
@@ -201,6 +202,18 @@ KMS_LOGS = {
     "Condition": {"ArnLike": {"kms:EncryptionContext:aws:logs:arn": "arn:aws:logs:us-east-1:123456789012:log-group:*"}},
 }
 
+
+PREVIEW_USER: dict[str, Any] = {
+    "projectId": "p",
+    "username": "farm-deploy-pr-123-api",
+    "authDatabaseName": "admin",
+    "roles": [
+        {"roleName": "readWrite", "databaseName": "farm_chat-pr-123"},
+        {"roleName": "dbAdmin", "databaseName": "farm_chat-pr-123"},
+    ],
+    "scopes": [{"type": "CLUSTER", "name": "farm-deploy-dev"}],
+    "labels": [{"key": "farm:preview", "value": "pr-123"}, {"key": "farm:ttl-hours", "value": "168"}],
+}
 
 CASES: list[Case] = [
     Case(
@@ -636,13 +649,46 @@ CASES: list[Case] = [
         stage="prod",
         good_protect=True,
     ),
+    Case(
+        "preview-db-user-own-database",
+        "mongodbatlas:index/databaseUser:DatabaseUser",
+        PREVIEW_USER,
+        {**PREVIEW_USER, "roles": [{"roleName": "readWrite", "databaseName": "farm_chat"}]},
+        stage="preview",
+    ),
 ]
 
 _BUCKET = ("aws:s3/bucket:Bucket", "site", {"bucket": "site"})
+_LIFETIME = {"farm:preview": "pr-123", "farm:ttl-hours": "168"}
 _VPC = ("aws:ec2/vpc:Vpc", "vpc", {"cidrBlock": "10.0.0.0/16"})
 _LB_SG = ("aws:ec2/securityGroup:SecurityGroup", "lb-sg", SG_LB)
 
 STACK_CASES: list[StackCase] = [
+    StackCase(
+        "preview-no-protected-resources",
+        [("aws:ecs/service:Service", "api-service", {"tags": _LIFETIME})],
+        [],
+        [("aws:s3/bucket:Bucket", "web-bucket", {"tags": _LIFETIME})],
+        offender="web-bucket",
+        stage="preview",
+        protect_extra=True,
+    ),
+    StackCase(
+        "preview-shares-dev",
+        [("aws:ecs/service:Service", "api-service", {"tags": _LIFETIME})],
+        [],
+        [("aws:ec2/natGateway:NatGateway", "nat", {"connectivityType": "public", "tags": _LIFETIME})],
+        offender="nat",
+        stage="preview",
+    ),
+    StackCase(
+        "preview-lifetime-tags",
+        [],
+        [("aws:lb/listenerRule:ListenerRule", "route", {"priority": 123.0, "tags": _LIFETIME})],
+        [("aws:lb/listenerRule:ListenerRule", "route", {"priority": 123.0, "tags": {"farm:preview": "pr-123"}})],
+        offender="route",
+        stage="preview",
+    ),
     StackCase(
         "cloudfront-access-logging",
         [

@@ -57,6 +57,7 @@ def test_stack_rule_fires_only_when_the_link_is_missing(case: StackCase):
     def build(extra):
         entries = case.common + extra
         urns = {n: urn_of(t, n, case.stage) for t, n, _ in entries}
+        extra_names = {n for _, n, _ in extra}
 
         def deps(name: str) -> dict[str, list[str]]:
             return {k: [urns[d] for d in names if d in urns] for k, names in case.links.get(name, {}).items()}
@@ -67,6 +68,7 @@ def test_stack_rule_fires_only_when_the_link_is_missing(case: StackCase):
                 n,
                 i,
                 stage=case.stage,
+                protect=case.protect_extra and n in extra_names,
                 dependencies=deps(n).get("", []),
                 property_dependencies={k: v for k, v in deps(n).items() if k},
             )

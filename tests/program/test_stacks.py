@@ -69,14 +69,41 @@ def test_component_sets_per_stage(plans: dict[str, OfflinePlan]) -> None:
 
 def test_dev_is_cheap_and_scales_gpu_to_zero(plans: dict[str, OfflinePlan]) -> None:
     dev = plans["dev"]
-    assert len(of_type(dev, "aws:ec2/natGateway:NatGateway")) == 1
+    # one NAT instance behind the Elastic IP, no NAT gateway
+    assert not of_type(dev, "aws:ec2/natGateway:NatGateway")
+    (nat,) = of_type(dev, "aws:ec2/instance:Instance")
+    assert (nat.inputs["instanceType"], nat.inputs["sourceDestCheck"]) == ("t4g.nano", False)
+    (route,) = [r for r in of_type(dev, "aws:ec2/route:Route") if r.name.endswith("-private-0-default")]
+    assert route.inputs["networkInterfaceId"] == f"eni-{nat.name}" and "natGatewayId" not in route.inputs
     (asg,) = of_type(dev, "aws:autoscaling/group:Group")
-    assert asg.inputs["minSize"] == 0
+    assert (asg.inputs["minSize"], asg.inputs["desiredCapacity"]) == (0, 0)
     assert dev.plan.components.db == "m0"
     (cluster,) = of_type(dev, "mongodbatlas:index/advancedCluster:AdvancedCluster")
     region = cluster.inputs["replicationSpecs"][0]["regionConfigs"][0]
     assert region["providerName"] == "TENANT"
     assert not [r for r in dev.resources if r.protect]
+
+
+def test_dev_wakes_ollama_from_the_metric_the_api_publishes(plans: dict[str, OfflinePlan]) -> None:
+    dev = plans["dev"]
+    (ollama,) = [r for r in of_type(dev, "aws:ecs/service:Service") if "ollama" in r.name]
+    assert ollama.inputs["desiredCount"] == 0
+    (target,) = [r for r in of_type(dev, "aws:appautoscaling/target:Target") if "ollama" in r.name]
+    assert (target.inputs["minCapacity"], target.inputs["maxCapacity"]) == (0, 1)
+    assert target.inputs["resourceId"] == f"service/{dev.outputs['ecs']['cluster']}/{ollama.inputs['name']}"
+    (task,) = [r for r in of_type(dev, "aws:ecs/taskDefinition:TaskDefinition") if r.name == "farm-dev-api-task"]
+    (container,) = json.loads(task.inputs["containerDefinitions"])
+    env = {e["name"]: e["value"] for e in container["environment"]}
+    alarms = {a.name: a.inputs for a in of_type(dev, "aws:cloudwatch/metricAlarm:MetricAlarm")}
+    wake = alarms["farm-dev-ollama-wake"]
+    # the alarm reads the namespace the API is told to publish in, and the model is the pulled one
+    assert wake["namespace"] == env["AI_REQUEST_METRIC_NAMESPACE"] == "farm-deploy/dev"
+    assert wake["alarmActions"] == ["arn:aws:appautoscaling:us-east-1:123456789012:farm-dev-ollama-wake"]
+    assert env["OLLAMA_MODEL"] == "llama3.2:3b" == dev.plan.ai.models[0].name
+    (ollama_task,) = [r for r in of_type(dev, "aws:ecs/taskDefinition:TaskDefinition") if "ollama" in r.name]
+    assert "ollama pull llama3.2:3b" in ollama_task.inputs["containerDefinitions"]
+    assert any("desired count starts at 0" in r for r in dev.plan.reasons["cost"])
+    assert any(r.startswith("NAT instance (t4g.nano)") for r in dev.plan.reasons["cost"])
 
 
 def test_staging_uses_openai_with_the_key_as_a_secret(plans: dict[str, OfflinePlan]) -> None:
@@ -97,6 +124,10 @@ def test_prod_is_highly_available_with_gpu_ollama(plans: dict[str, OfflinePlan])
     prod = plans["prod"]
     nats = of_type(prod, "aws:ec2/natGateway:NatGateway")
     assert len(nats) == prod.plan.network.az_count >= 2
+    assert not of_type(prod, "aws:ec2/instance:Instance")
+    assert not of_type(prod, "aws:appautoscaling/policy:Policy") or all(
+        "ollama" not in p.name for p in of_type(prod, "aws:appautoscaling/policy:Policy")
+    )
     (asg,) = of_type(prod, "aws:autoscaling/group:Group")
     assert asg.inputs["minSize"] >= 1
     (service,) = [r for r in of_type(prod, "aws:ecs/service:Service") if "ollama" in r.name]
@@ -129,7 +160,11 @@ def test_every_alarm_notifies_the_stages_topic(plans: dict[str, OfflinePlan]) ->
     for result in plans.values():
         (topic,) = of_type(result, "aws:sns/topic:Topic")
         arn = f"arn:aws:sns:us-east-1:123456789012:{topic.name}"
-        alarms = of_type(result, "aws:cloudwatch/metricAlarm:MetricAlarm")
+        every = of_type(result, "aws:cloudwatch/metricAlarm:MetricAlarm")
+        # The scale-to-zero alarms act on the Ollama service's scaling policies, not on people.
+        scaling = [a for a in every if a.name.endswith(("-ollama-wake", "-ollama-idle"))]
+        assert all(a.inputs["alarmActions"][0].startswith("arn:aws:appautoscaling:") for a in scaling)
+        alarms = [a for a in every if a not in scaling]
         # the API's deployment-rollback alarms included, not only Monitoring's
         assert any(a.name.endswith("-api-deploy-5xx") for a in alarms)
         assert all(a.inputs["alarmActions"] == [arn] for a in alarms), [a.name for a in alarms]
@@ -343,9 +378,11 @@ def test_cors_origin_is_the_site_when_it_is_known_before_the_site(plans: dict[st
         (container,) = json.loads(task.inputs["containerDefinitions"])
         return {e["name"]: e["value"] for e in container["environment"]}
 
-    assert api_env(plans["prod"])["CORS_ORIGINS"] == "https://app.example.com"
+    # under the name the example app reads (its settings field `allowed_origins`)
+    assert api_env(plans["prod"])["ALLOWED_ORIGINS"] == "https://app.example.com"
+    assert "CORS_ORIGINS" not in api_env(plans["prod"])
     # dev has no domain: CloudFront serves /api/* on the site's own origin, no CORS
-    assert "CORS_ORIGINS" not in api_env(plans["dev"])
+    assert "ALLOWED_ORIGINS" not in api_env(plans["dev"])
 
 
 def test_verify_reads_what_the_program_exports(plans: dict[str, OfflinePlan]) -> None:

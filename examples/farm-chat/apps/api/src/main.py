@@ -5,6 +5,8 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
+from .ai.errors import ai_starting_handler
+from .ai.providers import AIStarting
 from .core.config import settings
 from .database.connection import close_database, init_database
 from .routes import chat, health, uploads
@@ -26,6 +28,8 @@ app.add_middleware(
     allow_methods=["GET", "POST"],
     allow_headers=["*"],
 )
+
+app.add_exception_handler(AIStarting, ai_starting_handler)
 
 app.include_router(health.router, prefix="/api")
 app.include_router(chat.router, prefix="/api")

@@ -2,7 +2,7 @@ from beanie import PydanticObjectId
 from fastapi import APIRouter, HTTPException, WebSocket, WebSocketDisconnect
 from pydantic import BaseModel
 
-from ..ai.providers import stream_chat
+from ..ai.providers import AIStarting, stream_chat
 from ..models.conversation import Conversation, Message
 
 router = APIRouter(prefix="/chat", tags=["chat"])
@@ -38,6 +38,9 @@ async def chat_socket(websocket: WebSocket) -> None:
                 await websocket.send_json({"provider": provider, "delta": chunk})
             history.append({"role": "assistant", "content": "".join(reply)})
             await websocket.send_json({"done": True})
+    except AIStarting as exc:
+        await websocket.send_json({"error": str(exc), "retry_after": exc.retry_after})
+        await websocket.close(code=1013)  # try again later (RFC 6455, 7.4.1)
     except WebSocketDisconnect:
         return
 
