@@ -131,7 +131,11 @@ def test_lambda_gets_its_secret_arns_and_reads_exactly_them(plans: dict[str, Off
     (role,) = (
         of_type(result, "aws:iam/role:Role")
         if len(of_type(result, "aws:iam/role:Role")) == 1
-        else [r for r in of_type(result, "aws:iam/role:Role") if r.name == fn.inputs["role"].rsplit(":", 1)[-1]]
+        else [
+            r
+            for r in of_type(result, "aws:iam/role:Role")
+            if (r.inputs.get("name") or r.name) == fn.inputs["role"].rsplit("/", 1)[-1]
+        ]
     )
     assert policy.inputs["role"] == f"{role.name}-id"
 
