@@ -346,6 +346,7 @@ class StagePlan(Model):
     env: list[EnvVar] = Field(default_factory=list)
     protect_stateful: bool = False
     domain: str | None = None
+    hosted_zone: str | None = None  # Route 53 zone name: certificates and records are made in it
     certificate_arn: str | None = None  # CloudFront's (us-east-1)
     api_certificate_arn: str | None = None  # the load balancer's (the stage's region)
     alarm_email: str | None = None

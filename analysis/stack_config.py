@@ -84,6 +84,13 @@ class StackSettings(BaseModel):
         alias="certificateArn",
         description="ACM certificate in us-east-1 (CloudFront's region) covering the domain and `api.<domain>`",
     )
+    hosted_zone: str | None = Field(
+        default=None,
+        alias="hostedZone",
+        description="the Route 53 public hosted zone holding `farm:domain` (its name, e.g. example.com): "
+        "farm-deploy then requests the certificates (DNS-validated) and creates the site's and `api.<domain>`'s "
+        "alias records; without it, give `farm:certificateArn` and create the records yourself",
+    )
     # CloudFront's certificate must be in us-east-1, an ALB's in its own region.
     api_certificate_arn: str | None = Field(
         default=None,
@@ -352,6 +359,7 @@ def parse_settings(raw: dict[str, Any], *, file: str, stack: str) -> StackSettin
         check_region(settings.release_region, file=file, key=f"{NAMESPACE}:releaseRegion")
     if settings.release_repository is not None:
         check_repository(settings.release_repository, file=file, key=f"{NAMESPACE}:releaseRepository")
+    _check_zone(settings, file)
     settings.api_secret_names = secret_names
     settings.secrets_set = sorted(k for k in raw if k in SECRET_KEYS)
     stage = settings.resolved_stage(stack)
@@ -456,6 +464,38 @@ def check_repository(repository: str, *, file: str | None, key: str) -> str:
         value=repository,
         hint="`<registry>/<repository>` without tag or digest, e.g. 123456789012.dkr.ecr.us-east-1.amazonaws.com/farm-chat-api",
     )
+
+
+def _check_zone(settings: StackSettings, file: str) -> None:
+    """A domain needs a way to certificates: a hosted zone to make them in, or one made by hand."""
+    zone, domain = settings.hosted_zone, settings.domain
+    if zone is not None:
+        zone = check_domain(zone, file=file, key=f"{NAMESPACE}:hostedZone")
+        settings.hosted_zone = zone
+        if domain is None:
+            raise UserError(
+                "a hosted zone but no domain to serve in it",
+                file=file,
+                key=f"{NAMESPACE}:domain",
+                hint=f"set farm:domain to a name in {zone}, or remove farm:hostedZone",
+            )
+        if domain != zone and not domain.endswith("." + zone):
+            raise UserError(
+                f"the hosted zone {zone} does not cover the domain {domain}",
+                file=file,
+                key=f"{NAMESPACE}:hostedZone",
+                value=zone,
+                hint=f"use the zone that holds {domain} (a Route 53 zone answers for its name and the names under it)",
+            )
+    elif domain is not None and settings.certificate_arn is None:
+        raise UserError(
+            f"the domain {domain} has no hosted zone and no certificate",
+            file=file,
+            key=f"{NAMESPACE}:domain",
+            hint=f"either set farm:hostedZone to the Route 53 zone holding {domain} (farm-deploy requests the "
+            f"certificates and creates the DNS records), or set farm:certificateArn to an ACM certificate in "
+            f"us-east-1 covering {domain} and api.{domain} (you create the DNS records)",
+        )
 
 
 def _secret_names(value: Any, file: str) -> list[str]:

@@ -267,6 +267,7 @@ def plan_stage(
         network=_network(ctx, req, stage, components.network),
         protect_stateful=stage == "prod",
         domain=settings.domain,
+        hosted_zone=settings.hosted_zone,
         certificate_arn=settings.certificate_arn,
         alarm_email=settings.alarm_email,
         release=_release(ctx, settings, components),
@@ -274,6 +275,17 @@ def plan_stage(
     plan.security = _security(ctx, stage, components)
     plan.db.provider_region = plan.region.upper().replace("-", "_")
     plan.api_certificate_arn = _api_certificate(ctx, plan.region, components.api)
+    if components.api == "ecs":
+        if components.web == "cloudfront":
+            ctx.why(
+                "api", "the load balancer is internal, in private subnets: CloudFront reaches it through a VPC origin"
+            )
+        else:
+            # Nothing but CloudFront can reach an internal load balancer from outside the VPC.
+            ctx.warnings.append(
+                f"the API's load balancer is internet-facing: the site is not served by CloudFront "
+                f"({NAMESPACE}:web={components.web}), so browsers call the API on the load balancer directly"
+            )
     if stage == "prod":
         ctx.why("protect", "prod: databases, buckets and file systems are protected from deletion")
         if not settings.alarm_email and components.monitoring != "basic":

@@ -10,6 +10,7 @@ working task definition.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -74,8 +75,9 @@ class ApiServiceArgs:
     certificate_arn: pulumi.Input[str] | None = None
     # Public host name the certificate is for; `url` uses it when set.
     domain: str | None = None
-    # The API is served through CloudFront (/api/*): the load balancer then
-    # admits only CloudFront's origin-facing addresses, not the internet.
+    # The API is served through CloudFront (/api/*): the load balancer is then
+    # internal, in the private subnets, reached through a CloudFront VPC origin
+    # (`vpc_origin_id`); otherwise it is internet-facing in the public subnets.
     behind_cloudfront: bool = False
     log_retention_days: int = 30
     cpu_target: int = 60
@@ -116,6 +118,8 @@ class ApiService(pulumi.ComponentResource):
     task_role_name: pulumi.Output[str]
     task_definition_arn: pulumi.Output[str]
     deployment_alarm_names: pulumi.Output[list[str]]
+    # The CloudFront VPC origin in front of the internal load balancer; None when it is public.
+    vpc_origin_id: pulumi.Output[str] | None
 
     def __init__(self, name: str, args: ApiServiceArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("farm:compute:ApiService", name, None, opts)
@@ -130,6 +134,7 @@ class ApiService(pulumi.ComponentResource):
         self.alb = self._create_load_balancer()
         self.target_group = self._create_target_group()
         self.listeners = self._create_listeners()
+        self.vpc_origin = self._create_vpc_origin()
         self.log_group = self._create_log_group()
         self.execution_role = self._create_execution_role()
         self.task_role = self._create_task_role()
@@ -140,6 +145,7 @@ class ApiService(pulumi.ComponentResource):
 
         scheme = "https" if args.certificate_arn is not None else "http"
         self.alb_dns_name = self.alb.dns_name
+        self.alb_zone_id = self.alb.zone_id
         self.url = (
             pulumi.Output.from_input(f"{scheme}://{args.domain}")
             if args.domain
@@ -153,8 +159,10 @@ class ApiService(pulumi.ComponentResource):
         self.task_role_name = self.task_role.name
         self.task_definition_arn = self.task_definition.arn
         self.deployment_alarm_names = pulumi.Output.all(*[a.name for a in self.deployment_alarms])
+        self.vpc_origin_id = self.vpc_origin.id if self.vpc_origin is not None else None
         self.register_outputs(
             {
+                "vpc_origin_id": self.vpc_origin_id,
                 "url": self.url,
                 "alb_dns_name": self.alb_dns_name,
                 "alb_arn_suffix": self.alb_arn_suffix,
@@ -220,6 +228,12 @@ class ApiService(pulumi.ComponentResource):
         return merge_tags(self._args.tags, f"{self._name}-{suffix}")
 
     def _allow_cloudfront_only(self, alb_sg: aws.ec2.SecurityGroup) -> None:
+        # The internal load balancer still needs an ingress rule for the VPC
+        # origin's traffic: AWS's VPC-origin guide has it admit CloudFront's
+        # origin-facing prefix list (or the CloudFront-VPCOrigins-Service-SG
+        # group CloudFront creates later), not the VPC's CIDR
+        # (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/private-content-vpc-origins.html).
+        # Being internal, nothing outside the VPC reaches it whatever the rule says.
         # One rule only: the CloudFront prefix list weighs ~55 entries against the
         # security group's rule quota (60 by default), so a second port would not fit.
         # CloudFront speaks HTTPS to the origin when it has a certificate, HTTP otherwise.
@@ -313,10 +327,15 @@ class ApiService(pulumi.ComponentResource):
         a = self._args
         return aws.lb.LoadBalancer(
             f"{self._name}-alb",
-            name=lb_name(f"{self._name}-alb"),
+            # The scheme is a replace key: a fixed name must change with it, or the
+            # replacement would collide with the old load balancer.
+            name=lb_name(f"{self._name}-alb", *(["internal"] if a.behind_cloudfront else [])),
             load_balancer_type="application",
-            internal=False,
-            subnets=a.public_subnet_ids,
+            # Behind CloudFront it is internal, in the private subnets: a CloudFront
+            # VPC origin is then the only way in (no public address, no public listener).
+            # Switching an existing stack replaces the load balancer once (the scheme is fixed at creation).
+            internal=a.behind_cloudfront,
+            subnets=a.private_subnet_ids if a.behind_cloudfront else a.public_subnet_ids,
             security_groups=[self.alb_sg.id],
             # Malformed headers are a request-smuggling vector; drop them at the edge.
             drop_invalid_header_fields=True,
@@ -329,6 +348,36 @@ class ApiService(pulumi.ComponentResource):
             idle_timeout=a.idle_timeout_seconds,
             tags=self._tags("alb"),
             opts=child_opts(self),
+        )
+
+    def _create_vpc_origin(self) -> aws.cloudfront.VpcOrigin | None:
+        """CloudFront's way into the VPC to the internal load balancer.
+
+        VPC origins take internal ALBs in private subnets of a VPC that has an
+        internet gateway (the Network's), in the same account as the distribution
+        (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/private-content-vpc-origins.html).
+        HTTPS to the load balancer when it has a certificate; without one the hop
+        is HTTP, but it never leaves AWS's network into the VPC.
+        """
+        a = self._args
+        if not a.behind_cloudfront:
+            return None
+        return aws.cloudfront.VpcOrigin(
+            f"{self._name}-vpc-origin",
+            vpc_origin_endpoint_config=aws.cloudfront.VpcOriginVpcOriginEndpointConfigArgs(
+                # Letters, digits, - and _, at most 64 (CreateVpcOrigin's VpcOriginEndpointConfig.Name).
+                name=re.sub(r"[^A-Za-z0-9_-]", "-", f"{self._name}-api")[:64],
+                arn=self.alb.arn,
+                http_port=80,
+                https_port=443,
+                origin_protocol_policy="https-only" if a.certificate_arn is not None else "http-only",
+                origin_ssl_protocols=aws.cloudfront.VpcOriginVpcOriginEndpointConfigOriginSslProtocolsArgs(
+                    items=["TLSv1.2"], quantity=1
+                ),
+            ),
+            tags=self._tags("vpc-origin"),
+            # The load balancer must be active first; its listeners answer the origin.
+            opts=child_opts(self, depends_on=self.listeners),
         )
 
     def _create_target_group(self) -> aws.lb.TargetGroup:

@@ -48,10 +48,14 @@ class AppSecrets(pulumi.ComponentResource):
         self._validate()
 
         self.secrets: dict[str, aws.secretsmanager.Secret] = {}
+        self.versions: dict[str, aws.secretsmanager.SecretVersion] = {}
         for env_name in sorted(args.values):
-            self.secrets[env_name] = self._create_secret(env_name, args.values[env_name])
+            self.secrets[env_name], self.versions[env_name] = self._create_secret(env_name, args.values[env_name])
 
-        self.arns = {env_name: secret.arn for env_name, secret in self.secrets.items()}
+        # Each ARN is read from the secret's version: whoever uses it (a task
+        # definition, a function) then waits for the value, not only for the
+        # empty secret (https://www.pulumi.com/docs/iac/concepts/inputs-outputs/#outputs-and-dependencies).
+        self.arns = {env_name: self.versions[env_name].secret_arn for env_name in self.secrets}
         self.register_outputs({"arns": self.arns})
 
     def _validate(self) -> None:
@@ -75,7 +79,9 @@ class AppSecrets(pulumi.ComponentResource):
         if clashes:
             raise UserError("two secret names differ only by case", key="secrets", value=clashes)
 
-    def _create_secret(self, env_name: str, value: pulumi.Input[str]) -> aws.secretsmanager.Secret:
+    def _create_secret(
+        self, env_name: str, value: pulumi.Input[str]
+    ) -> tuple[aws.secretsmanager.Secret, aws.secretsmanager.SecretVersion]:
         child = f"{self._name}-{secret_slug(env_name)}"
         secret = aws.secretsmanager.Secret(
             child,
@@ -85,11 +91,11 @@ class AppSecrets(pulumi.ComponentResource):
             tags=merge_tags(self._args.tags, child) | {"farm:env": env_name},
             opts=child_opts(self),
         )
-        aws.secretsmanager.SecretVersion(
+        version = aws.secretsmanager.SecretVersion(
             f"{child}-value",
             secret_id=secret.id,
             # Whatever the caller passed (even plain text), it is a secret from here on.
             secret_string=pulumi.Output.secret(value),
             opts=child_opts(self),
         )
-        return secret
+        return secret, version

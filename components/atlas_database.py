@@ -135,7 +135,9 @@ class AtlasDatabase(pulumi.ComponentResource):
         self.project_id = self.project.id
         self.cluster_name = self.cluster.name
         self.database_name = pulumi.Output.from_input(args.database_name)
-        self.connection_secret_arn = self.secret.arn if self.secret is not None else None
+        # Read from the version, so that its readers wait for the value (Atlas
+        # can take ten minutes to produce it), not only for the empty secret.
+        self.connection_secret_arn = self.secret_version.secret_arn if self.secret_version is not None else None
         self.connection_secret_version_id = self.secret_version.version_id if self.secret_version is not None else None
         self.register_outputs(
             {

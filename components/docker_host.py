@@ -252,6 +252,7 @@ class DockerHost(pulumi.ComponentResource):
 
     def _create_web(self) -> docker.Container:
         a = self._args
+        assert self.web_image is not None  # built whenever the web container is
         return docker.Container(
             f"{self._name}-web",
             name=f"{a.project}-web",

@@ -283,4 +283,5 @@ def may_build() -> bool:
 
     if pulumi.runtime.is_dry_run():
         return False
-    return not isinstance(settings.SETTINGS.monitor, mocks.MockMonitor)
+    # SETTINGS' attributes are set per context, out of a type checker's sight.
+    return not isinstance(getattr(settings.SETTINGS, "monitor", None), mocks.MockMonitor)

@@ -92,16 +92,19 @@ class Monitoring(pulumi.ComponentResource):
         self._region = aws.get_region_output(opts=pulumi.InvokeOutputOptions(parent=self)).region
 
         # The stage's topic when the builder shares one with other alarms; else our own.
-        self.alarm_topic = (
-            None
-            if args.topic_arn is not None
-            else AlarmTopic(
+        # Every alarm notifies the stage's topic: an action list holding None would
+        # reach AWS as a null ARN.
+        self.alarm_topic: AlarmTopic | None = None
+        self._topic_arn: pulumi.Input[str]
+        if args.topic_arn is not None:
+            self._topic_arn = args.topic_arn
+        else:
+            self.alarm_topic = AlarmTopic(
                 f"{name}-alarms",
                 AlarmTopicArgs(alarm_email=args.alarm_email, tags=args.tags, stack=args.stack),
                 child_opts(self),
             )
-        )
-        self._topic_arn = args.topic_arn if self.alarm_topic is None else self.alarm_topic.topic_arn
+            self._topic_arn = self.alarm_topic.topic_arn
         self.alarms = {spec.key: self._create_alarm(spec) for spec in self._alarm_specs()}
         self.dashboard = self._create_dashboard() if args.level in ("standard", "full") else None
 

@@ -110,7 +110,7 @@ class Network(pulumi.ComponentResource):
     def _zones(self, count: int) -> list[str]:
         # Synchronous on purpose: the number of subnets must be known now, and a
         # region with fewer zones than asked for is a config error, not a crash.
-        available = aws.get_availability_zones(state="available").names
+        available = aws.get_availability_zones(state="available", opts=pulumi.InvokeOptions(parent=self)).names
         if count > len(available):
             raise UserError(
                 f"the region has only {len(available)} available zones",
@@ -326,18 +326,18 @@ class Network(pulumi.ComponentResource):
 
 
 def _flow_log_policy(log_group_arn: str) -> str:
-    # Only this log group and its streams: the role cannot write anywhere else.
+    # Writing only to this log group and its streams. DescribeLogGroups lists
+    # groups and takes no resource ARN ("*" in the Service Authorization
+    # Reference for CloudWatch Logs; the flow-log role example has it so:
+    # https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-iam-role.html).
     return policy_document(
         {
+            "Sid": "WriteThisGroup",
             "Effect": "Allow",
-            "Action": [
-                "logs:CreateLogStream",
-                "logs:PutLogEvents",
-                "logs:DescribeLogGroups",
-                "logs:DescribeLogStreams",
-            ],
+            "Action": ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
             "Resource": [log_group_arn, f"{log_group_arn}:*"],
-        }
+        },
+        {"Sid": "ListGroups", "Effect": "Allow", "Action": "logs:DescribeLogGroups", "Resource": "*"},
     )
 
 

@@ -82,10 +82,12 @@ class PreviewDatabase(pulumi.ComponentResource):
             tags=self._tags,
             opts=child_opts(self),
         )
-        aws.secretsmanager.SecretVersion(
+        version = aws.secretsmanager.SecretVersion(
             f"{name}-connection-value", secret_id=self.secret.id, secret_string=uri, opts=child_opts(self)
         )
-        self.connection_secret_arn = self.secret.arn
+        # The version's `secret_arn` is the secret's ARN, known only once the value is stored: readers of
+        # it wait for the connection string, not just for an empty secret (secret-readers-wait-for-value).
+        self.connection_secret_arn = version.secret_arn
         self.database_name = pulumi.Output.from_input(args.database_name)
         self.username = self.user.username
         self.register_outputs(

@@ -97,8 +97,13 @@ class StaticSiteArgs:
     build: WebBuild | None = None  # or build it first, at `pulumi up` only
     api_origin_domain: pulumi.Input[str] | None = None  # host name of the API origin; None: no /api route
     api_origin_protocol: str = "https-only"  # "http-only" for an ALB without a certificate
+    # A CloudFront VPC origin (ApiService.vpc_origin_id) to reach the API through: the
+    # internal load balancer has no public address; the protocol is the VPC origin's.
+    api_vpc_origin_id: pulumi.Input[str] | None = None
     api_path_pattern: str = "/api/*"
-    certificate_arn: str | None = None  # ACM certificate in us-east-1, required with aliases
+    # ACM certificate in us-east-1, required with aliases: an operator's ARN, or a
+    # Certificate component's validated ARN (an Output, checked where it is made).
+    certificate_arn: pulumi.Input[str] | None = None
     aliases: list[str] = field(default_factory=list)
     price_class: str = "PriceClass_100"
     # ARN of a CLOUDFRONT-scope WAFv2 web ACL (WebAcl), None: no web firewall.
@@ -214,6 +219,8 @@ class StaticSite(pulumi.ComponentResource):
         self.distribution_id = distribution.id
         self.distribution_arn = distribution.arn
         self.domain_name = distribution.domain_name
+        # CloudFront's own hosted zone, for alias records to the distribution.
+        self.hosted_zone_id = distribution.hosted_zone_id
         self.bucket_name = bucket.bucket
         self.register_outputs(
             {
@@ -243,14 +250,14 @@ class StaticSite(pulumi.ComponentResource):
                 value=a.api_origin_protocol,
                 valid=list(ORIGIN_PROTOCOLS),
             )
-        if a.aliases and not a.certificate_arn:
+        if a.aliases and a.certificate_arn is None:
             raise UserError(
                 "a custom domain on CloudFront needs an ACM certificate",
                 key="certificate_arn",
                 value=a.aliases,
                 hint="request a certificate for the domain in us-east-1 and set `certificate_arn`",
             )
-        if a.certificate_arn and not a.certificate_arn.startswith("arn:aws:acm:us-east-1:"):
+        if isinstance(a.certificate_arn, str) and not a.certificate_arn.startswith("arn:aws:acm:us-east-1:"):
             raise UserError(
                 "CloudFront only uses ACM certificates from us-east-1",
                 key="certificate_arn",
@@ -414,6 +421,14 @@ class StaticSite(pulumi.ComponentResource):
         )
 
     def _api_origin(self, domain: pulumi.Input[str]) -> aws.cloudfront.DistributionOriginArgs:
+        if self._args.api_vpc_origin_id is not None:
+            return aws.cloudfront.DistributionOriginArgs(
+                origin_id=API_ORIGIN_ID,
+                domain_name=domain,
+                vpc_origin_config=aws.cloudfront.DistributionOriginVpcOriginConfigArgs(
+                    vpc_origin_id=self._args.api_vpc_origin_id, origin_read_timeout=60
+                ),
+            )
         return aws.cloudfront.DistributionOriginArgs(
             origin_id=API_ORIGIN_ID,
             domain_name=domain,
@@ -449,7 +464,7 @@ class StaticSite(pulumi.ComponentResource):
         )
 
     def _viewer_certificate(self) -> aws.cloudfront.DistributionViewerCertificateArgs:
-        if self._args.certificate_arn:
+        if self._args.certificate_arn is not None:
             return aws.cloudfront.DistributionViewerCertificateArgs(
                 acm_certificate_arn=self._args.certificate_arn,
                 ssl_support_method="sni-only",

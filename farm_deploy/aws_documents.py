@@ -230,6 +230,19 @@ IAM_EXPECTED: dict[tuple[str, str, str], str] = {
         "an ARN compared with StringEquals matches it exactly; AWS's own example for "
         "elasticfilesystem:AccessPointArn does so (https://docs.aws.amazon.com/efs/latest/ug/access-points-iam-policy.html)"
     ),
+    # AWS's own key policy for encrypting log groups: the Logs service may use the
+    # key when the encryption context names a log group of this account, written
+    # with ArnLike on kms:EncryptionContext:aws:logs:arn beside kms:Describe*
+    # (https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html).
+    # parliament types that context key as a string and finds it on no Describe action.
+    ("key", "UNKNOWN_CONDITION_FOR_ACTION", "kms:EncryptionContext:aws:logs:arn"): (
+        "CloudWatch Logs' documented key policy scopes the whole statement, Describe* included, by the log group ARN "
+        "(https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html)"
+    ),
+    ("key", "MISMATCHED_TYPE", "ArnLike requires a value of type Arn but given String"): (
+        "the encryption context's aws:logs:arn holds an ARN; AWS's example compares it with ArnLike "
+        "(https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html)"
+    ),
     ("key", "RESOURCE_STAR", ""): (
         'in a key policy "Resource": "*" means the key the policy is attached to '
         "(https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-overview.html)"

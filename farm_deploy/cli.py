@@ -14,6 +14,7 @@ import argparse
 import importlib
 import sys
 from collections.abc import Sequence
+from types import ModuleType
 
 from analysis.errors import UserError
 
@@ -52,8 +53,8 @@ def version() -> str:
         return "unknown (not installed: `pip install .` in the checkout)"
 
 
-def _available() -> dict[str, object]:
-    modules = {}
+def _available() -> dict[str, ModuleType]:
+    modules: dict[str, ModuleType] = {}
     for name, module in COMMANDS.items():
         try:
             modules[name] = importlib.import_module(f"farm_deploy.commands.{module}")

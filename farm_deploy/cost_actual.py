@@ -106,6 +106,7 @@ def cost_actual(
 
     offline = run_plan(project_dir, stack)
     cost = offline.cost
+    assert cost is not None  # run_plan prices every plan it makes
     end = today or dt.date.today()
     start = end - dt.timedelta(days=days)
     actual = fetch(client or _client(), stack, start, end)

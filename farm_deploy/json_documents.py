@@ -52,14 +52,22 @@ PLAN = JsonDocument(
         "stack": "the stack planned",
         "stage": "the stage it deploys",
         "plan": "the stack's `StagePlan`",
-        "resources": "`[{type, name, parent, inputs, protect}]`: every resource registration, inputs as the provider "
-        'receives them (camelCase keys, numbers as floats, secrets `"[secret]"`)',
+        "resources": "`[{type, name, parent, inputs, protect, provider, dependencies}]`: every resource registration, "
+        'inputs as the provider receives them (camelCase keys, numbers as floats, secrets `"[secret]"`); '
+        "`provider` is `{name, package, default, region}` for a cloud resource (`name` is the provider resource's "
+        'logical name, `"default"` for the package\'s default provider; `region` is where an AWS resource lands, '
+        "null for other packages) and null for components and providers; `dependencies` are the names of the "
+        "resources it waits for: its `depends_on` and those whose outputs reach its inputs (a component expanded "
+        "to its children)",
         "counts": "resource type -> count",
         "outputs": "the stack outputs, secrets masked (docs/reference/outputs.md)",
         "cost": "the stage's `DeclaredCost`: priced from `resources`, `idle` and `typical` USD/month, each item with "
         "its `assumption` (docs/cost.md); `total` equals `typical`",
         "policy": "`{checked, violations: [{policy, level, resource, type, message}], waived, unused_waivers, mandatory}`",
         "missing_secrets": "secret keys the stage needs that the stack file does not set",
+        "documents": "`[{resource, type, field, message}]`: documents inside resources (container definitions, IAM "
+        "policies, dashboards, user data) that do not match AWS's own shapes; any entry makes the command exit 1 "
+        "(unless `--fail-on never`)",
         "warnings": "every warning: the stage plan's (also in `plan.warnings`) and what the program reported with "
         "`pulumi.log.warn` during the run",
     },

@@ -60,13 +60,25 @@ class OfflinePlan:
     missing_secrets: list[str]
     policy: Any | None = None
     warnings: list[str] = field(default_factory=list)
+    # The config the engine ran with (full keys): the default provider's region is `aws:region`.
+    config: dict[str, str] = field(default_factory=dict)
+    documents: list[Any] = field(default_factory=list)  # aws_documents.DocumentIssue
     cost: Any | None = None  # DeclaredCost: priced from `resources` (farm_deploy/cost.py)
 
+    def provider_of(self, resource: Any) -> Any:
+        """The resource's `ProviderInfo` (None for components and providers)."""
+        from farm_deploy.offline.engine import provider_info
+
+        return provider_info(resource, {r.urn: r for r in self.resources}, self.config)
+
     def resource_dicts(self) -> list[dict[str, Any]]:
+        from farm_deploy.offline.engine import provider_info
+
         by_urn = {r.urn: r for r in self.resources}
         rows = []
         for r in self.resources:
             parent = by_urn.get(r.parent) if r.parent else None
+            provider = provider_info(r, by_urn, self.config)
             rows.append(
                 {
                     "type": r.type,
@@ -74,6 +86,8 @@ class OfflinePlan:
                     "parent": parent.name if parent else None,
                     "inputs": mask_paths(r.inputs, r.secret_paths),
                     "protect": r.protect,
+                    "provider": provider.to_dict() if provider is not None else None,
+                    "dependencies": sorted({by_urn[u].name for u in r.dependencies if u in by_urn}),
                 }
             )
         return rows
@@ -96,6 +110,7 @@ class OfflinePlan:
             "cost": self.cost.model_dump(mode="json") if self.cost is not None else None,
             "policy": self.policy.to_dict() if self.policy is not None else None,
             "missing_secrets": self.missing_secrets,
+            "documents": [i.to_dict() for i in self.documents],
             # every warning, the plan's own included (they were only inside "plan" before)
             "warnings": list(dict.fromkeys([*self.plan.warnings, *self.warnings])),
         }
@@ -140,6 +155,11 @@ def run_plan(project_dir: Path, stack: str, *, strict_secrets: bool = False) -> 
     farm, _ = split_namespace(stack_file.config)
     # Validate before starting the engine: a bad key is the stack file's fault.
     early = parse_settings(farm, file=str(stack_file.path), stack=stack)
+    aws_region = stack_file.config.get("aws:region")
+    if isinstance(aws_region, str):
+        from analysis.aws_regions import check_region
+
+        check_region(aws_region, file=str(stack_file.path), key="aws:region")
     # A preview's stack reference is answered with its dev stack's own offline outputs.
     referenced = dev_outputs(project_dir, stack, early, file=str(stack_file.path))
 
@@ -186,11 +206,15 @@ def run_plan(project_dir: Path, stack: str, *, strict_secrets: bool = False) -> 
         outputs=run.outputs,
         secret_outputs=run.secret_outputs,
         missing_secrets=sorted(k for k in missing if k in used),
+        config=run.config,
     )
     from farm_deploy.cost import declared_cost, freshness_warnings
 
     offline.cost = declared_cost(offline)
     offline.warnings.extend([*offline.cost.warnings, *freshness_warnings(offline.cost)])
+    from farm_deploy.aws_documents import check_resources as check_documents
+
+    offline.documents = check_documents(run.resources)
     try:
         from farm_deploy.policy_check import check_resources
     except ImportError:  # pragma: no cover - the policy pack is part of the repo

@@ -82,7 +82,7 @@ def _offline_ids(resource: RecordedResource) -> frozenset[str]:
     outputs of `engine._computed` (ARN, bucket name), so those are what a child's
     `bucket=`/`vpcId=`/`securityGroups=` inputs contain.
     """
-    computed = _computed(resource.type, resource.name, resource.inputs)
+    computed = resource.outputs or _computed(resource.type, resource.name, resource.inputs)
     ids = {f"{resource.name}-id"}
     for key in ("arn", "bucket", "name", "id"):
         for source in (resource.inputs, computed):
@@ -100,6 +100,8 @@ def _stack_view(resource: RecordedResource) -> StackResource:
         props=resource.inputs,
         protect=resource.protect,
         ids=_offline_ids(resource),
+        links={key: frozenset(urns) for key, urns in resource.property_dependencies.items()},
+        dependencies=frozenset(resource.dependencies),
     )
 
 

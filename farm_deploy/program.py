@@ -43,8 +43,13 @@ def read_settings(stack: str, base: Path) -> StackSettings:
     farm, other = split_namespace(_all_config())
     settings = parse_settings(farm, file=str(base / f"Pulumi.{stack}.yaml"), stack=stack)
     if settings.region is None and other.get("aws:region"):
-        # The AWS provider's region is the stage's region unless farm:region says otherwise.
-        settings.region = str(other["aws:region"])
+        # The AWS provider's region is the stage's region unless farm:region says otherwise;
+        # checked like farm:region, so `us-est-1` stops here with the nearest valid name.
+        from analysis.aws_regions import check_region
+
+        settings.region = check_region(
+            str(other["aws:region"]), file=str(base / f"Pulumi.{stack}.yaml"), key="aws:region"
+        )
     return settings
 
 

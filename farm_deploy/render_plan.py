@@ -103,6 +103,36 @@ def _policy_lines(result: OfflinePlan, console: Console, *, details: bool) -> No
         _plain(console, f"  waived: {', '.join(w['policy'] for w in report['waived'])}")
 
 
+def provider_counts(result: OfflinePlan) -> list[tuple[str, int]]:
+    """Cloud resources per provider, labelled `<package> <region> via <provider>`."""
+    counts: Counter[str] = Counter()
+    for r in result.resources:
+        info = result.provider_of(r)
+        if info is None:
+            continue
+        where = f" {info.region}" if info.region else ""
+        via = "the default provider" if info.default else info.name
+        counts[f"{info.package}{where} via {via}"] += 1
+    return sorted(counts.items())
+
+
+def _provider_lines(result: OfflinePlan, console: Console) -> None:
+    rows = provider_counts(result)
+    if rows:
+        _plain(console, "providers: " + ", ".join(f"{label} ({n})" for label, n in rows))
+
+
+def _document_lines(result: OfflinePlan, console: Console) -> None:
+    """The documents inside resources checked against AWS's shapes (farm_deploy/aws_documents.py)."""
+    issues = result.documents
+    if not issues:
+        _plain(console, "documents: pass (container definitions, IAM policies, dashboards, user data)")
+        return
+    _plain(console, f"documents: FAIL: {plural(len(issues), 'issue')}", style="red")
+    for issue in issues:
+        _plain(console, f"  {issue.resource} {issue.field}: {issue.message}")
+
+
 def _warnings(result: OfflinePlan, console: Console) -> None:
     for warning in dict.fromkeys([*result.plan.warnings, *result.warnings]):
         line = Text("warning:", style="yellow")
@@ -129,6 +159,7 @@ def render_summary(result: OfflinePlan, console: Console) -> None:
     console.print()
     _plain(console, f"pulumi preview would create {plural(len(result.resources), 'resource')}", style="bold")
     console.print(table)
+    _provider_lines(result, console)
     cost = result.cost
     if cost is not None:
         per: dict[str, float] = {}
@@ -141,6 +172,7 @@ def render_summary(result: OfflinePlan, console: Console) -> None:
             f"{cost.region} prices of {cost.price_table_date})",
         )
     _policy_lines(result, console, details=False)
+    _document_lines(result, console)
     _warnings(result, console)
     _plain(console, "the resource tree, counts per type and cost items: add --details", style="dim")
 
@@ -161,6 +193,7 @@ def render_details(result: OfflinePlan, console: Console) -> None:
 
     add(tree, None)
     console.print(tree)
+    _provider_lines(result, console)
 
     counts = Table(title="resources per type", show_edge=False)
     counts.add_column("type")
@@ -191,11 +224,11 @@ def render_details(result: OfflinePlan, console: Console) -> None:
         for note in cost.notes:
             _plain(console, f"cost note: {note}", style="dim")
     _policy_lines(result, console, details=True)
+    _document_lines(result, console)
     _warnings(result, console)
 
 
 def render_plan(result: OfflinePlan, console: Console | None = None, *, details: bool = False) -> None:
     from farm_deploy.commands.common import console as make_console
 
-    console = console or make_console()
-    (render_details if details else render_summary)(result, console)
+    (render_details if details else render_summary)(result, console or make_console())

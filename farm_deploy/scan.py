@@ -57,6 +57,8 @@ TF_PROVIDER = "registry.terraform.io/hashicorp/aws"
 TF_TYPES: dict[str, str] = {
     "aws:appautoscaling/policy:Policy": "aws_appautoscaling_policy",
     "aws:appautoscaling/target:Target": "aws_appautoscaling_target",
+    "aws:acm/certificate:Certificate": "aws_acm_certificate",
+    "aws:acm/certificateValidation:CertificateValidation": "aws_acm_certificate_validation",
     "aws:autoscaling/group:Group": "aws_autoscaling_group",
     "aws:budgets/budget:Budget": "aws_budgets_budget",
     "aws:cloudfront/cachePolicy:CachePolicy": "aws_cloudfront_cache_policy",
@@ -64,6 +66,7 @@ TF_TYPES: dict[str, str] = {
     "aws:cloudfront/function:Function": "aws_cloudfront_function",
     "aws:cloudfront/originAccessControl:OriginAccessControl": "aws_cloudfront_origin_access_control",
     "aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy": "aws_cloudfront_response_headers_policy",
+    "aws:cloudfront/vpcOrigin:VpcOrigin": "aws_cloudfront_vpc_origin",
     "aws:cloudwatch/dashboard:Dashboard": "aws_cloudwatch_dashboard",
     "aws:cloudwatch/logDelivery:LogDelivery": "aws_cloudwatch_log_delivery",
     "aws:cloudwatch/logDeliveryDestination:LogDeliveryDestination": "aws_cloudwatch_log_delivery_destination",
@@ -104,6 +107,7 @@ TF_TYPES: dict[str, str] = {
     "aws:lb/listener:Listener": "aws_lb_listener",
     "aws:lb/loadBalancer:LoadBalancer": "aws_lb",
     "aws:lb/targetGroup:TargetGroup": "aws_lb_target_group",
+    "aws:route53/record:Record": "aws_route53_record",
     "aws:s3/bucket:Bucket": "aws_s3_bucket",
     "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": "aws_s3_bucket_lifecycle_configuration",
     "aws:s3/bucketOwnershipControls:BucketOwnershipControls": "aws_s3_bucket_ownership_controls",
@@ -299,16 +303,16 @@ def _ref_list(attrs: list[str]) -> list[str]:
 
 def _reference_index(resources: list[Any], addresses: dict[str, str]) -> dict[str, str]:
     """Values the mock engine computes for a resource -> the Terraform attribute they stand for."""
-    from farm_deploy.offline.data_sources import ACCOUNT_ID
-
     index: dict[str, str] = {}
     for r in resources:
         address = addresses.get(r.urn)
         if address is None:
             continue
-        module = r.type.partition(":")[2].split("/")[0]
         index[f"{r.name}-id"] = f"{address}.id"
-        index[f"arn:aws:{module}:us-east-1:{ACCOUNT_ID}:{r.name}"] = f"{address}.arn"
+        # The ARN the mock engine answered for it (each service's own shape, farm_deploy/offline/arns.py).
+        arn = (getattr(r, "outputs", None) or {}).get("arn")
+        if isinstance(arn, str) and r.type != "aws:secretsmanager/secretVersion:SecretVersion":
+            index[arn] = f"{address}.arn"
         index[f"eipalloc-{r.name}"] = f"{address}.allocation_id"
     return index
 

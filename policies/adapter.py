@@ -132,6 +132,7 @@ def stack_view(resource: Any) -> StackResource:
         protect=bool(getattr(resource.opts, "protect", False)),
         ids=_known_ids(props),
         links={key: frozenset(d.urn for d in dependents) for key, dependents in deps.items()},
+        dependencies=frozenset(d.urn for d in getattr(resource, "dependencies", None) or ()),
     )
 
 

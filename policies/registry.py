@@ -2,9 +2,24 @@
 
 from __future__ import annotations
 
-from .rules import Rule, atlas, budget, cloudfront, compute, data, ecs, iam, kms, network, preview, protection, s3
+from .rules import (
+    Rule,
+    atlas,
+    budget,
+    cloudfront,
+    compute,
+    data,
+    ecs,
+    iam,
+    kms,
+    network,
+    order,
+    preview,
+    protection,
+    s3,
+)
 
-_MODULES = (s3, cloudfront, network, ecs, compute, iam, data, atlas, protection, budget, kms, preview)
+_MODULES = (s3, cloudfront, network, ecs, compute, iam, data, atlas, protection, budget, kms, order, preview)
 
 RULES: tuple[Rule, ...] = tuple(rule for module in _MODULES for rule in module.RULES)
 

@@ -174,8 +174,9 @@ class RailwayApp(pulumi.ComponentResource):
         self.ollama = self._create_ollama() if args.ollama else None
         self.api = self._create_api()
         self.web = self._create_web() if args.web else None
-        self.api_url = pulumi.Output.concat("https://", self.api.domain)
-        self.web_url = pulumi.Output.concat("https://", self.web.domain) if self.web else None
+        # Both services have a public port, so Railway gives each a domain.
+        self.api_url = pulumi.Output.concat("https://", self.api.domain.apply(lambda d: d or ""))
+        self.web_url = pulumi.Output.concat("https://", self.web.domain.apply(lambda d: d or "")) if self.web else None
         self._create_api_variables()
         if self.web:
             self._create_web_variables()
@@ -363,4 +364,5 @@ class RailwayApp(pulumi.ComponentResource):
         if a.web_api_url_env:
             variables[a.web_api_url_env] = self.api_url
         variables.update(self._addresses(a.web_env_outputs))
+        assert self.web is not None  # called only when the web service exists
         self.web_variables = self._variables("web", self.web, variables)

@@ -65,4 +65,5 @@ def build_atlas(
                 protect=ctx.protect,
                 tags=ctx.tags(),
             ),
+            ctx.opts(),
         )

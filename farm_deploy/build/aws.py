@@ -19,9 +19,11 @@ from components.alarm_topic import AlarmTopic, AlarmTopicArgs
 from components.api_service import ApiService, ApiServiceArgs
 from components.app_secrets import AppSecrets, AppSecretsArgs
 from components.budget import Budget, BudgetArgs
+from components.certificate import Certificate, CertificateArgs
 from components.cloudfront_logs import CloudFrontLogs, CloudFrontLogsArgs
 from components.cluster import Cluster, ClusterArgs
 from components.container import OLLAMA_PORT
+from components.dns_records import AliasTarget, DnsAliases, DnsAliasesArgs
 from components.image import ApiImage, ApiImageArgs
 from components.kms_key import KmsKey, KmsKeyArgs
 from components.log_bucket import LogBucket, LogBucketArgs
@@ -68,6 +70,10 @@ class _Aws:
     api_service: ApiService | None = None
     lambda_api: ServerlessApi | None = None
     ollama: OllamaService | None = None
+    # With farm:hostedZone: the zone, and the certificates made in it (validated ARNs).
+    zone_id: pulumi.Input[str] | None = None
+    site_certificate: pulumi.Input[str] | None = None
+    api_certificate: pulumi.Input[str] | None = None
     # Hardening (docs/security.md): the stage's customer managed key, the access-log bucket.
     kms_key: KmsKey | None = None
     log_bucket: LogBucket | None = None
@@ -84,6 +90,7 @@ class _Aws:
 def build_aws(ctx: Context) -> BuiltStage:
     plan, choices = ctx.plan, ctx.plan.components
     built = BuiltStage(plan=plan, region=plan.region)
+    _providers(ctx)
     parts = _Aws()
     parts.network = _network(ctx) if choices.network else None
     parts.kms_key = _stage_key(ctx)
@@ -106,17 +113,20 @@ def build_aws(ctx: Context) -> BuiltStage:
         parts.secret_versions[plan.db.uri_env] = db.connection_secret_version_id
         # `farm-deploy rotate db-password --check` reads it.
         built.extra["dbSecretArn"] = db.connection_secret_arn
+    _certificates(ctx, parts)
     parts.cluster = _cluster(ctx, parts.network)
     parts.deploy_outputs.update(_known_addresses(ctx, parts.cluster))
 
     # One topic for every alarm of the stage, the API's deployment-rollback alarms included.
     with ctx.stack_keys(MONITORING_KEYS):
         alarms = AlarmTopic(
-            f"{ctx.prefix}-alarms", AlarmTopicArgs(alarm_email=plan.alarm_email, tags=ctx.tags(), stack=ctx.stack)
+            f"{ctx.prefix}-alarms", AlarmTopicArgs(alarm_email=plan.alarm_email, stack=ctx.stack), ctx.opts()
         )
     if choices.api == "ecs":
         parts.api_service = _ecs_api(ctx, parts, alarms.topic_arn)
-        _alb_web_acl(ctx, parts.api_service)
+        if choices.web != "cloudfront":
+            # Behind CloudFront the load balancer is internal: CloudFront's ACL sees every request.
+            _alb_web_acl(ctx, parts.api_service)
         built.api_url = parts.api_service.url
         built.log_groups["api"] = parts.api_service.log_group_name
         built.extra["albDnsName"] = parts.api_service.alb_dns_name
@@ -141,6 +151,9 @@ def build_aws(ctx: Context) -> BuiltStage:
     elif choices.web == "vercel":
         built.web_url = vercel_app(ctx, api_url=built.api_url, python_api=False).url
 
+    if parts.zone_id is not None:
+        _aliases(ctx, parts, site if choices.web == "cloudfront" else None)
+
     monitoring = _monitoring(ctx, parts, alarms.topic_arn)
     built.alarm_names = monitoring.alarm_names
     built.dashboard_url = monitoring.dashboard_url
@@ -153,6 +166,81 @@ def build_aws(ctx: Context) -> BuiltStage:
         if share is not None:
             built.extra["previewShare"] = share
     return built
+
+
+def _providers(ctx: Context) -> None:
+    """The stage's AWS provider, in the stage's region, tagging everything it creates.
+
+    Explicit, so that `farm:region` decides where resources land rather than
+    whatever `aws:region` or AWS_REGION the operator's shell happens to have;
+    components receive it through their options, and Pulumi hands a
+    component's providers down to its children
+    (https://www.pulumi.com/docs/iac/concepts/resources/components/#inheriting-resource-providers).
+    `default_tags` puts the stack's tags on every taggable resource
+    (https://www.pulumi.com/registry/packages/aws/api-docs/provider/#default_tags_python);
+    components add only their own `Name`. Moving existing resources from the
+    default provider to this one with the same region updates their provider
+    reference without replacing them: the engine asks the provider's DiffConfig
+    for explicit providers too (https://github.com/pulumi/pulumi/pull/18509).
+    """
+    import pulumi_aws as aws
+
+    region = ctx.plan.region
+    ctx.providers["aws"] = aws.Provider(
+        f"{ctx.prefix}-aws",
+        region=region,
+        default_tags=aws.ProviderDefaultTagsArgs(tags=ctx.tags()),
+    )
+
+
+def _certificates(ctx: Context, parts: _Aws) -> None:
+    """With farm:hostedZone: the zone, and each certificate the operator did not supply.
+
+    CloudFront's certificate must come from us-east-1, the load balancer's from
+    its own region (https://docs.aws.amazon.com/acm/latest/userguide/acm-regions.html).
+    """
+    import pulumi_aws as aws
+
+    plan, choices = ctx.plan, ctx.plan.components
+    if not (plan.domain and plan.hosted_zone):
+        return
+    zone = aws.route53.get_zone_output(
+        name=plan.hosted_zone, private_zone=False, opts=pulumi.InvokeOutputOptions(provider=ctx.providers["aws"])
+    )
+    parts.zone_id = zone.zone_id
+    if choices.web == "cloudfront" and not plan.certificate_arn:
+        parts.site_certificate = Certificate(
+            f"{ctx.prefix}-web-cert",
+            CertificateArgs(domain_name=plan.domain, zone_id=zone.zone_id),
+            pulumi.ResourceOptions(providers=[us_east_1_provider(ctx)]),
+        ).arn
+    if choices.api == "ecs" and not plan.api_certificate_arn:
+        parts.api_certificate = Certificate(
+            f"{ctx.prefix}-api-cert",
+            CertificateArgs(domain_name=f"api.{plan.domain}", zone_id=zone.zone_id),
+            ctx.opts(),
+        ).arn
+
+
+def _aliases(ctx: Context, parts: _Aws, site: StaticSite | None) -> DnsAliases:
+    """The site's name at CloudFront, `api.<domain>` at the load balancer."""
+    plan = ctx.plan
+    assert plan.domain is not None and parts.zone_id is not None
+    targets: list[AliasTarget] = []
+    if site is not None:
+        targets.append(AliasTarget(name=plan.domain, dns_name=site.domain_name, zone_id=site.hosted_zone_id))
+    if parts.api_service is not None:
+        # Internal behind CloudFront: the name then resolves inside the VPC only, and
+        # is the name CloudFront's VPC origin presents to the load balancer's certificate.
+        targets.append(
+            AliasTarget(
+                name=f"api.{plan.domain}",
+                dns_name=parts.api_service.alb_dns_name,
+                zone_id=parts.api_service.alb_zone_id,
+                ipv6=False,
+            )
+        )
+    return DnsAliases(f"{ctx.prefix}-dns", DnsAliasesArgs(zone_id=parts.zone_id, targets=targets), ctx.opts())
 
 
 def _budget(ctx: Context) -> Budget:
@@ -172,6 +260,7 @@ def _budget(ctx: Context) -> Budget:
             alert_percent=ctx.settings.budget_alert_percent,
             emails=[email] if email else [],
         ),
+        ctx.opts(),
     )
 
 
@@ -184,8 +273,8 @@ def _network(ctx: Context) -> Network:
             nat_per_az=net.nat_per_az,
             nat_instance=net.nat == "instance",
             cidr=net.cidr,
-            tags=ctx.tags(),
         ),
+        ctx.opts(),
     )
 
 
@@ -195,7 +284,8 @@ def _app_secrets(ctx: Context, key: KmsKey | None) -> dict[str, pulumi.Input[str
         return {}
     store = AppSecrets(
         f"{ctx.prefix}-secrets",
-        AppSecretsArgs(values=values, kms_key_id=key.arn if key else None, tags=ctx.tags(), stack=ctx.stack),
+        AppSecretsArgs(values=values, kms_key_id=key.arn if key else None, stack=ctx.stack),
+        ctx.opts(),
     )
     return dict(store.arns)
 
@@ -204,9 +294,11 @@ def _app_secrets(ctx: Context, key: KmsKey | None) -> dict[str, pulumi.Input[str
 
 
 def us_east_1_provider(ctx: Context) -> pulumi.ProviderResource:
-    """The AWS provider pinned to us-east-1, for what CloudFront needs there (web ACL, log delivery).
+    """The AWS provider pinned to us-east-1, for what CloudFront takes only from there.
 
-    One per program: the builder's regional providers may take this over.
+    Its viewer certificate, its web ACL and its log delivery
+    (https://docs.aws.amazon.com/acm/latest/userguide/acm-regions.html). One per
+    program, beside the stage's own provider (`_providers`).
     """
     import pulumi_aws as aws
 
@@ -227,6 +319,7 @@ def _stage_key(ctx: Context) -> KmsKey | None:
             protect=ctx.protect,
             tags=ctx.tags(),
         ),
+        ctx.opts(),
     )
 
 
@@ -246,6 +339,7 @@ def _log_bucket(ctx: Context) -> LogBucket | None:
                 protect=ctx.protect,
                 tags=ctx.tags(),
             ),
+            ctx.opts(),
         )
 
 
@@ -276,6 +370,7 @@ def _alb_web_acl(ctx: Context, api: ApiService) -> WebAcl | None:
                 log_retention_days=ctx.plan.security.access_log_days,
                 tags=ctx.tags(),
             ),
+            ctx.opts(),
         )
 
 
@@ -298,7 +393,7 @@ def _cluster(ctx: Context, network: Network | None) -> Cluster | None:
         return None
     if network is None:
         raise UserError("ECS services need the stage's network", key=f"{NAMESPACE}:api", value=choices.api)
-    return Cluster(f"{ctx.prefix}-ecs", ClusterArgs(vpc_id=network.vpc_id, tags=ctx.tags(), stack=ctx.stack))
+    return Cluster(f"{ctx.prefix}-ecs", ClusterArgs(vpc_id=network.vpc_id, stack=ctx.stack), ctx.opts())
 
 
 def _known_addresses(ctx: Context, cluster: Cluster | None) -> dict[str, pulumi.Input[str]]:
@@ -363,8 +458,8 @@ def _api_image(ctx: Context) -> ApiImage:
                 python_version=plan.api.python_version,
                 build_dir=str(ctx.project_dir / ".farm-deploy" / "build" / f"{p}-api"),
                 protect=ctx.protect,
-                tags=ctx.tags(),
             ),
+            ctx.opts(),
         )
 
 
@@ -393,7 +488,7 @@ def _ecs_api(ctx: Context, parts: _Aws, alarm_topic_arn: pulumi.Input[str]) -> A
                 secret_version_ids=parts.secret_versions,
                 kms_key_arn=parts.kms_key.arn if parts.kms_key else None,
                 access_log_bucket=parts.log_bucket.writable_bucket_name if parts.log_bucket else None,
-                certificate_arn=plan.api_certificate_arn,
+                certificate_arn=parts.api_certificate or plan.api_certificate_arn,
                 domain=api_domain(plan),
                 behind_cloudfront=plan.components.web == "cloudfront",
                 # Ollama answers inside the VPC on its port; the API's egress is closed otherwise.
@@ -402,21 +497,23 @@ def _ecs_api(ctx: Context, parts: _Aws, alarm_topic_arn: pulumi.Input[str]) -> A
                 deletion_protection=ctx.protect,
                 alarm_actions=[alarm_topic_arn],
                 protect=ctx.protect,
-                tags=ctx.tags(),
                 stack=ctx.stack,
                 project=ctx.project,
             ),
+            ctx.opts(),
         )
 
 
 def api_domain(plan: StagePlan) -> str | None:
-    """The ALB's name when the stage has a domain and a certificate: `api.<domain>`.
+    """The ALB's name when the stage has a domain and a certificate for it: `api.<domain>`.
 
-    CloudFront reaches the ALB by this name; the operator's DNS points it at
-    the ALB (output `albDnsName`). The load balancer's certificate (the plan's
-    `api_certificate_arn`, in the stage's region) must cover `api.<domain>`.
+    CloudFront reaches the ALB by this name. With farm:hostedZone the program
+    makes the certificate and the alias record; otherwise the operator's DNS
+    points it at the ALB (output `albDnsName`) and the load balancer's
+    certificate (the plan's `api_certificate_arn`, in the stage's region) must
+    cover `api.<domain>`.
     """
-    if plan.domain and plan.api_certificate_arn:
+    if plan.domain and (plan.api_certificate_arn or plan.hosted_zone):
         return f"api.{plan.domain}"
     return None
 
@@ -438,8 +535,8 @@ def _lambda_api(ctx: Context, parts: _Aws) -> ServerlessApi:
             realtime=False,
             python_version=plan.api.python_version,
             build_dir=str(ctx.project_dir / ".farm-deploy" / "build" / f"{ctx.prefix}-lambda"),
-            tags=ctx.tags(),
         ),
+        ctx.opts(),
     )
 
 
@@ -470,8 +567,8 @@ def _ollama(ctx: Context, parts: _Aws) -> OllamaService:
                 idle_minutes=plan.ai.idle_minutes,
                 kms_key_arn=parts.kms_key.arn if parts.kms_key else None,
                 protect=ctx.protect,
-                tags=ctx.tags(),
             ),
+            ctx.opts(),
         )
 
 
@@ -487,6 +584,7 @@ def _static_site(ctx: Context, parts: _Aws, web_acl: WebAcl | None) -> StaticSit
         protocol = "https-only" if domain else "http-only"
     elif parts.lambda_api is not None:
         origin = parts.lambda_api.origin_domain
+    certificate = parts.site_certificate or plan.certificate_arn
     web_root = ctx.app_dir / plan.web.root
     release, prebuilt, build = None, None, None
     if plan.release.web_version is not None and plan.release.release_bucket is not None:
@@ -509,12 +607,13 @@ def _static_site(ctx: Context, parts: _Aws, web_acl: WebAcl | None) -> StaticSit
                 build=build,
                 api_origin_domain=origin,
                 api_origin_protocol=protocol,
-                certificate_arn=plan.certificate_arn,
-                aliases=[plan.domain] if plan.domain and plan.certificate_arn else [],
+                api_vpc_origin_id=parts.api_service.vpc_origin_id if parts.api_service is not None else None,
+                certificate_arn=certificate,
+                aliases=[plan.domain] if plan.domain and certificate is not None else [],
                 web_acl_arn=web_acl.arn if web_acl else None,
                 protect=ctx.protect,
-                tags=ctx.tags(),
             ),
+            ctx.opts(),
         )
 
 
@@ -533,8 +632,8 @@ def _monitoring(ctx: Context, parts: _Aws, topic_arn: pulumi.Input[str]) -> Moni
                 lambda_function_name=parts.lambda_api.function_name if parts.lambda_api else None,
                 ollama_service_name=parts.ollama.service_name if parts.ollama else None,
                 has_ai=choices.ai != "none",
-                tags=ctx.tags(),
                 stack=ctx.stack,
                 project=ctx.project,
             ),
+            ctx.opts(),
         )

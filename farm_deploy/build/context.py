@@ -101,6 +101,9 @@ class Context:
     stack: str
     # A secret the stack may leave unset (farm:railwayToken): None when it does.
     optional_secret: OptionalSecretReader = _no_optional_secret
+    # package -> the explicit provider every component of that package is given
+    # (the AWS builder sets "aws": one provider in the stage's region).
+    providers: dict[str, pulumi.ProviderResource] = field(default_factory=dict)
     # The AWS provider pinned to us-east-1, created on first use (build/aws.py).
     us_east_1: Any = None
 
@@ -124,6 +127,10 @@ class Context:
     @property
     def stack_file(self) -> str:
         return str(self.project_dir / f"Pulumi.{self.stack}.yaml")
+
+    def opts(self) -> pulumi.ResourceOptions | None:
+        """Options for a top-level component: the stage's providers, which its children inherit."""
+        return pulumi.ResourceOptions(providers=list(self.providers.values())) if self.providers else None
 
     @contextlib.contextmanager
     def stack_keys(self, keys: Mapping[str, str]) -> Iterator[None]:

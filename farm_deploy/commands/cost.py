@@ -112,7 +112,7 @@ def _comment(args: argparse.Namespace) -> int:
                 file=str(path),
                 key="schema_version",
                 value=doc.get("schema_version") if isinstance(doc, dict) else None,
-                valid=[DIFF_SCHEMA_VERSION],
+                valid=[str(DIFF_SCHEMA_VERSION)],
             )
         if doc["status"] == "unchanged":
             unchanged.append(doc["stack"])

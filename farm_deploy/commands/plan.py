@@ -11,7 +11,8 @@ HELP = "evaluate the Pulumi program for a stack offline: resources per component
 DESCRIPTION = (
     "Run this repository's Pulumi program for STACK under Pulumi's in-process mock engine: "
     "no cloud account, no Pulumi CLI, no network. Prints a summary of what `pulumi preview` would "
-    "create (resources per component, the estimated monthly cost, the policy verdict, warnings); "
+    "create (resources per component, the estimated monthly cost, the policy verdict, the check of the "
+    "documents inside resources against AWS's own shapes, warnings); "
     "--details adds the resource tree, the counts per type and every cost item."
 )
 
@@ -34,7 +35,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--fail-on",
         choices=["mandatory", "advisory", "never"],
         default="mandatory",
-        help="exit 1 when policy violations of this level (or worse) are found (default: mandatory)",
+        help="exit 1 when policy violations of this level (or worse) are found (default: mandatory); "
+        "a document AWS would refuse fails at either level",
     )
 
 
@@ -83,7 +85,12 @@ def engine_warnings() -> Iterator[list[str]]:
 
 
 def _exit_code(result, fail_on: str) -> int:
-    if result.policy is None or fail_on == "never":
+    if fail_on == "never":
+        return 0
+    # A document AWS would refuse (or silently misread) fails like a mandatory violation.
+    if result.documents:
+        return 1
+    if result.policy is None:
         return 0
     levels = {"mandatory"} if fail_on == "mandatory" else {"mandatory", "advisory"}
     return 1 if any(v["level"] in levels for v in result.policy.to_dict()["violations"]) else 0

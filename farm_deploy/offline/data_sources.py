@@ -19,17 +19,34 @@ GPU_AMI_ID = "ami-0gpu0ecs0optimized0"
 CPU_AMI_ID = "ami-0ecs0optimized0al2023"
 
 
+# An invoke's arguments and the region of the provider it was made through.
+Handler = Callable[[dict[str, Any], str], dict[str, Any]]
+
+
 class UnmockedCallError(Exception):
     """The program called a data source the offline engine has no answer for."""
 
 
-def _azs(args: dict[str, Any]) -> dict[str, Any]:
-    region = "us-east-1"
+def zone_id_prefix(region: str) -> str:
+    """AWS's short form of a region in zone ids: us-east-1 -> use1, ap-northeast-2 -> apne2, eu-central-1 -> euc1."""
+    parts = region.split("-")
+    area, number = parts[0], parts[-1]
+    words = "".join(
+        w.replace("north", "n").replace("south", "s").replace("east", "e").replace("west", "w") for w in parts[1:-1]
+    )
+    words = words.replace("central", "c").replace("gov", "g").replace("iso", "i")
+    return f"{area}{words}{number}"
+
+
+def _azs(args: dict[str, Any], region: str) -> dict[str, Any]:
+    # Three zones named after the region the provider is in (what
+    # DescribeAvailabilityZones answers there): eu-west-1a, eu-west-1b, ...
     names = [f"{region}{s}" for s in "abc"]
-    return {"names": names, "zoneIds": [f"use1-az{i}" for i in (1, 2, 4)], "id": region, "state": "available"}
+    prefix = zone_id_prefix(region)
+    return {"names": names, "zoneIds": [f"{prefix}-az{i}" for i in (1, 2, 3)], "id": region, "state": "available"}
 
 
-def _caller_identity(args: dict[str, Any]) -> dict[str, Any]:
+def _caller_identity(args: dict[str, Any], region: str) -> dict[str, Any]:
     return {
         "accountId": ACCOUNT_ID,
         "arn": f"arn:aws:iam::{ACCOUNT_ID}:user/offline",
@@ -38,12 +55,12 @@ def _caller_identity(args: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _region(args: dict[str, Any]) -> dict[str, Any]:
-    name = args.get("region") or args.get("name") or "us-east-1"
+def _region(args: dict[str, Any], region: str) -> dict[str, Any]:
+    name = args.get("region") or args.get("name") or region
     return {"name": name, "region": name, "id": name, "endpoint": f"ec2.{name}.amazonaws.com", "description": name}
 
 
-def _partition(args: dict[str, Any]) -> dict[str, Any]:
+def _partition(args: dict[str, Any], region: str) -> dict[str, Any]:
     return {"partition": "aws", "dnsSuffix": "amazonaws.com", "id": "aws", "reverseDnsPrefix": "com.amazonaws"}
 
 
@@ -57,7 +74,7 @@ _SSM_PARAMETERS = {
 }
 
 
-def _ssm_parameter(args: dict[str, Any]) -> dict[str, Any]:
+def _ssm_parameter(args: dict[str, Any], region: str) -> dict[str, Any]:
     name = args.get("name")
     if name not in _SSM_PARAMETERS:
         raise UnmockedCallError(f"SSM parameter {name!r} has no offline answer")
@@ -66,23 +83,23 @@ def _ssm_parameter(args: dict[str, Any]) -> dict[str, Any]:
         "value": _SSM_PARAMETERS[name],
         "type": "String",
         "id": name,
-        "arn": f"arn:aws:ssm:us-east-1::parameter{name}",
+        "arn": f"arn:aws:ssm:{region}::parameter{name}",
         "version": 1,
         "insecureValue": _SSM_PARAMETERS[name],
         "withDecryption": True,
     }
 
 
-def _ecr_authorization_token(args: dict[str, Any]) -> dict[str, Any]:
+def _ecr_authorization_token(args: dict[str, Any], region: str) -> dict[str, Any]:
     # Shaped like ECR's answer; the password is a placeholder, never a credential.
     registry = args.get("registryId") or ACCOUNT_ID
     return {
         "authorizationToken": "QVdTOm9mZmxpbmU=",
         "expiresAt": "2099-01-01T00:00:00Z",
-        "id": "us-east-1",
+        "id": region,
         "password": "offline",
-        "proxyEndpoint": f"https://{registry}.dkr.ecr.us-east-1.amazonaws.com",
-        "region": "us-east-1",
+        "proxyEndpoint": f"https://{registry}.dkr.ecr.{region}.amazonaws.com",
+        "region": region,
         "registryId": registry,
         "userName": "AWS",
     }
@@ -102,8 +119,8 @@ _MANAGED_RESPONSE_HEADERS_POLICIES = {
 }
 
 
-def _named(table: dict[str, str], what: str) -> Callable[[dict[str, Any]], dict[str, Any]]:
-    def answer(args: dict[str, Any]) -> dict[str, Any]:
+def _named(table: dict[str, str], what: str) -> Handler:
+    def answer(args: dict[str, Any], region: str) -> dict[str, Any]:
         name = args.get("name")
         if name not in table:
             raise UnmockedCallError(f"{what} {name!r} has no offline answer")
@@ -122,7 +139,7 @@ _VERCEL_DEFAULT_IGNORES = (
 )  # fmt: skip
 
 
-def _vercel_project_directory(args: dict[str, Any]) -> dict[str, Any]:
+def _vercel_project_directory(args: dict[str, Any], region: str) -> dict[str, Any]:
     """What the Vercel provider computes: each file under `path` as "size~sha1" (it reads the disk too)."""
     import fnmatch
     import hashlib
@@ -158,7 +175,7 @@ def _vercel_project_directory(args: dict[str, Any]) -> dict[str, Any]:
 _MANAGED_PREFIX_LISTS = {"com.amazonaws.global.cloudfront.origin-facing": "pl-3b927c52"}
 
 
-def _managed_prefix_list(args: dict[str, Any]) -> dict[str, Any]:
+def _managed_prefix_list(args: dict[str, Any], region: str) -> dict[str, Any]:
     name = args.get("name")
     if name not in _MANAGED_PREFIX_LISTS:
         raise UnmockedCallError(f"managed prefix list {name!r} has no offline answer")
@@ -166,7 +183,29 @@ def _managed_prefix_list(args: dict[str, Any]) -> dict[str, Any]:
     return {"id": pl_id, "name": name, "addressFamily": "IPv4", "maxEntries": 55, "ownerId": "AWS", "entries": []}
 
 
-DATA_SOURCES: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
+def _route53_zone(args: dict[str, Any], region: str) -> dict[str, Any]:
+    """A public hosted zone named as asked: offline, every zone the stack names exists."""
+    import hashlib
+
+    name = str(args.get("name") or "").rstrip(".")
+    if not name:
+        raise UnmockedCallError("route53 zone lookups offline are by name only")
+    zone_id = "Z" + hashlib.sha256(name.encode()).hexdigest()[:13].upper()
+    return {
+        "id": zone_id,
+        "zoneId": zone_id,
+        "name": name,
+        "privateZone": bool(args.get("privateZone")),
+        "arn": f"arn:aws:route53:::hostedzone/{zone_id}",
+        "nameServers": ["ns-1.awsdns-01.org", "ns-2.awsdns-02.com"],
+        "callerReference": "offline",
+        "comment": "",
+        "resourceRecordSetCount": 2,
+        "tags": {},
+    }
+
+
+DATA_SOURCES: dict[str, Handler] = {
     "aws:index/getAvailabilityZones:getAvailabilityZones": _azs,
     "aws:index/getCallerIdentity:getCallerIdentity": _caller_identity,
     "aws:index/getRegion:getRegion": _region,
@@ -182,13 +221,15 @@ DATA_SOURCES: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
         _MANAGED_RESPONSE_HEADERS_POLICIES, "CloudFront response headers policy"
     ),
     "vercel:index/getProjectDirectory:getProjectDirectory": _vercel_project_directory,
+    "aws:route53/getZone:getZone": _route53_zone,
 }
 
 
-def answer(token: str, args: dict[str, Any]) -> dict[str, Any]:
+def answer(token: str, args: dict[str, Any], region: str = "us-east-1") -> dict[str, Any]:
+    """The answer to invoke `token` made through a provider in `region`."""
     handler = DATA_SOURCES.get(token)
     if handler is None:
         raise UnmockedCallError(
             f"data source {token} has no offline answer; add one to farm_deploy/offline/data_sources.py"
         )
-    return handler(args)
+    return handler(args, region)

@@ -120,6 +120,8 @@ class StackResource:
     `ids` are the values other resources use to refer to it (id, ARN, name) when
     known; `links` maps an input key to the URNs that input was computed from
     (the live engine's property dependencies). `refers_to` uses either.
+    `dependencies` are the URNs it waits for before it is created: its
+    `depends_on` and every resource an input was computed from.
     """
 
     type: str
@@ -129,6 +131,7 @@ class StackResource:
     protect: bool = False
     ids: frozenset[str] = frozenset()
     links: Mapping[str, frozenset[str]] = dc_field(default_factory=dict)
+    dependencies: frozenset[str] = frozenset()
 
     def refers_to(self, key: str, target: StackResource) -> bool:
         if target.urn in self.links.get(key, frozenset()):
@@ -201,3 +204,25 @@ class Rule:
 
 def of_type(resources: Iterable[StackResource], *types: str) -> list[StackResource]:
     return [r for r in resources if r.type in types]
+
+
+def waits_for(resources: Iterable[StackResource]) -> dict[str, frozenset[str]]:
+    """URN -> every URN it waits for, directly or through the resources it waits for."""
+    direct = {r.urn: r.dependencies for r in resources}
+    closure: dict[str, frozenset[str]] = {}
+
+    def visit(urn: str, seen: frozenset[str]) -> frozenset[str]:
+        if urn in closure:
+            return closure[urn]
+        found: set[str] = set()
+        for dep in direct.get(urn, frozenset()):
+            if dep in seen:  # a cycle: the engine refuses it; do not loop here
+                continue
+            found.add(dep)
+            found |= visit(dep, seen | {dep})
+        closure[urn] = frozenset(found)
+        return closure[urn]
+
+    for urn in direct:
+        visit(urn, frozenset({urn}))
+    return closure

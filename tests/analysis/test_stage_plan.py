@@ -170,6 +170,7 @@ def test_stack_overrides_win_over_defaults():
         alarmEmail="ops@example.com",
         domain="chat.example.com",
         apiImage="ecr.example.com/api@sha256:" + "1" * 64,
+        hostedZone="example.com",
     )
     assert p.components.db == "flex"
     assert p.components.monitoring == "standard"

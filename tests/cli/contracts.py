@@ -25,7 +25,7 @@ TOP_LEVEL: dict[str, set[str]] = {
     },
     "farm-deploy plan --json": {
         "schema_version", "stack", "stage", "plan", "resources", "counts", "outputs", "cost", "policy",
-        "missing_secrets", "warnings",
+        "missing_secrets", "documents", "warnings",
     },
     "farm-deploy env list --json": {"schema_version", "stack", "stage", "platform", "variables", "warnings"},
     "farm-deploy env validate --json": {"schema_version", "stack", "stage", "file", "valid", "errors", "warnings"},

@@ -196,6 +196,7 @@ def test_plan_summary_by_default_and_tree_with_details(capsys) -> None:
     )
     # dev: only the advisory cloudfront-waf (farm:waf is off in dev); access logging is on (issue 15)
     assert re.search(r"^policy: .*, 1 violation \(0 mandatory\)$", summary, flags=re.M)
+    assert re.search(r"^documents: pass", summary, flags=re.M)
     assert "resources per type" not in summary and "└── " not in summary
     # each component's count, recomputed from the JSON's parent names
     parent = {r["name"]: r["parent"] for r in doc["resources"]}

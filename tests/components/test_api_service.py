@@ -94,7 +94,10 @@ def test_https_listener_with_modern_tls_and_http_redirect(prod):
     assert https["sslPolicy"] == TLS_POLICY == "ELBSecurityPolicy-TLS13-1-2-2021-06"
     assert https["certificateArn"] == "arn:aws:acm:us-east-1:123456789012:certificate/abc"
     assert https["defaultActions"] == [
-        {"type": "forward", "targetGroupArn": "arn:aws:lb:us-east-1:123456789012:api-tg"}
+        {
+            "type": "forward",
+            "targetGroupArn": "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/api-tg/d92c117a77dc502e",
+        }
     ]
     assert listeners[80]["protocol"] == "HTTP"
     assert listeners[80]["defaultActions"] == [
@@ -254,8 +257,8 @@ def test_task_definition_is_fargate_awsvpc_with_separate_roles(prod):
     assert task["networkMode"] == "awsvpc"
     assert (task["cpu"], task["memory"]) == ("1024", "2048")
     assert task["family"] == "farm-deploy-prod-api"
-    assert task["executionRoleArn"] == "arn:aws:iam:us-east-1:123456789012:api-execution-role"
-    assert task["taskRoleArn"] == "arn:aws:iam:us-east-1:123456789012:api-task-role"
+    assert task["executionRoleArn"] == "arn:aws:iam::123456789012:role/api-execution-role"
+    assert task["taskRoleArn"] == "arn:aws:iam::123456789012:role/api-task-role"
     assert task["volumes"] == [{"name": "tmp"}]
     assert task["runtimePlatform"] == {"operatingSystemFamily": "LINUX", "cpuArchitecture": "X86_64"}
 
@@ -288,10 +291,13 @@ def test_container_is_locked_down(prod):
 def test_secrets_are_ecs_secrets_never_environment(prod):
     c = container(prod)
     assert c["secrets"] == [
-        {"name": "MONGODB_URL", "valueFrom": "arn:aws:secretsmanager:us-east-1:123456789012:app-secrets-mongodb-url"},
+        {
+            "name": "MONGODB_URL",
+            "valueFrom": "arn:aws:secretsmanager:us-east-1:123456789012:secret:app-secrets-mongodb-url-CdeMHO",
+        },
         {
             "name": "OPENAI_API_KEY",
-            "valueFrom": "arn:aws:secretsmanager:us-east-1:123456789012:app-secrets-openai-api-key",
+            "valueFrom": "arn:aws:secretsmanager:us-east-1:123456789012:secret:app-secrets-openai-api-key-nTuMlF",
         },
     ]
     assert c["environment"] == [
@@ -314,8 +320,8 @@ def test_execution_role_reads_exactly_those_secrets(prod):
             "Effect": "Allow",
             "Action": ["secretsmanager:GetSecretValue"],
             "Resource": [
-                "arn:aws:secretsmanager:us-east-1:123456789012:app-secrets-mongodb-url",
-                "arn:aws:secretsmanager:us-east-1:123456789012:app-secrets-openai-api-key",
+                "arn:aws:secretsmanager:us-east-1:123456789012:secret:app-secrets-mongodb-url-CdeMHO",
+                "arn:aws:secretsmanager:us-east-1:123456789012:secret:app-secrets-openai-api-key-nTuMlF",
             ],
         }
     ]
@@ -359,7 +365,11 @@ def test_service_runs_in_private_subnets_without_public_ips(prod):
         "assignPublicIp": False,
     }
     assert svc["loadBalancers"] == [
-        {"targetGroupArn": "arn:aws:lb:us-east-1:123456789012:api-tg", "containerName": "api", "containerPort": 8000}
+        {
+            "targetGroupArn": "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/api-tg/d92c117a77dc502e",
+            "containerName": "api",
+            "containerPort": 8000,
+        }
     ]
     assert svc["cluster"] == "arn:aws:ecs:us-east-1:123456789012:cluster/farm"
     assert svc["desiredCount"] == 2
@@ -427,7 +437,7 @@ def test_outputs(prod):
         "service_name": "api-service",
         "log_group_name": "/farm/farm-deploy/prod/api",
         "task_role_name": "api-task-role",
-        "task_definition_arn": "arn:aws:ecs:us-east-1:123456789012:api-task",
+        "task_definition_arn": "arn:aws:ecs:us-east-1:123456789012:task-definition/farm-deploy-prod-api:1",
     }
 
 

@@ -69,8 +69,8 @@ def test_plain_values_are_made_secret_too():
 def test_only_arns_leave_the_component(result):
     assert result.outputs == {
         "arns": {
-            "MONGODB_URL": "arn:aws:secretsmanager:us-east-1:123456789012:app-mongodb-url",
-            "OPENAI_API_KEY": "arn:aws:secretsmanager:us-east-1:123456789012:app-openai-api-key",
+            "MONGODB_URL": "arn:aws:secretsmanager:us-east-1:123456789012:secret:app-mongodb-url-rKbmJj",
+            "OPENAI_API_KEY": "arn:aws:secretsmanager:us-east-1:123456789012:secret:app-openai-api-key-sJhTeo",
         }
     }
     elsewhere = json.dumps([r.inputs for r in result.resources if r.type != VERSION]) + json.dumps(result.outputs)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -313,7 +314,13 @@ def test_connection_string_reaches_secrets_manager_as_a_secret() -> None:
 
 
 def secret_arn(run: OfflineRun) -> str:
-    return f"arn:aws:secretsmanager:us-east-1:123456789012:{run.one(SECRET).name}"
+    # Secrets Manager's shape for a name_prefix secret: secret:<prefix><generated>-<six characters>.
+    prefix = run.one(SECRET).inputs["namePrefix"]
+    arns = [v for v in (run.outputs.get("connection_secret_arn"),) if isinstance(v, str)]
+    assert arns and re.fullmatch(
+        rf"arn:aws:secretsmanager:us-east-1:123456789012:secret:{re.escape(prefix)}[0-9a-f]{{8}}-[A-Za-z]{{6}}", arns[0]
+    )
+    return arns[0]
 
 
 def _plain_outputs(run: OfflineRun) -> dict[str, Any]:

@@ -32,7 +32,7 @@ def test_cluster_has_container_insights_and_a_namespace_in_the_vpc():
     component = result.one("farm:compute:Cluster")
     assert {r.name for r in result.children_of(component)} == {"farm-cluster", "farm-namespace"}
     assert result.outputs == {
-        "cluster_arn": "arn:aws:ecs:us-east-1:123456789012:farm-cluster",
+        "cluster_arn": "arn:aws:ecs:us-east-1:123456789012:cluster/farm-cluster",
         "cluster_name": "farm-cluster",
         "namespace_id": "farm-namespace-id",
         "namespace_name": "staging.farm.internal",

@@ -150,7 +150,9 @@ def test_cloud_ai_unavailable_is_the_apps_ai_call_failure_rate():
 def test_topic_is_encrypted_with_a_key_cloudwatch_may_use(full_ollama):
     topic = full_ollama.one("aws:sns/topic:Topic")
     key = full_ollama.one("aws:kms/key:Key")
-    assert topic.inputs["kmsMasterKeyId"] == "arn:aws:kms:us-east-1:123456789012:mon-alarms-key"
+    assert (
+        topic.inputs["kmsMasterKeyId"] == "arn:aws:kms:us-east-1:123456789012:key/5bd61fa2-d241-ce4f-a06f-420d04edae07"
+    )
     assert key.inputs["enableKeyRotation"] is True
     statements = {s["Sid"]: s for s in json.loads(key.inputs["policy"])["Statement"]}
     cw = statements["CloudWatchPublishesAlarms"]

@@ -105,15 +105,17 @@ def test_flow_logs_capture_all_traffic_into_a_retained_log_group(prod):
     assert flow.inputs["vpcId"] == "net-vpc-id"
     assert flow.inputs["trafficType"] == "ALL"
     assert flow.inputs["logDestinationType"] == "cloud-watch-logs"
-    group_arn = f"arn:aws:cloudwatch:us-east-1:123456789012:{group.name}"
+    group_arn = f"arn:aws:logs:us-east-1:123456789012:log-group:{group.name}"
     assert flow.inputs["logDestination"] == group_arn
     role = prod.named("net-flow-logs-role")
     trust = json.loads(role.inputs["assumeRolePolicy"])
     assert trust["Statement"][0]["Principal"] == {"Service": "vpc-flow-logs.amazonaws.com"}
     policy = json.loads(prod.one("aws:iam/rolePolicy:RolePolicy").inputs["policy"])
-    (statement,) = policy["Statement"]
-    assert statement["Resource"] == [group_arn, f"{group_arn}:*"]
-    assert "logs:PutLogEvents" in statement["Action"] and "*" not in statement["Action"]
+    write, list_groups = policy["Statement"]
+    assert write["Resource"] == [group_arn, f"{group_arn}:*"]
+    assert write["Action"] == ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"]
+    # DescribeLogGroups takes no resource ARN: alone, on "*".
+    assert list_groups == {"Sid": "ListGroups", "Effect": "Allow", "Action": "logs:DescribeLogGroups", "Resource": "*"}
 
 
 def test_flow_log_group_is_protected_only_when_asked(prod, dev):

@@ -90,7 +90,7 @@ def test_launch_template_uses_the_gpu_ami_with_imdsv2_and_encrypted_disk(gpu: Of
         }
     ]
     profile = gpu.one("aws:iam/instanceProfile:InstanceProfile")
-    assert lt["iamInstanceProfile"] == {"arn": f"arn:aws:iam:us-east-1:123456789012:{profile.name}"}
+    assert lt["iamInstanceProfile"] == {"arn": f"arn:aws:iam::123456789012:instance-profile/{profile.name}"}
     assert lt["vpcSecurityGroupIds"] == ["ai-host-sg-id"]
     user_data = base64.b64decode(lt["userData"]).decode()
     assert user_data.splitlines() == [
@@ -130,7 +130,7 @@ def test_auto_scaling_group_scales_to_zero_and_is_managed_by_ecs(gpu: OfflineRun
 def test_capacity_provider_has_managed_scaling_and_termination_protection(gpu: OfflineRun) -> None:
     cp = gpu.one("aws:ecs/capacityProvider:CapacityProvider").inputs["autoScalingGroupProvider"]
     assert cp == {
-        "autoScalingGroupArn": "arn:aws:autoscaling:us-east-1:123456789012:ai-asg",
+        "autoScalingGroupArn": "arn:aws:autoscaling:us-east-1:123456789012:autoScalingGroup:a72163d2-fb42-137a-9e97-ce7780d7e5e6:autoScalingGroupName/ai-asg",
         "managedScaling": {
             "status": "ENABLED",
             "targetCapacity": 100,
@@ -155,8 +155,8 @@ def test_gpu_task_definition(gpu: OfflineRun) -> None:
     assert task["networkMode"] == "awsvpc"
     assert (task["cpu"], task["memory"]) == ("3072", "14336")
     assert task["executionRoleArn"] != task["taskRoleArn"]
-    assert task["executionRoleArn"].endswith(":ai-exec-role")
-    assert task["taskRoleArn"].endswith(":ai-task-role")
+    assert task["executionRoleArn"].endswith(":role/ai-exec-role")
+    assert task["taskRoleArn"].endswith(":role/ai-task-role")
     assert task["volumes"] == [
         {
             "name": "models",
@@ -217,7 +217,7 @@ def test_gpu_service_is_placed_by_capacity_provider_and_registered_in_cloud_map(
         "assignPublicIp": False,
     }
     assert service["serviceRegistries"] == {
-        "registryArn": "arn:aws:servicediscovery:us-east-1:123456789012:ai-discovery"
+        "registryArn": "arn:aws:servicediscovery:us-east-1:123456789012:service/srv-b1e7ffed91c3718a"
     }
     assert service["deploymentCircuitBreaker"] == {"enable": True, "rollback": True}
     assert (service["deploymentMinimumHealthyPercent"], service["deploymentMaximumPercent"]) == (0, 100)
@@ -296,7 +296,7 @@ def test_model_cache_is_encrypted_efs_with_mount_targets_and_access_point(gpu: O
             "Effect": "Deny",
             "Principal": {"AWS": "*"},
             "Action": "*",
-            "Resource": "arn:aws:efs:us-east-1:123456789012:ai-models",
+            "Resource": "arn:aws:elasticfilesystem:us-east-1:123456789012:file-system/fs-3289f176a92daaf08",
             "Condition": {"Bool": {"aws:SecureTransport": "false"}},
         }
     ]
@@ -306,9 +306,11 @@ def test_model_cache_is_encrypted_efs_with_mount_targets_and_access_point(gpu: O
             "Effect": "Allow",
             # The access point enforces uid 1000: no ClientRootAccess.
             "Action": ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"],
-            "Resource": "arn:aws:efs:us-east-1:123456789012:ai-models",
+            "Resource": "arn:aws:elasticfilesystem:us-east-1:123456789012:file-system/fs-3289f176a92daaf08",
             "Condition": {
-                "StringEquals": {"elasticfilesystem:AccessPointArn": "arn:aws:efs:us-east-1:123456789012:ai-models-ap"}
+                "StringEquals": {
+                    "elasticfilesystem:AccessPointArn": "arn:aws:elasticfilesystem:us-east-1:123456789012:access-point/fsap-12637b2b78544e175"
+                }
             },
         }
     ]
@@ -350,7 +352,9 @@ def test_cpu_variant_runs_on_fargate_without_gpu_things(cpu: OfflineRun) -> None
     service = cpu.one("aws:ecs/service:Service").inputs
     assert service["launchType"] == "FARGATE"
     assert "capacityProviderStrategies" not in service
-    assert service["serviceRegistries"]["registryArn"].endswith(":ai-discovery")
+    assert service["serviceRegistries"]["registryArn"].startswith(
+        "arn:aws:servicediscovery:us-east-1:123456789012:service/srv-"
+    )
     assert cpu.one("aws:efs/fileSystem:FileSystem").inputs["encrypted"] is True
     assert len(cpu.of_type("aws:efs/mountTarget:MountTarget")) == 2
     assert cpu.outputs["url"] == "http://ollama.dev.farm.internal:11434"

@@ -22,6 +22,7 @@ fails alone. For each value:
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -150,10 +151,13 @@ def test_ecs_secret_is_in_secrets_never_in_environment(ecs: OfflineRun, name: st
         "OPENAI_API_KEY": "secrets-openai-api-key",
         "MONGODB_URL": "db-connection",
     }
-    arn = f"arn:aws:secretsmanager:us-east-1:123456789012:farm-prod-{slug[name]}"
+    # Secrets Manager's shape: secret:<name>-<six random characters>; the database's has a generated name.
+    name_part = "farm-deploy-prod-mongodb-url-[0-9a-f]{8}" if name == "MONGODB_URL" else f"farm-prod-{slug[name]}"
     # The database password's secret is read at one version, so a rotation rolls the tasks (arn:::version-id).
-    pinned = ":::farm-prod-db-connection-value-version-id" if name == "MONGODB_URL" else ""
-    assert entry["valueFrom"] == arn + pinned
+    pinned = re.escape(":::farm-prod-db-connection-value-version-id") if name == "MONGODB_URL" else ""
+    assert re.fullmatch(
+        rf"arn:aws:secretsmanager:us-east-1:123456789012:secret:{name_part}-[A-Za-z]{{6}}{pinned}", entry["valueFrom"]
+    )
 
 
 @pytest.mark.parametrize(
@@ -179,7 +183,11 @@ def test_lambda_gets_each_secret_as_an_arn(lambda_api: OfflineRun, name: str) ->
         "OPENAI_API_KEY": "secrets-openai-api-key",
         "MONGODB_URL": "db-connection",
     }
-    assert variables[f"{name}_SECRET_ARN"] == f"arn:aws:secretsmanager:us-east-1:123456789012:farm-staging-{slug[name]}"
+    name_part = "farm-deploy-staging-mongodb-url-[0-9a-f]{8}" if name == "MONGODB_URL" else f"farm-staging-{slug[name]}"
+    assert re.fullmatch(
+        rf"arn:aws:secretsmanager:us-east-1:123456789012:secret:{name_part}-[A-Za-z]{{6}}",
+        variables[f"{name}_SECRET_ARN"],
+    )
 
 
 @pytest.mark.parametrize(

@@ -73,7 +73,7 @@ def test_function_runs_the_app_through_mangum_with_a_current_runtime(app_dir: Pa
     assert fn.inputs["memorySize"] == 2048
     assert fn.inputs["timeout"] == 29
     assert fn.inputs["reservedConcurrentExecutions"] == 5
-    assert fn.inputs["role"] == f"arn:aws:iam:us-east-1:123456789012:{role.name}"
+    assert fn.inputs["role"] == f"arn:aws:iam::123456789012:role/{role.name}"
     # Only ARNs reach the function's configuration, never secret values.
     assert fn.inputs["environment"] == {
         "variables": {
@@ -104,7 +104,7 @@ def test_role_may_log_to_its_group_and_read_exactly_its_secrets(app_dir: Path) -
         {
             "Effect": "Allow",
             "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-            "Resource": "arn:aws:cloudwatch:us-east-1:123456789012:api-logs:*",
+            "Resource": "arn:aws:logs:us-east-1:123456789012:log-group:api-logs:*",
         }
     ]
     assert policy(result, "api-secrets")["Statement"] == [
@@ -143,7 +143,7 @@ def test_public_function_url_gets_both_invoke_grants(app_dir: Path) -> None:
     assert result.outputs["url"] == "https://api-url.lambda-url.us-east-1.on.aws/"
     assert result.outputs["origin_domain"] == "api-url.lambda-url.us-east-1.on.aws"
     assert result.outputs["function_name"] == "api-fn"
-    assert result.outputs["function_arn"] == "arn:aws:lambda:us-east-1:123456789012:api-fn"
+    assert result.outputs["function_arn"] == "arn:aws:lambda:us-east-1:123456789012:function:api-fn"
 
 
 def test_iam_function_url_is_not_public(app_dir: Path) -> None:

@@ -99,7 +99,7 @@ def test_bucket_is_private_encrypted_versioned_and_owner_enforced(site: Path) ->
 
 def test_bucket_policy_lets_only_this_distribution_read_over_tls(site: Path) -> None:
     result, _ = run(site_dir=str(site))
-    bucket_arn = "arn:aws:s3:us-east-1:123456789012:web-bucket"
+    bucket_arn = "arn:aws:s3:::web-bucket"
     policy = json.loads(result.one("aws:s3/bucketPolicy:BucketPolicy").inputs["policy"])
     assert policy["Statement"] == [
         {
@@ -108,7 +108,9 @@ def test_bucket_policy_lets_only_this_distribution_read_over_tls(site: Path) -> 
             "Principal": {"Service": "cloudfront.amazonaws.com"},
             "Action": "s3:GetObject",
             "Resource": f"{bucket_arn}/*",
-            "Condition": {"StringEquals": {"AWS:SourceArn": "arn:aws:cloudfront:us-east-1:123456789012:web-cdn"}},
+            "Condition": {
+                "StringEquals": {"AWS:SourceArn": "arn:aws:cloudfront::123456789012:distribution/EFAA1E68FA0B88"}
+            },
         },
         {
             "Sid": "DenyInsecureTransport",
@@ -175,7 +177,7 @@ def test_distribution_serves_the_bucket_through_oac_and_routes_api(site: Path) -
         "responseHeadersPolicyId": "web-headers-id",
         "compress": True,
         "functionAssociations": [
-            {"eventType": "viewer-request", "functionArn": "arn:aws:cloudfront:us-east-1:123456789012:web-spa"}
+            {"eventType": "viewer-request", "functionArn": "arn:aws:cloudfront::123456789012:function/web-spa"}
         ],
     }
     assert d["orderedCacheBehaviors"] == [
@@ -282,7 +284,7 @@ def test_outputs(site: Path) -> None:
     assert result.outputs == {
         "url": "https://web-cdn.cloudfront.net",
         "distribution_id": "web-cdn-id",
-        "distribution_arn": "arn:aws:cloudfront:us-east-1:123456789012:web-cdn",
+        "distribution_arn": "arn:aws:cloudfront::123456789012:distribution/EFAA1E68FA0B88",
         "domain_name": "web-cdn.cloudfront.net",
         "bucket_name": "web-bucket-0123abcd",
     }

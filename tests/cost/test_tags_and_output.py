@@ -26,5 +26,5 @@ def test_cost_allocation_tags_and_the_stack_output() -> None:
     assert {s["resourceType"] for s in specs} == {"instance", "volume"}
     assert all(s["tags"]["farm:component"] == "ollama" for s in specs)
     # dev as shipped: the GPU scales to zero and a NAT instance replaces the gateway (docs/cost.md)
-    assert (dev.cost.idle, dev.cost.typical) == (42.63, 65.77)
-    assert dev.outputs["estimatedMonthlyCost"] == 65.77
+    assert (dev.cost.idle, dev.cost.typical) == (35.33, 58.47)
+    assert dev.outputs["estimatedMonthlyCost"] == 58.47

@@ -31,6 +31,8 @@ class StackCase:
     offender: str = ""
     stage: str = "dev"
     budget: float | None = None  # farm:monthlyBudget, for the monthly-budget rule
+    # name -> {input key: [names its value came from]}; "" for depends_on (the engine's dependency graph)
+    links: dict[str, dict[str, list[str]]] = field(default_factory=dict)
     protect_extra: bool = False  # the extra resources are protected (preview-no-protected-resources)
 
 
@@ -696,12 +698,16 @@ STACK_CASES: list[StackCase] = [
                 {k: v for k, v in DISTRIBUTION.items() if k != "loggingConfig"},
             )
         ],
-        # Standard logging v2: a delivery source on the distribution (no legacy loggingConfig).
+        # Standard logging v2: a delivery source on the distribution (no legacy loggingConfig),
+        # by the ARN the offline engine gives a distribution named "cdn".
         [
             (
                 "aws:cloudwatch/logDeliverySource:LogDeliverySource",
                 "cdn-logs",
-                {"logType": "ACCESS_LOGS", "resourceArn": "arn:aws:cloudfront:us-east-1:123456789012:cdn"},
+                {
+                    "logType": "ACCESS_LOGS",
+                    "resourceArn": "arn:aws:cloudfront::123456789012:distribution/EDB9831B53A857",
+                },
             )
         ],
         [
@@ -811,5 +817,51 @@ STACK_CASES: list[StackCase] = [
             )
         ],
         offender="lb-sg",
+    ),
+    StackCase(
+        # The service reads the secret through its task definition; only the
+        # compliant one also waits for the SecretVersion that sets its value.
+        "secret-readers-wait-for-value",
+        [
+            ("aws:secretsmanager/secret:Secret", "db", {}),
+            ("aws:secretsmanager/secretVersion:SecretVersion", "db-value", {"secretId": "db-id"}),
+            ("aws:ecs/taskDefinition:TaskDefinition", "api-task", {"family": "api"}),
+        ],
+        [("aws:ecs/service:Service", "api-waits", {"taskDefinition": "arn:task"})],
+        [("aws:ecs/service:Service", "api", {"taskDefinition": "arn:task"})],
+        offender="api",
+        links={
+            "db-value": {"secretId": ["db"]},
+            "api-task": {"containerDefinitions": ["db"]},
+            "api-waits": {"taskDefinition": ["api-task"], "": ["db-value"]},
+            "api": {"taskDefinition": ["api-task"]},
+        },
+    ),
+    StackCase(
+        "alb-cloudfront-origin-internal",
+        [("aws:cloudfront/distribution:Distribution", "cdn", {"origins": [{"originId": "api"}]})],
+        [("aws:lb/loadBalancer:LoadBalancer", "alb", {"internal": True, "loadBalancerType": "application"})],
+        [("aws:lb/loadBalancer:LoadBalancer", "alb", {"internal": False, "loadBalancerType": "application"})],
+        offender="alb",
+        links={"cdn": {"origins": ["alb"]}},
+    ),
+    StackCase(
+        "vercel-deployment-waits-for-secrets",
+        [
+            ("vercel:index/project:Project", "web", {"name": "web"}),
+            (
+                "vercel:index/projectEnvironmentVariable:ProjectEnvironmentVariable",
+                "db-url",
+                {"key": "MONGODB_URL", "sensitive": True, "projectId": "web-id"},
+            ),
+        ],
+        [("vercel:index/deployment:Deployment", "deploy-waits", {"projectId": "web-id"})],
+        [("vercel:index/deployment:Deployment", "deploy", {"projectId": "web-id"})],
+        offender="deploy",
+        links={
+            "db-url": {"projectId": ["web"]},
+            "deploy-waits": {"projectId": ["web"], "": ["db-url"]},
+            "deploy": {"projectId": ["web"]},
+        },
     ),
 ]

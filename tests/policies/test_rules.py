@@ -12,7 +12,7 @@ from policies.registry import BY_ID, RULES, STACK_RULES
 from policies.rules import RuleContext
 
 from .cases import CASES, STACK_CASES, Case, StackCase
-from .helpers import recorded
+from .helpers import recorded, urn_of
 
 
 def _fired(report, name: str) -> set[str]:
@@ -55,8 +55,24 @@ def test_prod_only_rules_stay_quiet_in_dev_and_staging(case: Case):
 @pytest.mark.parametrize("case", STACK_CASES, ids=lambda c: c.rule)
 def test_stack_rule_fires_only_when_the_link_is_missing(case: StackCase):
     def build(extra):
-        return [recorded(t, n, i, stage=case.stage) for t, n, i in case.common] + [
-            recorded(t, n, i, stage=case.stage, protect=case.protect_extra) for t, n, i in extra
+        entries = case.common + extra
+        urns = {n: urn_of(t, n, case.stage) for t, n, _ in entries}
+        extra_names = {n for _, n, _ in extra}
+
+        def deps(name: str) -> dict[str, list[str]]:
+            return {k: [urns[d] for d in names if d in urns] for k, names in case.links.get(name, {}).items()}
+
+        return [
+            recorded(
+                t,
+                n,
+                i,
+                stage=case.stage,
+                protect=case.protect_extra and n in extra_names,
+                dependencies=deps(n).get("", []),
+                property_dependencies={k: v for k, v in deps(n).items() if k},
+            )
+            for t, n, i in entries
         ]
 
     good = check_resources(build(case.good_extra), case.stage, budget=case.budget)

@@ -64,11 +64,14 @@ def test_the_preview_routes_through_devs_listener_with_its_own_target_group(plan
     dev, pr = plans
     share = dev.outputs["previewShare"]
     rule = one(pr, "aws:lb/listenerRule:ListenerRule")
-    assert rule.inputs["listenerArn"] == share["listenerArn"] == "arn:aws:lb:us-east-1:123456789012:farm-dev-api-http"
+    assert rule.inputs["listenerArn"] == share["listenerArn"]
+    assert share["listenerArn"].startswith(
+        "arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/farm-dev-api"
+    )
     assert rule.inputs["priority"] == 123
     assert rule.inputs["conditions"] == [{"httpHeader": {"httpHeaderName": "X-Farm-Preview", "values": ["pr-123"]}}]
     tg = one(pr, "aws:lb/targetGroup:TargetGroup")
-    assert rule.inputs["actions"][0]["targetGroupArn"].endswith(tg.name)
+    assert f":targetgroup/{tg.name}/" in rule.inputs["actions"][0]["targetGroupArn"]
     assert tg.inputs["vpcId"] == share["vpcId"]
     cdn = one(pr, "aws:cloudfront/distribution:Distribution")
     api_origin = next(o for o in cdn.inputs["origins"] if o["originId"] == "api")
@@ -99,10 +102,19 @@ def test_teardown_drops_the_database_from_inside_the_vpc_as_the_previews_user(pl
     assert container["command"] == ["sh", "-c", 'mongosh "$MONGODB_URL" --quiet --norc --eval "db.dropDatabase()"']
     # the preview's own connection string (its own user), never dev's
     assert [c["name"] for c in container["secrets"]] == ["MONGODB_URL"]
-    assert (
-        container["secrets"][0]["valueFrom"]
-        == "arn:aws:secretsmanager:us-east-1:123456789012:farm-pr-123-db-connection"
-    )
+    value_from = container["secrets"][0]["valueFrom"]
+    assert value_from.startswith("arn:aws:secretsmanager:us-east-1:123456789012:secret:")
+    api_task = next(r for r in pr.resources if r.name == "farm-pr-123-api-task")
+    (api_container,) = json.loads(api_task.inputs["containerDefinitions"])
+    assert {"name": "MONGODB_URL", "valueFrom": value_from} in api_container["secrets"]
+    dev_secret_arns = {
+        s["valueFrom"]
+        for r in dev.resources
+        if r.type == "aws:ecs/taskDefinition:TaskDefinition"
+        for c in json.loads(r.inputs["containerDefinitions"])
+        for s in c.get("secrets", [])
+    }
+    assert dev_secret_arns and value_from not in dev_secret_arns
     task = pr.outputs["preview"]["dropDatabaseTask"]
     assert task["subnets"] == dev.outputs["previewShare"]["privateSubnetIds"]
     assert task["cluster"] == dev.outputs["previewShare"]["clusterArn"]
@@ -220,6 +232,7 @@ def test_a_declared_seed_runs_in_the_api_image_with_the_previews_secrets(tmp_pat
     assert seed_container["image"] == api_container["image"]
     assert seed_container["secrets"] == api_container["secrets"]
     assert "MONGODB_URL" in [s["name"] for s in seed_container["secrets"]]
-    assert pr.outputs["preview"]["seedTask"]["taskDefinitionArn"].endswith("farm-pr-8-api-seed-task")
+    seed_arn = pr.outputs["preview"]["seedTask"]["taskDefinitionArn"]
+    assert ":task-definition/" in seed_arn and "farm-pr-8-api-seed-task" in seed_arn
     # the seed task runs once and is not billed all month; the API's task still is
     assert pr.cost.idle == 9.41

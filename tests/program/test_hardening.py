@@ -56,7 +56,7 @@ def test_prod_web_acl_is_cloudfront_scope_in_us_east_1_with_managed_and_rate_rul
     assert acl.inputs["scope"] == "CLOUDFRONT"
     assert acl.inputs["defaultAction"] == {"allow": {}}
     # created through the provider pinned to us-east-1 (CloudFront-scope ACLs live there)
-    (provider,) = [r for r in prod.resources if r.type == "pulumi:providers:aws"]
+    (provider,) = [r for r in prod.resources if r.name == "farm-prod-aws-us-east-1"]
     assert provider.inputs["region"] == "us-east-1"
     assert acl.provider and provider.name in acl.provider
     rules = {r["name"]: r for r in acl.inputs["rules"]}
@@ -82,20 +82,29 @@ def test_prod_web_acl_is_cloudfront_scope_in_us_east_1_with_managed_and_rate_rul
     assert cdn.inputs["webAclId"] == "arn:aws:wafv2:us-east-1:123456789012:farm-prod-waf-acl"
 
 
-def test_the_public_load_balancer_has_its_own_regional_acl(plans) -> None:
-    # Until the API's origin is private, another CloudFront distribution could reach the ALB and skip our ACL.
-    prod = plans["prod"]
-    acl = named(prod, "farm-prod-api-waf-acl")
-    assert acl.inputs["scope"] == "REGIONAL"
-    assert "us-east-1" not in str(acl.provider or "")  # the stage's region, where the load balancer is
-    names = [r["name"] for r in sorted(acl.inputs["rules"], key=lambda r: r["priority"])]
-    # no IP reputation: behind CloudFront the source address is an edge's
-    assert names == ["AWSManagedRulesCommonRuleSet", "AWSManagedRulesKnownBadInputsRuleSet", "rate-ai", "rate-api"]
-    rate = next(r for r in acl.inputs["rules"] if r["name"] == "rate-ai")["statement"]["rateBasedStatement"]
-    assert rate["aggregateKeyType"] == "FORWARDED_IP"
-    assert rate["forwardedIpConfig"] == {"headerName": "X-Forwarded-For", "fallbackBehavior": "MATCH"}
-    association = named(prod, "farm-prod-api-waf-association")
-    assert association.inputs["resourceArn"] == "arn:aws:lb:us-east-1:123456789012:farm-prod-api-alb"
+@pytest.fixture(scope="module")
+def public_alb(tmp_path_factory) -> OfflinePlan:
+    """Staging with its site on Vercel: no CloudFront, so the load balancer stays internet-facing."""
+    folder = tmp_path_factory.mktemp("public-alb")
+    (folder / "Pulumi.yaml").write_text((ROOT / "Pulumi.yaml").read_text())
+    text = (ROOT / "Pulumi.staging.yaml").read_text()
+    text = text.replace("farm:appPath: examples/farm-chat", f"farm:appPath: {APP}")
+    (folder / "Pulumi.staging.yaml").write_text(text + "  farm:web: vercel\n")
+    return run_plan(folder, "staging")
+
+
+def test_no_regional_acl_on_the_load_balancer(plans, public_alb) -> None:
+    # Behind CloudFront the load balancer is internal (a VPC origin): CloudFront's ACL sees every request.
+    for stack in ("staging", "prod"):
+        (lb,) = of_type(plans[stack], "aws:lb/loadBalancer:LoadBalancer")
+        assert lb.inputs["internal"] is True
+        assert not of_type(plans[stack], "aws:wafv2/webAclAssociation:WebAclAssociation")
+    # Without CloudFront the load balancer is public, but farm:waf applies to CloudFront only
+    # (the stage plan turns it off): no regional ACL either.
+    (lb,) = of_type(public_alb, "aws:lb/loadBalancer:LoadBalancer")
+    assert lb.inputs["internal"] is False
+    assert public_alb.plan.security.waf == "off"
+    assert not of_type(public_alb, "aws:wafv2/webAcl:WebAcl")
     assert not [r for r in plans["dev"].resources if r.type == "aws:wafv2/webAclAssociation:WebAclAssociation"]
 
 
@@ -115,9 +124,8 @@ def test_each_hardening_has_its_cost_lines(plans) -> None:
     assert prod["cloudwatch.vended_s3_gb"] == 2.0
     assert prod["access-log storage"] == round(8 * 365 / 30 * 0.023, 2)
     assert prod["kms.key_month"] == 1.0
-    # the load balancer's ACL: 2 managed groups and 2 rate rules, the API's 5 M requests
-    alb = {i.price_key: i.monthly for i in plans["prod"].cost.items if i.resource == "farm-prod-api-waf-acl"}
-    assert alb == {"waf.web_acl_month": 5.0, "waf.rule_month": 4.0, "waf.requests_1m": 3.0}
+    # no load balancer ACL behind CloudFront (test_no_regional_acl_on_the_load_balancer)
+    assert not [i for i in plans["prod"].cost.items if i.resource == "farm-prod-api-waf-acl"]
     dev = lines("dev")
     assert "waf.web_acl_month" not in dev
     assert dev["access-log storage"] == round(0.2 * 14 / 30 * 0.023, 2)
@@ -170,7 +178,7 @@ def test_access_logs_reach_the_log_bucket(plans) -> None:
     }
     source = named(prod, "farm-prod-web-logs-source")
     assert source.inputs["logType"] == "ACCESS_LOGS"
-    assert source.inputs["resourceArn"] == "arn:aws:cloudfront:us-east-1:123456789012:farm-prod-web-cdn"
+    assert source.inputs["resourceArn"] == "arn:aws:cloudfront::123456789012:distribution/E2B0EF77DF9A2C"
     destination = named(prod, "farm-prod-web-logs-destination")
     assert destination.inputs["deliveryDestinationConfiguration"]["destinationResourceArn"].endswith(
         ":farm-prod-access-logs-bucket/cloudfront"
@@ -289,7 +297,7 @@ def test_prod_uses_its_customer_managed_key_everywhere_asked(plans) -> None:
     prod = plans["prod"]
     key = named(prod, "farm-prod-key-key")
     assert key.inputs["enableKeyRotation"] is True and key.protect
-    arn = "arn:aws:kms:us-east-1:123456789012:farm-prod-key-key"
+    arn = "arn:aws:kms:us-east-1:123456789012:key/81882d0f-be4e-9d1f-f887-1e139ae35450"
     policy = json.loads(key.inputs["policy"])
     assert [s["Sid"] for s in policy["Statement"]] == [
         "AccountAdministers",

@@ -42,9 +42,10 @@ print(json.dumps(sorted(out, key=lambda x: (x[0], x[1]))))
 
 # Written out by hand from the stack name; the 8 hex digits are the first 8 of
 # sha256 over the logical name (and, for the target group, its port, protocol
-# and target type), stable in every process.
+# and target type; for a load balancer behind CloudFront, "internal"), stable in
+# every process.
 PINNED = {
-    ("aws:lb/loadBalancer:LoadBalancer", "farm-pr-4711-feature-api-alb"): {"name": "farm-pr-4711-feature-ap-77a232a7"},
+    ("aws:lb/loadBalancer:LoadBalancer", "farm-pr-4711-feature-api-alb"): {"name": "farm-pr-4711-feature-ap-463f8a5b"},
     ("aws:lb/targetGroup:TargetGroup", "farm-pr-4711-feature-api-tg"): {"name": "farm-pr-4711-feature-ap-f60cb2f5"},
     ("aws:ecs/taskDefinition:TaskDefinition", "farm-pr-4711-feature-api-task"): {
         "family": "farm-deploy-pr-4711-feature_long-branch-farm-pr-4711-feature-api"

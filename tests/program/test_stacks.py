@@ -222,7 +222,7 @@ def test_plan_json_contract_and_no_secret_values(capsys: pytest.CaptureFixture[s
     assert doc["schema_version"] == 2
     assert doc["stack"] == "staging" and doc["stage"] == "staging"
     row = doc["resources"][0]
-    assert set(row) == {"type", "name", "parent", "inputs", "protect"}
+    assert set(row) == {"type", "name", "parent", "inputs", "protect", "provider", "dependencies"}
     assert doc["cost"]["total"] == doc["cost"]["typical"] >= doc["cost"]["idle"] > 0
     assert doc["cost"]["basis"] == "declared resources"
     assert all(i["assumption"] for i in doc["cost"]["items"])
@@ -314,7 +314,10 @@ def test_secret_set_in_the_stack_file_satisfies_strict_mode(project: Path) -> No
 def test_insecure_override_is_caught_by_policy(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """Prod without its certificate would serve the API over plain HTTP: a mandatory violation."""
     path = project / "Pulumi.prod.yaml"
-    lines = [ln for ln in path.read_text().splitlines() if not ln.startswith("  farm:certificateArn:")]
+    # Domain and certificate go together: a domain with neither a certificate nor a zone is refused outright.
+    lines = [
+        ln for ln in path.read_text().splitlines() if not ln.startswith(("  farm:certificateArn:", "  farm:domain:"))
+    ]
     path.write_text("\n".join(lines) + "\n")
     assert _plan(project, "--stack", "prod", "--json") == 1
     doc = json.loads(capsys.readouterr().out)
