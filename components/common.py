@@ -66,3 +66,58 @@ def sg_rule(
         kwargs["prefix_list_id"] = prefix_list_id
     rule = aws.vpc.SecurityGroupIngressRule if direction == "in" else aws.vpc.SecurityGroupEgressRule
     return rule(name, **kwargs)
+
+
+def private_bucket(
+    owner: pulumi.Resource,
+    name: str,
+    *,
+    tags: Mapping[str, str],
+    protect: bool = False,
+    force_destroy: bool = False,
+) -> tuple[Any, Any]:
+    """A bucket nobody reaches publicly, as every component of ours makes one.
+
+    All four public-access blocks, object ownership enforced (ACLs off:
+    https://docs.aws.amazon.com/AmazonS3/latest/userguide/about-object-ownership.html)
+    and SSE-S3, which CloudFront's origin access control and ELB log delivery
+    both read without a KMS key policy. Children are named `<name>-bucket`,
+    `-public-access`, `-ownership` and `-encryption` under `owner`. Returns the
+    bucket and its public-access block (a bucket policy must wait for the block).
+    """
+    import pulumi_aws as aws
+
+    bucket = aws.s3.Bucket(
+        f"{name}-bucket",
+        force_destroy=force_destroy or None,
+        tags=dict(tags),
+        opts=child_opts(owner, protect=protect),
+    )
+    block = aws.s3.BucketPublicAccessBlock(
+        f"{name}-public-access",
+        bucket=bucket.id,
+        block_public_acls=True,
+        block_public_policy=True,
+        ignore_public_acls=True,
+        restrict_public_buckets=True,
+        opts=child_opts(owner),
+    )
+    aws.s3.BucketOwnershipControls(
+        f"{name}-ownership",
+        bucket=bucket.id,
+        rule=aws.s3.BucketOwnershipControlsRuleArgs(object_ownership="BucketOwnerEnforced"),
+        opts=child_opts(owner),
+    )
+    aws.s3.BucketServerSideEncryptionConfiguration(
+        f"{name}-encryption",
+        bucket=bucket.id,
+        rules=[
+            aws.s3.BucketServerSideEncryptionConfigurationRuleArgs(
+                apply_server_side_encryption_by_default=aws.s3.BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs(
+                    sse_algorithm="AES256"
+                )
+            )
+        ],
+        opts=child_opts(owner),
+    )
+    return bucket, block

@@ -22,7 +22,7 @@ import pulumi_aws as aws
 
 from analysis.errors import UserError
 
-from .common import child_opts, merge_tags
+from .common import child_opts, merge_tags, private_bucket
 from .iam import policy_document
 
 ALB_PREFIX = "alb"
@@ -149,30 +149,7 @@ class LogBucket(pulumi.ComponentResource):
 
     def _create_bucket(self) -> aws.s3.Bucket:
         a = self._args
-        bucket = aws.s3.Bucket(
-            f"{self._name}-bucket", tags=self._tags("bucket"), opts=child_opts(self, protect=a.protect)
-        )
-        self._access_block = aws.s3.BucketPublicAccessBlock(
-            f"{self._name}-public-access",
-            bucket=bucket.id,
-            block_public_acls=True,
-            block_public_policy=True,
-            ignore_public_acls=True,
-            restrict_public_buckets=True,
-            opts=child_opts(self),
-        )
-        aws.s3.BucketOwnershipControls(
-            f"{self._name}-ownership",
-            bucket=bucket.id,
-            rule={"object_ownership": "BucketOwnerEnforced"},
-            opts=child_opts(self),
-        )
-        aws.s3.BucketServerSideEncryptionConfiguration(
-            f"{self._name}-encryption",
-            bucket=bucket.id,
-            rules=[{"apply_server_side_encryption_by_default": {"sse_algorithm": "AES256"}}],
-            opts=child_opts(self),
-        )
+        bucket, self._access_block = private_bucket(self, self._name, tags=self._tags("bucket"), protect=a.protect)
         # Versioned: a deleted or overwritten log stays recoverable until it expires.
         aws.s3.BucketVersioning(
             f"{self._name}-versioning",

@@ -22,7 +22,7 @@ import pulumi_aws as aws
 
 from analysis.errors import UserError
 
-from .common import child_opts, merge_tags
+from .common import child_opts, merge_tags, private_bucket
 from .static_site import bucket_policy
 
 S3_ORIGIN_ID = "site"
@@ -76,34 +76,8 @@ class PreviewSite(pulumi.ComponentResource):
         )
 
     def _create_bucket(self) -> tuple[aws.s3.Bucket, aws.s3.BucketPublicAccessBlock]:
-        bucket = aws.s3.Bucket(f"{self._name}-bucket", force_destroy=True, tags=self._tags, opts=child_opts(self))
-        block = aws.s3.BucketPublicAccessBlock(
-            f"{self._name}-public-access",
-            bucket=bucket.id,
-            block_public_acls=True,
-            block_public_policy=True,
-            ignore_public_acls=True,
-            restrict_public_buckets=True,
-            opts=child_opts(self),
-        )
-        aws.s3.BucketOwnershipControls(
-            f"{self._name}-ownership",
-            bucket=bucket.id,
-            rule=aws.s3.BucketOwnershipControlsRuleArgs(object_ownership="BucketOwnerEnforced"),
-            opts=child_opts(self),
-        )
-        aws.s3.BucketServerSideEncryptionConfiguration(
-            f"{self._name}-encryption",
-            bucket=bucket.id,
-            rules=[
-                aws.s3.BucketServerSideEncryptionConfigurationRuleArgs(
-                    apply_server_side_encryption_by_default=aws.s3.BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs(
-                        sse_algorithm="AES256"
-                    )
-                )
-            ],
-            opts=child_opts(self),
-        )
+        # A preview's bucket goes with its pull request, files and all.
+        bucket, block = private_bucket(self, self._name, tags=self._tags, force_destroy=True)
         return bucket, block
 
     def _api_origin(self) -> aws.cloudfront.DistributionOriginArgs:

@@ -23,7 +23,7 @@ import pulumi_aws as aws
 
 from analysis.errors import UserError
 
-from .common import child_opts, merge_tags
+from .common import child_opts, merge_tags, private_bucket
 from .iam import policy_document
 
 _ACCOUNT = re.compile(r"^\d{12}$")
@@ -63,38 +63,8 @@ class ReleaseStore(pulumi.ComponentResource):
     def _create_bucket(self) -> aws.s3.Bucket:
         a = self._args
         # No force_destroy: the releases outlive any one deploy.
-        bucket = aws.s3.Bucket(
-            f"{self._name}-bucket",
-            tags=merge_tags(a.tags, f"{self._name}-bucket"),
-            opts=child_opts(self, protect=a.protect),
-        )
-        block = aws.s3.BucketPublicAccessBlock(
-            f"{self._name}-public-access",
-            bucket=bucket.id,
-            block_public_acls=True,
-            block_public_policy=True,
-            ignore_public_acls=True,
-            restrict_public_buckets=True,
-            opts=child_opts(self),
-        )
-        aws.s3.BucketOwnershipControls(
-            f"{self._name}-ownership",
-            bucket=bucket.id,
-            rule=aws.s3.BucketOwnershipControlsRuleArgs(object_ownership="BucketOwnerEnforced"),
-            opts=child_opts(self),
-        )
-        aws.s3.BucketServerSideEncryptionConfiguration(
-            f"{self._name}-encryption",
-            bucket=bucket.id,
-            # SSE-S3: CloudFront's OAC reads it without a KMS key policy.
-            rules=[
-                aws.s3.BucketServerSideEncryptionConfigurationRuleArgs(
-                    apply_server_side_encryption_by_default=aws.s3.BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs(
-                        sse_algorithm="AES256"
-                    )
-                )
-            ],
-            opts=child_opts(self),
+        bucket, block = private_bucket(
+            self, self._name, tags=merge_tags(a.tags, f"{self._name}-bucket"), protect=a.protect
         )
         # A version is never rewritten, but a mistaken delete is recoverable.
         aws.s3.BucketVersioning(

@@ -42,7 +42,7 @@ from pulumi import dynamic
 from analysis.errors import UserError
 from analysis.stack_config import check_web_version
 
-from .common import child_opts, merge_tags
+from .common import child_opts, merge_tags, private_bucket
 from .iam import policy_document
 from .lambda_package import may_build
 from .site_files import SiteFile, content_hash, walk_site
@@ -282,38 +282,8 @@ class StaticSite(pulumi.ComponentResource):
     def _create_bucket(self) -> tuple[aws.s3.Bucket, aws.s3.BucketPublicAccessBlock]:
         a = self._args
         # No force_destroy: deleting the stack must not silently empty a bucket.
-        bucket = aws.s3.Bucket(
-            f"{self._name}-bucket",
-            tags=merge_tags(a.tags, f"{self._name}-bucket"),
-            opts=child_opts(self, protect=a.protect),
-        )
-        access_block = aws.s3.BucketPublicAccessBlock(
-            f"{self._name}-public-access",
-            bucket=bucket.id,
-            block_public_acls=True,
-            block_public_policy=True,
-            ignore_public_acls=True,
-            restrict_public_buckets=True,
-            opts=child_opts(self),
-        )
-        aws.s3.BucketOwnershipControls(
-            f"{self._name}-ownership",
-            bucket=bucket.id,
-            rule=aws.s3.BucketOwnershipControlsRuleArgs(object_ownership="BucketOwnerEnforced"),
-            opts=child_opts(self),
-        )
-        aws.s3.BucketServerSideEncryptionConfiguration(
-            f"{self._name}-encryption",
-            bucket=bucket.id,
-            # SSE-S3: CloudFront's OAC reads it without a KMS key policy.
-            rules=[
-                aws.s3.BucketServerSideEncryptionConfigurationRuleArgs(
-                    apply_server_side_encryption_by_default=aws.s3.BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs(
-                        sse_algorithm="AES256"
-                    )
-                )
-            ],
-            opts=child_opts(self),
+        bucket, access_block = private_bucket(
+            self, self._name, tags=merge_tags(a.tags, f"{self._name}-bucket"), protect=a.protect
         )
         aws.s3.BucketVersioning(
             f"{self._name}-versioning",
