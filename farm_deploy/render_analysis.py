@@ -51,8 +51,11 @@ def _rows(plan: StagePlan) -> dict[str, str]:
     db = "-" if c.db == "none" else (plan.db.instance_size or c.db) + (" +backup" if plan.db.backup else "")
     network = "-"
     if c.network:
-        nats = plan.network.az_count if plan.network.nat_per_az else 1
-        network = f"{plan.network.az_count} AZ, {nats} NAT"
+        if plan.network.nat == "instance":
+            network = f"{plan.network.az_count} AZ, NAT instance"
+        else:
+            nats = plan.network.az_count if plan.network.nat_per_az else 1
+            network = f"{plan.network.az_count} AZ, {nats} NAT"
     return {
         "platform": plan.platform,
         "web": c.web,
@@ -103,8 +106,9 @@ def render(
     first = next(iter(plans.values()), None)
     if first is not None and first.cost is not None:
         console.print(
-            f"[dim]cost: {first.cost.currency}, {first.cost.region} on-demand prices of "
-            f"{first.cost.price_table_date}, usage assumptions in analysis/data/prices.json[/]"
+            f"[dim]$/month: the planner's estimate from its choices ({first.cost.currency}, {first.cost.region} "
+            f"on-demand prices of {first.cost.price_table_date}, analysis/data/prices.json); "
+            "`farm-deploy plan --stack <stage>` prices the resources the program declares (docs/cost.md)[/]"
         )
 
     warnings = [(stage, w) for stage, plan in plans.items() for w in plan.warnings]
