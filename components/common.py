@@ -75,6 +75,7 @@ def private_bucket(
     tags: Mapping[str, str],
     protect: bool = False,
     force_destroy: bool = False,
+    versioned: bool = False,
 ) -> tuple[Any, Any]:
     """A bucket nobody reaches publicly, as every component of ours makes one.
 
@@ -84,6 +85,7 @@ def private_bucket(
     both read without a KMS key policy. Children are named `<name>-bucket`,
     `-public-access`, `-ownership` and `-encryption` under `owner`. Returns the
     bucket and its public-access block (a bucket policy must wait for the block).
+    `versioned` adds `<name>-versioning`, so a mistaken delete or overwrite is recoverable.
     """
     import pulumi_aws as aws
 
@@ -120,4 +122,11 @@ def private_bucket(
         ],
         opts=child_opts(owner),
     )
+    if versioned:
+        aws.s3.BucketVersioning(
+            f"{name}-versioning",
+            bucket=bucket.id,
+            versioning_configuration=aws.s3.BucketVersioningVersioningConfigurationArgs(status="Enabled"),
+            opts=child_opts(owner),
+        )
     return bucket, block

@@ -149,13 +149,9 @@ class LogBucket(pulumi.ComponentResource):
 
     def _create_bucket(self) -> aws.s3.Bucket:
         a = self._args
-        bucket, self._access_block = private_bucket(self, self._name, tags=self._tags("bucket"), protect=a.protect)
         # Versioned: a deleted or overwritten log stays recoverable until it expires.
-        aws.s3.BucketVersioning(
-            f"{self._name}-versioning",
-            bucket=bucket.id,
-            versioning_configuration={"status": "Enabled"},
-            opts=child_opts(self),
+        bucket, self._access_block = private_bucket(
+            self, self._name, tags=self._tags("bucket"), protect=a.protect, versioned=True
         )
         aws.s3.BucketLifecycleConfiguration(
             f"{self._name}-lifecycle",

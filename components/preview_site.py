@@ -23,9 +23,10 @@ import pulumi_aws as aws
 from analysis.errors import UserError
 
 from .common import child_opts, merge_tags, private_bucket
-from .static_site import bucket_policy
+from .static_site import bucket_policy, spa_default_behavior
 
 S3_ORIGIN_ID = "site"
+
 API_ORIGIN_ID = "api"
 ALL_METHODS = ["GET", "HEAD", "OPTIONS", "PUT", "POST", "PATCH", "DELETE"]
 PROTOCOLS = ("http-only", "https-only")
@@ -134,19 +135,8 @@ class PreviewSite(pulumi.ComponentResource):
                 ),
                 self._api_origin(),
             ],
-            default_cache_behavior=aws.cloudfront.DistributionDefaultCacheBehaviorArgs(
-                target_origin_id=S3_ORIGIN_ID,
-                viewer_protocol_policy="redirect-to-https",
-                allowed_methods=["GET", "HEAD", "OPTIONS"],
-                cached_methods=["GET", "HEAD"],
-                cache_policy_id=a.cache_policy_id,
-                response_headers_policy_id=a.response_headers_policy_id,
-                compress=True,
-                function_associations=[
-                    aws.cloudfront.DistributionDefaultCacheBehaviorFunctionAssociationArgs(
-                        event_type="viewer-request", function_arn=a.spa_function_arn
-                    )
-                ],
+            default_cache_behavior=spa_default_behavior(
+                a.cache_policy_id, a.response_headers_policy_id, a.spa_function_arn, origin_id=S3_ORIGIN_ID
             ),
             ordered_cache_behaviors=[
                 aws.cloudfront.DistributionOrderedCacheBehaviorArgs(

@@ -63,15 +63,9 @@ class ReleaseStore(pulumi.ComponentResource):
     def _create_bucket(self) -> aws.s3.Bucket:
         a = self._args
         # No force_destroy: the releases outlive any one deploy.
+        # Versioned: a version is never rewritten, but a mistaken delete is recoverable.
         bucket, block = private_bucket(
-            self, self._name, tags=merge_tags(a.tags, f"{self._name}-bucket"), protect=a.protect
-        )
-        # A version is never rewritten, but a mistaken delete is recoverable.
-        aws.s3.BucketVersioning(
-            f"{self._name}-versioning",
-            bucket=bucket.id,
-            versioning_configuration=aws.s3.BucketVersioningVersioningConfigurationArgs(status="Enabled"),
-            opts=child_opts(self),
+            self, self._name, tags=merge_tags(a.tags, f"{self._name}-bucket"), protect=a.protect, versioned=True
         )
         policy = pulumi.Output.all(bucket.arn, a.account_id).apply(lambda v: release_bucket_policy(v[0], v[1]))
         aws.s3.BucketPolicy(

@@ -283,13 +283,7 @@ class StaticSite(pulumi.ComponentResource):
         a = self._args
         # No force_destroy: deleting the stack must not silently empty a bucket.
         bucket, access_block = private_bucket(
-            self, self._name, tags=merge_tags(a.tags, f"{self._name}-bucket"), protect=a.protect
-        )
-        aws.s3.BucketVersioning(
-            f"{self._name}-versioning",
-            bucket=bucket.id,
-            versioning_configuration=aws.s3.BucketVersioningVersioningConfigurationArgs(status="Enabled"),
-            opts=child_opts(self),
+            self, self._name, tags=merge_tags(a.tags, f"{self._name}-bucket"), protect=a.protect, versioned=True
         )
         # Every deploy replaces index.html and friends; keep old versions long
         # enough to roll back by hand, not forever.
@@ -354,20 +348,7 @@ class StaticSite(pulumi.ComponentResource):
             is_ipv6_enabled=True,
             price_class=a.price_class,
             origins=origins,
-            default_cache_behavior=aws.cloudfront.DistributionDefaultCacheBehaviorArgs(
-                target_origin_id=S3_ORIGIN_ID,
-                viewer_protocol_policy="redirect-to-https",
-                allowed_methods=["GET", "HEAD", "OPTIONS"],
-                cached_methods=["GET", "HEAD"],
-                cache_policy_id=cache.id,
-                response_headers_policy_id=headers.id,
-                compress=True,
-                function_associations=[
-                    aws.cloudfront.DistributionDefaultCacheBehaviorFunctionAssociationArgs(
-                        event_type="viewer-request", function_arn=spa.arn
-                    )
-                ],
-            ),
+            default_cache_behavior=spa_default_behavior(cache.id, headers.id, spa.arn),
             ordered_cache_behaviors=ordered or None,
             custom_error_responses=self._error_responses(),
             restrictions=aws.cloudfront.DistributionRestrictionsArgs(
@@ -594,6 +575,29 @@ class StaticSite(pulumi.ComponentResource):
             paths=["/*"],
             opts=child_opts(self, depends_on=list(objects)),
         )
+
+
+def spa_default_behavior(
+    cache_policy_id: pulumi.Input[str],
+    response_headers_policy_id: pulumi.Input[str],
+    spa_function_arn: pulumi.Input[str],
+    origin_id: str = S3_ORIGIN_ID,
+) -> aws.cloudfront.DistributionDefaultCacheBehaviorArgs:
+    """The site's files from the bucket over HTTPS, read-only, with the SPA fallback on every request."""
+    return aws.cloudfront.DistributionDefaultCacheBehaviorArgs(
+        target_origin_id=origin_id,
+        viewer_protocol_policy="redirect-to-https",
+        allowed_methods=["GET", "HEAD", "OPTIONS"],
+        cached_methods=["GET", "HEAD"],
+        cache_policy_id=cache_policy_id,
+        response_headers_policy_id=response_headers_policy_id,
+        compress=True,
+        function_associations=[
+            aws.cloudfront.DistributionDefaultCacheBehaviorFunctionAssociationArgs(
+                event_type="viewer-request", function_arn=spa_function_arn
+            )
+        ],
+    )
 
 
 def bucket_policy(bucket_arn: str, distribution_arn: str) -> str:
