@@ -152,9 +152,16 @@ def _moto() -> Iterator[None]:
 
     from moto import mock_aws
 
-    # moto answers any credentials; set dummy ones so boto3 never looks for a real profile.
-    saved = {k: os.environ.get(k) for k in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")}
-    os.environ.update(AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing", AWS_SESSION_TOKEN="testing")
+    # moto answers any credentials; dummy ones keep boto3 from looking for a real profile.
+    # Its default AMIs are not needed here and loading them is most of the run time.
+    env = {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "MOTO_EC2_LOAD_DEFAULT_AMIS": "false",
+    }
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
     try:
         with mock_aws():
             yield
