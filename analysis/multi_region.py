@@ -52,7 +52,12 @@ def stage_regions(settings: StackSettings, req: DeploymentRequirements, stage: s
 
 
 def plan_regions(plan: StagePlan, settings: StackSettings, regions: list[str], *, file: str, tier_set: bool) -> None:
-    """Fill `plan.multi_region` for a stage in two or more regions, or refuse what cannot span them."""
+    """Fill `plan.multi_region` for a stage in two or more regions, or refuse what cannot span them.
+
+    Staging mirrors farm.config's regions when it can; when it lacks what spanning
+    needs (the aws platform behind CloudFront, a domain in a hosted zone), it stays
+    in the first region and says so, instead of failing a stage nobody asked to span.
+    """
     if len(regions) < 2:
         if settings.ai_regions:
             raise UserError(
@@ -65,7 +70,16 @@ def plan_regions(plan: StagePlan, settings: StackSettings, regions: list[str], *
         return
     key = f"{NAMESPACE}:regions"
     choices = plan.components
-    if plan.platform != "aws" or choices.api != "ecs" or choices.web != "cloudfront":
+    mirrored = plan.stage == "staging" and not settings.regions
+    spannable = plan.platform == "aws" and choices.api == "ecs" and choices.web == "cloudfront"
+    if mirrored and not (spannable and plan.domain and plan.hosted_zone):
+        plan.warnings.append(
+            f"staging stays in {regions[0]} instead of mirroring farm.config's regions ({', '.join(regions)}): "
+            f"spanning regions needs platform aws with the API on ECS behind CloudFront, {NAMESPACE}:domain and "
+            f"{NAMESPACE}:hostedZone"
+        )
+        return
+    if not spannable:
         raise UserError(
             "a stage in several regions runs the API on ECS behind CloudFront (platform aws)",
             file=file,
@@ -81,7 +95,8 @@ def plan_regions(plan: StagePlan, settings: StackSettings, regions: list[str], *
             "CloudFront reaches the API at api.<domain>, which Route 53 resolves to the nearest healthy region",
             file=file,
             key=f"{NAMESPACE}:hostedZone",
-            hint=f"pulumi config set {NAMESPACE}:domain app.example.com and {NAMESPACE}:hostedZone example.com",
+            hint=f"pulumi config set {NAMESPACE}:domain app.example.com and {NAMESPACE}:hostedZone example.com, "
+            f"or set {NAMESPACE}:regions to [{regions[0]}] to stay in one region",
         )
     ai_regions = list(settings.ai_regions or regions)
     if choices.ai not in ("ollama-gpu", "ollama-cpu"):
@@ -103,9 +118,13 @@ def plan_regions(plan: StagePlan, settings: StackSettings, regions: list[str], *
                 valid=regions,
             )
     if choices.ai == "ollama-gpu" and ai_regions:
-        check_gpu_regions(
-            plan.ai.gpu_instance_type or "g5.xlarge", ai_regions, file=file, key=f"{NAMESPACE}:gpuInstanceType"
-        )
+        gpu = plan.ai.gpu_instance_type or "g5.xlarge"
+        unknown = check_gpu_regions(gpu, ai_regions, file=file, key=f"{NAMESPACE}:gpuInstanceType")
+        if unknown:
+            plan.warnings.append(
+                f"the offline table of GPU offerings has no data for {', '.join(unknown)}: "
+                f"whether {gpu} is offered there is not checked (scripts/gpu_offerings.py refreshes it)"
+            )
     without_ai = [r for r in regions if r not in ai_regions] if ai_regions else []
     if without_ai:
         fallback = plan.ai.fallback_provider
@@ -121,7 +140,7 @@ def plan_regions(plan: StagePlan, settings: StackSettings, regions: list[str], *
             choices.db = "dedicated"
             plan.reasons.setdefault("db", []).append("Atlas M10: the smallest tier that spans regions")
         check_multi_region_tier(plan.db.tier, plan.db.instance_size, file=file, key=f"{NAMESPACE}:dbTier")
-        layout = electable_layout(regions)
+        layout = electable_layout(regions, file=file, key=key)
         spread.db_nodes = [
             DbRegionNodes(
                 region=region,
