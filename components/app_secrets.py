@@ -8,6 +8,7 @@ state, masked in previews); the API's task reads them at start through ECS
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import pulumi
@@ -30,7 +31,7 @@ class AppSecretsArgs:
     kms_key_id: pulumi.Input[str] | None = None
     # Other regions the API runs in -> the key of the replica there (None: AWS managed).
     # Secrets Manager keeps each replica's value in step with the primary.
-    replica_regions: dict[str, pulumi.Input[str] | None] = field(default_factory=dict)
+    replica_regions: Mapping[str, pulumi.Input[str] | None] = field(default_factory=dict)
     tags: dict[str, str] = field(default_factory=dict)
     # The Pulumi stack the resources belong to (labels and physical names only).
     stack: str = field(kw_only=True)

@@ -76,3 +76,20 @@ def test_an_explicit_flex_tier_cannot_span(two_region_app) -> None:
         plan_stage(two_region_app, settings("prod", dbTier="flex"), "prod")
     assert "spans regions only on dedicated clusters" in err.value.message
     assert err.value.key == "farm:dbTier"
+
+
+def test_the_planners_estimate_counts_regional_parts_in_each_region(two_region_app) -> None:
+    two = plan_stage(two_region_app, settings("prod"), "prod")
+    one = plan_stage(two_region_app, settings("prod", regions=["us-east-1"]), "prod")
+    assert two.cost is not None and one.cost is not None
+
+    def by(plan, component: str) -> float:
+        assert plan.cost is not None
+        return round(sum(i.monthly for i in plan.cost.items if i.component == component), 2)
+
+    for component in ("network", "api", "ai"):
+        assert by(two, component) == pytest.approx(2 * by(one, component), abs=0.02), component
+    # The site is one global distribution; Atlas grows from 3 to 5 electable nodes.
+    assert by(two, "web") == by(one, "web")
+    assert by(two, "db") == pytest.approx(by(one, "db") * 5 / 3, abs=0.02)
+    assert any("2 regions" in note for note in two.cost.notes)
