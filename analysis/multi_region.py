@@ -98,6 +98,15 @@ def plan_regions(plan: StagePlan, settings: StackSettings, regions: list[str], *
             hint=f"pulumi config set {NAMESPACE}:domain app.example.com and {NAMESPACE}:hostedZone example.com, "
             f"or set {NAMESPACE}:regions to [{regions[0]}] to stay in one region",
         )
+    if settings.api_certificate_arn:
+        # ACM certificates serve only in their own region: each region's load balancer needs its own.
+        raise UserError(
+            f"{NAMESPACE}:apiCertificateArn names one region's certificate, but the load balancers run in "
+            f"{len(regions)} regions",
+            file=file,
+            key=f"{NAMESPACE}:apiCertificateArn",
+            hint=f"remove it: with {NAMESPACE}:hostedZone farm-deploy requests api.{plan.domain}'s certificate in each region",
+        )
     ai_regions = list(settings.ai_regions or regions)
     if choices.ai not in ("ollama-gpu", "ollama-cpu"):
         if settings.ai_regions:

@@ -298,6 +298,11 @@ def test_the_region_policies_pass_and_nothing_is_mandatory(two: OfflinePlan) -> 
             "needs farm:domain and farm:hostedZone",
             "farm:hostedZone",
         ),
+        (
+            {"apiCertificateArn": "arn:aws:acm:us-east-1:123456789012:certificate/y"},
+            "farm:apiCertificateArn names one region's certificate",
+            "farm:apiCertificateArn",
+        ),
         ({"region": "eu-west-1"}, "farm:region is eu-west-1 but farm:regions starts with us-east-1", "farm:region"),
         (
             {"aiRegions": ["ap-southeast-2"]},
