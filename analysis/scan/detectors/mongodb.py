@@ -21,6 +21,7 @@ from ...models import Finding
 from ..registry import register
 from ..source import SourceFile
 from ._pyast import _statements, call_name, dotted
+from .settings import _own_config
 
 DRIVERS = ("motor", "pymongo", "beanie", "odmantic", "mongoengine")
 _IMPORT = re.compile(r"^[ \t]*(?:from|import)[ \t]+(motor|pymongo|beanie|odmantic|mongoengine)\b", re.M)
@@ -179,6 +180,10 @@ def _class_fields(tree: ast.Module, fields: dict[str, str]) -> list[tuple[str, s
     hits: list[tuple[str, str | None, int]] = []
     for cls in (n for n in ast.walk(tree) if isinstance(n, ast.ClassDef)):
         settings = any("BaseSettings" in (dotted(b) or "") for b in cls.bases)
+        # pydantic-settings reads field `name` of a class with env_prefix="DATABASE_" from DATABASE_NAME
+        # (https://docs.pydantic.dev/latest/concepts/pydantic_settings/#environment-variable-names)
+        prefix = _own_config(cls).get("env_prefix") if settings else None
+        prefix = prefix.upper() if isinstance(prefix, str) else ""
         for stmt in cls.body:
             if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
                 target, value = stmt.target.id, stmt.value
@@ -192,8 +197,8 @@ def _class_fields(tree: ast.Module, fields: dict[str, str]) -> list[tuple[str, s
             if settings and isinstance(stmt, ast.AnnAssign):
                 default = value.value if isinstance(value, ast.Constant) and isinstance(value.value, str) else None
                 # a settings field is read from the variable of its own name, whatever its default
-                hits.append((target.upper(), default if read is None else read[1], stmt.lineno))
-                fields[target.upper()] = target.upper()
+                hits.append((prefix + target.upper(), default if read is None else read[1], stmt.lineno))
+                fields[target.upper()] = prefix + target.upper()
             elif read is not None:
                 fields[target.upper()] = read[0]
                 hits.append((read[0], read[1], stmt.lineno))
