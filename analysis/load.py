@@ -1025,6 +1025,23 @@ def _ai_requirements(
     providers: list[str] = []
     unsupported: list[str] = []
     ai_evidence: list[Finding] = []
+    # the OpenAI SDK pointed at a configured base URL talks to the provider a base URL setting names
+    named = {
+        f.detail["provider"]
+        for f in findings
+        if f.kind in ("ai-provider", "unsupported-ai-provider")
+        and f.detail.get("via") == "base-url-setting"
+        and f.detail.get("script") != "true"
+    }
+    if named and "openai" not in named:
+        for f in findings:
+            if f.kind == "ai-provider" and f.detail.get("base_url") == "configured":
+                f.kind = "openai-compatible-client"
+                f.message = (
+                    f"the OpenAI SDK in {f.file} is pointed at a configured base URL: it talks to "
+                    f"{', '.join(sorted(named))}, not to OpenAI"
+                )
+                f.detail["provider"] = ",".join(sorted(named))
     for f in findings:
         if f.detail.get("script") == "true":
             continue  # a standalone script's library, not the API's

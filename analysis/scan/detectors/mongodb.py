@@ -217,6 +217,21 @@ def _database_names(src: SourceFile, tree: ast.Module) -> list[Finding]:
         ):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             clients.update(d for t in targets if (d := dotted(t)))
+        elif isinstance(node, ast.AnnAssign) and any(
+            c in ast.unparse(node.annotation) for c in _CLIENTS
+        ):  # self._client: MongoClient[Any] = factory(uri): typed as a client, built however
+            clients.update(d for d in [dotted(node.target)] if d)
+    # def __init__(self, db_name: str = "todo_app"): ... client[db_name] reads the parameter's default
+    params: dict[str, str | None] = {}
+    for fn in ast.walk(tree):
+        if isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef):
+            positional = fn.args.posonlyargs + fn.args.args
+            pairs = list(zip(positional[len(positional) - len(fn.args.defaults) :], fn.args.defaults, strict=True))
+            pairs += [(a, d) for a, d in zip(fn.args.kwonlyargs, fn.args.kw_defaults, strict=True) if d is not None]
+            for arg, default in pairs:
+                if isinstance(default, ast.Constant) and isinstance(default.value, str):
+                    # the same name with two defaults in one module says nothing
+                    params[arg.arg] = default.value if params.get(arg.arg, default.value) == default.value else None
     out: list[Finding] = []
 
     def add(name: str | None, node: ast.AST, how: str) -> None:
@@ -240,7 +255,7 @@ def _database_names(src: SourceFile, tree: ast.Module) -> list[Finding]:
         if isinstance(node, ast.Constant) and isinstance(node.value, str):
             return node.value
         if isinstance(node, ast.Name):
-            return constants.get(node.id)
+            return constants.get(node.id) or params.get(node.id)
         read = _env_call(node)
         return read[1] if read else None
 
