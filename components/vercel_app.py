@@ -47,6 +47,9 @@ class VercelEnv:
     value: pulumi.Input[str]
     targets: Sequence[str] = ("production", "preview")
     sensitive: bool = False
+    # URNs the variable had under another parent: the same Vercel variable, moved, not a second one
+    # (Vercel refuses a second variable with the same key and target).
+    aliases: Sequence[str] = ()
 
 
 @dataclass
@@ -354,7 +357,7 @@ class VercelApp(pulumi.ComponentResource):
                     value=value,
                     targets=targets,
                     sensitive=env.sensitive,
-                    opts=child_opts(self),
+                    opts=child_opts(self, aliases=list(env.aliases) or None),
                 )
             )
         return variables
