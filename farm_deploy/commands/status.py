@@ -262,3 +262,6 @@ def _print(
             console.print(f"FAIL {r.name} route53: {r.health_check.detail}", markup=False)
     for error in errors:
         console.print(f"FAIL alarms: {error}", markup=False)
+    unhealthy = [str(r.name) for r in regions if not r.ok]
+    if multi and unhealthy:
+        console.print(f"{outputs.stack}: unhealthy regions: {', '.join(unhealthy)}", markup=False)
