@@ -261,14 +261,16 @@ STATUS = JsonDocument(
     fields={
         "schema_version": "this document's version",
         "stack": "the stack as given",
-        "ok": "true when the health checks pass, deployments are the registered ones and no alarm fires",
+        "ok": "true when the health checks pass, deployments are the registered ones, no alarm fires and every "
+        "region's Route 53 health check is healthy",
         "outputs": "`{stage, platform, region, webUrl, apiUrl, dashboardUrl, estimatedMonthlyCost}`, named as "
         "the stack outputs",
         "health": "`[{name, ok, detail, url?}]`",
         "ecs": "`[{service, name, expectedTaskDefinition, ok, detail, deployments, region?}]`: every region's "
         "services, primary region first; `region` is set on a multi-region stage",
         "alarms": "`[{name, state, reason, updated, region?}]`: every region's alarms, as `ecs`",
-        "errors": "what could not be read (the alarms, a Route 53 health check), one sentence each",
+        "errors": "what could not be read (the alarms), one sentence each, led by the region on a multi-region "
+        "stage (a Route 53 health check that cannot be read is a failed `healthCheck` in `regions`)",
         "regions": "`[{region, primary, ok, albDnsName, services: [{service, runningCount, desiredCount, ok}], "
         "alarms: {<state>: count}, healthCheck: {id, ok, detail} | null}]`: one row per region (one on a "
         "single-region stack with AWS resources, none without)",

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from analysis.errors import UserError
-from farm_deploy.commands.verify import add_output_arguments, read_outputs
+from farm_deploy.commands.verify import REGION_HELP, add_output_arguments, read_outputs
 
 LOGS_SCHEMA_VERSION = 1
 HELP = "print (or --follow) the services' CloudWatch logs"
@@ -31,7 +31,7 @@ _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    add_output_arguments(parser)
+    add_output_arguments(parser, region_help=REGION_HELP)
     parser.add_argument("--service", choices=("api", "ollama"), help="one service's logs (default: all)")
     parser.add_argument("--since", default="10m", help="how far back to start: 30s, 10m, 2h, 1d (default 10m)")
     parser.add_argument("--follow", action="store_true", help="keep polling for new events until Ctrl-C")

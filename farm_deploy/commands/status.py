@@ -6,7 +6,7 @@ import argparse
 from dataclasses import dataclass, field
 from typing import Any
 
-from farm_deploy.commands.verify import _check_numbers, _row, add_output_arguments, read_outputs
+from farm_deploy.commands.verify import REGION_HELP, _check_numbers, _row, add_output_arguments, read_outputs
 
 STATUS_SCHEMA_VERSION = 1
 HELP = "one screen: the stack's outputs, health, ECS deployments and CloudWatch alarm states"
@@ -20,7 +20,7 @@ DESCRIPTION = (
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    add_output_arguments(parser)
+    add_output_arguments(parser, region_help=REGION_HELP)
     parser.add_argument("--timeout", type=float, default=5.0, help="seconds per health request (default 5)")
     parser.add_argument("--retries", type=int, default=0, help="retries per health check (default 0)")
     parser.add_argument("--json", action="store_true", help="print the same as JSON")

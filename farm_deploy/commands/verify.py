@@ -27,8 +27,12 @@ REGION_HELP = (
 )
 
 
-def add_output_arguments(parser: argparse.ArgumentParser) -> None:
-    """Options shared by verify, status and logs."""
+def add_output_arguments(
+    parser: argparse.ArgumentParser,
+    *,
+    region_help: str = "AWS region (default: the stack's `region` output, then AWS_REGION)",
+) -> None:
+    """Options shared by verify, status, logs (each passing REGION_HELP: they cover every region) and rotate."""
     from farm_deploy.commands.common import STACK_HELP, add_stack
 
     add_stack(parser, help="the deployed stack, e.g. prod; " + STACK_HELP.replace(" (reads Pulumi.<NAME>.yaml)", ""))
@@ -38,7 +42,7 @@ def add_output_arguments(parser: argparse.ArgumentParser) -> None:
         help="stack outputs as JSON (from `pulumi stack output --json --show-secrets`; '-' reads stdin) "
         "instead of asking the pulumi CLI",
     )
-    parser.add_argument("--region", help=REGION_HELP)
+    parser.add_argument("--region", help=region_help)
     parser.add_argument(
         "--endpoint-url", help="AWS API endpoint, e.g. a local emulator (default: AWS_ENDPOINT_URL, else AWS)"
     )
@@ -48,7 +52,7 @@ def add_output_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    add_output_arguments(parser)
+    add_output_arguments(parser, region_help=REGION_HELP)
     parser.add_argument(
         "--timeout", type=float, help="seconds per health request (default: the seed's 10/10/15/30 s per check)"
     )
