@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -165,20 +167,17 @@ def run_checks(
     Each check of a region carries its `region` (on a single-region stack, where ECS was asked). The URL
     probes are the stage's own addresses (CloudFront in front of every region), so they have none.
     """
-    from concurrent.futures import ThreadPoolExecutor
-
     from farm_deploy import health
 
     views = outputs.select_regions(region)
     plans = [_RegionPlan.make(view, outputs.multi_region, endpoint_url) for view in views]
     plans = [p for p in plans if p is not None]
+    # ECS first: while a rollout is in progress the health checks may reach the old tasks.
     results: list[Any] = []
-    if plans:
-        # ECS first: while a rollout is in progress the health checks may reach the old tasks. Regions are
-        # checked side by side: each may wait up to --ecs-wait for its rollout.
-        with ThreadPoolExecutor(max_workers=len(plans)) as pool:
-            for checks in pool.map(lambda p: p.run(ecs_wait=ecs_wait, multi=outputs.multi_region), plans):
-                results.extend(checks)
+    if len(plans) == 1:
+        results.extend(plans[0].run(ecs_wait=ecs_wait, multi=outputs.multi_region))
+    elif plans:
+        results.extend(_run_side_by_side(plans, ecs_wait=ecs_wait))
     probes = health.checks_from_urls(outputs.health_urls, timeout=timeout, retries=retries)
     results.extend(
         health.CheckResult(f"health:{r.name}", r.ok, r.detail, r.url) for r in health.probe_all(probes, backoff=backoff)
@@ -186,10 +185,41 @@ def run_checks(
     return results
 
 
+class _WaitInterruptedError(Exception):
+    """Ends a region's wait when the command is interrupted."""
+
+
+def _run_side_by_side(plans: list[_RegionPlan], *, ecs_wait: float) -> list[Any]:
+    """Every region's checks at once: each may wait up to --ecs-wait for its rollout, and the waits should
+    not add up. Ctrl-C stops every region's wait at once instead of leaving threads sleeping."""
+    import threading
+    from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
+
+    stop = threading.Event()
+
+    def sleep(seconds: float) -> None:
+        if stop.wait(seconds):
+            raise _WaitInterruptedError
+
+    pool = ThreadPoolExecutor(max_workers=len(plans))
+    try:
+        futures = [pool.submit(p.run, ecs_wait=ecs_wait, multi=True, sleep=sleep) for p in plans]
+        done, _ = wait(futures, return_when=FIRST_EXCEPTION)
+        for future in done:
+            if future.exception() is not None:
+                raise future.exception()  # the others stop waiting, in `except`
+        return [check for future in futures for check in future.result()]
+    except BaseException:
+        stop.set()
+        raise
+    finally:
+        pool.shutdown(wait=True)
+
+
 class _RegionPlan:
-    """One region's checks, with its clients made up front: boto3's default session is not safe to make
-    clients from in several threads (https://boto3.amazonaws.com/v1/documentation/api/latest/guide/clients.html
-    #multithreading-or-multiprocessing-with-clients); the clients themselves are."""
+    """One region's checks, with its clients made up front: a client is safe to use from several threads,
+    making clients from boto3's default session in several threads is not (https://github.com/boto/botocore/issues/2991,
+    https://boto3.amazonaws.com/v1/documentation/api/latest/guide/clients.html)."""
 
     def __init__(self, view: Any, name: str, clients: dict[str, Any]) -> None:
         self.view = view
@@ -211,7 +241,7 @@ class _RegionPlan:
         name = aws_ops.resolve_region(view.name)
         return cls(view, name, {s: aws_ops.client(s, region=name, endpoint_url=endpoint_url) for s in wanted})
 
-    def run(self, *, ecs_wait: float, multi: bool) -> list[Any]:
+    def run(self, *, ecs_wait: float, multi: bool, sleep: Callable[[float], None] = time.sleep) -> list[Any]:
         from dataclasses import replace
 
         from farm_deploy import aws_ops
@@ -226,6 +256,7 @@ class _RegionPlan:
                 self.view.ecs_services,
                 wait_seconds=ecs_wait,
                 progress=say,
+                sleep=sleep,
             )
             checks.extend(verdicts)
         if "cloudwatch" in self.clients:

@@ -485,3 +485,44 @@ def test_bad_regions_output(tmp_path, cli_run, regions, message):
         code, out, err = cli_run(command, "--stack", "prod", "--outputs", str(path))
         assert code == 2 and out == "" and "Traceback" not in err, (command, err)
         assert message in err and str(path) in err, err
+
+
+def test_verify_reports_a_rollout_still_running_in_one_region(two_regions, cli_run):
+    ecs = client("ecs", EU, two_regions["endpoint"])
+    service = "farm-prod-euw1-api"
+    ecs.delete_service(cluster=CLUSTER[EU], service=service, force=True)
+    create_service(ecs, CLUSTER[EU], service, two_regions["tds"][f"{EU}/api"], desired=3)  # 1 of 3 running in moto
+    code, report = verify_json(cli_run, two_regions)
+    assert code == 1
+    assert [c for c in report["checks"] if not c["ok"]] == [
+        {
+            "name": "ecs:api",
+            "ok": False,
+            "detail": "farm-prod-euw1-api:1 still rolling out (IN_PROGRESS), 1/3 tasks running",
+            "region": EU,
+        }
+    ]
+
+
+def test_a_failing_region_stops_the_other_regions_waits():
+    """Regions wait side by side; when one ends in an error (or Ctrl-C), the others stop waiting too."""
+    from farm_deploy.commands.verify import _run_side_by_side, _WaitInterruptedError
+
+    seen: list[type] = []
+
+    class Waiting:
+        def run(self, *, ecs_wait, multi, sleep):
+            try:
+                while True:
+                    sleep(30)
+            except _WaitInterruptedError as exc:
+                seen.append(type(exc))
+                raise
+
+    class Broken:
+        def run(self, *, ecs_wait, multi, sleep):
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        _run_side_by_side([Waiting(), Broken()], ecs_wait=600)
+    assert seen == [_WaitInterruptedError]
