@@ -70,11 +70,6 @@ class RegionOutputs:
     alb_dns_name: str | None = None
     health_check_id: str | None = None  # Route 53 health check of the region's API (multi-region stages)
 
-    @property
-    def has_aws(self) -> bool:
-        """Whether there is anything to ask AWS about in this region."""
-        return bool(self.ecs_services or self.alarm_names or self.log_groups or self.health_check_id)
-
 
 @dataclass(frozen=True)
 class StackOutputs:
