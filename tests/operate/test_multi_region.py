@@ -526,3 +526,24 @@ def test_a_failing_region_stops_the_other_regions_waits():
     with pytest.raises(KeyboardInterrupt):
         _run_side_by_side([Waiting(), Broken()], ecs_wait=600)
     assert seen == [_WaitInterruptedError]
+
+
+def test_the_commands_read_what_a_two_region_program_exports(tmp_path):
+    """The outputs contract between the program (a two-region prod planned offline) and these commands."""
+    from farm_deploy.offline_plan import run_plan
+    from tests.program.test_multi_region import stack_copy
+
+    exported = run_plan(stack_copy(tmp_path), "prod").outputs
+    outputs = parse_outputs(exported, stack="prod", source="offline plan")
+    assert outputs.multi_region is True
+    assert [(r.name, r.primary) for r in outputs.regions] == [(US, True), (EU, False)]
+    for region in outputs.regions:
+        entry = exported["regions"][region.name]
+        assert {s.key: s.task_definition_arn for s in region.ecs_services} == {
+            key: svc["taskDefinitionArn"] for key, svc in entry["ecs"]["services"].items()
+        }
+        assert region.ecs_cluster == entry["ecs"]["cluster"]
+        assert region.log_groups == entry["logGroups"] and list(region.alarm_names) == entry["alarmNames"]
+        assert region.health_check_id == entry["healthCheckId"] and region.alb_dns_name == entry["albDnsName"]
+    # The top-level outputs stay the primary's.
+    assert outputs.ecs_cluster == outputs.regions[0].ecs_cluster
