@@ -38,6 +38,9 @@ OUTPUT_DOCS: dict[str, str] = {
     "dashboardUrl": "the CloudWatch dashboard",
     "estimatedMonthlyCost": "typical monthly cost of the stage priced from its declared resources, USD (docs/cost.md)",
     "plan": "`{components, warnings, release}`: a summary of the stage's plan",
+    "regions": "stages in several regions (`farm:regions`): region -> `{primary, ecs, logGroups, alarmNames, "
+    "albDnsName, healthCheckId}`, each as the top-level outputs of that name (the top-level ones are the "
+    "primary's); `verify`, `status` and `logs` read every region from it (docs/multi-region.md)",
     "accessLogBucket": "AWS stages with CloudFront or a load balancer: the access-log bucket (`farm-deploy logs --access`)",
     "dbSecretArn": "AWS stages with Atlas: the connection secret (`farm-deploy rotate db-password --check`)",
     "previewShare": "dev stages on ECS behind CloudFront: what pull-request previews share, read through a stack "
