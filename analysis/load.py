@@ -20,6 +20,8 @@ from .env_reads import read_env
 from .errors import UserError
 from .farm_config import SUPPORTED_PROVIDERS, FarmConfig, config_too_large, find_farm_config, load_farm_config
 from .models import ApiFacts, AppAnalysis, DatabaseFacts, DeploymentRequirements, Finding, WebFacts
+from .requirements_files import DEV_REQUIREMENT_WORDS
+from .requirements_files import is_dev_requirements as _is_dev_requirements
 from .scan import Inventory, WalkResult, scan
 from .wording import plural
 
@@ -36,7 +38,6 @@ LOCK_FILES = (
     ("package-lock.json", "npm"),
     ("npm-shrinkwrap.json", "npm"),
 )
-DEV_REQUIREMENT_WORDS = ("dev", "test", "lint", "doc", "ci", "local")
 
 
 def analyze_app(path: str | os.PathLike[str]) -> AppAnalysis:
@@ -432,11 +433,6 @@ def _required_env(findings: list[Finding], api_root: str) -> list[str]:
     """Variables the API's code reads with no default. Only the API root counts: it is the image's build
     context, so code elsewhere in the repository (another service, a worker) is not what the API runs."""
     return sorted({f.detail["env"] for f in _of(findings, "required-env") if _under(f.file, api_root)})
-
-
-def _is_dev_requirements(rel: str) -> bool:
-    name = PurePosixPath(rel).name.lower()
-    return name.startswith("requirement") and any(w in name for w in DEV_REQUIREMENT_WORDS)
 
 
 def _dependency_files(dependency_findings: list[Finding], api_root: str, findings: list[Finding]) -> list[Finding]:

@@ -192,6 +192,10 @@ class ApiSettings(Model):
     lambda_timeout: int = 30
     reserved_concurrency: int = 10
     python_version: str = "3.12"
+    # The files the generated image installs from, relative to `root` (the analyzer's choice:
+    # development requirements left out); empty: the image looks in `root` itself.
+    dependency_files: list[str] = Field(default_factory=list)
+    dependencies: list[str] = Field(default_factory=list)  # normalised distribution names
 
 
 class WebSettings(Model):

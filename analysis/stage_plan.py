@@ -9,6 +9,7 @@ the operator lists that id in `farm:acknowledge`.
 
 from __future__ import annotations
 
+import posixpath
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import get_args
@@ -51,6 +52,7 @@ from .platforms.base import Capabilities, Issue, validate, wants_gpu
 from .platforms.fargate import FARGATE_MEMORY
 from .recommend import recommend
 from .regions import atlas_region
+from .requirements_files import is_dev_requirements
 from .stack_config import NAMESPACE, StackSettings
 
 VALID: dict[str, tuple[str, ...]] = {
@@ -761,6 +763,12 @@ def _api_settings(ctx: _Ctx, req: DeploymentRequirements, stage: str, api_choice
         api.max_count = 20
     if facts is not None:
         api.root, api.dockerfile = facts.root, facts.dockerfile
+        api.dependencies = list(facts.dependencies)
+        # Only what the image's build context (the API's folder) holds can be copied into it.
+        inside = [posixpath.relpath(f, facts.root) for f in facts.dependency_files]
+        deployable = [f for f in inside if not f.startswith("../")]
+        # Development requirements (tests, linters) stay out of the image, unless they are all there is.
+        api.dependency_files = [f for f in deployable if not is_dev_requirements(f)] or deployable
         api.entrypoint = facts.entrypoint + ("()" if facts.factory else "")
         api.port, api.health_path, api.python_version = facts.port, facts.health_path, facts.python_version
     if s.api_min_count is not None:

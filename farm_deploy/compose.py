@@ -74,6 +74,9 @@ class DockerStackSpec:
     api_port: int = 8000
     api_health_path: str = "/api/health"
     api_entrypoint: str = "main:app"
+    # The analyzer's choice, relative to api_root (plan.api.dependency_files); empty: found in api_dir.
+    api_dependency_files: tuple[str, ...] = ()
+    api_dependencies: tuple[str, ...] = ()  # the distributions they name, with their -r includes
     python_version: str = "3.12"
     publish_api: bool = False
     api_env: dict[str, str] = field(default_factory=dict)
@@ -159,6 +162,8 @@ def stack_spec(
         api_port=plan.api.port,
         api_health_path=plan.api.health_path,
         api_entrypoint=plan.api.entrypoint,
+        api_dependency_files=tuple(plan.api.dependency_files),
+        api_dependencies=tuple(plan.api.dependencies),
         python_version=plan.api.python_version,
         publish_api=publish_api,
         api_env=_plain_env(plan, "api", web_port),
@@ -220,9 +225,11 @@ def required_distributions(api_dir: Path) -> list[str]:
 
 def render_api_dockerfile(spec: DockerStackSpec) -> str:
     """The API's Dockerfile when the app ships none (components/dockerfile.py renders it)."""
-    deps = dependency_files(spec.api_dir)
+    deps = list(spec.api_dependency_files) or dependency_files(spec.api_dir)
     # Told what the requirements hold, the generator adds uvicorn only when missing.
-    distributions = required_distributions(spec.api_dir) if any(d.endswith(".txt") for d in deps) else None
+    distributions: list[str] | None = list(spec.api_dependencies) or None
+    if distributions is None and any(d.endswith(".txt") for d in deps):
+        distributions = required_distributions(spec.api_dir)
     return render_dockerfile(
         spec.python_version, spec.api_entrypoint, spec.api_port, spec.api_health_path, deps, distributions
     )

@@ -598,6 +598,8 @@ def _api_image(ctx: Context) -> ApiImage:
                 port=plan.api.port,
                 health_path=plan.api.health_path,
                 python_version=plan.api.python_version,
+                dependency_files=plan.api.dependency_files or None,
+                dependencies=plan.api.dependencies or None,
                 build_dir=str(ctx.project_dir / ".farm-deploy" / "build" / f"{p}-api"),
                 protect=ctx.protect,
             ),

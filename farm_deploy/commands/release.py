@@ -241,7 +241,10 @@ def _image_context(project: Path, app_root: Path, api: Any) -> tuple[Path, Path,
     if api.dockerfile:
         dockerfile = app_root / api.dockerfile
         return api_root, dockerfile, "sha-" + content_hash(api_root, dockerfile.read_text())[:16]
-    files = [os.path.relpath(app_root / f, api_root) for f in api.dependency_files]
+    # Only what the build context (the API's folder) holds can be copied into the image.
+    files = [
+        f for f in (os.path.relpath(app_root / f, api_root) for f in api.dependency_files) if not f.startswith("..")
+    ]
     entrypoint = api.entrypoint + ("()" if api.factory else "")
     text = render_api_dockerfile(api.python_version, entrypoint, api.port, api.health_path, files, api.dependencies)
     build_dir = project / ".farm-deploy" / "build" / "release-api"

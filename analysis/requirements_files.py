@@ -1,0 +1,13 @@
+"""Which Python dependency files are for development only (tests, linters, local tools)."""
+
+from __future__ import annotations
+
+from pathlib import PurePosixPath
+
+DEV_REQUIREMENT_WORDS = ("dev", "test", "lint", "doc", "ci", "local")
+
+
+def is_dev_requirements(rel: str) -> bool:
+    """`requirements-dev.txt`, `requirements_test.in`...: not what a deployed image installs."""
+    name = PurePosixPath(rel).name.lower()
+    return name.startswith("requirement") and any(w in name for w in DEV_REQUIREMENT_WORDS)
