@@ -32,6 +32,11 @@ from .scan.walker import MAX_FILE_BYTES, SKIP_DIRS
 # Tests and examples inside the API folder are not what the server runs.
 _NOT_SERVED = frozenset({"tests", "test", "examples", "docs", "scripts"})
 MAX_FILES = 2000
+# A module reads the environment only through a name holding one of these words (`os.environ`,
+# `getenv`, a `BaseSettings` class: the import or the base names it), so a file without any of
+# them is never parsed. Tested on bytes: these ASCII words are in the UTF-8 text exactly when in
+# the bytes, and a file in another encoding does not parse as UTF-8 anyway.
+_NEEDLES = (b"environ", b"getenv", b"BaseSettings")
 
 
 def read_env(api_dir: Path) -> list[str]:
@@ -52,7 +57,13 @@ def read_env(api_dir: Path) -> list[str]:
                 # Only regular files of a sane size: a FIFO would block, a link may leave the app.
                 if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_FILE_BYTES:
                     continue
-                text = path.read_text(encoding="utf-8", errors="replace")
+                data = path.read_bytes()
+                if not any(needle in data for needle in _NEEDLES):
+                    continue
+                # as read_text() reads it: replacement characters, universal newlines
+                text = data.decode("utf-8", errors="replace")
+                if "\r" in text:
+                    text = text.replace("\r\n", "\n").replace("\r", "\n")
                 tree = ast.parse(text)
             except (SyntaxError, ValueError, RecursionError, OSError):
                 continue

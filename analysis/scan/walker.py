@@ -12,17 +12,19 @@ UTF-8, then with replacement characters; binary files are skipped.
 from __future__ import annotations
 
 import os
-import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..models import Finding
 from .ignored import ignored_paths
+from .prefilter import Prefilter
 from .registry import Detector
 from .source import NON_APP_DIRS, SourceFile
 
 MAX_FILE_BYTES = 1024 * 1024
+# most source files fit in one read of this size (see _read_bytes)
+FIRST_READ = 64 * 1024
 # never through a symlink; never wait on a FIFO that slipped through
 _OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
 
@@ -151,7 +153,7 @@ class _Walker:
         self.jobs: list[tuple[str, str, list[Detector], bool]] = []  # files to read, in walk order
         self.inventory = Inventory()
         self._index()
-        self._gates: dict[int, re.Pattern[str] | None] = {}
+        self._gates: dict[int, Prefilter | None] = {}
 
     def _index(self) -> None:
         self._by_name: dict[str, list[Detector]] = {}
@@ -362,12 +364,7 @@ class _Walker:
 
     def read(self, path: str, rel: str, detectors: list[Detector], in_app_dir: bool = True) -> None:
         try:
-            # os.open/os.read: no buffered file object, a third fewer syscalls and far less overhead
-            fd = os.open(path, _OPEN_FLAGS)
-            try:
-                data = os.read(fd, MAX_FILE_BYTES + 1)
-            finally:
-                os.close(fd)
+            data = _read_bytes(path)
         except OSError as exc:
             self.findings.append(_dropped("unreadable-file", rel, str(exc.strerror or exc)))
             return
@@ -376,6 +373,30 @@ class _Walker:
                 _dropped("file-too-large", rel, f"larger than {MAX_FILE_BYTES // 1024} KiB", limit=str(MAX_FILE_BYTES))
             )
             return
+        gate = self._gates[id(detectors)] if id(detectors) in self._gates else self._gate(detectors)
+        if data.isascii() and data.find(b"\x00", 0, 8192) < 0:
+            # ASCII, the usual source file: its bytes are its text, so the prefilter runs on them
+            # and a file it stops is never decoded
+            self.inventory.files_read += 1
+            if gate is not None and not gate.admits(data):
+                return
+            text = data.decode("ascii")
+        else:
+            decoded = self._text(data, rel)
+            if decoded is None:
+                return
+            text = decoded
+            self.inventory.files_read += 1
+            if gate is not None and not gate.admits_text(text):
+                return
+        # the file goes on: detectors look their tokens up through src.has(), each at most once
+        src = SourceFile(rel, text, in_app_dir)
+        for detector in detectors:
+            if detector.applies(src):
+                self.findings.extend(detector.run(src))
+
+    def _text(self, data: bytes, rel: str) -> str | None:
+        """The text of data that is not plain ASCII, or None for a binary file (reported)."""
         # fast path for the common case (no BOM, no NUL, valid UTF-8); decode() handles the rest
         text: str | None = None
         note: str | None = None
@@ -388,39 +409,48 @@ class _Walker:
             text, note = decode(data)
         if text is None:
             self.findings.append(_dropped("binary-file", rel, "binary content"))
-            return
+            return None
         if note is not None and note.startswith("non-utf8"):
             finding = _skip_finding("non-utf8", rel, "file is not valid UTF-8; read with replacement characters")
             finding.line = int(note.split(":", 1)[1])  # the first line with a bad byte
             self.findings.append(finding)
-        self.inventory.files_read += 1
-        gate = self._gates[id(detectors)] if id(detectors) in self._gates else self._gate(detectors)
-        if gate is not None and gate.search(text) is None:
-            # one pass over the union of the detectors' quick filters: most files stop here
-            return
-        # the file goes on: detectors look their tokens up through src.has(), each at most once
-        src = SourceFile(rel, text, in_app_dir)
-        for detector in detectors:
-            if detector.applies(src):
-                self.findings.extend(detector.run(src))
+        return text
 
-    def _gate(self, detectors: list[Detector]) -> re.Pattern[str] | None:
-        """Union of the quick filters of `detectors` as one trie-shaped regex, or None when one of
-        them reads every file. A trie (`mo(?:ngo|tor)`) lets the regex engine reject most positions
-        on their first character: about twice as fast as a loop of `in` tests over 70 tokens."""
+    def _gate(self, detectors: list[Detector]) -> Prefilter | None:
+        """The prefilter of `detectors`: the union of their quick filters, or None when one of
+        them reads every file."""
         key = id(detectors)
         if key not in self._gates:
             if any(not d.quick for d in detectors):
                 self._gates[key] = None
             else:
-                tokens = sorted(dict.fromkeys(q for d in detectors for q in d.quick), key=len)
-                # a token containing a shorter one adds nothing to the gate
-                kept: list[str] = []
-                for token in tokens:
-                    if not any(k in token for k in kept):
-                        kept.append(token)
-                self._gates[key] = trie_regex(kept)
+                self._gates[key] = Prefilter(q for d in detectors for q in d.quick)
         return self._gates[key]
+
+
+def _read_bytes(path: str) -> bytes:
+    """The file's first `MAX_FILE_BYTES + 1` bytes (one more tells that it is too large).
+
+    os.open/os.read: no buffered file object. The first read asks for `FIRST_READ` bytes, not the
+    whole limit: `os.read(fd, n)` allocates `n` bytes before reading, and a 1 MiB allocation per
+    file costs more than reading a typical source file.
+    """
+    fd = os.open(path, _OPEN_FLAGS)
+    try:
+        data = os.read(fd, FIRST_READ)
+        if len(data) < FIRST_READ:
+            return data
+        chunks = [data]
+        size = len(data)
+        while size <= MAX_FILE_BYTES:
+            more = os.read(fd, MAX_FILE_BYTES + 1 - size)
+            if not more:
+                break
+            chunks.append(more)
+            size += len(more)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
 
 
 # below this many files to read, a fork costs more than it saves
@@ -440,25 +470,6 @@ def _parallel_ok(files: int) -> bool:
     # only with a core to spare: on a machine already busy, the child slows the parent down
     spare = (os.cpu_count() or 1) - (os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0)
     return files >= PARALLEL_MIN_FILES and spare >= 1.0
-
-
-def trie_regex(words: list[str]) -> re.Pattern[str]:
-    """A regex matching any of `words`, shaped as a trie of their characters."""
-    trie: dict[str, dict] = {}
-    for word in words:
-        node = trie
-        for char in word:
-            node = node.setdefault(char, {})
-        node[""] = {}
-
-    def build(node: dict[str, dict]) -> str:
-        branches = [re.escape(char) + build(child) for char, child in sorted(node.items()) if char]
-        if not branches:
-            return ""
-        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
-        return f"(?:{body})?" if "" in node else body
-
-    return re.compile(build(trie))
 
 
 def _holds_project_templates(path: str) -> bool:

@@ -1,0 +1,107 @@
+"""The walker's prefilter: whether a file holds any quick-filter token of the detectors that want it.
+
+Most files hold none and stop here, so this test is most of the scan's time. One regex over the
+union of the tokens is exact but slow: the tokens start with most letters, so the regex engine
+tries a match at nearly every position. The test therefore runs in two stages:
+
+1. an *anchor* regex: for each token, one substring of it (`environ` -> `viron`) chosen to start
+   with a character that is rare in source code and to be rare itself. A file without any anchor
+   holds no token (each token contains its anchor): it stops after this cheap scan;
+2. the exact regex over the tokens themselves, for the few files stage 1 lets through.
+
+The answer is exactly `any(token in text for token in tokens)`; only its cost changes. Both stages
+exist for `str` and for `bytes`: an ASCII file is tested on its bytes and decoded only when it
+passes (ASCII tokens are in the text exactly when their bytes are in the data).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+# Characters of source code by how often they occur (Python, JavaScript/TypeScript, YAML, JSON and
+# TOML files of FARM repositories), with occurrences per thousand characters. Unlisted ones are rarer.
+_COMMON = " et\"sronai\nldc.pu:,m-g/=hf()0\tvby1{}_2xw453jkT6>SCNEAIO879DRM'P<U;Lz[]FBHVqG@KWQ^Y+XJZ|&!"
+_PER_MILLE = (
+    203.2, 59.3, 43.9, 38.2, 36.3, 34.5, 33.2, 32.3, 31.2, 30.8, 26.7, 22.2, 20.2, 19.5, 19.2, 16.3,
+    16.2, 15.4, 15.1, 14.5, 12.7, 11.4, 10.4, 9.9, 9.5, 8.9, 8.2, 8.2, 8.0, 7.7, 7.5, 7.4, 7.4, 7.3,
+    6.6, 6.6, 6.5, 6.1, 4.7, 4.3, 4.2, 4.1, 3.9, 3.8, 3.8, 3.6, 3.5, 3.5, 3.1, 3.1, 3.1, 3.1, 2.9,
+    2.9, 2.9, 2.9, 2.8, 2.7, 2.6, 2.5, 2.5, 2.5, 2.4, 2.4, 2.3, 2.1, 2.1, 2.0, 1.9, 1.9, 1.8, 1.7,
+    1.6, 1.4, 1.4, 1.3, 1.3, 1.2, 1.2, 1.2, 1.1, 1.1, 1.1, 1.1, 1.0, 1.0, 1.0, 0.6, 0.5,
+)  # fmt: skip
+_FREQUENCY = {char: per_mille / 1000 for char, per_mille in zip(_COMMON, _PER_MILLE, strict=True)}
+_RARE = 0.0003
+# the weight of a false pass of stage 1 (the exact regex then runs) against a stop of the engine
+_FALSE_PASS_WEIGHT = 0.01
+_TYPICAL_FILE_CHARS = 2000
+
+
+def anchor(token: str) -> str:
+    """The substring of `token` that stage 1 looks for: a suffix of it (two characters at least)
+    that starts with a rare character (each occurrence of its first character costs the regex
+    engine a match attempt) and is unlikely to occur in a file at all (each file it occurs in
+    without the token costs the exact regex)."""
+    if len(token) < 2:
+        return token
+    best, best_cost = token, float("inf")
+    for start in range(len(token) - 1):
+        suffix = token[start:]
+        chance = float(_TYPICAL_FILE_CHARS)
+        for char in suffix:
+            chance *= _FREQUENCY.get(char, _RARE)
+        cost = _FREQUENCY.get(suffix[0], _RARE) + _FALSE_PASS_WEIGHT * min(chance, 1.0)
+        if cost < best_cost:
+            best, best_cost = suffix, cost
+    return best
+
+
+def minimal(tokens: Iterable[str]) -> list[str]:
+    """The tokens without those that contain another one (finding the shorter one suffices)."""
+    kept: list[str] = []
+    for token in sorted(dict.fromkeys(tokens), key=lambda t: (len(t), t)):
+        if not any(k in token for k in kept):
+            kept.append(token)
+    return kept
+
+
+class Prefilter:
+    """`admits(data)` / `admits_text(text)`: whether any of `tokens` occurs."""
+
+    __slots__ = ("_anchors", "_anchors_text", "_exact", "_exact_text")
+
+    def __init__(self, tokens: Iterable[str]) -> None:
+        kept = minimal(tokens)
+        anchors = minimal(anchor(t) for t in kept)
+        self._exact_text = trie_regex(kept)
+        self._anchors_text = trie_regex(anchors)
+        self._exact = re.compile(self._exact_text.pattern.encode("utf-8"))
+        self._anchors = re.compile(self._anchors_text.pattern.encode("utf-8"))
+
+    def admits(self, data: bytes) -> bool:
+        """For ASCII data (whose text is its bytes)."""
+        return self._anchors.search(data) is not None and self._exact.search(data) is not None
+
+    def admits_text(self, text: str) -> bool:
+        return self._anchors_text.search(text) is not None and self._exact_text.search(text) is not None
+
+
+def trie_regex(words: Iterable[str]) -> re.Pattern[str]:
+    """A regex matching any of `words`, shaped as a trie of their characters.
+
+    A trie (`mo(?:ngo|tor)`) lets the regex engine reject most positions on their first
+    character: about twice as fast as a loop of `in` tests over 70 tokens."""
+    trie: dict[str, dict] = {}
+    for word in words:
+        node = trie
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}
+
+    def build(node: dict[str, dict]) -> str:
+        branches = [re.escape(char) + build(child) for char, child in sorted(node.items()) if char]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        return f"(?:{body})?" if "" in node else body
+
+    return re.compile(build(trie))
