@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -139,6 +140,7 @@ class _Place:
     prefix: str  # "folder/" ("" for the root)
     in_app_dir: bool
     asset_dir: str | None
+    ignored: Callable[[str], bool] | None  # whether git ignores a file of it, by relative path
 
 
 class _Walker:
@@ -181,8 +183,12 @@ class _Walker:
             path, rel = stack.pop()
             self.walk_dir(path, rel, stack)
         # the walk's own findings (skipped folders, symlinks) first, then each file's in walk order
-        for findings in self._read_jobs():
-            self.findings.extend(findings)
+        if _parallel_ok(len(self.jobs)):
+            for findings in self._read_jobs():
+                self.findings.extend(findings)
+        else:
+            for job in self.jobs:
+                self.read(*job)  # appends to self.findings, in walk order
         return WalkResult(self.findings, self.inventory)
 
     def _read_one(self, job: tuple[str, str, list[Detector], bool]) -> list[Finding]:
@@ -195,7 +201,7 @@ class _Walker:
             self.findings = kept
 
     def _read_jobs(self) -> list[list[Finding]]:
-        """Read the files the walk queued: on two cores when there are many, in a forked child and here.
+        """Read the files the walk queued on two cores (when `_parallel_ok`): in a forked child and here.
 
         Reading and filtering is pure CPU per file and the detectors are pure functions of one file,
         so a forked child (which inherits everything, nothing to import or send but the job numbers)
@@ -204,8 +210,6 @@ class _Walker:
         process, `PARALLEL_MIN_FILES` files. `FARM_ANALYZER_JOBS=1` turns it off, `=2` forces it. Any failure of the child: its files are read here.
         """
         jobs = self.jobs
-        if not _parallel_ok(len(jobs)):
-            return [self._read_one(job) for job in jobs]
         import pickle
 
         read_fd, write_fd = os.pipe()
@@ -252,7 +256,7 @@ class _Walker:
         if any(e.name == ".gitignore" for e in entries):
             self.ignored.load(rel or ".", os.path.join(path, ".gitignore"))
         in_app_dir = not any(p in NON_APP_DIRS for p in rel.split("/")) if rel else True
-        place = _Place(rel or ".", prefix, in_app_dir, _asset_dir(rel))
+        place = _Place(rel or ".", prefix, in_app_dir, _asset_dir(rel), self.ignored.file_test(rel or "."))
         subdirs: list[tuple[str, str]] = []
         for entry in entries:
             try:
@@ -342,7 +346,7 @@ class _Walker:
                 detectors = self.wanted(name)
         if detectors:
             rel = place.prefix + name
-            if self.ignored.file_ignored(rel):
+            if place.ignored is not None and place.ignored(rel):
                 self.inventory.files_ignored += 1  # a local file git does not track: not what deploys
                 return
             self.jobs.append((entry.path, rel, detectors, place.in_app_dir))
