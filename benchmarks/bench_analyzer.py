@@ -1,19 +1,27 @@
 """Benchmark: `farm-deploy analyze --json` against a pruned grep and a Python floor, same tree, same run.
 
-    .venv/bin/python benchmarks/bench_analyzer.py [--files 50000] [--runs 3] [--keep] [--quick]
+    .venv/bin/python benchmarks/bench_analyzer.py [--files 50000] [--runs 5] [--keep] [--quick] [--write-readme]
 
 Generates a large FARM repository in a temporary folder: the example app
 (examples/farm-chat), then 60% of `--files` as a `node_modules` of JavaScript
 (30,000 of the default 50,000) and 40% as Python modules of the API (20,000).
-Then prints, for the same tree in the same run:
+Then runs, on the same tree in the same run, each as a fresh process, `--runs`
+times round-robin (a change of load hits all alike), and prints the medians of
+wall and CPU (user + system) time:
 
-- grep's wall time: `grep -rlE 'fastapi|WebSocket|UploadFile|ollama|openai'` with
-  `--exclude-dir` for every folder name the analyzer skips;
+- `grep -rlE 'fastapi|WebSocket|UploadFile|ollama|openai'` with `--exclude-dir`
+  for every folder name the analyzer skips;
 - the Python floor: `FLOOR`, a 15-line script that walks the same pruned tree,
-  reads every file and runs one regex over it, as a fresh process;
-- `farm-deploy analyze --json`, as a fresh process (interpreter start, imports,
-  the scan, the plan and the JSON), and `analyze_app()` alone in another fresh
-  process, with the peak resident memory (ru_maxrss of that process, from wait4).
+  reads every file and runs one regex over it;
+- `farm-deploy analyze --json` (interpreter start, imports, the scan, the plan and
+  the JSON) as the analyzer decides, then with `FARM_ANALYZER_JOBS=1` (one core)
+  and `=2` (a forked child reads every other file);
+- `analyze_app()` alone, with the time of the call inside that process;
+
+with the peak resident memory of each (ru_maxrss from wait4). The load average
+before and after is printed: the machine may be shared. `--write-readme`
+rewrites this benchmark's section of benchmarks/README.md with the figures, the
+date and the command.
 
 Targets (issue 17): the fresh `analyze --json` within 1.5x the Python floor,
 under 200 MB resident.
@@ -22,6 +30,7 @@ under 200 MB resident.
 from __future__ import annotations
 
 import argparse
+import datetime
 import json
 import os
 import random
@@ -35,6 +44,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+README = ROOT / "benchmarks" / "README.md"
+SECTION = "bench_analyzer"
 
 
 def _skip_dirs() -> frozenset[str]:
@@ -216,8 +227,8 @@ def load_average() -> str:
     return " ".join(f"{x:.2f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "n/a"
 
 
-def report(results: dict[str, list[Run]]) -> bool:
-    """Print the figures; True when the speed target is met."""
+def report(results: dict[str, list[Run]]) -> tuple[list[str], bool]:
+    """The figures as lines, and whether the speed target is met."""
     wall = {name: median([r.wall for r in runs]) for name, runs in results.items()}
     cpu = {name: median([r.cpu for r in runs]) for name, runs in results.items()}
     rss = {name: max(r.rss for r in runs) for name, runs in results.items()}
@@ -231,26 +242,28 @@ def report(results: dict[str, list[Run]]) -> bool:
         ("cli_forked", "  the same, FARM_ANALYZER_JOBS=2 (two cores)"),
         ("analyze_app", "analyze_app(), fresh process"),
     ]
-    print(f"median of {n} fresh processes each, run round-robin; wall and CPU (user+system) time:")
+    lines = [f"median of {n} fresh process(es) each, run round-robin; wall and CPU (user+system) time:"]
     for name, label in rows:
         ratio = "" if name in ("grep", "floor") else f"  {wall[name] / floor:4.2f}x floor"
-        print(f"  {label:46s} {wall[name] * 1000:6.0f} ms wall {cpu[name] * 1000:6.0f} ms CPU{ratio}")
+        lines.append(f"  {label:46s} {wall[name] * 1000:6.0f} ms wall {cpu[name] * 1000:6.0f} ms CPU{ratio}")
     runs = results["analyze_app"]
     child = json.loads(runs[0].out)
     call = median([float(json.loads(r.out)["analyze_s"]) for r in runs])
-    print(
-        f"  {'analyze_app() call alone (in that process)':46s} {call * 1000:6.0f} ms wall             {call / floor:4.2f}x floor"
-    )
+    label = "analyze_app() call alone (in that process)"
+    lines.append(f"  {label:46s} {call * 1000:6.0f} ms wall             {call / floor:4.2f}x floor")
     peak = max(rss["cli"], rss["cli_serial"], rss["cli_forked"], rss["analyze_app"])
-    print(
-        f"peak RSS: analyze --json {rss['cli']:.1f} MiB, analyze_app() {rss['analyze_app']:.1f} MiB, floor {rss['floor']:.1f} MiB"
+    lines.append(
+        f"peak RSS: analyze --json {rss['cli']:.1f} MiB, analyze_app() {rss['analyze_app']:.1f} MiB, "
+        f"floor {rss['floor']:.1f} MiB"
     )
-    print(f"analyzer result: entrypoint {child['entrypoint']}, {child['findings']} findings")
+    lines.append(f"analyzer result: entrypoint {child['entrypoint']}, {child['findings']} findings")
     met = wall["cli"] <= 1.5 * floor
-    print("targets (issue 17):")
-    print(f"  analyze --json within 1.5x the Python floor: {'met' if met else 'NOT met'} ({wall['cli'] / floor:.2f}x)")
-    print(f"  peak RSS under 200 MB:                       {'met' if peak * 1.048576 < 200 else 'NOT met'}")
-    return met
+    lines.append("targets (issue 17):")
+    lines.append(
+        f"  analyze --json within 1.5x the Python floor: {'met' if met else 'NOT met'} ({wall['cli'] / floor:.2f}x)"
+    )
+    lines.append(f"  peak RSS under 200 MB:                       {'met' if peak * 1.048576 < 200 else 'NOT met'}")
+    return lines, met
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -260,6 +273,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true", help="keep the generated tree and print its path")
     parser.add_argument(
         "--quick", action="store_true", help="2000 files, one run: checks that it runs and prints its figures (CI)"
+    )
+    parser.add_argument(
+        "--write-readme", action="store_true", help="rewrite this benchmark's section of benchmarks/README.md"
     )
     args = parser.parse_args(argv)
     if args.quick:
@@ -276,11 +292,24 @@ def main(argv: list[str] | None = None) -> int:
         print(f"generated {total} files in {time.perf_counter() - t0:.1f}s under {repo}")
         for folder, count in counts.items():
             print(f"  {folder:40s} {count:6d}")
-        print(f"{os.cpu_count()} CPUs, Python {sys.version.split()[0]}, load average before: {load_average()}")
+        machine = f"{os.cpu_count()} CPUs, Python {sys.version.split()[0]}, load average before: {load_average()}"
+        print(machine)
         results = measure(repo, args.runs)
+        machine += f", after: {load_average()}"
         print(f"load average after: {load_average()}")
         print()
-        report(results)
+        lines, _ = report(results)
+        print("\n".join(lines))
+        if args.write_readme:
+            from bench_program import write_readme_section
+
+            command = "python benchmarks/bench_analyzer.py " + " ".join(argv if argv is not None else sys.argv[1:])
+            today = datetime.date.today().isoformat()
+            text = "\n".join(
+                [f"Measured {today} with `{command.strip()}` ({machine}), {total} files:", "", "```", *lines, "```"]
+            )
+            write_readme_section(README, SECTION, text)
+            print(f"wrote the {SECTION} section of {README.relative_to(ROOT)}")
         return 0
     finally:
         if args.keep:

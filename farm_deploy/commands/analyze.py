@@ -133,7 +133,7 @@ def load(args: argparse.Namespace, *, plan: bool = True) -> tuple[AppAnalysis, R
     base = project_dir(getattr(args, "project_dir", None))
     stages = selected_stages(getattr(args, "stage", None))
     path = app_dir(getattr(args, "app", None), base)
-    with slow(f"analyzing {path}"):
+    with slow(f"analyzing {path}", alarm=True):
         analysis = analyze_app(path)
     if not plan:
         return analysis, recommend(analysis.requirements), {}
@@ -194,7 +194,7 @@ def plan_for_stack(
         candidate = Path(settings.app_path)
         app = str(candidate if candidate.is_absolute() else base / candidate)
     path = app_dir(app, base)
-    with slow(f"analyzing {path}"):
+    with slow(f"analyzing {path}", alarm=True):
         analysis = analyze_app(path)
     rec = recommend(analysis.requirements)
     plan = plan_stage(analysis, settings, settings.resolved_stage(stack), source=source, recommendation=rec)

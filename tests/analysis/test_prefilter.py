@@ -4,10 +4,6 @@ in: the facts below are the analyzer's, from real files written into tmp_path.""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-
 import pytest
 
 from analysis.env_reads import read_env
@@ -137,25 +133,3 @@ def test_env_reads_parses_every_file_that_names_the_environment(tmp_path):
         },
     )
     assert read_env(api) == ["MONGODB_DB", "OLLAMA_MODEL", "REDIS_URL"]
-
-
-# --------------------------------------------------------------------------- the CLI's start-up
-
-
-def test_analyze_loads_only_its_own_command_and_no_yaml_without_stack_files(tmp_path):
-    app = repos.build(tmp_path / "app", {"main.py": MAIN, "requirements.txt": "fastapi\n"})
-    project = tmp_path / "project"
-    project.mkdir()
-    code = (
-        "import contextlib, io, sys\n"
-        "from farm_deploy.cli import main\n"
-        "with contextlib.redirect_stdout(io.StringIO()):\n"
-        f"    code = main(['analyze', '--json', '--project-dir', {str(project)!r}, {str(app)!r}])\n"
-        "print(code, sorted(m for m in sys.modules if m.startswith(('farm_deploy.', 'ruamel', 'pulumi'))))\n"
-    )
-    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True).stdout
-    assert (
-        out.strip()
-        == "0 ['farm_deploy.cli', 'farm_deploy.commands', 'farm_deploy.commands.analyze', 'farm_deploy.commands.common']"
-    )
