@@ -72,8 +72,9 @@ class Prefilter:
     def __init__(self, tokens: Iterable[str]) -> None:
         kept = minimal(tokens)
         anchors = minimal(anchor(t) for t in kept)
-        self._exact_text = trie_regex(kept)
-        self._anchors_text = trie_regex(anchors)
+        # no token: nothing passes (an empty regex would match everywhere)
+        self._exact_text = trie_regex(kept) if kept else re.compile("(?!)")
+        self._anchors_text = trie_regex(anchors) if kept else self._exact_text
         self._exact = re.compile(self._exact_text.pattern.encode("utf-8"))
         self._anchors = re.compile(self._anchors_text.pattern.encode("utf-8"))
 

@@ -21,7 +21,7 @@ from ..models import Finding
 from .ignored import ignored_paths
 from .prefilter import Prefilter
 from .registry import Detector
-from .source import NON_APP_DIRS, SourceFile
+from .source import NON_APP_DIRS, SourceFile, app_code_name
 
 MAX_FILE_BYTES = 1024 * 1024
 # most source files fit in one read of this size (see _read_bytes)
@@ -156,6 +156,7 @@ class _Walker:
         self.inventory = Inventory()
         self._index()
         self._gates: dict[int, Prefilter | None] = {}
+        self._outside: dict[int, list[Detector]] = {}
 
     def _index(self) -> None:
         self._by_name: dict[str, list[Detector]] = {}
@@ -349,6 +350,10 @@ class _Walker:
             if place.ignored is not None and place.ignored(rel):
                 self.inventory.files_ignored += 1  # a local file git does not track: not what deploys
                 return
+            if not (place.in_app_dir and app_code_name(name)):
+                # tests, docs, examples: only the detectors that read those (secrets), and only their
+                # tokens in the prefilter; the file is still read (and counted) as before
+                detectors = self._outside_app(detectors)
             self.jobs.append((entry.path, rel, detectors, place.in_app_dir))
 
     @staticmethod
@@ -419,6 +424,13 @@ class _Walker:
             finding.line = int(note.split(":", 1)[1])  # the first line with a bad byte
             self.findings.append(finding)
         return text
+
+    def _outside_app(self, detectors: list[Detector]) -> list[Detector]:
+        """The detectors of `detectors` that read files outside the app's code (one list per list)."""
+        kept = self._outside.get(id(detectors))
+        if kept is None:
+            kept = self._outside[id(detectors)] = [d for d in detectors if not d.app_code_only]
+        return kept
 
     def _gate(self, detectors: list[Detector]) -> Prefilter | None:
         """The prefilter of `detectors`: the union of their quick filters, or None when one of
