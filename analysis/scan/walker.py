@@ -333,7 +333,10 @@ class _Walker:
             inventory.python_files += 1
         # .py names too: whether `import routes` in a module names a sibling of it
         if suffix == ".py" or name in INVENTORY_NAMES or name.startswith(("requirement", "Dockerfile")):
-            inventory.names.setdefault(place.folder, set()).add(name)
+            names = inventory.names.get(place.folder)
+            if names is None:
+                names = inventory.names[place.folder] = set()
+            names.add(name)
         if place.asset_dir is not None:
             if suffix in ASSET_SUFFIXES:
                 inventory.asset_dirs[place.asset_dir] += 1
