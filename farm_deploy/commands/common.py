@@ -106,7 +106,7 @@ def slow(message: str, after: float = 2.0, *, alarm: bool = False) -> Iterator[N
     Not for blocks running the Pulumi engine, whose threads would see the signal.
     """
     if alarm and _alarm_free():
-        previous = signal.signal(signal.SIGALRM, lambda *_: progress(message))
+        previous = signal.signal(signal.SIGALRM, lambda *_: _progress_from_signal(message))
         signal.setitimer(signal.ITIMER_REAL, after)
         try:
             yield
@@ -121,6 +121,13 @@ def slow(message: str, after: float = 2.0, *, alarm: bool = False) -> Iterator[N
         yield
     finally:
         timer.cancel()
+
+
+def _progress_from_signal(message: str) -> None:
+    try:
+        progress(message)
+    except RuntimeError:  # the signal came in the middle of a write to stderr: go around its buffer
+        os.write(2, f"... {message}\n".encode())
 
 
 def _alarm_free() -> bool:
