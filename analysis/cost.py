@@ -54,6 +54,29 @@ class _Lines:
         )
 
 
+# What a stage in several regions has once per region (docs/multi-region.md); the site is global.
+_REGIONAL = frozenset({"network", "api", "monitoring", "secrets"})
+
+
+def _span_regions(plan: StagePlan, lines: Any) -> None:
+    """Scale the one-region lines to every region: regional parts per region, Ollama per AI region,
+    Atlas by its electable nodes (the price is a 3-node replica set's)."""
+    spread = plan.multi_region
+    assert spread is not None
+    nodes = sum(n.electable_nodes for n in spread.db_nodes) or 3
+    factor = {"ai": len(spread.ai_regions) or 1, "db": nodes / 3}
+    for item in lines.items:
+        times = len(spread.regions) if item.component in _REGIONAL else factor.get(item.component, 1)
+        if times != 1:
+            item.quantity = round(item.quantity * times, 4)
+            item.monthly = round(item.monthly * times, 2)
+            item.item = f"{item.item} (x{times:g}: {', '.join(spread.regions)})"
+    lines.notes.append(
+        f"{len(spread.regions)} regions: network, API, monitoring and secrets counted in each region, "
+        "at the first region's prices; `farm-deploy plan` prices each region with its own table"
+    )
+
+
 def estimate(plan: StagePlan, table: dict[str, Any] | None = None) -> CostEstimate:
     table = table or load_prices()
     usage = table["usage"].get(plan.stage) or table["usage"]["prod"]
@@ -90,6 +113,8 @@ def estimate(plan: StagePlan, table: dict[str, Any] | None = None) -> CostEstima
     if plan.platform in ("vercel", "railway") or c.web == "vercel":
         lines.notes.append("team subscriptions (Vercel Pro, Railway Pro) are counted in every stage that uses them")
 
+    if plan.multi_region is not None:
+        _span_regions(plan, lines)
     total = round(sum(i.monthly for i in lines.items), 2)
     return CostEstimate(
         stage=plan.stage,

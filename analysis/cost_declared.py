@@ -52,7 +52,7 @@ PRICED_INPUTS: dict[str, tuple[str, ...]] = {
     "aws:cloudwatch/metricAlarm:MetricAlarm": ("metricName", "metricQueries"),
     "aws:cloudwatch/dashboard:Dashboard": ("dashboardName",),
     "aws:cloudwatch/logGroup:LogGroup": ("retentionInDays",),
-    "aws:secretsmanager/secret:Secret": (),
+    "aws:secretsmanager/secret:Secret": ("replicas",),
     "aws:kms/key:Key": (),
     "aws:wafv2/webAcl:WebAcl": ("rules", "scope"),
     "aws:cloudwatch/logDelivery:LogDelivery": (),
@@ -65,7 +65,7 @@ PRICED_INPUTS: dict[str, tuple[str, ...]] = {
     "vercel:index/project:Project": (),
     "pulumi-python:dynamic:Resource": ("mountPath", "image", "source"),
 }
-COUNT_KEYS = frozenset({"subnets", "subnetMappings", "capacityProviderStrategies"})
+COUNT_KEYS = frozenset({"subnets", "subnetMappings", "capacityProviderStrategies", "replicas"})
 
 
 class DeclaredCostItem(CostItem):
@@ -76,6 +76,7 @@ class DeclaredCostItem(CostItem):
     resource: str = ""
     price_key: str = ""
     assumption: str = ""
+    region: str = ""  # where the resource is billed (its provider's region); vendors' lines: the stage's
 
 
 class DeclaredCost(CostEstimate):
@@ -85,6 +86,8 @@ class DeclaredCost(CostEstimate):
     basis: str = "declared resources"
     price_table_source: str = ""
     warnings: list[str] = Field(default_factory=list)
+    # Resources in more than one region: each region's idle and typical total, the stage's region first.
+    regions: dict[str, dict[str, float]] = Field(default_factory=dict)
 
 
 # --------------------------------------------------------------------------- tables
@@ -200,8 +203,11 @@ def _components(resources: list[Mapping[str, Any]], prefix: str) -> list[_Resour
 
 
 class _Lines:
-    def __init__(self, aws: dict[str, Any] | None, vendors: dict[str, Any], hours: float, prefix: str) -> None:
+    def __init__(
+        self, aws: dict[str, Any] | None, vendors: dict[str, Any], hours: float, prefix: str, region: str = ""
+    ) -> None:
         self.prefix = prefix
+        self.region = region
         self.aws = aws
         self.vendors = vendors
         self.hours = hours
@@ -250,6 +256,7 @@ class _Lines:
                 idle=monthly(idle),
                 source=price["source"],
                 assumption=assumption,
+                region=self.region,
             )
         )
 
@@ -263,16 +270,69 @@ def estimate_declared(
     usage: Mapping[str, float] | None = None,
     prices_dir: Path = PRICES_DIR,
 ) -> DeclaredCost:
-    """Idle and typical monthly cost of `resources` in `region` for `stage`.
+    """Idle and typical monthly cost of `resources` for `stage`, `region` being the stage's.
 
-    `prices_dir` holds the tables (another checkout's, for `cost diff`).
+    Each AWS resource is priced in its own provider's region (a stage in several
+    regions, CloudFront's pieces in us-east-1); the others (Atlas, Vercel) in
+    `region`. `prices_dir` holds the tables (another checkout's, for `cost diff`).
     """
     resources = list(resources)
+    custom = [r for r in resources if not str(r["type"]).startswith(("farm:", "pulumi:"))]
+    where = {id(r): resource_region(r, region) for r in custom}
+    regions = sorted(set(where.values()), key=lambda r: (r != region, r))
+    if len(regions) < 2:
+        return _estimate_region(
+            resources, stage=stage, region=region, prefix=prefix, usage=usage, prices_dir=prices_dir
+        )
+    structure = [r for r in resources if str(r["type"]).startswith(("farm:", "pulumi:"))]
+    parts = [
+        _estimate_region(
+            structure + [r for r in custom if where[id(r)] == one],
+            stage=stage,
+            region=one,
+            prefix=prefix,
+            usage=usage,
+            prices_dir=prices_dir,
+        )
+        for one in regions
+    ]
+    first = parts[0]
+    items = sorted((i for p in parts for i in p.items), key=lambda i: (i.component, i.resource, i.price_key))
+    return first.model_copy(
+        update={
+            "items": items,
+            "idle": round(sum(p.idle for p in parts), 2),
+            "typical": round(sum(p.typical for p in parts), 2),
+            "total": round(sum(p.typical for p in parts), 2),
+            "notes": list(dict.fromkeys(n for p in parts for n in p.notes)),
+            "warnings": list(dict.fromkeys(w for p in parts for w in p.warnings)),
+            "regions": {p.region: {"idle": p.idle, "typical": p.typical} for p in parts},
+        }
+    )
+
+
+def resource_region(row: Mapping[str, Any], default: str) -> str:
+    """The region a recorded resource is billed in: its AWS provider's, else `default`."""
+    provider = row.get("provider")
+    if isinstance(provider, Mapping) and provider.get("region"):
+        return str(provider["region"])
+    return str(row.get("region") or default)
+
+
+def _estimate_region(
+    resources: list[Mapping[str, Any]],
+    *,
+    stage: str,
+    region: str,
+    prefix: str,
+    usage: Mapping[str, float] | None,
+    prices_dir: Path,
+) -> DeclaredCost:
     u = dict(usage) if usage is not None else stage_usage(stage)
     aws = aws_table(region, prices_dir)
     vendors = vendor_table(prices_dir)
     hours = float((aws or {}).get("hours_per_month", 730))
-    lines = _Lines(aws, vendors, hours, prefix)
+    lines = _Lines(aws, vendors, hours, prefix, region)
     rs = _components(resources, prefix)
     by_component: dict[str, list[_Resource]] = {}
     for r in rs:
@@ -588,6 +648,22 @@ def _flat(key: str, what: str, assumption: str):
     return rule
 
 
+def _secret(r, siblings, u, lines, notes, **_):
+    lines.add(r, "secretsmanager.secret_month", "secret", idle=1, typical=1, assumption="stored all month")
+    replicas = len(r.inputs.get("replicas") or [])
+    if replicas:
+        # "A replica secret is considered a distinct secret and will also be billed per replica per month"
+        # (https://aws.amazon.com/secrets-manager/pricing/); priced at this region's rate.
+        lines.add(
+            r,
+            "secretsmanager.secret_month",
+            f"{plural(replicas, 'replica')}",
+            idle=replicas,
+            typical=replicas,
+            assumption="each replica in another region is billed as a secret of its own",
+        )
+
+
 def _web_acl(r, siblings, u, lines, notes, **_):
     rules = len(r.inputs.get("rules") or [])
     lines.add(r, "waf.web_acl_month", "web ACL", idle=1, typical=1, assumption="billed monthly while it exists")
@@ -628,6 +704,15 @@ def _ecr(r, siblings, u, lines, notes, **_):
 _ATLAS_SIZE = re.compile(r"^M(\d+)$")
 
 
+def _atlas_nodes(r: _Resource) -> int:
+    """Electable nodes of a dedicated cluster, over all its regions (3 in one region)."""
+    nodes = 0
+    for spec in r.inputs.get("replicationSpecs") or []:
+        for region in spec.get("regionConfigs") or []:
+            nodes += int((region.get("electableSpecs") or {}).get("nodeCount") or 0)
+    return nodes or 3
+
+
 def _atlas_size(r: _Resource) -> tuple[str, str]:
     if r.type == "mongodbatlas:index/cluster:Cluster":
         return str(r.inputs.get("providerInstanceSizeName") or ""), str(r.inputs.get("providerName") or "")
@@ -651,13 +736,17 @@ def _atlas(r, siblings, u, lines, notes, **_):
     if not _ATLAS_SIZE.match(size.upper()):
         notes.append(f"{r.name}: Atlas size {size or '?'} ({provider or '?'}) not priced")
         return
+    nodes = _atlas_nodes(r)
+    # The price is a 3-node replica set's; Atlas bills each further electable node alike.
+    share = nodes / 3
+    how = "a dedicated cluster bills every hour; backup storage is billed by size and not priced"
+    if nodes != 3:
+        how = (
+            f"{nodes} electable nodes: {nodes}/3 of the 3-node price; cross-region replication traffic is "
+            "billed by Atlas as data transfer and not priced. " + how
+        )
     lines.add(
-        r,
-        f"atlas.{size.lower()}_hour",
-        f"Atlas {size.upper()}",
-        idle=h,
-        typical=h,
-        assumption="a dedicated cluster bills every hour; backup storage is billed by size and not priced",
+        r, f"atlas.{size.lower()}_hour", f"Atlas {size.upper()}", idle=h * share, typical=h * share, assumption=how
     )
 
 
@@ -706,7 +795,7 @@ _RULES = {
     "aws:cloudwatch/metricAlarm:MetricAlarm": _alarm,
     "aws:cloudwatch/dashboard:Dashboard": _dashboard,
     "aws:cloudwatch/logGroup:LogGroup": _log_group,
-    "aws:secretsmanager/secret:Secret": _flat("secretsmanager.secret_month", "secret", "stored all month"),
+    "aws:secretsmanager/secret:Secret": _secret,
     "aws:kms/key:Key": _kms,
     "aws:wafv2/webAcl:WebAcl": _web_acl,
     "aws:cloudwatch/logDelivery:LogDelivery": _log_delivery,

@@ -214,10 +214,14 @@ def _app_rank(app: Finding) -> tuple[int, int, str]:
 
 
 def _api_facts(root: Path, path: str | os.PathLike[str], findings: list[Finding], inventory: Inventory) -> ApiFacts:
-    apps = [f for f in _of(findings, "fastapi-app") if f.detail.get("built_by") != "imported-factory"]
+    every_app = _of(findings, "fastapi-app")
+    apps = [f for f in every_app if f.detail.get("built_by") not in ("imported-factory", "factory-function")]
     if not apps and any("fastapi" in f.detail.get("packages", "").split(",") for f in _of(findings, "dependency-file")):
         # only `app = create_app()` with the factory elsewhere: trust it when the API depends on fastapi
-        apps = _of(findings, "fastapi-app")
+        apps = [f for f in every_app if f.detail.get("built_by") == "imported-factory"]
+    if not apps:
+        # no module-level app anywhere: a factory function the server calls (`uvicorn m:init_app --factory`)
+        apps = [f for f in every_app if f.detail.get("built_by") == "factory-function"]
     broken = _of(findings, "python-syntax-error")
     if not apps and broken:
         first = min(broken, key=_app_rank)
@@ -260,6 +264,21 @@ def _api_facts(root: Path, path: str | os.PathLike[str], findings: list[Finding]
     if module.endswith(".__init__"):
         module = module[: -len(".__init__")]
     entrypoint = f"{module}:{app.detail['attribute']}"
+    if app.detail.get("built_by") == "factory-function":
+        # https://www.uvicorn.org/settings/#application : `--factory` treats APP as a callable returning the app
+        findings.append(
+            Finding(
+                kind="asgi-factory",
+                severity="warning",
+                message=f"{app.file} has no module-level app, only the factory {app.detail['attribute']}(): it runs "
+                f"as `uvicorn {entrypoint} --factory` (the repository's own Dockerfile can do so); an image "
+                f"farm-deploy generates starts `uvicorn module:app`, so add `app = {app.detail['attribute']}()` "
+                f"to {app.file} and set api.entrypoint to {module}:app",
+                file=app.file,
+                line=app.line,
+                detail={"factory": app.detail["attribute"], "entrypoint": entrypoint},
+            )
+        )
 
     dep_files = _dependency_files(dependency_findings, api_root, findings)
     packages: list[str] = []
@@ -631,8 +650,13 @@ def _database_facts(config: FarmConfig | None, findings: list[Finding], api: Api
 def _uri_env(config: FarmConfig | None, findings: list[Finding], api: ApiFacts) -> str:
     """The variable the API reads its connection string from; a `mongodb-uri-unresolved` finding when none is."""
     every = [f for f in findings if f.detail.get("script") != "true"]  # not a standalone script's
-    in_api = [f for f in _of(every, "mongodb-uri-env") if _under(f.file, api.root)] or _of(every, "mongodb-uri-env")
-    clients = [f for f in _of(every, "mongodb-client") if _under(f.file, api.root)] or _of(every, "mongodb-client")
+    in_api = [f for f in _of(every, "mongodb-uri-env") if _under(f.file, api.root)]
+    clients = [f for f in _of(every, "mongodb-client") if _under(f.file, api.root)]
+    if not in_api and not clients:
+        # nothing under the API root: what the rest of the repository does is the best guess. When the
+        # API has its own reads, a seed script beside it (seed/seed.py's literal MONGO_URI) is not
+        # how the API connects, and its names must not cancel the API's variable
+        in_api, clients = _of(every, "mongodb-uri-env"), _of(every, "mongodb-client")
     # settings.DB_URI where the settings class says DB_URI = environ.get("DATABASE_URI")
     aliases = {f.detail["field"]: f.detail["env"] for f in in_api if "field" in f.detail}
     # pieces of a composed connection string are not the connection string
@@ -814,8 +838,10 @@ SERVING_KINDS = (
 )
 # past this many Python files under the API root the import graph is not built (facts stay as found)
 MAX_GRAPH_FILES = 3000
+# the names of a `from` import run to the end of the line, or across lines inside parentheses only:
+# a newline allowed outside them would swallow the import lines that follow
 _IMPORT_LINE = re.compile(
-    r"^[ \t]*(?:from[ \t]+(\.*)([\w.]*)[ \t]+import[ \t]+\(?([\w., \t\n]+)|import[ \t]+([\w., \t]+))", re.M
+    r"^[ \t]*(?:from[ \t]+(\.*)([\w.]*)[ \t]+import[ \t]+(\([^)]*\)|[\w., \t]+)|import[ \t]+([\w., \t]+))", re.M
 )
 
 
@@ -901,7 +927,7 @@ def _reachable(root: Path, api_root: str, entry: str, modules: set[str]) -> set[
                 heads = [_join(base, path)] if dots else [_join(b, path) for b in bases + [here]]
                 found = list(heads)
                 for head in heads:
-                    for name in names.replace("\n", " ").split(","):
+                    for name in re.sub(r"#[^\n]*", "", names).replace("\n", " ").split(","):
                         name = name.strip().split(" ", 1)[0].strip("()")
                         if name:
                             found.append(_join(head, name) if path or dots else _join(head, name))
@@ -999,6 +1025,23 @@ def _ai_requirements(
     providers: list[str] = []
     unsupported: list[str] = []
     ai_evidence: list[Finding] = []
+    # the OpenAI SDK pointed at a configured base URL talks to the provider a base URL setting names
+    named = {
+        f.detail["provider"]
+        for f in findings
+        if f.kind in ("ai-provider", "unsupported-ai-provider")
+        and f.detail.get("via") == "base-url-setting"
+        and f.detail.get("script") != "true"
+    }
+    if named and "openai" not in named:
+        for f in findings:
+            if f.kind == "ai-provider" and f.detail.get("base_url") == "configured":
+                f.kind = "openai-compatible-client"
+                f.message = (
+                    f"the OpenAI SDK in {f.file} is pointed at a configured base URL: it talks to "
+                    f"{', '.join(sorted(named))}, not to OpenAI"
+                )
+                f.detail["provider"] = ",".join(sorted(named))
     for f in findings:
         if f.detail.get("script") == "true":
             continue  # a standalone script's library, not the API's

@@ -330,6 +330,24 @@ class PreviewSettings(Model):
     seed_command: str | None = None  # farm:previewSeed: run once in the API image on the new database
 
 
+class DbRegionNodes(Model):
+    """One region of a multi-region Atlas cluster: its electable nodes and election priority."""
+
+    region: str  # AWS name, e.g. eu-west-1
+    atlas_region: str  # Atlas's name for it, e.g. EU_WEST_1
+    electable_nodes: int
+    priority: int  # 7 for the primary region, one less for each next
+
+
+class MultiRegion(Model):
+    """A stage in several AWS regions (docs/multi-region.md); None on a single-region stage."""
+
+    regions: list[str]  # the primary first
+    ai_regions: list[str] = Field(default_factory=list)  # regions that run Ollama
+    db_nodes: list[DbRegionNodes] = Field(default_factory=list)
+    survives: list[str] = Field(default_factory=list)  # what losing each region does, one line each
+
+
 class StagePlan(Model):
     """What one stage gets, and why."""
 
@@ -356,6 +374,12 @@ class StagePlan(Model):
     cost: CostEstimate | None = None
     warnings: list[str] = Field(default_factory=list)
     preview: PreviewSettings | None = None  # preview stage only
+    multi_region: MultiRegion | None = None  # more than one region only
+
+    @property
+    def regions(self) -> list[str]:
+        """Every region the stage runs in, the primary (`region`) first."""
+        return list(self.multi_region.regions) if self.multi_region else [self.region]
 
 
 class AppAnalysis(Model):

@@ -75,6 +75,18 @@ class StackSettings(BaseModel):
         default=None,
         description="AWS region: the stage's region (default: `aws:region`), one AWS has (botocore's partition data)",
     )
+    regions: list[str] | None = Field(
+        default=None,
+        description="AWS regions the stage runs in, the primary first (default: `farm:region`; prod and staging "
+        "take farm.config's `deployment.regions`): each gets its own network, cluster, API and load balancer, "
+        "Atlas spans them; needs `farm:domain` and `farm:hostedZone` (docs/multi-region.md)",
+    )
+    ai_regions: list[str] | None = Field(
+        default=None,
+        alias="aiRegions",
+        description="of `farm:regions`, those that run Ollama (default: all of them); "
+        "the API elsewhere answers with the AI fallback, or 503",
+    )
     domain: str | None = Field(
         default=None,
         description="a DNS name (lower case, no scheme): serve the site on it through CloudFront and the API on `api.<domain>` over HTTPS",
@@ -349,6 +361,10 @@ def parse_settings(raw: dict[str, Any], *, file: str, stack: str) -> StackSettin
     _check_api_env(settings.api_env, secret_names, file)
     if settings.region is not None:
         check_region(settings.region, file=file, key=f"{NAMESPACE}:region")
+    if settings.regions is not None:
+        from .regions import check_region_list
+
+        settings.regions = check_region_list(settings.regions, file=file, key=f"{NAMESPACE}:regions")
     if settings.domain is not None:
         check_domain(settings.domain, file=file, key=f"{NAMESPACE}:domain")
     if settings.api_image is not None:

@@ -42,11 +42,13 @@ from .models import (
     WebChoice,
     WebSettings,
 )
+from .multi_region import plan_regions, stage_regions
 from .platforms import REGISTRY, aws_serverless, docker, railway, vercel
 from .platforms import aws as aws_platform
 from .platforms.base import Capabilities, Issue, validate, wants_gpu
 from .platforms.fargate import FARGATE_MEMORY
 from .recommend import recommend
+from .regions import atlas_region
 from .stack_config import NAMESPACE, StackSettings
 
 VALID: dict[str, tuple[str, ...]] = {
@@ -255,10 +257,11 @@ def plan_stage(
     components.db = _db_tier(ctx, req, platform, stage)
     components.monitoring = _monitoring(ctx, stage)
 
+    regions = stage_regions(settings, req, stage, file=ctx.file)
     plan = StagePlan(
         stage=stage,
         platform=platform,
-        region=settings.region or (req.regions[0] if req.regions else "us-east-1"),
+        region=regions[0],
         components=components,
         api=_api_settings(ctx, req, stage, components.api),
         web=_web_settings(req, settings),
@@ -273,7 +276,8 @@ def plan_stage(
         release=_release(ctx, settings, components),
     )
     plan.security = _security(ctx, stage, components)
-    plan.db.provider_region = plan.region.upper().replace("-", "_")
+    if components.db != "none":
+        plan.db.provider_region = atlas_region(plan.region, file=ctx.file, key=f"{NAMESPACE}:region")
     plan.api_certificate_arn = _api_certificate(ctx, plan.region, components.api)
     if components.api == "ecs":
         if components.web == "cloudfront":
@@ -298,6 +302,7 @@ def plan_stage(
     plan.reasons = ctx.reasons
     plan.warnings = ctx.warnings
     plan.acknowledged = ctx.acknowledged
+    plan_regions(plan, settings, regions, file=ctx.file, tier_set=settings.db_tier is not None)
     plan.cost = estimate(plan)
     return plan
 

@@ -31,6 +31,10 @@ TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
 EXECUTION_ROLE_POLICY = "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"
 
 CLOUDFRONT_ORIGIN_FACING = "com.amazonaws.global.cloudfront.origin-facing"
+# The custom header CloudFront sends to a public origin and the listener checks: the
+# CloudFront prefix list admits every distribution, not only ours, so the header is
+# what tells ours apart (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/restrict-access-to-load-balancer.html).
+ORIGIN_HEADER = "X-Farm-Origin-Verify"
 ALB_LOG_PREFIX = "alb"  # LogBucket's ALB_PREFIX: the bucket policy admits the load balancer there only
 
 
@@ -79,6 +83,11 @@ class ApiServiceArgs:
     # internal, in the private subnets, reached through a CloudFront VPC origin
     # (`vpc_origin_id`); otherwise it is internet-facing in the public subnets.
     behind_cloudfront: bool = False
+    # A stage in several regions: Route 53 picks the region for CloudFront, so
+    # there is no VPC origin; the load balancer is internet-facing, admits only
+    # CloudFront's origin-facing addresses, and forwards only requests carrying
+    # this value in ORIGIN_HEADER (which CloudFront adds). Needs a certificate.
+    origin_secret: pulumi.Input[str] | None = None
     log_retention_days: int = 30
     cpu_target: int = 60
     # ALB requests per task per minute before scaling out.
@@ -219,6 +228,12 @@ class ApiService(pulumi.ComponentResource):
             )
         if a.vpc_egress_ports and a.vpc_cidr is None:
             raise ValueError("ApiService: vpc_egress_ports needs vpc_cidr")
+        if a.origin_secret is not None and (a.behind_cloudfront or a.certificate_arn is None):
+            raise UserError(
+                "an origin secret is for an internet-facing load balancer with a certificate",
+                key="origin_secret",
+                hint="set `certificate_arn` and leave `behind_cloudfront` off",
+            )
         if not 10 <= a.cpu_target <= 90:
             raise UserError("CPU target must be between 10 and 90 percent", key="api.cpu_target", value=a.cpu_target)
 
@@ -270,9 +285,10 @@ class ApiService(pulumi.ComponentResource):
             tags=self._tags("task-sg"),
             opts=child_opts(self),
         )
-        if a.behind_cloudfront:
+        cloudfront_only = a.behind_cloudfront or a.origin_secret is not None
+        if cloudfront_only:
             self._allow_cloudfront_only(alb_sg)
-        public_ports = [] if a.behind_cloudfront else [443, 80] if a.certificate_arn is not None else [80]
+        public_ports = [] if cloudfront_only else [443, 80] if a.certificate_arn is not None else [80]
         for port in public_ports:
             sg_rule(
                 self,
@@ -422,6 +438,12 @@ class ApiService(pulumi.ComponentResource):
                 opts=child_opts(self),
             )
             return [http]
+        deny = aws.lb.ListenerDefaultActionArgs(
+            type="fixed-response",
+            fixed_response=aws.lb.ListenerDefaultActionFixedResponseArgs(
+                content_type="text/plain", message_body="Forbidden", status_code="403"
+            ),
+        )
         https = aws.lb.Listener(
             f"{self._name}-https",
             load_balancer_arn=self.alb.arn,
@@ -429,10 +451,29 @@ class ApiService(pulumi.ComponentResource):
             protocol="HTTPS",
             ssl_policy=TLS_POLICY,
             certificate_arn=a.certificate_arn,
-            default_actions=[forward],
+            default_actions=[deny if a.origin_secret is not None else forward],
             tags=self._tags("https"),
             opts=child_opts(self),
         )
+        if a.origin_secret is not None:
+            # Only requests CloudFront sent for this stage reach the tasks.
+            aws.lb.ListenerRule(
+                f"{self._name}-from-cloudfront",
+                listener_arn=https.arn,
+                priority=1,
+                conditions=[
+                    aws.lb.ListenerRuleConditionArgs(
+                        http_header=aws.lb.ListenerRuleConditionHttpHeaderArgs(
+                            http_header_name=ORIGIN_HEADER, values=[a.origin_secret]
+                        )
+                    )
+                ],
+                actions=[aws.lb.ListenerRuleActionArgs(type="forward", target_group_arn=self.target_group.arn)],
+                tags=self._tags("from-cloudfront"),
+                opts=child_opts(self),
+            )
+            # No port 80: only CloudFront reaches this load balancer, and only over HTTPS.
+            return [https]
         redirect = aws.lb.Listener(
             f"{self._name}-http-redirect",
             load_balancer_arn=self.alb.arn,

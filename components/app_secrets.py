@@ -8,6 +8,7 @@ state, masked in previews); the API's task reads them at start through ECS
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import pulumi
@@ -15,7 +16,7 @@ import pulumi_aws as aws
 
 from analysis.errors import UserError
 
-from .common import child_opts, merge_tags
+from .common import child_opts, merge_tags, replica_arn, secret_replicas
 
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -28,6 +29,9 @@ class AppSecretsArgs:
     recovery_window_days: int = 7
     # Customer managed key (farm:kms customer); None: Secrets Manager's AWS managed key.
     kms_key_id: pulumi.Input[str] | None = None
+    # Other regions the API runs in -> the key of the replica there (None: AWS managed).
+    # Secrets Manager keeps each replica's value in step with the primary.
+    replica_regions: Mapping[str, pulumi.Input[str] | None] = field(default_factory=dict)
     tags: dict[str, str] = field(default_factory=dict)
     # The Pulumi stack the resources belong to (labels and physical names only).
     stack: str = field(kw_only=True)
@@ -57,6 +61,12 @@ class AppSecrets(pulumi.ComponentResource):
         # empty secret (https://www.pulumi.com/docs/iac/concepts/inputs-outputs/#outputs-and-dependencies).
         self.arns = {env_name: self.versions[env_name].secret_arn for env_name in self.secrets}
         self.register_outputs({"arns": self.arns})
+
+    def arns_in(self, region: str) -> dict[str, pulumi.Output[str]]:
+        """The secrets' ARNs in `region`: the primary's, or a replica's (`replica_regions`)."""
+        if region not in self._args.replica_regions:
+            return dict(self.arns)
+        return {name: replica_arn(arn, region) for name, arn in self.arns.items()}
 
     def _validate(self) -> None:
         window = self._args.recovery_window_days
@@ -88,6 +98,7 @@ class AppSecrets(pulumi.ComponentResource):
             description=f"farm-deploy: {env_name} for the API ({self._args.stack})",
             recovery_window_in_days=self._args.recovery_window_days,
             kms_key_id=self._args.kms_key_id,
+            replicas=secret_replicas(self._args.replica_regions),
             tags=merge_tags(self._args.tags, child) | {"farm:env": env_name},
             opts=child_opts(self),
         )

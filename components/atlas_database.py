@@ -20,7 +20,7 @@ import pulumi_random as random
 
 from analysis.errors import UserError
 
-from .common import child_opts, merge_tags
+from .common import child_opts, merge_tags, secret_replicas
 
 Tier = Literal["m0", "flex", "dedicated"]
 Store = Literal["secretsmanager", "vercel", "none"]
@@ -67,9 +67,21 @@ class AtlasDatabaseArgs:
     password_version: int = 1
     protect: bool = False
     tags: Mapping[str, str] | None = None
+    # A cluster across regions (dedicated only): each region's electable nodes and
+    # election priority, the highest (7) first; empty: `provider_region` alone, 3 nodes.
+    regions: Sequence[AtlasRegionNodes] = field(default_factory=list)
+    # Other AWS regions the connection secret is replicated to -> their KMS key (None: AWS managed).
+    secret_replica_regions: Mapping[str, pulumi.Input[str] | None] = field(default_factory=dict)
 
 
-def connection_string(srv: str, username: str, password: str, database: str) -> str:
+@dataclass(frozen=True)
+class AtlasRegionNodes:
+    region_name: str  # Atlas's name, e.g. EU_WEST_1
+    electable_nodes: int
+    priority: int
+
+
+def connection_string(srv: str, username: str, password: str, database: str, *, nearest: bool = False) -> str:
     """`mongodb+srv://user:password@host/db?retryWrites=true&w=majority` from Atlas' SRV string.
 
     User and password are percent-encoded (RFC 3986): a generated password may
@@ -78,7 +90,10 @@ def connection_string(srv: str, username: str, password: str, database: str) -> 
     host = srv.split("://", 1)[-1].rstrip("/")
     user = quote(username, safe="")
     secret = quote(password, safe="")
-    return f"mongodb+srv://{user}:{secret}@{host}/{database}?retryWrites=true&w=majority"
+    # Across regions each API reads from the member nearest to it; writes still go to the primary
+    # (https://www.mongodb.com/docs/manual/core/read-preference/#mongodb-readmode-nearest).
+    read = "&readPreference=nearest" if nearest else ""
+    return f"mongodb+srv://{user}:{secret}@{host}/{database}?retryWrites=true&w=majority{read}"
 
 
 def normalise_cidr(value: str) -> str:
@@ -126,7 +141,7 @@ class AtlasDatabase(pulumi.ComponentResource):
         # Depending on the user's name orders the secret after the user exists.
         self.connection_string = pulumi.Output.secret(
             pulumi.Output.all(srv, self.user.username, self.password.result).apply(
-                lambda v: connection_string(v[0], v[1], v[2], args.database_name)
+                lambda v: connection_string(v[0], v[1], v[2], args.database_name, nearest=len(args.regions) > 1)
             )
         )
         self.secret, self.secret_version = self._create_secretsmanager_secret()
@@ -156,6 +171,8 @@ class AtlasDatabase(pulumi.ComponentResource):
         a = self._args
         if a.tier not in TIERS:
             raise _user_error("unknown Atlas tier", "tier", a.tier, valid=list(TIERS))
+        if a.regions:
+            self._validate_regions()
         if a.store not in STORES:
             raise _user_error("unknown store for the connection string", "store", a.store, valid=list(STORES))
         if not _CLUSTER_NAME.match(a.project_name):
@@ -214,6 +231,28 @@ class AtlasDatabase(pulumi.ComponentResource):
 
     # ------------------------------------------------------------------ children
 
+    def _validate_regions(self) -> None:
+        """Atlas's rules for a cluster across regions.
+
+        Dedicated (M10+) only; the electable nodes of all regions add up to 3, 5 or 7;
+        the highest priority is 7 and each further region's is one lower
+        (https://www.mongodb.com/docs/atlas/cli/current/reference/json/cluster-config-file/).
+        """
+        a = self._args
+        if a.tier != "dedicated" and len(a.regions) > 1:
+            raise _user_error(f"Atlas spans regions only on dedicated clusters (M10+), not {a.tier}", "tier", a.tier)
+        total = sum(r.electable_nodes for r in a.regions)
+        if total not in (3, 5, 7):
+            raise _user_error(
+                f"the regions' electable nodes add up to {total}; Atlas takes 3, 5 or 7", "regions", total
+            )
+        priorities = [r.priority for r in a.regions]
+        if priorities != list(range(_TOP_PRIORITY, _TOP_PRIORITY - len(priorities), -1)):
+            raise _user_error("region priorities must run 7, 6, 5... from the primary region", "regions", priorities)
+        names = [r.region_name for r in a.regions]
+        if len(set(names)) != len(names):
+            raise _user_error("a region is listed twice", "regions", names)
+
     def _stateful_opts(self, **kwargs: Any) -> pulumi.ResourceOptions:
         return child_opts(self, protect=self._args.protect, **kwargs)
 
@@ -251,19 +290,24 @@ class AtlasDatabase(pulumi.ComponentResource):
                 priority=_TOP_PRIORITY,
                 electable_specs=atlas.AdvancedClusterReplicationSpecRegionConfigElectableSpecsArgs(instance_size="M0"),
             )
+            regions = [region]
             extra: dict[str, Any] = {}
         else:
-            region = atlas.AdvancedClusterReplicationSpecRegionConfigArgs(
-                provider_name=a.backing_provider,
-                region_name=a.provider_region,
-                priority=_TOP_PRIORITY,
-                electable_specs=atlas.AdvancedClusterReplicationSpecRegionConfigElectableSpecsArgs(
-                    instance_size=a.instance_size,
-                    node_count=3,
-                ),
-                # Storage grows with the data instead of the cluster going read-only when full.
-                auto_scaling=atlas.AdvancedClusterReplicationSpecRegionConfigAutoScalingArgs(disk_gb_enabled=True),
-            )
+            layout = list(a.regions) or [AtlasRegionNodes(a.provider_region, 3, _TOP_PRIORITY)]
+            regions = [
+                atlas.AdvancedClusterReplicationSpecRegionConfigArgs(
+                    provider_name=a.backing_provider,
+                    region_name=spec.region_name,
+                    priority=spec.priority,
+                    electable_specs=atlas.AdvancedClusterReplicationSpecRegionConfigElectableSpecsArgs(
+                        instance_size=a.instance_size,
+                        node_count=spec.electable_nodes,
+                    ),
+                    # Storage grows with the data instead of the cluster going read-only when full.
+                    auto_scaling=atlas.AdvancedClusterReplicationSpecRegionConfigAutoScalingArgs(disk_gb_enabled=True),
+                )
+                for spec in layout
+            ]
             extra = {
                 "backup_enabled": a.backup,
                 "pit_enabled": a.pitr,
@@ -275,7 +319,7 @@ class AtlasDatabase(pulumi.ComponentResource):
             project_id=self.project.id,
             name=a.project_name,
             cluster_type="REPLICASET",
-            replication_specs=[atlas.AdvancedClusterReplicationSpecArgs(region_configs=[region])],
+            replication_specs=[atlas.AdvancedClusterReplicationSpecArgs(region_configs=regions)],
             tags=self._tags,
             opts=self._stateful_opts(),
             **extra,
@@ -395,6 +439,7 @@ class AtlasDatabase(pulumi.ComponentResource):
             description=f"MongoDB connection string for {a.project_name} ({a.stage})",
             recovery_window_in_days=a.recovery_window_days,
             kms_key_id=a.kms_key_id,
+            replicas=secret_replicas(a.secret_replica_regions),
             tags=self._tags | {"farm:dbPasswordVersion": str(a.password_version)},
             opts=self._stateful_opts(),
         )

@@ -130,3 +130,31 @@ def private_bucket(
             opts=child_opts(owner),
         )
     return bucket, block
+
+
+def replica_arn(arn: pulumi.Input[str], region: str) -> pulumi.Output[str]:
+    """A replicated secret's ARN in `region`: the primary's with the region swapped.
+
+    "The ARN for a replicated secret is the same as the primary secret except for
+    the Region" (https://docs.aws.amazon.com/secretsmanager/latest/userguide/replicate-secrets.html).
+    """
+
+    def swap(value: str) -> str:
+        parts = value.split(":")
+        parts[3] = region
+        return ":".join(parts)
+
+    return pulumi.Output.from_input(arn).apply(swap)
+
+
+def secret_replicas(regions: Mapping[str, pulumi.Input[str] | None]) -> list[Any] | None:
+    """`replicas` of a Secrets Manager secret: each region, with its own key when the stage has one.
+
+    A KMS key is regional, so each replica is encrypted with the key of its own
+    region (None: Secrets Manager's AWS managed key there).
+    """
+    if not regions:
+        return None
+    import pulumi_aws as aws
+
+    return [aws.secretsmanager.SecretReplicaArgs(region=r, kms_key_id=k) for r, k in sorted(regions.items())]

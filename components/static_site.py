@@ -101,6 +101,9 @@ class StaticSiteArgs:
     # internal load balancer has no public address; the protocol is the VPC origin's.
     api_vpc_origin_id: pulumi.Input[str] | None = None
     api_path_pattern: str = "/api/*"
+    # Headers CloudFront adds to every request to the API origin (a public load
+    # balancer's origin check: ApiService.origin_secret under ORIGIN_HEADER).
+    api_origin_headers: dict[str, pulumi.Input[str]] = field(default_factory=dict)
     # ACM certificate in us-east-1, required with aliases: an operator's ARN, or a
     # Certificate component's validated ARN (an Output, checked where it is made).
     certificate_arn: pulumi.Input[str] | None = None
@@ -390,6 +393,11 @@ class StaticSite(pulumi.ComponentResource):
                 origin_ssl_protocols=["TLSv1.2"],
                 origin_read_timeout=60,
             ),
+            custom_headers=[
+                aws.cloudfront.DistributionOriginCustomHeaderArgs(name=name, value=value)
+                for name, value in sorted(self._args.api_origin_headers.items())
+            ]
+            or None,
         )
 
     def _api_behavior(

@@ -13,7 +13,11 @@ AWS publishes:
   with the reason in `IAM_EXPECTED`;
 - dashboards: CloudWatch's documented body structure
   (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/CloudWatch-Dashboard-Body-Structure.html);
-- user data: base64 that decodes to a shell script bash can parse.
+- user data: base64 that decodes to a shell script bash can parse;
+- Route 53 routing values: a latency record's region, a health check's type and
+  its alarm's region, against the enums of Route 53's service model in botocore
+  (alarm-based health checks take alarms only from the regions `CloudWatchRegion`
+  lists; a region missing there fails at `pulumi up`).
 
 The offline plan runs these over every resource (`farm-deploy plan`, and the
 tests over every shipped stack).
@@ -275,6 +279,34 @@ def check_iam_policy(text: str, kind: str) -> list[str]:
 # --------------------------------------------------------------------------- over a plan
 
 
+@functools.cache
+def _route53_enum(shape: str) -> tuple[str, ...]:
+    import botocore.session
+
+    return tuple(botocore.session.get_session().get_service_model("route53").shape_for(shape).enum)
+
+
+def _in_enum(value: Any, shape: str, what: str) -> list[str]:
+    allowed = _route53_enum(shape)
+    if isinstance(value, str) and value not in allowed:
+        return [f"{what} {value!r} is not one Route 53 accepts ({shape})"]
+    return []
+
+
+def check_route53(resource_type: str, inputs: dict[str, Any]) -> list[str]:
+    """A record's latency region, a health check's type and alarm region, against Route 53's enums."""
+    if resource_type == "aws:route53/record:Record":
+        return [
+            p
+            for policy in inputs.get("latencyRoutingPolicies") or []
+            for p in _in_enum((policy or {}).get("region"), "ResourceRecordSetRegion", "latency region")
+        ]
+    problems = _in_enum(str(inputs.get("type") or ""), "HealthCheckType", "health check type")
+    if inputs.get("type") == "CLOUDWATCH_METRIC":
+        problems += _in_enum(inputs.get("cloudwatchAlarmRegion"), "CloudWatchRegion", "alarm region")
+    return problems
+
+
 def check_resources(resources: list[Any]) -> list[DocumentIssue]:
     """Every document in the recorded resources (objects with `type`, `name`, `inputs`)."""
     issues: list[DocumentIssue] = []
@@ -290,6 +322,8 @@ def check_resources(resources: list[Any]) -> list[DocumentIssue]:
             add(r, "dashboardBody", check_dashboard_body(inputs["dashboardBody"]))
         elif r.type == "aws:ec2/launchTemplate:LaunchTemplate" and isinstance(inputs.get("userData"), str):
             add(r, "userData", check_user_data(inputs["userData"]))
+        elif r.type in ("aws:route53/record:Record", "aws:route53/healthCheck:HealthCheck"):
+            add(r, "routing", check_route53(r.type, inputs))
         if r.type in POLICY_FIELDS:
             field, kind = POLICY_FIELDS[r.type]
             if isinstance(inputs.get(field), str):

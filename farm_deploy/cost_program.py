@@ -55,6 +55,7 @@ class DeclaredRecorder:
         args.resource._farm_type = args.type_  # type: ignore[attr-defined]
         args.resource._farm_name = args.name  # type: ignore[attr-defined]
         args.resource._farm_parent = args.opts.parent  # type: ignore[attr-defined]
+        region = args.resource._farm_region = _region(args)  # type: ignore[attr-defined]
         parent = args.opts.parent
         parent_name = getattr(parent, "_farm_name", None) if parent is not None else None
         if args.type_.startswith("farm:"):
@@ -73,7 +74,9 @@ class DeclaredRecorder:
                     # Only whether each query reads a metric is priced; its dimensions are often unknown in preview.
                     value = [{"metric": True} if _has_metric(q) else {} for q in value]
                 kept[key] = value
-            self.rows.append({"type": args.type_, "name": args.name, "parent": parent_name, "inputs": kept})
+            self.rows.append(
+                {"type": args.type_, "name": args.name, "parent": parent_name, "inputs": kept, "region": region}
+            )
         if args.type_ == "aws:ec2/launchTemplate:LaunchTemplate" and (args.props or {}).get("tag_specifications"):
             # The GPU hosts' hours are billed to the instances and volumes these tags land on.
             component = self.component_of(args.name, parent)
@@ -117,6 +120,25 @@ class DeclaredRecorder:
             return estimate_declared(plain, stage=stage, region=region, prefix=self.prefix).typical
 
         return resolved.apply(total)
+
+
+def _region(args: pulumi.ResourceTransformationArgs) -> str | None:
+    """The AWS region a resource lands in: its own or its component's explicit provider's.
+
+    Children get their providers from their component when they register, after
+    this runs, so the region is read up the parent chain.
+    """
+    if args.type_ == "pulumi:providers:aws":
+        region = (args.props or {}).get("region")
+        return region if isinstance(region, str) else None
+    providers = args.opts.providers
+    candidates = [args.opts.provider, *(providers.values() if isinstance(providers, dict) else providers or [])]
+    for candidate in candidates:
+        region = getattr(candidate, "_farm_region", None)
+        if region:
+            return region
+    parent = args.opts.parent
+    return getattr(parent, "_farm_region", None) if parent is not None else None
 
 
 def _has_metric(query: Any) -> bool:

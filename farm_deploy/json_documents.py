@@ -62,7 +62,8 @@ PLAN = JsonDocument(
         "counts": "resource type -> count",
         "outputs": "the stack outputs, secrets masked (docs/reference/outputs.md)",
         "cost": "the stage's `DeclaredCost`: priced from `resources`, `idle` and `typical` USD/month, each item with "
-        "its `assumption` (docs/cost.md); `total` equals `typical`",
+        "its `assumption` and `region` (docs/cost.md); `total` equals `typical`; `regions` itemises a stage "
+        "whose resources span regions (docs/multi-region.md)",
         "policy": "`{checked, violations: [{policy, level, resource, type, message}], waived, unused_waivers, mandatory}`",
         "missing_secrets": "secret keys the stage needs that the stack file does not set",
         "documents": "`[{resource, type, field, message}]`: documents inside resources (container definitions, IAM "

@@ -56,8 +56,10 @@ def _rows(plan: StagePlan) -> dict[str, str]:
         else:
             nats = plan.network.az_count if plan.network.nat_per_az else 1
             network = f"{plan.network.az_count} AZ, {nats} NAT"
+    extra = len(plan.regions) - 1
     return {
         "platform": plan.platform,
+        "regions": plan.region + (f" +{extra}" if extra else ""),
         "web": c.web,
         "api": api_cell,
         "ai": c.ai,

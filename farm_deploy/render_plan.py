@@ -70,8 +70,9 @@ def _header(result: OfflinePlan, console: Console) -> None:
     for label, value in (("stack", result.stack), ("stage", plan.stage), ("platform", plan.platform)):
         head.append(label, style="bold")
         head.append(f" {value}  ")
-    head.append("region", style="bold")
-    head.append(f" {plan.region}")
+    spread = plan.multi_region
+    head.append("regions" if spread else "region", style="bold")
+    head.append(f" {', '.join(spread.regions)} (primary {plan.region})" if spread else f" {plan.region}")
     console.print(head)
     _plain(
         console,
@@ -80,6 +81,22 @@ def _header(result: OfflinePlan, console: Console) -> None:
     # What `pulumi up` deploys: the pinned release, or a build of the checkout.
     for reason in plan.reasons.get("release", []):
         _plain(console, f"release: {reason}")
+    if spread:
+        _regions(plan, console)
+
+
+def _regions(plan: Any, console: Console) -> None:
+    """What spans the regions, and what losing one of them does (docs/multi-region.md)."""
+    spread = plan.multi_region
+    for reason in plan.reasons.get("regions", []):
+        _plain(console, f"regions: {reason}")
+    if spread.ai_regions:
+        _plain(console, f"ollama in: {', '.join(spread.ai_regions)}")
+    if spread.db_nodes:
+        nodes = ", ".join(f"{n.region} {n.electable_nodes} (priority {n.priority})" for n in spread.db_nodes)
+        _plain(console, f"atlas electable nodes: {nodes}")
+    for line in spread.survives:
+        _plain(console, f"  {line}")
 
 
 def _policy_lines(result: OfflinePlan, console: Console, *, details: bool) -> None:
@@ -171,6 +188,14 @@ def render_summary(result: OfflinePlan, console: Console) -> None:
             f"cost: {cost.typical:,.2f} {cost.currency}/month typical, {cost.idle:,.2f} idle ({parts}; "
             f"{cost.region} prices of {cost.price_table_date})",
         )
+        if cost.regions:
+            _plain(
+                console,
+                "cost per region: "
+                + ", ".join(
+                    f"{r} {v['typical']:,.2f} typical / {v['idle']:,.2f} idle" for r, v in cost.regions.items()
+                ),
+            )
     _policy_lines(result, console, details=False)
     _document_lines(result, console)
     _warnings(result, console)

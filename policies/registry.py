@@ -16,10 +16,11 @@ from .rules import (
     order,
     preview,
     protection,
+    regions,
     s3,
 )
 
-_MODULES = (s3, cloudfront, network, ecs, compute, iam, data, atlas, protection, budget, kms, order, preview)
+_MODULES = (s3, cloudfront, network, ecs, compute, iam, data, atlas, protection, budget, kms, order, preview, regions)
 
 RULES: tuple[Rule, ...] = tuple(rule for module in _MODULES for rule in module.RULES)
 

@@ -8,7 +8,7 @@ import pulumi
 
 from analysis.errors import UserError
 from analysis.stack_config import NAMESPACE
-from components.atlas_database import AtlasDatabase, AtlasDatabaseArgs
+from components.atlas_database import AtlasDatabase, AtlasDatabaseArgs, AtlasRegionNodes
 from components.network import Network
 
 from .context import Context
@@ -18,6 +18,8 @@ def build_atlas(
     ctx: Context,
     *,
     network: Network | None,
+    other_networks: list[Network] | None = None,
+    replica_keys: dict[str, pulumi.Input[str] | None] | None = None,
     store: Literal["secretsmanager", "vercel", "none"],
     vercel_project_id: pulumi.Input[str] | None,
     kms_key_id: pulumi.Input[str] | None = None,
@@ -32,9 +34,15 @@ def build_atlas(
             hint=f"pulumi config set {NAMESPACE}:atlasOrgId <org id> --stack {ctx.stack}",
         )
     cidrs: list[pulumi.Input[str]] = list(ctx.settings.db_access_cidrs)
-    if network is not None:
-        # One access-list entry per NAT address: the count is known now, the IPs at deploy time.
-        cidrs.extend(eip.public_ip for eip in network.eips)
+    for net in [network, *(other_networks or [])]:
+        if net is not None:
+            # One access-list entry per NAT address, of every region: the count is known now, the IPs at deploy time.
+            cidrs.extend(eip.public_ip for eip in net.eips)
+    spread = plan.multi_region
+    regions = [
+        AtlasRegionNodes(region_name=n.atlas_region, electable_nodes=n.electable_nodes, priority=n.priority)
+        for n in (spread.db_nodes if spread else [])
+    ]
     keys = {
         "tier": f"{NAMESPACE}:dbTier",
         "allow_open_access": f"{NAMESPACE}:allowOpenDbAccess",
@@ -64,6 +72,8 @@ def build_atlas(
                 password_version=plan.security.db_password_version,
                 protect=ctx.protect,
                 tags=ctx.tags(),
+                regions=regions,
+                secret_replica_regions=dict(replica_keys or {}),
             ),
             ctx.opts(),
         )

@@ -16,12 +16,13 @@ from analysis.errors import UserError
 from analysis.models import StagePlan
 from analysis.stack_config import NAMESPACE
 from components.alarm_topic import AlarmTopic, AlarmTopicArgs
-from components.api_service import ApiService, ApiServiceArgs
+from components.api_service import ORIGIN_HEADER, ApiService, ApiServiceArgs
 from components.app_secrets import AppSecrets, AppSecretsArgs
 from components.budget import Budget, BudgetArgs
 from components.certificate import Certificate, CertificateArgs
 from components.cloudfront_logs import CloudFrontLogs, CloudFrontLogsArgs
 from components.cluster import Cluster, ClusterArgs
+from components.common import replica_arn
 from components.container import OLLAMA_PORT
 from components.dns_records import AliasTarget, DnsAliases, DnsAliasesArgs
 from components.image import ApiImage, ApiImageArgs
@@ -30,6 +31,7 @@ from components.log_bucket import LogBucket, LogBucketArgs
 from components.monitoring import Monitoring, MonitoringArgs
 from components.network import Network, NetworkArgs
 from components.ollama_service import OllamaService, OllamaServiceArgs
+from components.region_route import RegionRoute, RegionRouteArgs
 from components.serverless_api import ServerlessApi, ServerlessApiArgs
 from components.static_site import ReleasedWeb, StaticSite, StaticSiteArgs, WebBuild
 from components.web_acl import WebAcl, WebAclArgs
@@ -85,62 +87,88 @@ class _Aws:
     api_repository_url: pulumi.Input[str] | None = None
     db: Any = None  # AtlasDatabase
     site: StaticSite | None = None
+    alarm_topic_arn: pulumi.Input[str] | None = None
+    monitoring: Monitoring | None = None
+    route: RegionRoute | None = None  # a stage in several regions: this region's api.<domain> record
 
 
 def build_aws(ctx: Context) -> BuiltStage:
     plan, choices = ctx.plan, ctx.plan.components
     built = BuiltStage(plan=plan, region=plan.region)
     _providers(ctx)
-    parts = _Aws()
-    parts.network = _network(ctx) if choices.network else None
-    parts.kms_key = _stage_key(ctx)
-    parts.log_bucket = _log_bucket(ctx)
+    # One set of regional components per region (docs/multi-region.md); a
+    # single-region stage has one, under the names it always had.
+    every = {region: _Aws() for region in plan.regions}
+    parts = every[plan.region]
+    for region, regional in every.items():
+        regional.network = _network(ctx, region) if choices.network else None
+        regional.kms_key = _stage_key(ctx, region)
+        regional.log_bucket = _log_bucket(ctx, region)
     if parts.log_bucket is not None:
         # `farm-deploy logs --access` reads the latest entries from it.
         built.extra["accessLogBucket"] = parts.log_bucket.bucket_name
-    parts.secret_arns.update(_app_secrets(ctx, parts.kms_key))
+    secrets = _app_secrets(ctx, every)
+    for region, regional in every.items():
+        regional.secret_arns.update(secrets.arns_in(region) if secrets is not None else {})
     if choices.db != "none":
         db = parts.db = build_atlas(
             ctx,
             network=parts.network,
+            other_networks=[r.network for r in every.values() if r is not parts and r.network is not None],
             store="secretsmanager",
             vercel_project_id=None,
             kms_key_id=parts.kms_key.arn if parts.kms_key else None,
+            replica_keys={
+                region: (r.kms_key.arn if r.kms_key else None) for region, r in every.items() if r is not parts
+            },
         )
         # Stored in Secrets Manager (store="secretsmanager"), so the ARN exists.
         assert db.connection_secret_arn is not None and db.connection_secret_version_id is not None
-        parts.secret_arns[plan.db.uri_env] = db.connection_secret_arn
-        parts.secret_versions[plan.db.uri_env] = db.connection_secret_version_id
+        for region, regional in every.items():
+            arn = db.connection_secret_arn
+            regional.secret_arns[plan.db.uri_env] = arn if regional is parts else replica_arn(arn, region)
+            # A replica's versions are the primary's (Secrets Manager copies each one).
+            regional.secret_versions[plan.db.uri_env] = db.connection_secret_version_id
         # `farm-deploy rotate db-password --check` reads it.
         built.extra["dbSecretArn"] = db.connection_secret_arn
-    _certificates(ctx, parts)
-    parts.cluster = _cluster(ctx, parts.network)
-    parts.deploy_outputs.update(_known_addresses(ctx, parts.cluster))
+    _certificates(ctx, every)
+    for region, regional in every.items():
+        regional.cluster = _cluster(ctx, region, regional.network)
+        regional.deploy_outputs.update(_known_addresses(ctx, region, regional.cluster))
+    origin_secret = _origin_secret(ctx) if len(every) > 1 else None
 
-    # One topic for every alarm of the stage, the API's deployment-rollback alarms included.
-    with ctx.stack_keys(MONITORING_KEYS):
-        alarms = AlarmTopic(
-            f"{ctx.prefix}-alarms", AlarmTopicArgs(alarm_email=plan.alarm_email, stack=ctx.stack), ctx.opts()
-        )
-    if choices.api == "ecs":
-        parts.api_service = _ecs_api(ctx, parts, alarms.topic_arn)
+    for region, regional in every.items():
+        # One topic for every alarm of the region, the API's deployment-rollback alarms included
+        # (an alarm's SNS action must be in the alarm's own region).
+        with ctx.stack_keys(MONITORING_KEYS):
+            alarms = AlarmTopic(
+                ctx.name(region, "alarms"),
+                AlarmTopicArgs(alarm_email=plan.alarm_email, stack=ctx.stack),
+                ctx.opts(region),
+            )
+        regional.alarm_topic_arn = alarms.topic_arn
+        if choices.api == "ecs":
+            regional.api_service = _ecs_api(ctx, region, regional, alarms.topic_arn, origin_secret, parts)
+        elif choices.api == "lambda":
+            regional.lambda_api = _lambda_api(ctx, regional)
+        if regional.cluster is not None and choices.ai in OLLAMA_CHOICES and _runs_ollama(ctx, region):
+            regional.ollama = _ollama(ctx, region, regional)
+    if parts.api_service is not None:
         if choices.web != "cloudfront":
             # Behind CloudFront the load balancer is internal: CloudFront's ACL sees every request.
             _alb_web_acl(ctx, parts.api_service)
         built.api_url = parts.api_service.url
         built.log_groups["api"] = parts.api_service.log_group_name
         built.extra["albDnsName"] = parts.api_service.alb_dns_name
-    elif choices.api == "lambda":
-        parts.lambda_api = _lambda_api(ctx, parts)
+    elif parts.lambda_api is not None:
         built.api_url = parts.lambda_api.url
-    if parts.cluster is not None and choices.ai in OLLAMA_CHOICES:
-        parts.ollama = _ollama(ctx, parts)
+    if parts.ollama is not None:
         built.log_groups["ollama"] = parts.ollama.log_group_name
     if parts.cluster is not None:
         built.ecs = _ecs_outputs(parts)
 
     if choices.web == "cloudfront":
-        site = parts.site = _static_site(ctx, parts, _web_acl(ctx))
+        site = parts.site = _static_site(ctx, parts, _web_acl(ctx), origin_secret)
         if parts.log_bucket is not None:
             _cloudfront_logs(ctx, site, parts.log_bucket)
         built.web_url = site.url
@@ -152,11 +180,18 @@ def build_aws(ctx: Context) -> BuiltStage:
         built.web_url = vercel_app(ctx, api_url=built.api_url, python_api=False).url
 
     if parts.zone_id is not None:
-        _aliases(ctx, parts, site if choices.web == "cloudfront" else None)
+        _aliases(ctx, parts, site if choices.web == "cloudfront" else None, api=len(every) == 1)
+        if len(every) > 1:
+            for region, regional in every.items():
+                regional.route = _region_route(ctx, region, regional)
 
-    monitoring = _monitoring(ctx, parts, alarms.topic_arn)
-    built.alarm_names = monitoring.alarm_names
-    built.dashboard_url = monitoring.dashboard_url
+    for region, regional in every.items():
+        assert regional.alarm_topic_arn is not None
+        regional.monitoring = _monitoring(ctx, region, regional, regional.alarm_topic_arn)
+    built.alarm_names = parts.monitoring.alarm_names if parts.monitoring else None
+    built.dashboard_url = parts.monitoring.dashboard_url if parts.monitoring else None
+    if len(every) > 1:
+        built.extra["regions"] = {region: _region_outputs(ctx, region, r) for region, r in every.items()}
     if ctx.settings.monthly_budget is not None:
         _budget(ctx)
     if plan.stage == "dev":
@@ -166,6 +201,58 @@ def build_aws(ctx: Context) -> BuiltStage:
         if share is not None:
             built.extra["previewShare"] = share
     return built
+
+
+def _runs_ollama(ctx: Context, region: str) -> bool:
+    spread = ctx.plan.multi_region
+    return spread is None or region in spread.ai_regions
+
+
+def _region_outputs(ctx: Context, region: str, parts: _Aws) -> dict[str, Any]:
+    """One region's entry of the `regions` output (docs/reference/outputs.md), read by verify, status and logs."""
+    out: dict[str, Any] = {"primary": region == ctx.plan.region}
+    if parts.cluster is not None:
+        out["ecs"] = _ecs_outputs(parts)
+    groups: dict[str, Any] = {}
+    if parts.api_service is not None:
+        groups["api"] = parts.api_service.log_group_name
+        out["albDnsName"] = parts.api_service.alb_dns_name
+    if parts.ollama is not None:
+        groups["ollama"] = parts.ollama.log_group_name
+    if groups:
+        out["logGroups"] = groups
+    if parts.monitoring is not None:
+        out["alarmNames"] = parts.monitoring.alarm_names
+    if parts.route is not None:
+        out["healthCheckId"] = parts.route.health_check_id
+    return out
+
+
+def _origin_secret(ctx: Context) -> pulumi.Output[str]:
+    """The value CloudFront adds to each API request, and the load balancers require (ApiService.origin_secret)."""
+    import pulumi_random as random
+
+    return random.RandomPassword(f"{ctx.prefix}-origin-secret", length=40, special=False, opts=ctx.opts()).result
+
+
+def _region_route(ctx: Context, region: str, parts: _Aws) -> RegionRoute:
+    plan, api = ctx.plan, parts.api_service
+    assert api is not None and parts.zone_id is not None and plan.domain is not None
+    return RegionRoute(
+        ctx.name(region, "api-route"),
+        RegionRouteArgs(
+            region=region,
+            name=f"api.{plan.domain}",
+            zone_id=parts.zone_id,
+            alb_dns_name=api.alb_dns_name,
+            alb_zone_id=api.alb_zone_id,
+            alb_arn_suffix=api.alb_arn_suffix,
+            target_group_arn_suffix=api.target_group_arn_suffix,
+            alarm_actions=[parts.alarm_topic_arn] if parts.alarm_topic_arn is not None else [],
+            tags=ctx.tags(),
+        ),
+        ctx.opts(region),
+    )
 
 
 def _providers(ctx: Context) -> None:
@@ -182,6 +269,7 @@ def _providers(ctx: Context) -> None:
     default provider to this one with the same region updates their provider
     reference without replacing them: the engine asks the provider's DiffConfig
     for explicit providers too (https://github.com/pulumi/pulumi/pull/18509).
+    A stage in several regions gets one more provider per further region.
     """
     import pulumi_aws as aws
 
@@ -191,23 +279,32 @@ def _providers(ctx: Context) -> None:
         region=region,
         default_tags=aws.ProviderDefaultTagsArgs(tags=ctx.tags()),
     )
+    for other in ctx.plan.regions[1:]:
+        ctx.region_providers[other] = aws.Provider(
+            f"{ctx.prefix}-aws-{other}",
+            region=other,
+            default_tags=aws.ProviderDefaultTagsArgs(tags=ctx.tags()),
+        )
 
 
-def _certificates(ctx: Context, parts: _Aws) -> None:
+def _certificates(ctx: Context, every: dict[str, _Aws]) -> None:
     """With farm:hostedZone: the zone, and each certificate the operator did not supply.
 
     CloudFront's certificate must come from us-east-1, the load balancer's from
-    its own region (https://docs.aws.amazon.com/acm/latest/userguide/acm-regions.html).
+    its own region (https://docs.aws.amazon.com/acm/latest/userguide/acm-regions.html):
+    a stage in several regions gets one `api.<domain>` certificate per region.
     """
     import pulumi_aws as aws
 
     plan, choices = ctx.plan, ctx.plan.components
+    parts = every[plan.region]
     if not (plan.domain and plan.hosted_zone):
         return
     zone = aws.route53.get_zone_output(
         name=plan.hosted_zone, private_zone=False, opts=pulumi.InvokeOutputOptions(provider=ctx.providers["aws"])
     )
-    parts.zone_id = zone.zone_id
+    for regional in every.values():
+        regional.zone_id = zone.zone_id
     if choices.web == "cloudfront" and not plan.certificate_arn:
         parts.site_certificate = Certificate(
             f"{ctx.prefix}-web-cert",
@@ -215,21 +312,26 @@ def _certificates(ctx: Context, parts: _Aws) -> None:
             pulumi.ResourceOptions(providers=[us_east_1_provider(ctx)]),
         ).arn
     if choices.api == "ecs" and not plan.api_certificate_arn:
-        parts.api_certificate = Certificate(
-            f"{ctx.prefix}-api-cert",
-            CertificateArgs(domain_name=f"api.{plan.domain}", zone_id=zone.zone_id),
-            ctx.opts(),
-        ).arn
+        for region, regional in every.items():
+            regional.api_certificate = Certificate(
+                ctx.name(region, "api-cert"),
+                CertificateArgs(domain_name=f"api.{plan.domain}", zone_id=zone.zone_id),
+                ctx.opts(region),
+            ).arn
 
 
-def _aliases(ctx: Context, parts: _Aws, site: StaticSite | None) -> DnsAliases:
-    """The site's name at CloudFront, `api.<domain>` at the load balancer."""
+def _aliases(ctx: Context, parts: _Aws, site: StaticSite | None, *, api: bool) -> DnsAliases:
+    """The site's name at CloudFront, `api.<domain>` at the load balancer.
+
+    A stage in several regions answers `api.<domain>` with latency records
+    instead (`RegionRoute`, one per region), so `api` is False there.
+    """
     plan = ctx.plan
     assert plan.domain is not None and parts.zone_id is not None
     targets: list[AliasTarget] = []
     if site is not None:
         targets.append(AliasTarget(name=plan.domain, dns_name=site.domain_name, zone_id=site.hosted_zone_id))
-    if parts.api_service is not None:
+    if parts.api_service is not None and api:
         # Internal behind CloudFront: the name then resolves inside the VPC only, and
         # is the name CloudFront's VPC origin presents to the load balancer's certificate.
         targets.append(
@@ -264,30 +366,34 @@ def _budget(ctx: Context) -> Budget:
     )
 
 
-def _network(ctx: Context) -> Network:
+def _network(ctx: Context, region: str) -> Network:
     net = ctx.plan.network
     return Network(
-        f"{ctx.prefix}-net",
+        ctx.name(region, "net"),
         NetworkArgs(
             az_count=net.az_count,
             nat_per_az=net.nat_per_az,
             nat_instance=net.nat == "instance",
             cidr=net.cidr,
         ),
-        ctx.opts(),
+        ctx.opts(region),
     )
 
 
-def _app_secrets(ctx: Context, key: KmsKey | None) -> dict[str, pulumi.Input[str]]:
+def _app_secrets(ctx: Context, every: dict[str, _Aws]) -> AppSecrets | None:
+    """The API's secrets in the primary region, replicated to every other region the API runs in."""
     values = ctx.secret_values("api")
     if not values:
-        return {}
-    store = AppSecrets(
+        return None
+    key = every[ctx.plan.region].kms_key
+    replicas = {
+        region: (r.kms_key.arn if r.kms_key else None) for region, r in every.items() if region != ctx.plan.region
+    }
+    return AppSecrets(
         f"{ctx.prefix}-secrets",
-        AppSecretsArgs(values=values, kms_key_id=key.arn if key else None, stack=ctx.stack),
+        AppSecretsArgs(values=values, kms_key_id=key.arn if key else None, replica_regions=replicas, stack=ctx.stack),
         ctx.opts(),
     )
-    return dict(store.arns)
 
 
 # --------------------------------------------------------------------------- hardening
@@ -302,6 +408,8 @@ def us_east_1_provider(ctx: Context) -> pulumi.ProviderResource:
     """
     import pulumi_aws as aws
 
+    if "us-east-1" in ctx.region_providers:
+        return ctx.region_providers["us-east-1"]
     if ctx.us_east_1 is None:
         ctx.us_east_1 = aws.Provider(
             f"{ctx.prefix}-aws-us-east-1", region="us-east-1", default_tags={"tags": ctx.tags()}
@@ -309,37 +417,42 @@ def us_east_1_provider(ctx: Context) -> pulumi.ProviderResource:
     return ctx.us_east_1
 
 
-def _stage_key(ctx: Context) -> KmsKey | None:
+def _stage_key(ctx: Context, region: str) -> KmsKey | None:
     if ctx.plan.security.kms != "customer":
         return None
     return KmsKey(
-        f"{ctx.prefix}-key",
+        ctx.name(region, "key"),
         KmsKeyArgs(
             description=f"farm-deploy {ctx.project} {ctx.stack}: secrets, model cache, logs",
             protect=ctx.protect,
             tags=ctx.tags(),
         ),
-        ctx.opts(),
+        ctx.opts(region),
     )
 
 
-def _log_bucket(ctx: Context) -> LogBucket | None:
+def _log_bucket(ctx: Context, region: str) -> LogBucket | None:
+    """Access logs: CloudFront's in the primary region's bucket, each load balancer's in its own region's.
+
+    A load balancer writes only to a bucket in its own region
+    (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/enable-access-logging.html).
+    """
     plan, choices = ctx.plan, ctx.plan.components
-    cloudfront, alb = choices.web == "cloudfront", choices.api == "ecs"
+    cloudfront, alb = choices.web == "cloudfront" and region == plan.region, choices.api == "ecs"
     if not (cloudfront or alb):
         return None
     with ctx.stack_keys(SECURITY_KEYS):
         return LogBucket(
-            f"{ctx.prefix}-access-logs",
+            ctx.name(region, "access-logs"),
             LogBucketArgs(
-                region=plan.region,
+                region=region,
                 retention_days=plan.security.access_log_days,
                 alb_logs=alb,
                 cloudfront_logs=cloudfront,
                 protect=ctx.protect,
                 tags=ctx.tags(),
             ),
-            ctx.opts(),
+            ctx.opts(region),
         )
 
 
@@ -387,19 +500,19 @@ def _cloudfront_logs(ctx: Context, site: StaticSite, bucket: LogBucket) -> Cloud
     )
 
 
-def _cluster(ctx: Context, network: Network | None) -> Cluster | None:
+def _cluster(ctx: Context, region: str, network: Network | None) -> Cluster | None:
     choices = ctx.plan.components
     if not (choices.api == "ecs" or choices.ai in OLLAMA_CHOICES):
         return None
     if network is None:
         raise UserError("ECS services need the stage's network", key=f"{NAMESPACE}:api", value=choices.api)
-    return Cluster(f"{ctx.prefix}-ecs", ClusterArgs(vpc_id=network.vpc_id, stack=ctx.stack), ctx.opts())
+    return Cluster(ctx.name(region, "ecs"), ClusterArgs(vpc_id=network.vpc_id, stack=ctx.stack), ctx.opts(region))
 
 
-def _known_addresses(ctx: Context, cluster: Cluster | None) -> dict[str, pulumi.Input[str]]:
+def _known_addresses(ctx: Context, region: str, cluster: Cluster | None) -> dict[str, pulumi.Input[str]]:
     plan, choices = ctx.plan, ctx.plan.components
     known: dict[str, pulumi.Input[str]] = {}
-    if cluster is not None and choices.ai in OLLAMA_CHOICES:
+    if cluster is not None and choices.ai in OLLAMA_CHOICES and _runs_ollama(ctx, region):
         # Cloud Map names are known before the service exists, so the API can be
         # told the URL without waiting on (or cycling with) the Ollama service.
         known["ollama.url"] = pulumi.Output.concat(
@@ -431,7 +544,12 @@ def _ecs_outputs(parts: _Aws) -> dict[str, Any]:
 
 
 def _api_image_ref(ctx: Context, parts: _Aws) -> pulumi.Input[str]:
-    """The pinned image as it is (no build, no repository), or, building from source, the image built now."""
+    """The pinned image as it is (no build, no repository), or, building from source, the image built now.
+
+    Once per stage: the primary region's parts keep it, and every region runs it.
+    """
+    if parts.api_image_ref is not None:
+        return parts.api_image_ref
     pinned = ctx.plan.release.api_image
     if pinned is not None:
         parts.api_image_ref, parts.api_repository_url = pinned, pinned.split("@", 1)[0]
@@ -463,13 +581,23 @@ def _api_image(ctx: Context) -> ApiImage:
         )
 
 
-def _ecs_api(ctx: Context, parts: _Aws, alarm_topic_arn: pulumi.Input[str]) -> ApiService:
+def _ecs_api(
+    ctx: Context,
+    region: str,
+    parts: _Aws,
+    alarm_topic_arn: pulumi.Input[str],
+    origin_secret: pulumi.Input[str] | None,
+    primary: _Aws,
+) -> ApiService:
     plan, network, cluster = ctx.plan, parts.network, parts.cluster
     assert network is not None and cluster is not None
-    image_ref = _api_image_ref(ctx, parts)
+    # Built once, or pinned: every region runs the same image, pulled from the
+    # registry it was pushed to (docs/multi-region.md, "Images").
+    image_ref = _api_image_ref(ctx, primary)
+    parts.api_image_ref, parts.api_repository_url = primary.api_image_ref, primary.api_repository_url
     with ctx.stack_keys(API_KEYS):
         return ApiService(
-            f"{ctx.prefix}-api",
+            ctx.name(region, "api"),
             ApiServiceArgs(
                 image_ref=image_ref,
                 port=plan.api.port,
@@ -490,7 +618,9 @@ def _ecs_api(ctx: Context, parts: _Aws, alarm_topic_arn: pulumi.Input[str]) -> A
                 access_log_bucket=parts.log_bucket.writable_bucket_name if parts.log_bucket else None,
                 certificate_arn=parts.api_certificate or plan.api_certificate_arn,
                 domain=api_domain(plan),
-                behind_cloudfront=plan.components.web == "cloudfront",
+                # Across regions Route 53 picks the load balancer, so no VPC origin: see `origin_secret`.
+                behind_cloudfront=plan.components.web == "cloudfront" and origin_secret is None,
+                origin_secret=origin_secret,
                 # Ollama answers inside the VPC on its port; the API's egress is closed otherwise.
                 vpc_egress_ports=[OLLAMA_PORT] if plan.components.ai in OLLAMA_CHOICES else [],
                 vpc_cidr=network.vpc_cidr,
@@ -500,7 +630,7 @@ def _ecs_api(ctx: Context, parts: _Aws, alarm_topic_arn: pulumi.Input[str]) -> A
                 stack=ctx.stack,
                 project=ctx.project,
             ),
-            ctx.opts(),
+            ctx.opts(region),
         )
 
 
@@ -540,12 +670,12 @@ def _lambda_api(ctx: Context, parts: _Aws) -> ServerlessApi:
     )
 
 
-def _ollama(ctx: Context, parts: _Aws) -> OllamaService:
+def _ollama(ctx: Context, region: str, parts: _Aws) -> OllamaService:
     plan, network, cluster, api = ctx.plan, parts.network, parts.cluster, parts.api_service
     assert network is not None and cluster is not None
     with ctx.stack_keys(OLLAMA_KEYS):
         return OllamaService(
-            f"{ctx.prefix}-ollama",
+            ctx.name(region, "ollama"),
             OllamaServiceArgs(
                 gpu=plan.components.ai == "ollama-gpu",
                 instance_type=plan.ai.gpu_instance_type or "g5.xlarge",
@@ -568,11 +698,13 @@ def _ollama(ctx: Context, parts: _Aws) -> OllamaService:
                 kms_key_arn=parts.kms_key.arn if parts.kms_key else None,
                 protect=ctx.protect,
             ),
-            ctx.opts(),
+            ctx.opts(region),
         )
 
 
-def _static_site(ctx: Context, parts: _Aws, web_acl: WebAcl | None) -> StaticSite:
+def _static_site(
+    ctx: Context, parts: _Aws, web_acl: WebAcl | None, origin_secret: pulumi.Input[str] | None
+) -> StaticSite:
     plan = ctx.plan
     origin: pulumi.Input[str] | None = None
     protocol = "https-only"
@@ -608,6 +740,7 @@ def _static_site(ctx: Context, parts: _Aws, web_acl: WebAcl | None) -> StaticSit
                 api_origin_domain=origin,
                 api_origin_protocol=protocol,
                 api_vpc_origin_id=parts.api_service.vpc_origin_id if parts.api_service is not None else None,
+                api_origin_headers={ORIGIN_HEADER: origin_secret} if origin_secret is not None else {},
                 certificate_arn=certificate,
                 aliases=[plan.domain] if plan.domain and certificate is not None else [],
                 web_acl_arn=web_acl.arn if web_acl else None,
@@ -617,11 +750,11 @@ def _static_site(ctx: Context, parts: _Aws, web_acl: WebAcl | None) -> StaticSit
         )
 
 
-def _monitoring(ctx: Context, parts: _Aws, topic_arn: pulumi.Input[str]) -> Monitoring:
+def _monitoring(ctx: Context, region: str, parts: _Aws, topic_arn: pulumi.Input[str]) -> Monitoring:
     choices, api = ctx.plan.components, parts.api_service
     with ctx.stack_keys(MONITORING_KEYS):
         return Monitoring(
-            f"{ctx.prefix}-monitoring",
+            ctx.name(region, "monitoring"),
             MonitoringArgs(
                 level=choices.monitoring,
                 topic_arn=topic_arn,
@@ -635,5 +768,5 @@ def _monitoring(ctx: Context, parts: _Aws, topic_arn: pulumi.Input[str]) -> Moni
                 stack=ctx.stack,
                 project=ctx.project,
             ),
-            ctx.opts(),
+            ctx.opts(region),
         )

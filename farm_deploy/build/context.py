@@ -106,6 +106,8 @@ class Context:
     providers: dict[str, pulumi.ProviderResource] = field(default_factory=dict)
     # The AWS provider pinned to us-east-1, created on first use (build/aws.py).
     us_east_1: Any = None
+    # A stage in several regions: region -> its AWS provider (the primary's is providers["aws"]).
+    region_providers: dict[str, pulumi.ProviderResource] = field(default_factory=dict)
 
     @property
     def prefix(self) -> str:
@@ -128,9 +130,20 @@ class Context:
     def stack_file(self) -> str:
         return str(self.project_dir / f"Pulumi.{self.stack}.yaml")
 
-    def opts(self) -> pulumi.ResourceOptions | None:
-        """Options for a top-level component: the stage's providers, which its children inherit."""
-        return pulumi.ResourceOptions(providers=list(self.providers.values())) if self.providers else None
+    def opts(self, region: str | None = None) -> pulumi.ResourceOptions | None:
+        """Options for a top-level component: the stage's providers, which its children inherit.
+
+        With `region` (a stage in several regions), the AWS provider is that region's.
+        """
+        providers = dict(self.providers)
+        if region is not None and region in self.region_providers:
+            providers["aws"] = self.region_providers[region]
+        return pulumi.ResourceOptions(providers=list(providers.values())) if providers else None
+
+    def name(self, region: str, part: str) -> str:
+        """A component's name in `region`: the primary region keeps the single-region names
+        (a stage that adds a region keeps its resources), the others carry their region."""
+        return f"{self.prefix}-{part}" if region == self.plan.region else f"{self.prefix}-{region}-{part}"
 
     @contextlib.contextmanager
     def stack_keys(self, keys: Mapping[str, str]) -> Iterator[None]:

@@ -233,6 +233,95 @@ IN_MEMORY_UPLOAD = {
     },
 }
 
+# held out: no module-level app, only a factory uvicorn calls with --factory; a settings class with
+# env_prefix="DATABASE_" whose `name` field names the database; a Vue front end on Vite with yarn
+FACTORY_APP = {
+    "files": {
+        "docker-compose.yml": (
+            "services:\n  backend:\n    build:\n      context: ./backend\n  mongo:\n    image: mongo:7\n"
+            "    environment:\n      MONGO_INITDB_ROOT_PASSWORD: Tr4ck-9vQz2Lm\n"
+        ),
+        "backend/Dockerfile": 'FROM python:3.12-slim\nCMD ["uvicorn", "app.main:init_app", "--factory"]\n',
+        "backend/requirements.txt": "fastapi\nbeanie\npydantic-settings\n",
+        "backend/app/__init__.py": "",
+        "backend/app/main.py": (
+            "from fastapi import FastAPI\n\nfrom app.db import connect\n\n\n"
+            "def init_app() -> FastAPI:\n    app = FastAPI()\n    app.add_event_handler('startup', connect)\n"
+            "    return app\n"
+        ),
+        "backend/app/settings.py": (
+            "import os\n\nfrom pydantic_settings import BaseSettings, SettingsConfigDict\n\n\n"
+            "class DatabaseSettings(BaseSettings):\n    model_config = SettingsConfigDict(env_prefix='DATABASE_')\n"
+            "    host: str = 'mongo'\n    name: str = 'ledger'\n\n    @property\n    def database_url(self) -> str:\n"
+            "        return os.environ.get('DATABASE_URL') or f'mongodb://{self.host}'\n"
+        ),
+        "backend/app/db.py": (
+            "from beanie import init_beanie\nfrom motor.motor_asyncio import AsyncIOMotorClient\n\n"
+            "from app.settings import DatabaseSettings\n\n\nasync def connect(settings=DatabaseSettings()):\n"
+            "    client = AsyncIOMotorClient(str(settings.database_url))\n"
+            "    await init_beanie(database=client[settings.name], document_models=[])\n"
+        ),
+        "frontend/package.json": '{"scripts": {"build": "vite build"}, "dependencies": {"vue": "3"}, "devDependencies": {"vite": "5"}}\n',
+        "frontend/yarn.lock": "\n",
+    },
+    "expected": {
+        "api_root": "backend",
+        "api_entrypoint": "app.main:init_app",
+        "python_version": "3.12",
+        "web_root": "frontend",
+        "web_framework": "vite",
+        "web_package_manager": "yarn",
+        "db_drivers": ["beanie", "motor"],
+        "db_uri_env": "DATABASE_URL",
+        "db_name": "ledger",
+        "secrets": ["MONGO_INITDB_ROOT_PASSWORD"],
+        "compose_services": ["backend", "mongo"],
+        "localhost_files": [],
+    },
+}
+
+# held out: the OpenAI SDK pointed at base URLs from settings (OpenRouter, a local Ollama), the async
+# pymongo client, a Streamlit UI instead of a JS front end, a CI workflow curling the local stack
+OPENAI_COMPATIBLE_CHAT = {
+    "files": {
+        ".python-version": "3.13\n",
+        "pyproject.toml": '[project]\nname = "chat"\ndependencies = ["fastapi", "pymongo", "openai", "streamlit"]\n',
+        ".github/workflows/ci.yml": "jobs:\n  smoke:\n    steps:\n      - run: curl -sf http://localhost:8000/health\n",
+        "app/__init__.py": "",
+        "app/main.py": (
+            "from fastapi import FastAPI\n\nfrom app.config import settings\nfrom app.llm import make_client\n"
+            "from app.store import make_store\n\napp = FastAPI()\n"
+        ),
+        "app/config.py": (
+            "from pydantic_settings import BaseSettings\n\n\nclass Settings(BaseSettings):\n"
+            "    mongo_uri: str = 'mongodb://mongo:27017'\n    mongo_db: str = 'chat'\n"
+            "    llm_base_url: str = 'https://openrouter.ai/api/v1'\n"
+            "    ollama_base_url: str = 'http://host.docker.internal:11434/v1'\n\n\nsettings = Settings()\n"
+        ),
+        "app/llm.py": (
+            "import openai\n\n\ndef make_client(base_url: str) -> openai.AsyncOpenAI:\n"
+            "    return openai.AsyncOpenAI(api_key='unused', base_url=base_url)\n"
+        ),
+        "app/store.py": (
+            "from pymongo import AsyncMongoClient\n\n\ndef make_store(uri: str, db_name: str):\n"
+            "    return AsyncMongoClient(uri)[db_name]\n"
+        ),
+        "streamlit_app.py": "import os\n\nAPI = os.environ.get('API_BASE_URL', 'http://localhost:8000')\n",
+    },
+    "expected": {
+        "api_root": ".",
+        "api_entrypoint": "app.main:app",
+        "python_version": "3.13",
+        "web_root": None,
+        "db_drivers": ["pymongo"],
+        "db_uri_env": "MONGO_URI",
+        "db_name": "chat",
+        "ai_providers": ["ollama", "openrouter"],
+        "secrets": [],
+        "localhost_files": [],
+    },
+}
+
 SHAPES = {
     "template": TEMPLATE,
     "deploy-outside": DEPLOY_OUTSIDE,
@@ -240,4 +329,6 @@ SHAPES = {
     "composed-uri": COMPOSED_URI,
     "settings-alias-and-ai": SETTINGS_ALIAS_AND_AI,
     "in-memory-upload": IN_MEMORY_UPLOAD,
+    "factory-app": FACTORY_APP,
+    "openai-compatible-chat": OPENAI_COMPATIBLE_CHAT,
 }

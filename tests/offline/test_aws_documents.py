@@ -197,3 +197,24 @@ def test_a_key_policy_may_name_resource_star_but_an_identity_policy_is_told():
     }
     assert check_iam_policy(json.dumps(policy), "key") == []
     assert any(p.startswith("RESOURCE_STAR") for p in check_iam_policy(json.dumps(policy), "resource"))
+
+
+# --------------------------------------------------------------------------- Route 53 routing values
+
+
+def test_route53_alarm_regions_and_latency_regions_are_checked_against_the_service_model() -> None:
+    from farm_deploy.aws_documents import check_route53
+
+    health = "aws:route53/healthCheck:HealthCheck"
+    assert check_route53(health, {"type": "CLOUDWATCH_METRIC", "cloudwatchAlarmRegion": "eu-west-1"}) == []
+    # botocore knows me-west-1 as a region, but Route 53's CloudWatchRegion enum does not list it yet:
+    # an alarm-based health check there would be refused by the API.
+    (problem,) = check_route53(health, {"type": "CLOUDWATCH_METRIC", "cloudwatchAlarmRegion": "me-west-1"})
+    assert "'me-west-1'" in problem and "CloudWatchRegion" in problem
+    assert check_route53(health, {"type": "CLOUDWATCH"}) != []
+    record = "aws:route53/record:Record"
+    assert check_route53(record, {"latencyRoutingPolicies": [{"region": "eu-west-1"}]}) == []
+    (problem,) = check_route53(record, {"latencyRoutingPolicies": [{"region": "sa-west-1"}]})
+    assert "ResourceRecordSetRegion" in problem
+    # A simple record has no routing region to check.
+    assert check_route53(record, {"name": "app.example.com", "type": "A"}) == []

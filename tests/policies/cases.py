@@ -846,6 +846,59 @@ STACK_CASES: list[StackCase] = [
         links={"cdn": {"origins": ["alb"]}},
     ),
     StackCase(
+        # A stage in two regions: eu-west-1 lost its API service.
+        "regions-same-components",
+        [
+            ("aws:ec2/vpc:Vpc", "farm-prod-net-vpc", {"cidrBlock": "10.0.0.0/16"}),
+            ("aws:ec2/vpc:Vpc", "farm-prod-eu-west-1-net-vpc", {"cidrBlock": "10.0.0.0/16"}),
+            ("aws:ecs/service:Service", "farm-prod-api-service", {"desiredCount": 2.0}),
+            # Ollama may run in fewer regions (farm:aiRegions): not compared.
+            ("aws:ecs/service:Service", "farm-prod-ollama-service", {"desiredCount": 1.0}),
+        ],
+        [("aws:ecs/service:Service", "farm-prod-eu-west-1-api-service", {"desiredCount": 2.0})],
+        [],
+        offender="farm-prod-api-service",
+        stage="prod",
+    ),
+    StackCase(
+        # An internet-facing origin the CloudFront prefix list alone guards: any distribution reaches it.
+        "alb-cloudfront-origin-verified",
+        [
+            ("aws:ec2/securityGroup:SecurityGroup", "alb-sg", {"vpcId": "vpc-1"}),
+            (
+                "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+                "alb-in-cloudfront",
+                {"fromPort": 443.0, "toPort": 443.0, "ipProtocol": "tcp", "prefixListId": "pl-3b927c52"},
+            ),
+            ("aws:lb/loadBalancer:LoadBalancer", "alb", {"internal": False, "loadBalancerType": "application"}),
+        ],
+        [
+            (
+                "aws:lb/listener:Listener",
+                "https-checked",
+                {"port": 443.0, "defaultActions": [{"type": "fixed-response", "fixedResponse": {"statusCode": "403"}}]},
+            ),
+            (
+                "aws:lb/listenerRule:ListenerRule",
+                "from-cloudfront",
+                {
+                    "priority": 1.0,
+                    "conditions": [{"httpHeader": {"httpHeaderName": "X-Farm-Origin-Verify", "values": ["s"]}}],
+                    "actions": [{"type": "forward"}],
+                },
+            ),
+        ],
+        [("aws:lb/listener:Listener", "https-open", {"port": 443.0, "defaultActions": [{"type": "forward"}]})],
+        offender="https-open",
+        links={
+            "alb": {"securityGroups": ["alb-sg"]},
+            "alb-in-cloudfront": {"securityGroupId": ["alb-sg"]},
+            "https-checked": {"loadBalancerArn": ["alb"]},
+            "https-open": {"loadBalancerArn": ["alb"]},
+            "from-cloudfront": {"listenerArn": ["https-checked"]},
+        },
+    ),
+    StackCase(
         "vercel-deployment-waits-for-secrets",
         [
             ("vercel:index/project:Project", "web", {"name": "web"}),

@@ -120,6 +120,47 @@ def _finding(src: SourceFile, provider: Provider, line: int | None, via: str, mo
     )
 
 
+_BASE_URL_NAME = re.compile(r"base_?url|api_?base|endpoint", re.I)
+
+
+def _configured_base_url(tree: ast.Module) -> bool:
+    """An OpenAI-compatible client whose base_url comes from a setting or a parameter, not a literal:
+    `AsyncOpenAI(base_url=settings.llm_base_url)` talks to whatever that setting names."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            func = node.func
+            name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+            if name in _CLIENT_CLASSES and any(
+                kw.arg in ("base_url", "openai_api_base", "api_base") and not isinstance(kw.value, ast.Constant)
+                for kw in node.keywords
+            ):
+                return True
+    return False
+
+
+def _base_url_settings(tree: ast.Module) -> list[tuple[Provider, int]]:
+    """Settings and constants naming a provider's API as a base URL, the value an OpenAI-compatible
+    client is then pointed at: `llm_base_url: str = "https://openrouter.ai/api/v1"`,
+    `OLLAMA_BASE_URL = "http://host.docker.internal:11434/v1"`."""
+    out = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign):
+            targets, value = node.targets, node.value
+        elif isinstance(node, ast.AnnAssign) and node.value is not None:
+            targets, value = [node.target], node.value
+        else:
+            continue
+        if not (isinstance(value, ast.Constant) and isinstance(value.value, str) and "://" in value.value):
+            continue
+        names = [t.id if isinstance(t, ast.Name) else t.attr if isinstance(t, ast.Attribute) else "" for t in targets]
+        if not any(_BASE_URL_NAME.search(n) for n in names):
+            continue
+        provider = provider_of_host(value.value)
+        if provider is not None:
+            out.append((provider, node.lineno))
+    return out
+
+
 def _base_url_providers(tree: ast.Module) -> list[tuple[Provider, int]]:
     """OpenAI-compatible clients pointed elsewhere: OpenAI(base_url="https://openrouter.ai/api/v1")."""
     out = []
@@ -148,6 +189,14 @@ def detect(src: SourceFile) -> list[Finding]:
         if provider.name not in seen:
             seen.add(provider.name)
             findings.append(_finding(src, provider, line, "an OpenAI-compatible client's base_url", "base_url"))
+    if tree is not None and "://" in src.text:
+        for provider, line in _base_url_settings(tree):
+            if provider.name not in seen:
+                seen.add(provider.name)
+                finding = _finding(src, provider, line, "a base URL setting", "base_url")
+                finding.detail["via"] = "base-url-setting"
+                findings.append(finding)
+    configured = tree is not None and "base_url" in src.text and _configured_base_url(tree)
     if tree is not None and _PROVIDER_IMPORT.search(src.text):
         used = None
         for local, (module, line) in sorted(imports(tree).items(), key=lambda kv: kv[1][1]):
@@ -173,7 +222,12 @@ def detect(src: SourceFile) -> list[Finding]:
                 continue
             seen.add(provider.name)
             top = module.rsplit(".", 1)[0] if "." in module else module
-            findings.append(_finding(src, provider, line, top, module))
+            finding = _finding(src, provider, line, top, module)
+            if provider.name == "openai" and configured:
+                # the provider is the one the setting names (analysis.load drops this one when a base URL
+                # setting names another provider)
+                finding.detail["base_url"] = "configured"
+            findings.append(finding)
     if any(c in src.text for c in _HTTP_CLIENTS):
         findings += _rest_calls(src, seen)
     return findings

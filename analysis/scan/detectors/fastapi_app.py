@@ -1,4 +1,5 @@
-"""`fastapi-app`: a module-level FastAPI application (`app = FastAPI(...)`, or a factory's result)."""
+"""`fastapi-app`: a module-level FastAPI application (`app = FastAPI(...)`, or a factory's result), else
+an app factory function the server calls with `--factory` (`def init_app() -> FastAPI`)."""
 
 from __future__ import annotations
 
@@ -86,6 +87,16 @@ def detect(src: SourceFile) -> list[Finding]:
             if isinstance(target, ast.Name):
                 found.append((target.id, node.lineno, how, name, _openapi_url(node.value)))
     if not found:
+        # no module-level app, only a factory the server calls (`uvicorn app.main:init_app --factory`):
+        # used only when the repository has no module-level app at all (see analysis.load)
+        found = [
+            (node.name, node.lineno, "factory-function", node.name, None)
+            for node in tree.body
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+            and node.name in factories
+            and _FACTORY_NAME.match(node.name)
+        ]
+    if not found:
         return []
     absolute = sorted({m.split(".", 1)[0] for m, _ in imported.values() if not m.startswith(".")})
     relative = any(m.startswith(".") for m, _ in imported.values())
@@ -95,6 +106,7 @@ def detect(src: SourceFile) -> list[Finding]:
         "direct": "FastAPI app `{attribute}` in {file}",
         "factory": "FastAPI app `{attribute}` in {file}, built by {call}()",
         "imported-factory": "app `{attribute}` in {file}, built by the imported {call}()",
+        "factory-function": "FastAPI app factory {attribute}() in {file}, with no module-level app",
     }
     findings = []
     for attribute, line, how, call, openapi in found:

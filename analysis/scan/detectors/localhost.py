@@ -73,6 +73,18 @@ def _not_an_address_in_use(src: SourceFile, line: int, offset: int) -> bool:
     return bool(_MESSAGE.search(before))
 
 
+# CI runs the stack on its own machine: a workflow curling http://localhost:8080 is not the deployment
+_CI_FILES = (".gitlab-ci.yml", ".travis.yml", "azure-pipelines.yml", "bitbucket-pipelines.yml", "Jenkinsfile")
+_CI_FOLDERS = (".github/", ".circleci/", ".gitlab/", ".buildkite/")
+# a compose file under another name (`extends: {file: common.yaml}`): top-level `services:` of containers
+_COMPOSE_SHAPE = re.compile(r"^services:[ \t]*$(?:\n(?:[ \t].*|[ \t]*#.*|))*?\n[ \t]+(?:image|build|extends):", re.M)
+
+
+def _ci_file(src: SourceFile) -> bool:
+    rel = "/" + src.rel
+    return src.name in _CI_FILES or any("/" + folder in rel for folder in _CI_FOLDERS)
+
+
 def _mask_credentials(url: str) -> str:
     return re.sub(r"://[^@/]*@", "://***@", url)
 
@@ -87,7 +99,13 @@ def detect(src: SourceFile) -> list[Finding]:
     if src.name in _SKIP_NAMES:
         return []
     # package.json: the dev server's `proxy` and `scripts`; env files: development values
-    dev_only = src.name.startswith(_DEV_ONLY_FILES) or src.name.endswith(".env") or src.name == "package.json"
+    dev_only = (
+        src.name.startswith(_DEV_ONLY_FILES)
+        or src.name.endswith(".env")
+        or src.name == "package.json"
+        or _ci_file(src)
+        or (src.name.endswith((".yml", ".yaml")) and bool(_COMPOSE_SHAPE.search(src.text)))
+    )
     settings_file = "BaseSettings" in src.text
     findings = []
     seen_lines = set()

@@ -21,6 +21,7 @@ from ...models import Finding
 from ..registry import register
 from ..source import SourceFile
 from ._pyast import _statements, call_name, dotted
+from .settings import _own_config
 
 DRIVERS = ("motor", "pymongo", "beanie", "odmantic", "mongoengine")
 _IMPORT = re.compile(r"^[ \t]*(?:from|import)[ \t]+(motor|pymongo|beanie|odmantic|mongoengine)\b", re.M)
@@ -179,6 +180,10 @@ def _class_fields(tree: ast.Module, fields: dict[str, str]) -> list[tuple[str, s
     hits: list[tuple[str, str | None, int]] = []
     for cls in (n for n in ast.walk(tree) if isinstance(n, ast.ClassDef)):
         settings = any("BaseSettings" in (dotted(b) or "") for b in cls.bases)
+        # pydantic-settings reads field `name` of a class with env_prefix="DATABASE_" from DATABASE_NAME
+        # (https://docs.pydantic.dev/latest/concepts/pydantic_settings/#environment-variable-names)
+        prefix = _own_config(cls).get("env_prefix") if settings else None
+        prefix = prefix.upper() if isinstance(prefix, str) else ""
         for stmt in cls.body:
             if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
                 target, value = stmt.target.id, stmt.value
@@ -192,8 +197,8 @@ def _class_fields(tree: ast.Module, fields: dict[str, str]) -> list[tuple[str, s
             if settings and isinstance(stmt, ast.AnnAssign):
                 default = value.value if isinstance(value, ast.Constant) and isinstance(value.value, str) else None
                 # a settings field is read from the variable of its own name, whatever its default
-                hits.append((target.upper(), default if read is None else read[1], stmt.lineno))
-                fields[target.upper()] = target.upper()
+                hits.append((prefix + target.upper(), default if read is None else read[1], stmt.lineno))
+                fields[target.upper()] = prefix + target.upper()
             elif read is not None:
                 fields[target.upper()] = read[0]
                 hits.append((read[0], read[1], stmt.lineno))
@@ -212,6 +217,21 @@ def _database_names(src: SourceFile, tree: ast.Module) -> list[Finding]:
         ):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             clients.update(d for t in targets if (d := dotted(t)))
+        elif isinstance(node, ast.AnnAssign) and any(
+            c in ast.unparse(node.annotation) for c in _CLIENTS
+        ):  # self._client: MongoClient[Any] = factory(uri): typed as a client, built however
+            clients.update(d for d in [dotted(node.target)] if d)
+    # def __init__(self, db_name: str = "todo_app"): ... client[db_name] reads the parameter's default
+    params: dict[str, str | None] = {}
+    for fn in ast.walk(tree):
+        if isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef):
+            positional = fn.args.posonlyargs + fn.args.args
+            pairs = list(zip(positional[len(positional) - len(fn.args.defaults) :], fn.args.defaults, strict=True))
+            pairs += [(a, d) for a, d in zip(fn.args.kwonlyargs, fn.args.kw_defaults, strict=True) if d is not None]
+            for arg, default in pairs:
+                if isinstance(default, ast.Constant) and isinstance(default.value, str):
+                    # the same name with two defaults in one module says nothing
+                    params[arg.arg] = default.value if params.get(arg.arg, default.value) == default.value else None
     out: list[Finding] = []
 
     def add(name: str | None, node: ast.AST, how: str) -> None:
@@ -235,7 +255,7 @@ def _database_names(src: SourceFile, tree: ast.Module) -> list[Finding]:
         if isinstance(node, ast.Constant) and isinstance(node.value, str):
             return node.value
         if isinstance(node, ast.Name):
-            return constants.get(node.id)
+            return constants.get(node.id) or params.get(node.id)
         read = _env_call(node)
         return read[1] if read else None
 

@@ -30,7 +30,10 @@ from ..registry import register
 from ..source import JS_SUFFIXES, SourceFile
 
 PLACEHOLDER_ENV_FILES = (".env.example", ".env.sample", ".env.template", ".env.dist", ".env.defaults")
-_SECRET_NAME = re.compile(r"KEY|SECRET|TOKEN|PASSWORD|PASSWD|PWD|PRIVATE|CREDENTIAL|AUTH|DSN|SALT|COOKIE", re.I)
+# AUTH but not AUTHOR/AUTHORS/AUTHORITY (a blog post's author is not a credential); AUTHORIZATION stays
+_SECRET_NAME = re.compile(
+    r"KEY|SECRET|TOKEN|PASSWORD|PASSWD|PWD|PRIVATE|CREDENTIAL|AUTH(?!OR(?!IZ))|DSN|SALT|COOKIE", re.I
+)
 _PLACEHOLDER = re.compile(
     r"^(?:|x+|\*+|\.+|-+|<.*>|\{.*\}|\$\{.*\}|\[.*\]|(?:your|my|change|replace|insert|put|add|enter|fill)[-_ a-z]*|"
     r"changeme|change[-_]?me|todo|tbd|none|null|false|true|example|sample|placeholder|secret|password|dummy|test|xxx.*|"
@@ -75,6 +78,8 @@ def fingerprint(value: str) -> str:
 MIN_SECRET_CHARS = 12
 MIN_SECRET_ENTROPY = 3.0
 _PHRASE = re.compile(r"[a-z _.-]+")
+# words separated by spaces ("Silkroute Editorial", "Hello World 2"): prose, not a generated value
+_PROSE = re.compile(r"[A-Za-z]+(?:[ ,.'-]*[ ][ ,.'-]*[A-Za-z0-9]+)+[.!]?")
 _ENV_NAME = re.compile(r"[A-Z][A-Z0-9_]*")
 
 
@@ -98,8 +103,8 @@ def looks_real(value: str) -> bool:
         return False  # a URL without credentials
     if _ENV_NAME.fullmatch(value):
         return False  # the name of another variable (a Kubernetes secretKeyRef key, a compose reference)
-    if _PHRASE.fullmatch(value):
-        return False  # a lowercase phrase ("thisshouldbechanged") is a placeholder, not a generated secret
+    if _PHRASE.fullmatch(value) or _PROSE.fullmatch(value):
+        return False  # a lowercase phrase ("thisshouldbechanged") or words is a placeholder, not a generated secret
     return entropy(value) >= MIN_SECRET_ENTROPY
 
 
@@ -157,9 +162,31 @@ def _shapes(src: SourceFile, text: str, line_offset: int = 0, variable_hint: str
             else:
                 line = src.line_of(match.start())
                 column = match.start() - (src.text.rfind("\n", 0, match.start()) + 1)
-                variable = _variable_on_line(src.line_text(line), column)
+                variable = _variable_on_line(src.line_text(line), column) or _assigned_around(src, line)
             found.append(_secret(src, line, variable or "(inline)", kind, value, severity))
     return found
+
+
+def _assigned_around(src: SourceFile, line: int) -> str | None:
+    """The name a Python statement spanning `line` assigns: `client = MongoClient(\n    "mongodb+srv://..."\n)`."""
+    if not src.rel.endswith(".py") or src.tree is None:
+        return None
+    import ast
+
+    for node in ast.walk(src.tree):
+        if isinstance(node, ast.Assign | ast.AnnAssign) and node.lineno < line <= (node.end_lineno or 0):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            name = next(
+                (
+                    t.id if isinstance(t, ast.Name) else t.attr
+                    for t in targets
+                    if isinstance(t, ast.Name | ast.Attribute)
+                ),
+                None,
+            )
+            if name:
+                return name
+    return None
 
 
 def _variable_on_line(line_text: str, column: int) -> str | None:

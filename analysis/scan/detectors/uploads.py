@@ -29,6 +29,10 @@ _STORES = re.compile(
 )
 
 
+# `@router.put("/users/me")` declares a PUT route: its `.put(` is not a GridFS/S3 put
+_DECORATOR_LINE = re.compile(r"^[ \t]*@.*$", re.M)
+
+
 _READS = frozenset({"read", "filename", "content_type", "size", "headers", "seek"})
 
 
@@ -68,7 +72,7 @@ def _only_read(src: SourceFile) -> bool:
 def detect(src: SourceFile) -> list[Finding]:
     findings = []
     lines = set()
-    stored = "false" if not _STORES.search(src.text) and _only_read(src) else "true"
+    stored = "false" if not _STORES.search(_DECORATOR_LINE.sub("", src.text)) and _only_read(src) else "true"
     for pattern, what in _PATTERNS:
         for match in pattern.finditer(src.text):
             line = src.line_of(match.start())
