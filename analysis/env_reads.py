@@ -27,7 +27,7 @@ from .scan.detectors.settings import (
     _parse_annotation,
     _settings_classes_with_version,
 )
-from .scan.walker import MAX_FILE_BYTES, SKIP_DIRS
+from .scan.walker import MAX_FILE_BYTES, SKIP_DIRS, read_bytes
 
 # Tests and examples inside the API folder are not what the server runs.
 _NOT_SERVED = frozenset({"tests", "test", "examples", "docs", "scripts"})
@@ -51,13 +51,13 @@ def read_env(api_dir: Path) -> list[str]:
             count += 1
             if count > MAX_FILES:
                 return sorted(names)
-            path = Path(folder, file)
+            path = os.path.join(folder, file)  # os, not pathlib: this loop may see 2,000 files
             try:
-                info = path.lstat()
+                info = os.lstat(path)
                 # Only regular files of a sane size: a FIFO would block, a link may leave the app.
                 if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_FILE_BYTES:
                     continue
-                data = path.read_bytes()
+                data = read_bytes(path)
                 if not any(needle in data for needle in _NEEDLES):
                     continue
                 # as read_text() reads it: replacement characters, universal newlines

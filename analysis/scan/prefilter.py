@@ -67,26 +67,32 @@ def minimal(tokens: Iterable[str]) -> list[str]:
 class Prefilter:
     """`admits(data)` / `admits_text(text)`: whether any of `tokens` occurs."""
 
-    __slots__ = ("_anchors", "_anchors_text", "_exact", "_exact_text")
+    __slots__ = ("_anchors", "_exact", "_text")
 
     def __init__(self, tokens: Iterable[str]) -> None:
         kept = minimal(tokens)
-        anchors = minimal(anchor(t) for t in kept)
         # no token: nothing passes (an empty regex would match everywhere)
-        self._exact_text = trie_regex(kept) if kept else re.compile("(?!)")
-        self._anchors_text = trie_regex(anchors) if kept else self._exact_text
-        self._exact = re.compile(self._exact_text.pattern.encode("utf-8"))
-        self._anchors = re.compile(self._anchors_text.pattern.encode("utf-8"))
+        anchors = trie_pattern(minimal(anchor(t) for t in kept)) if kept else "(?!)"
+        exact = trie_pattern(kept) if kept else "(?!)"
+        self._anchors = re.compile(anchors.encode("utf-8"))
+        self._exact = re.compile(exact.encode("utf-8"))
+        self._text: tuple[re.Pattern[str], re.Pattern[str]] | None = None  # compiled when first needed
 
     def admits(self, data: bytes) -> bool:
         """For ASCII data (whose text is its bytes)."""
         return self._anchors.search(data) is not None and self._exact.search(data) is not None
 
     def admits_text(self, text: str) -> bool:
-        return self._anchors_text.search(text) is not None and self._exact_text.search(text) is not None
+        if self._text is None:  # most repositories have no non-ASCII file a detector wants
+            self._text = (
+                re.compile(self._anchors.pattern.decode("utf-8")),
+                re.compile(self._exact.pattern.decode("utf-8")),
+            )
+        anchors, exact = self._text
+        return anchors.search(text) is not None and exact.search(text) is not None
 
 
-def trie_regex(words: Iterable[str]) -> re.Pattern[str]:
+def trie_pattern(words: Iterable[str]) -> str:
     """A regex matching any of `words`, shaped as a trie of their characters.
 
     A trie (`mo(?:ngo|tor)`) lets the regex engine reject most positions on their first
@@ -105,4 +111,4 @@ def trie_regex(words: Iterable[str]) -> re.Pattern[str]:
         body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
         return f"(?:{body})?" if "" in node else body
 
-    return re.compile(build(trie))
+    return build(trie)

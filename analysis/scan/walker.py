@@ -24,7 +24,7 @@ from .registry import Detector
 from .source import NON_APP_DIRS, SourceFile, app_code_name
 
 MAX_FILE_BYTES = 1024 * 1024
-# most source files fit in one read of this size (see _read_bytes)
+# most source files fit in one read of this size (see read_bytes)
 FIRST_READ = 64 * 1024
 # never through a symlink; never wait on a FIFO that slipped through
 _OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
@@ -376,7 +376,7 @@ class _Walker:
 
     def read(self, path: str, rel: str, detectors: list[Detector], in_app_dir: bool = True) -> None:
         try:
-            data = _read_bytes(path)
+            data = read_bytes(path)
         except OSError as exc:
             self.findings.append(_dropped("unreadable-file", rel, str(exc.strerror or exc)))
             return
@@ -447,7 +447,7 @@ class _Walker:
         return self._gates[key]
 
 
-def _read_bytes(path: str) -> bytes:
+def read_bytes(path: str) -> bytes:
     """The file's first `MAX_FILE_BYTES + 1` bytes (one more tells that it is too large).
 
     os.open/os.read: no buffered file object. The first read asks for `FIRST_READ` bytes, not the
