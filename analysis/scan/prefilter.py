@@ -1,13 +1,16 @@
 """The walker's prefilter: whether a file holds any quick-filter token of the detectors that want it.
 
 Most files hold none and stop here, so this test is most of the scan's time. One regex over the
-union of the tokens is exact but slow: the tokens start with most letters, so the regex engine
-tries a match at nearly every position. The test therefore runs in two stages:
+union of the tokens, shaped as a trie of them, is exact but slow: the tokens start with most
+letters, so the regex engine tries a match at nearly every position. The test therefore runs in
+two stages:
 
-1. an *anchor* regex: for each token, one substring of it (`environ` -> `viron`) chosen to start
+1. an *anchor* regex: for each token, one suffix of it (`environ` -> `viron`) chosen to start
    with a character that is rare in source code and to be rare itself. A file without any anchor
    holds no token (each token contains its anchor): it stops after this cheap scan;
-2. the exact regex over the tokens themselves, for the few files stage 1 lets through.
+2. for the files stage 1 lets through, the exact regex, *pivoted*: each token is looked for from
+   its rarest character, the characters before it checked by a lookbehind (`environ` ->
+   `v(?:iron(?<=environ))`), so the engine stops at few positions here too.
 
 The answer is exactly `any(token in text for token in tokens)`; only its cost changes. Both stages
 exist for `str` and for `bytes`: an ASCII file is tested on its bytes and decoded only when it
@@ -73,7 +76,7 @@ class Prefilter:
         kept = minimal(tokens)
         # no token: nothing passes (an empty regex would match everywhere)
         anchors = trie_pattern(minimal(anchor(t) for t in kept)) if kept else "(?!)"
-        exact = trie_pattern(kept) if kept else "(?!)"
+        exact = pivoted_pattern(kept) if kept else "(?!)"
         self._anchors = re.compile(anchors.encode("utf-8"))
         self._exact = re.compile(exact.encode("utf-8"))
         self._text: tuple[re.Pattern[str], re.Pattern[str]] | None = None  # compiled when first needed
@@ -90,6 +93,28 @@ class Prefilter:
             )
         anchors, exact = self._text
         return anchors.search(text) is not None and exact.search(text) is not None
+
+
+def pivot(token: str) -> int:
+    """Where to look for `token` from: its rarest character (the last of equally rare ones)."""
+    return min(range(len(token)), key=lambda i: (_FREQUENCY.get(token[i], _RARE), -i))
+
+
+def pivoted_pattern(tokens: Iterable[str]) -> str:
+    """A regex matching any of `tokens`, each from its pivot: the pivot character, the rest of the
+    token, then a fixed-width lookbehind for the whole token when the pivot is not its first."""
+    by_char: dict[str, list[str]] = {}
+    for token in tokens:
+        if not token:
+            return ""  # the empty token occurs in every text
+        at = pivot(token)
+        rest = re.escape(token[at + 1 :])
+        by_char.setdefault(token[at], []).append(rest + (f"(?<={re.escape(token)})" if at else ""))
+    branches = []
+    for char, tails in sorted(by_char.items()):
+        tails = sorted(set(tails))
+        branches.append(re.escape(char) + (tails[0] if len(tails) == 1 else "(?:" + "|".join(tails) + ")"))
+    return branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
 
 
 def trie_pattern(words: Iterable[str]) -> str:
