@@ -4,12 +4,14 @@ in: the facts below are the analyzer's, from real files written into tmp_path.""
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
 from analysis.env_reads import read_env
 from analysis.load import analyze_app
 from analysis.scan import MAX_FILE_BYTES, REGISTRY
-from analysis.scan.prefilter import Prefilter, anchor, minimal
+from analysis.scan.prefilter import Prefilter, anchor, minimal, pivoted_pattern
 from analysis.scan.walker import FIRST_READ
 
 from . import repos
@@ -52,6 +54,30 @@ def test_an_anchor_without_its_token_does_not_pass():
     assert not gate.admits(data)
     assert not gate.admits_text(data.decode())
     assert gate.admits(data + b"os.environ\n")
+
+
+def test_the_exact_stage_looks_for_each_token_from_its_rarest_character():
+    assert pivoted_pattern(["environ", "getenv", "ping", '"/', "'/"]) == (
+        "(?:'/|/(?<=\"/)|g(?<=ping)|v(?:(?<=getenv)|iron(?<=environ)))"
+    )
+    assert pivoted_pattern(["", "abc"]) == ""  # the empty token is everywhere
+
+
+def test_the_prefilter_answers_exactly_whether_a_token_occurs():
+    """Random texts made of pieces of the tokens (so that anchors and near-misses abound)."""
+    rng = random.Random(17)
+    tokens = minimal(PY_TOKENS)
+    pieces = [t[i:j] for t in tokens for i in range(len(t)) for j in range(i + 1, len(t) + 1)][:4000]
+    pieces += [" ", "\n", "x", "_", "(", "/", '"', "'"]
+    gate = Prefilter(PY_TOKENS)
+    admitted = 0
+    for _ in range(3000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 12)))
+        expected = any(t in text for t in PY_TOKENS)
+        assert gate.admits(text.encode("ascii")) is expected, text
+        assert gate.admits_text(text) is expected, text
+        admitted += expected
+    assert 300 < admitted < 2700  # both answers were exercised
 
 
 # --------------------------------------------------------------------------- through the analyzer
