@@ -142,9 +142,7 @@ RULES: tuple[Rule, ...] = (
         id="vercel-deployment-waits-for-secrets",
         description="A Vercel deployment depends on every sensitive environment variable of its project.",
         mirrors=("Pulumi dependsOn (no checkov/trivy equivalent)",),
-        # Advisory: the database's variable is made after the Vercel project
-        # (it needs the project's id) and the deployment does not wait for it yet.
-        level="advisory",
+        level="mandatory",
         resource_types=(VERCEL_DEPLOYMENT, VERCEL_ENV_VAR, VERCEL_ENV_VARS),
         validate_stack=_deployments_wait_for_sensitive_variables,
         remediation="create the variable before the deployment, or add it to the deployment's depends_on",
