@@ -25,6 +25,7 @@ LAYOUTS = [
             "api": {
                 "root": "apps/api",
                 "entrypoint": "src.main:app",
+                "factory": False,
                 "python_version": "3.11",
                 "dependency_files": ["apps/api/pyproject.toml"],
                 "dependencies": ["fastapi", "motor", "beanie", "python-multipart"],
@@ -81,6 +82,7 @@ LAYOUTS = [
             "api": {
                 "root": "backend",
                 "entrypoint": "app.main:app",
+                "factory": False,
                 "python_version": "3.12",
                 "dependency_files": ["backend/requirements.txt", "backend/requirements-dev.txt"],
                 "dependencies": ["fastapi", "pymongo"],
@@ -135,6 +137,7 @@ LAYOUTS = [
             "api": {
                 "root": ".",
                 "entrypoint": "main:app",
+                "factory": False,
                 "python_version": "3.11",
                 "dependency_files": ["requirements.txt"],
                 "dependencies": ["fastapi", "odmantic", "openai", "anthropic", "transformers"],
@@ -176,6 +179,7 @@ LAYOUTS = [
             "api": {
                 "root": ".",
                 "entrypoint": "api.index:app",
+                "factory": False,
                 "python_version": "3.12",
                 "dependency_files": ["requirements.txt"],
                 "dependencies": ["fastapi", "motor"],
@@ -224,6 +228,7 @@ LAYOUTS = [
             "api": {
                 "root": ".",
                 "entrypoint": "service.api:api",
+                "factory": False,
                 "python_version": "3.12",
                 "dependency_files": ["requirement.txt", "deploy/Pipfile"],
                 "dependencies": ["fastapi", "motor", "huggingface-hub", "python-socketio"],
@@ -267,6 +272,7 @@ LAYOUTS = [
             "api": {
                 "root": "server",
                 "entrypoint": "src.app.main:app",
+                "factory": False,
                 "python_version": "3.12",
                 "dependency_files": ["server/pyproject.toml"],
                 "dependencies": ["fastapi", "beanie", "aiofiles"],
@@ -305,6 +311,7 @@ LAYOUTS = [
             "api": {
                 "root": ".",
                 "entrypoint": "app.api.index:app",
+                "factory": False,
                 "python_version": "3.12",
                 "dependency_files": ["requirements.txt"],
                 "dependencies": ["fastapi"],
@@ -350,6 +357,7 @@ LAYOUTS = [
             "api": {
                 "root": "api",
                 "entrypoint": "main:app",
+                "factory": False,
                 "python_version": "3.12",
                 "dependency_files": ["api/requirements.txt"],
                 "dependencies": ["fastapi", "ollama", "langchain-openai"],
@@ -401,6 +409,7 @@ LAYOUTS = [
             "api": {
                 "root": "backend",
                 "entrypoint": "src.lists.server:app",
+                "factory": False,
                 "python_version": "3.13",
                 "dependency_files": ["backend/pyproject.toml", "backend/requirements-dev.txt"],
                 "dependencies": ["fastapi", "motor"],
@@ -726,6 +735,7 @@ def test_example_app_requirements(example_app):
         "api": {
             "root": "apps/api",
             "entrypoint": "src.main:app",
+            "factory": False,
             "python_version": "3.12",
             "dependency_files": ["apps/api/requirements.txt"],
             "dependencies": [
