@@ -32,6 +32,7 @@ LAYOUTS = [
                 "dockerfile": None,
                 "port": 8000,
                 "health_path": "/api/health",
+                "factory": False,
                 "required_env": ["DATABASE_URL"],
             },
             "web": {
@@ -89,6 +90,7 @@ LAYOUTS = [
                 "dockerfile": None,
                 "port": 8000,
                 "health_path": "/healthz",
+                "factory": False,
                 "required_env": [],
             },
             "web": {
@@ -144,6 +146,7 @@ LAYOUTS = [
                 "dockerfile": "Dockerfile",
                 "port": 8080,
                 "health_path": "/api/health",
+                "factory": False,
                 "required_env": [],
             },
             "web": None,
@@ -186,6 +189,7 @@ LAYOUTS = [
                 "dockerfile": None,
                 "port": 8000,
                 "health_path": "/api/py/health",
+                "factory": False,
                 "required_env": [],
             },
             "web": {
@@ -235,6 +239,7 @@ LAYOUTS = [
                 "dockerfile": None,
                 "port": 8000,
                 "health_path": "/healthz",
+                "factory": False,
                 "required_env": ["ATLAS_URI"],
             },
             "web": None,
@@ -279,6 +284,7 @@ LAYOUTS = [
                 "dockerfile": None,
                 "port": 8000,
                 "health_path": "/openapi.json",
+                "factory": False,
                 "required_env": [],
             },
             "web": None,
@@ -318,6 +324,7 @@ LAYOUTS = [
                 "dockerfile": None,
                 "port": 8000,
                 "health_path": "/openapi.json",
+                "factory": False,
                 "required_env": [],
             },
             "web": {
@@ -364,6 +371,7 @@ LAYOUTS = [
                 "dockerfile": "api/Dockerfile",
                 "port": 9000,
                 "health_path": "/ping",
+                "factory": False,
                 "required_env": [],
             },
             "web": {
@@ -416,6 +424,7 @@ LAYOUTS = [
                 "dockerfile": "backend/Dockerfile",
                 "port": 3001,
                 "health_path": "/openapi.json",
+                "factory": False,
                 "required_env": ["MONGODB_URI"],
             },
             "web": {
@@ -752,6 +761,7 @@ def test_example_app_requirements(example_app):
             "dockerfile": "apps/api/Dockerfile",
             "port": 8000,
             "health_path": "/api/health",
+            "factory": False,
             "required_env": ["MONGODB_URL"],
         },
         "web": {
