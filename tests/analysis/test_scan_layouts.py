@@ -25,7 +25,6 @@ LAYOUTS = [
             "api": {
                 "root": "apps/api",
                 "entrypoint": "src.main:app",
-                "factory": False,
                 "python_version": "3.11",
                 "dependency_files": ["apps/api/pyproject.toml"],
                 "dependencies": ["fastapi", "motor", "beanie", "python-multipart"],
@@ -83,7 +82,6 @@ LAYOUTS = [
             "api": {
                 "root": "backend",
                 "entrypoint": "app.main:app",
-                "factory": False,
                 "python_version": "3.12",
                 "dependency_files": ["backend/requirements.txt", "backend/requirements-dev.txt"],
                 "dependencies": ["fastapi", "pymongo"],
@@ -139,7 +137,6 @@ LAYOUTS = [
             "api": {
                 "root": ".",
                 "entrypoint": "main:app",
-                "factory": False,
                 "python_version": "3.11",
                 "dependency_files": ["requirements.txt"],
                 "dependencies": ["fastapi", "odmantic", "openai", "anthropic", "transformers"],
@@ -182,7 +179,6 @@ LAYOUTS = [
             "api": {
                 "root": ".",
                 "entrypoint": "api.index:app",
-                "factory": False,
                 "python_version": "3.12",
                 "dependency_files": ["requirements.txt"],
                 "dependencies": ["fastapi", "motor"],
@@ -232,7 +228,6 @@ LAYOUTS = [
             "api": {
                 "root": ".",
                 "entrypoint": "service.api:api",
-                "factory": False,
                 "python_version": "3.12",
                 "dependency_files": ["requirement.txt", "deploy/Pipfile"],
                 "dependencies": ["fastapi", "motor", "huggingface-hub", "python-socketio"],
@@ -277,7 +272,6 @@ LAYOUTS = [
             "api": {
                 "root": "server",
                 "entrypoint": "src.app.main:app",
-                "factory": False,
                 "python_version": "3.12",
                 "dependency_files": ["server/pyproject.toml"],
                 "dependencies": ["fastapi", "beanie", "aiofiles"],
@@ -317,7 +311,6 @@ LAYOUTS = [
             "api": {
                 "root": ".",
                 "entrypoint": "app.api.index:app",
-                "factory": False,
                 "python_version": "3.12",
                 "dependency_files": ["requirements.txt"],
                 "dependencies": ["fastapi"],
@@ -364,7 +357,6 @@ LAYOUTS = [
             "api": {
                 "root": "api",
                 "entrypoint": "main:app",
-                "factory": False,
                 "python_version": "3.12",
                 "dependency_files": ["api/requirements.txt"],
                 "dependencies": ["fastapi", "ollama", "langchain-openai"],
@@ -417,7 +409,6 @@ LAYOUTS = [
             "api": {
                 "root": "backend",
                 "entrypoint": "src.lists.server:app",
-                "factory": False,
                 "python_version": "3.13",
                 "dependency_files": ["backend/pyproject.toml", "backend/requirements-dev.txt"],
                 "dependencies": ["fastapi", "motor"],
@@ -744,7 +735,6 @@ def test_example_app_requirements(example_app):
         "api": {
             "root": "apps/api",
             "entrypoint": "src.main:app",
-            "factory": False,
             "python_version": "3.12",
             "dependency_files": ["apps/api/requirements.txt"],
             "dependencies": [
