@@ -136,6 +136,6 @@ def _alarm_free() -> bool:
     return (
         hasattr(signal, "setitimer")
         and threading.current_thread() is threading.main_thread()
-        and signal.getsignal(signal.SIGALRM) in (signal.SIG_DFL, None)
+        and signal.getsignal(signal.SIGALRM) == signal.SIG_DFL  # None: a handler set outside Python
         and signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
     )
