@@ -6,7 +6,9 @@ repository is reported; links inside it are skipped because their targets are
 walked anyway, which also rules out loops), skips dependency, VCS, virtualenv,
 cache and build folders and template folders, and reads at most
 `MAX_FILE_BYTES` of any file. Text is decoded by BOM (UTF-8/16/32), then as
-UTF-8, then with replacement characters; binary files are skipped.
+UTF-8, then with replacement characters; binary files are skipped. A file goes
+to its detectors only when it holds one of their quick-filter tokens
+(`prefilter.py`); a plain ASCII file is tested on its bytes, before any decoding.
 """
 
 from __future__ import annotations
