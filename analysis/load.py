@@ -280,6 +280,8 @@ def _api_facts(root: Path, path: str | os.PathLike[str], findings: list[Finding]
         )
 
     dep_files = _dependency_files(dependency_findings, api_root, findings)
+    if not dep_files:
+        dep_files = _requirements_folder(root, api_root, findings)
     packages: list[str] = []
     main = [f for f in dep_files if not _is_dev_requirements(f.file)] or dep_files
     for f in _with_includes(root, main, dependency_findings, findings):
@@ -338,6 +340,45 @@ def _with_includes(root: Path, files: list[Finding], every: list[Finding], findi
                     )
                 )
     return out
+
+
+def _requirements_folder(root: Path, api_root: str, findings: list[Finding]) -> list[Finding]:
+    """No `requirements*.txt`, `pyproject.toml` or `Pipfile`: a `requirements/` folder of per-environment
+    files (`base.txt`, `production.txt`, `local.txt`), as cookiecutter layouts have, in the API's folder or
+    above it. The production file wins, then the shared base; development ones are not deployed."""
+    for folder in (api_root, *_ancestors(api_root)):
+        directory = root / folder / "requirements" if folder != "." else root / "requirements"
+        if not directory.is_dir():
+            continue
+        names = sorted(p.name for p in directory.iterdir() if p.suffix in (".txt", ".in") and p.is_file())
+
+        def rank(name: str) -> int:
+            stem = name.lower()
+            if any(w in stem for w in DEV_REQUIREMENT_WORDS):
+                return 9
+            if "prod" in stem:
+                return 0
+            return 1 if any(w in stem for w in ("base", "common", "main", "default")) else 2
+
+        usable = sorted((n for n in names if rank(n) < 9), key=lambda n: (rank(n), n))
+        if not usable:
+            continue
+        rel = PurePosixPath(folder, "requirements", usable[0]).as_posix().removeprefix("./")
+        found = _read_requirements(root, rel)
+        if found is None:
+            continue
+        findings.append(
+            Finding(
+                kind="requirements-folder",
+                severity="info",
+                message=f"no requirements.txt: the image installs {rel}, the deployable file of "
+                f"{PurePosixPath(rel).parent}/ ({', '.join(names)})",
+                file=rel,
+                detail={"chosen": rel, "files": ",".join(names)},
+            )
+        )
+        return [found]
+    return []
 
 
 def _read_requirements(root: Path, rel: str) -> Finding | None:

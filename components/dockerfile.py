@@ -103,7 +103,13 @@ def render_api_dockerfile(
         "ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1",
     ]
     if requirements:
-        builder.append(f"COPY {' '.join(requirements)} ./")
+        top = [r for r in requirements if "/" not in r]
+        if top:
+            builder.append(f"COPY {' '.join(top)} ./")
+        # A file in a folder (`requirements/production.txt`) keeps its path, and its folder comes
+        # along: its `-r base.txt` includes sit beside it. A multi-file COPY would flatten them.
+        for folder in sorted({r.rsplit("/", 1)[0] for r in requirements if "/" in r}):
+            builder.append(f"COPY {folder}/ ./{folder}/")
         wheel_args = [f"-r {r}" for r in requirements]
     else:
         # pyproject only: build the project itself, which pulls in its dependencies.

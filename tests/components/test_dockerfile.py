@@ -26,6 +26,10 @@ VARIANTS = {
         python_version="3.13", entrypoint="app.main:api", port=8080, health_path="/health",
         dependency_files=["pyproject.toml"], dependencies=["fastapi", "uvicorn"],
     ),
+    "requirements-folder": dict(
+        python_version="3.12", entrypoint="app.main:app", port=8000, health_path="/api/health",
+        dependency_files=["requirements/production.txt"],
+    ),
     "two-requirement-files": dict(
         python_version="3.11", entrypoint="main:app", port=9000, health_path="/api/health",
         dependency_files=["requirements.txt", "pyproject.toml", "requirements-prod.txt"], dependencies=["fastapi"],
@@ -149,3 +153,40 @@ def test_bad_inputs_are_user_errors_naming_the_key(change, key):
     with pytest.raises(UserError) as err:
         render_api_dockerfile(**{**VARIANTS["requirements"], **change})
     assert err.value.key == key
+
+
+def test_a_requirements_folder_is_copied_whole_so_its_includes_resolve(tmp_path):
+    """`requirements/production.txt` with `-r base.txt`: the builder stage has both files where pip looks."""
+    context = tmp_path / "context"
+    (context / "requirements").mkdir(parents=True)
+    (context / "requirements" / "base.txt").write_text("fastapi==0.115.0\n")
+    (context / "requirements" / "production.txt").write_text("-r base.txt\nmotor==3.7.1\n")
+    text = render_api_dockerfile(
+        python_version="3.12",
+        entrypoint="app.main:app",
+        port=8000,
+        health_path="/api/health",
+        dependency_files=["requirements/production.txt"],
+    )
+    builder = text.split("\n\n")[0] if "\n\n" in text else text
+    # Replay the builder's COPY lines into /build, as docker would.
+    build = tmp_path / "build"
+    build.mkdir()
+    for line in text.splitlines():
+        if line.startswith("COPY --from"):
+            break
+        if line.startswith("COPY "):
+            *sources, dest = line.split()[1:]
+            for source in sources:
+                if source.endswith("/"):
+                    shutil.copytree(context / source, build / dest)
+                else:
+                    shutil.copy(context / source, build / dest)
+    (wheel_line,) = [ln for ln in builder.splitlines() if ln.startswith("RUN pip wheel")]
+    assert "-r requirements/production.txt" in wheel_line
+    # pip resolves `-r` relative to the including file's folder
+    # (https://pip.pypa.io/en/stable/reference/requirements-file-format/#referring-to-other-requirements-files).
+    production = build / "requirements" / "production.txt"
+    assert production.is_file()
+    includes = [ln.split()[1] for ln in production.read_text().splitlines() if ln.startswith("-r ")]
+    assert includes == ["base.txt"] and (production.parent / "base.txt").is_file()
