@@ -27,11 +27,16 @@ from .scan.detectors.settings import (
     _parse_annotation,
     _settings_classes_with_version,
 )
-from .scan.walker import MAX_FILE_BYTES, SKIP_DIRS
+from .scan.walker import MAX_FILE_BYTES, SKIP_DIRS, read_bytes
 
 # Tests and examples inside the API folder are not what the server runs.
 _NOT_SERVED = frozenset({"tests", "test", "examples", "docs", "scripts"})
 MAX_FILES = 2000
+# A module reads the environment only through a name holding one of these words (`os.environ`,
+# `getenv`, a `BaseSettings` class: the import or the base names it), so a file without any of
+# them is never parsed. Tested on bytes: these ASCII words are in the UTF-8 text exactly when in
+# the bytes, and a file in another encoding does not parse as UTF-8 anyway.
+_NEEDLES = (b"environ", b"getenv", b"BaseSettings")
 
 
 def read_env(api_dir: Path) -> list[str]:
@@ -46,13 +51,19 @@ def read_env(api_dir: Path) -> list[str]:
             count += 1
             if count > MAX_FILES:
                 return sorted(names)
-            path = Path(folder, file)
+            path = os.path.join(folder, file)  # os, not pathlib: this loop may see 2,000 files
             try:
-                info = path.lstat()
+                info = os.lstat(path)
                 # Only regular files of a sane size: a FIFO would block, a link may leave the app.
                 if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_FILE_BYTES:
                     continue
-                text = path.read_text(encoding="utf-8", errors="replace")
+                data = read_bytes(path)
+                if not any(needle in data for needle in _NEEDLES):
+                    continue
+                # as read_text() reads it: replacement characters, universal newlines
+                text = data.decode("utf-8", errors="replace")
+                if "\r" in text:
+                    text = text.replace("\r\n", "\n").replace("\r", "\n")
                 tree = ast.parse(text)
             except (SyntaxError, ValueError, RecursionError, OSError):
                 continue

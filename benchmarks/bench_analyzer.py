@@ -1,19 +1,27 @@
 """Benchmark: `farm-deploy analyze --json` against a pruned grep and a Python floor, same tree, same run.
 
-    .venv/bin/python benchmarks/bench_analyzer.py [--files 50000] [--runs 3] [--keep] [--quick]
+    .venv/bin/python benchmarks/bench_analyzer.py [--files 50000] [--runs 5] [--keep] [--quick] [--write-readme]
 
 Generates a large FARM repository in a temporary folder: the example app
 (examples/farm-chat), then 60% of `--files` as a `node_modules` of JavaScript
 (30,000 of the default 50,000) and 40% as Python modules of the API (20,000).
-Then prints, for the same tree in the same run:
+Then runs, on the same tree in the same run, each as a fresh process, `--runs`
+times round-robin (a change of load hits all alike), and prints the medians of
+wall and CPU (user + system) time:
 
-- grep's wall time: `grep -rlE 'fastapi|WebSocket|UploadFile|ollama|openai'` with
-  `--exclude-dir` for every folder name the analyzer skips;
+- `grep -rlE 'fastapi|WebSocket|UploadFile|ollama|openai'` with `--exclude-dir`
+  for every folder name the analyzer skips;
 - the Python floor: `FLOOR`, a 15-line script that walks the same pruned tree,
-  reads every file and runs one regex over it, as a fresh process;
-- `farm-deploy analyze --json`, as a fresh process (interpreter start, imports,
-  the scan, the plan and the JSON), and `analyze_app()` alone in another fresh
-  process, with the peak resident memory (ru_maxrss of that process, from wait4).
+  reads every file and runs one regex over it;
+- `farm-deploy analyze --json` (interpreter start, imports, the scan, the plan and
+  the JSON) as the analyzer decides, then with `FARM_ANALYZER_JOBS=1` (one core)
+  and `=2` (a forked child reads every other file);
+- `analyze_app()` alone, with the time of the call inside that process;
+
+with the peak resident memory of each (ru_maxrss from wait4). The load average
+before and after is printed: the machine may be shared. `--write-readme`
+rewrites this benchmark's section of benchmarks/README.md with the figures, the
+date and the command.
 
 Targets (issue 17): the fresh `analyze --json` within 1.5x the Python floor,
 under 200 MB resident.
@@ -22,20 +30,34 @@ under 200 MB resident.
 from __future__ import annotations
 
 import argparse
+import datetime
 import json
 import os
 import random
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+README = ROOT / "benchmarks" / "README.md"
+SECTION = "bench_analyzer"
 
-from analysis.scan import SKIP_DIRS  # noqa: E402
+
+def _skip_dirs() -> frozenset[str]:
+    """The folder names the analyzer never enters, asked of a child process: importing the analyzer
+    here would grow this process, and a child's peak RSS (wait4) counts its parent's pages at the
+    fork (Linux keeps the high-water mark across exec), so every figure would carry it."""
+    code = "from analysis.scan.walker import SKIP_DIRS; print(','.join(sorted(SKIP_DIRS)))"
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    return frozenset(out.stdout.strip().split(","))
+
+
+SKIP_DIRS = _skip_dirs()
 
 PATTERN = "fastapi|WebSocket|UploadFile|ollama|openai"
 
@@ -103,14 +125,8 @@ def count_files(root: Path) -> int:
     return sum(len(files) for _, _, files in os.walk(root))
 
 
-def time_grep(root: Path) -> tuple[float, int]:
-    cmd = ["grep", "-rlE", PATTERN, *[f"--exclude-dir={d}" for d in sorted(SKIP_DIRS)], str(root)]
-    start = time.perf_counter()
-    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
-    elapsed = time.perf_counter() - start
-    if proc.returncode not in (0, 1):
-        raise SystemExit(f"grep failed: {proc.stderr}")
-    return elapsed, len(proc.stdout.splitlines())
+def grep_cmd(root: Path) -> list[str]:
+    return ["grep", "-rlE", PATTERN, *[f"--exclude-dir={d}" for d in sorted(SKIP_DIRS)], str(root)]
 
 
 # The Python floor: walk the pruned tree, read every file, one regex. argv: root, skipped names.
@@ -143,67 +159,129 @@ print(json.dumps({"import_s": imported - start, "analyze_s": done - imported,
 """
 
 
-def _fresh(cmd: list[str]) -> tuple[float, float, str]:
-    """Run `cmd` as a fresh process: (wall seconds, peak RSS in MiB from wait4, stdout)."""
+@dataclass
+class Run:
+    wall: float  # seconds
+    cpu: float  # user + system seconds of the process and its waited-for children (wait4)
+    rss: float  # peak resident MiB
+    out: str
+
+
+def fresh(cmd: list[str], env: dict[str, str] | None = None) -> Run:
+    """Run `cmd` as a fresh process: wall time, CPU time and peak RSS from wait4, stdout."""
     # as a user runs it: bytecode cached (this sandbox sets PYTHONDONTWRITEBYTECODE, which
     # would make every run recompile the analyzer's modules)
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    base = {k: v for k, v in os.environ.items() if k not in ("PYTHONDONTWRITEBYTECODE", "FARM_ANALYZER_JOBS")}
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         start = time.perf_counter()
-        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=err)
+        proc = subprocess.Popen(cmd, cwd=ROOT, env={**base, **(env or {})}, stdout=out, stderr=err)
         _, status, usage = os.wait4(proc.pid, 0)
         elapsed = time.perf_counter() - start
-        proc.returncode = os.waitstatus_to_exitcode(status)
+        code = os.waitstatus_to_exitcode(status)
         out.seek(0)
         err.seek(0)
-        if proc.returncode != 0:
+        if code not in (0, 1) or (code == 1 and cmd[0] != "grep"):
             raise SystemExit(f"{cmd[0]} failed:\n{err.read().decode()}")
-        return elapsed, usage.ru_maxrss / 1024, out.read().decode()
+        return Run(elapsed, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, out.read().decode())
 
 
-def time_floor(root: Path) -> tuple[float, int]:
-    elapsed, _, out = _fresh([sys.executable, "-c", FLOOR, str(root), ",".join(sorted(SKIP_DIRS))])
-    return elapsed, int(out.strip())
-
-
-def time_cli(root: Path) -> tuple[float, float]:
-    """`farm-deploy analyze --json` as a user runs it: (wall seconds, peak RSS in MiB)."""
+def cli_cmd(root: Path) -> list[str]:
+    """`farm-deploy analyze --json` as a user runs it (the console script of this environment)."""
     cli = Path(sys.executable).with_name("farm-deploy")
     cmd = [str(cli)] if cli.exists() else [sys.executable, "-m", "farm_deploy"]
     # a folder with no stack files: the plan uses the defaults, as on a fresh checkout
-    elapsed, rss, out = _fresh([*cmd, "analyze", "--json", "--project-dir", str(root), str(root)])
-    json.loads(out)
-    return elapsed, rss
+    return [*cmd, "analyze", "--json", "--project-dir", str(root), str(root)]
 
 
-def time_analyzer(root: Path) -> tuple[float, float, dict[str, object]]:
-    """(wall seconds, peak RSS in MiB, what the child printed)."""
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    start = time.perf_counter()
-    proc = subprocess.Popen(
-        [sys.executable, "-c", CHILD, str(root)], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+def contenders(root: Path) -> dict[str, tuple[list[str], dict[str, str] | None]]:
+    floor = [sys.executable, "-c", FLOOR, str(root), ",".join(sorted(SKIP_DIRS))]
+    return {
+        "grep": (grep_cmd(root), None),
+        "floor": (floor, None),
+        "cli": (cli_cmd(root), None),
+        "cli_serial": (cli_cmd(root), {"FARM_ANALYZER_JOBS": "1"}),
+        "cli_forked": (cli_cmd(root), {"FARM_ANALYZER_JOBS": "2"}),
+        "analyze_app": ([sys.executable, "-c", CHILD, str(root)], None),
+    }
+
+
+def measure(root: Path, runs: int) -> dict[str, list[Run]]:
+    """Every contender `runs` times, round-robin, so that a change of load hits them all alike."""
+    todo = contenders(root)
+    for cmd, env in todo.values():  # warm the page cache and the bytecode caches for all alike
+        fresh(cmd, env)
+    results: dict[str, list[Run]] = {name: [] for name in todo}
+    for _ in range(runs):
+        for name, (cmd, env) in todo.items():
+            results[name].append(fresh(cmd, env))
+    for run in results["cli"] + results["cli_serial"] + results["cli_forked"]:
+        json.loads(run.out)
+    return results
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values)
+
+
+def load_average() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "n/a"
+
+
+def report(results: dict[str, list[Run]]) -> tuple[list[str], bool]:
+    """The figures as lines, and whether the speed target is met."""
+    wall = {name: median([r.wall for r in runs]) for name, runs in results.items()}
+    cpu = {name: median([r.cpu for r in runs]) for name, runs in results.items()}
+    rss = {name: max(r.rss for r in runs) for name, runs in results.items()}
+    floor = wall["floor"]
+    n = len(results["floor"])
+    rows = [
+        ("grep", f"grep -rlE (excluding {len(SKIP_DIRS)} folder names)"),
+        ("floor", "Python floor (walk, read, one regex)"),
+        ("cli", "farm-deploy analyze --json, fresh process"),
+        ("cli_serial", "  the same, FARM_ANALYZER_JOBS=1 (one core)"),
+        ("cli_forked", "  the same, FARM_ANALYZER_JOBS=2 (two cores)"),
+        ("analyze_app", "analyze_app(), fresh process"),
+    ]
+    lines = [f"median of {n} fresh process(es) each, run round-robin; wall and CPU (user+system) time:"]
+    for name, label in rows:
+        ratio = "" if name in ("grep", "floor") else f"  {wall[name] / floor:4.2f}x floor"
+        lines.append(f"  {label:46s} {wall[name] * 1000:6.0f} ms wall {cpu[name] * 1000:6.0f} ms CPU{ratio}")
+    runs = results["analyze_app"]
+    child = json.loads(runs[0].out)
+    call = median([float(json.loads(r.out)["analyze_s"]) for r in runs])
+    label = "analyze_app() call alone (in that process)"
+    lines.append(f"  {label:46s} {call * 1000:6.0f} ms wall             {call / floor:4.2f}x floor")
+    peak = max(rss["cli"], rss["cli_serial"], rss["cli_forked"], rss["analyze_app"])
+    lines.append(
+        f"peak RSS: analyze --json {rss['cli']:.1f} MiB, analyze_app() {rss['analyze_app']:.1f} MiB, "
+        f"floor {rss['floor']:.1f} MiB"
     )
-    _, status, usage = os.wait4(proc.pid, 0)
-    elapsed = time.perf_counter() - start
-    out = proc.stdout.read().decode() if proc.stdout else ""
-    err = proc.stderr.read().decode() if proc.stderr else ""
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    if proc.returncode != 0:
-        raise SystemExit(f"analyzer failed:\n{err}")
-    return elapsed, usage.ru_maxrss / 1024, json.loads(out)
+    lines.append(f"analyzer result: entrypoint {child['entrypoint']}, {child['findings']} findings")
+    met = wall["cli"] <= 1.5 * floor
+    lines.append("targets (issue 17):")
+    lines.append(
+        f"  analyze --json within 1.5x the Python floor: {'met' if met else 'NOT met'} ({wall['cli'] / floor:.2f}x)"
+    )
+    lines.append(f"  peak RSS under 200 MB:                       {'met' if peak * 1.048576 < 200 else 'NOT met'}")
+    return lines, met
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--files", type=int, default=50_000, help="files to generate (default 50000)")
-    parser.add_argument("--runs", type=int, default=3, help="timed runs of each; the best is reported")
+    parser.add_argument("--runs", type=int, default=5, help="timed runs of each (default 5); medians are reported")
     parser.add_argument("--keep", action="store_true", help="keep the generated tree and print its path")
     parser.add_argument(
         "--quick", action="store_true", help="2000 files, one run: checks that it runs and prints its figures (CI)"
     )
+    parser.add_argument(
+        "--write-readme", action="store_true", help="rewrite this benchmark's section of benchmarks/README.md"
+    )
     args = parser.parse_args(argv)
     if args.quick:
         args.files, args.runs = min(args.files, 2000), 1
+    elif args.runs < 3:
+        parser.error("--runs: at least 3 (medians)")
 
     tmp = Path(tempfile.mkdtemp(prefix="farm-bench-"))
     try:
@@ -214,36 +292,24 @@ def main(argv: list[str] | None = None) -> int:
         print(f"generated {total} files in {time.perf_counter() - t0:.1f}s under {repo}")
         for folder, count in counts.items():
             print(f"  {folder:40s} {count:6d}")
-        # warm the page cache (and the bytecode caches) for every contender alike
-        time_grep(repo)
-        time_floor(repo)
-        time_cli(repo)
-        time_analyzer(repo)
-        grep = min(time_grep(repo)[0] for _ in range(args.runs))
-        floor = min(time_floor(repo)[0] for _ in range(args.runs))
-        cli = [time_cli(repo) for _ in range(args.runs)]
-        analyzer = [time_analyzer(repo) for _ in range(args.runs)]
-        cli_best = min(c[0] for c in cli)
-        cli_rss = max(c[1] for c in cli)
-        best = min(analyzer, key=lambda a: a[0])
-        rss = max(a[1] for a in analyzer)
-        call = min(float(a[2]["analyze_s"]) for a in analyzer)
+        machine = f"{os.cpu_count()} CPUs, Python {sys.version.split()[0]}, load average before: {load_average()}"
+        print(machine)
+        results = measure(repo, args.runs)
+        machine += f", after: {load_average()}"
+        print(f"load average after: {load_average()}")
         print()
-        print(f"grep -rlE (excluding {len(SKIP_DIRS)} folder names):  {grep * 1000:7.0f} ms")
-        print(f"Python floor (walk, read, one regex):          {floor * 1000:7.0f} ms  ({floor / grep:.2f}x grep)")
-        print(
-            f"farm-deploy analyze --json, fresh process:     {cli_best * 1000:7.0f} ms  "
-            f"({cli_best / floor:.2f}x floor, {cli_best / grep:.2f}x grep), peak RSS {cli_rss:.1f} MiB"
-        )
-        print(
-            f"analyze_app(), fresh process:                  {best[0] * 1000:7.0f} ms  "
-            f"({best[0] / floor:.2f}x floor), peak RSS {rss:.1f} MiB"
-        )
-        print(f"analyze_app() call alone:                      {call * 1000:7.0f} ms  ({call / floor:.2f}x floor)")
-        print(f"analyzer result: entrypoint {best[2]['entrypoint']}, {best[2]['findings']} findings")
-        print("targets (issue 17):")
-        print(f"  analyze --json within 1.5x the Python floor: {'met' if cli_best <= 1.5 * floor else 'NOT met'}")
-        print(f"  peak RSS under 200 MB:                       {'met' if max(rss, cli_rss) < 200 else 'NOT met'}")
+        lines, _ = report(results)
+        print("\n".join(lines))
+        if args.write_readme:
+            from bench_program import write_readme_section
+
+            command = "python benchmarks/bench_analyzer.py " + " ".join(argv if argv is not None else sys.argv[1:])
+            today = datetime.date.today().isoformat()
+            text = "\n".join(
+                [f"Measured {today} with `{command.strip()}` ({machine}), {total} files:", "", "```", *lines, "```"]
+            )
+            write_readme_section(README, SECTION, text)
+            print(f"wrote the {SECTION} section of {README.relative_to(ROOT)}")
         return 0
     finally:
         if args.keep:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import re
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -66,6 +67,30 @@ class Ignored:
             elif spec.match_file(path):
                 return True
         return False
+
+    def file_test(self, folder: str) -> Callable[[str], bool] | None:
+        """For the files of one folder ("." for the root): the same answer as `file_ignored`, with
+        the `.gitignore` files that apply there found once for all of them; None when none can apply."""
+        if self.paths is not None:
+            return self.paths.__contains__ if self.paths else None
+        applicable: list[tuple[int, Any]] = []
+        for spec_folder, spec in self.specs.items():
+            if spec is None:
+                continue
+            if spec_folder == ".":
+                applicable.append((0, spec))
+            elif folder == spec_folder or folder.startswith(spec_folder + "/"):
+                applicable.append((len(spec_folder) + 1, spec))
+        if not applicable:
+            return None
+
+        def ignored(rel: str) -> bool:
+            for strip, spec in applicable:
+                if spec.match(rel[strip:]) if isinstance(spec, re.Pattern) else spec.match_file(rel[strip:]):
+                    return True
+            return False
+
+        return ignored
 
     def dir_ignored(self, rel: str) -> bool:
         return self._match(rel, True)

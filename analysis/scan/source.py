@@ -12,6 +12,20 @@ MAX_PARSE_CHARS = 256 * 1024
 JS_SUFFIXES = (".js", ".jsx", ".ts", ".tsx", ".mjs", ".cjs", ".mts", ".cts")
 
 
+def app_code_name(name: str) -> bool:
+    """Whether a file of this name is application code, not a test (its folder aside)."""
+    if "test" not in name and ".spec." not in name:
+        return True  # the usual case, decided without the tests below (each needs "test" or ".spec.")
+    stem = name.split(".", 1)[0]
+    return not (
+        name.startswith("test_")
+        or stem.endswith("_test")
+        or name == "conftest.py"
+        or ".test." in name
+        or ".spec." in name
+    )
+
+
 class SourceFile:
     __slots__ = ("__dict__", "rel", "text")
 
@@ -50,17 +64,7 @@ class SourceFile:
 
     @cached_property
     def is_app_code(self) -> bool:
-        if not self._in_app_dir:
-            return False
-        name = self.name
-        stem = name.split(".", 1)[0]
-        return not (
-            name.startswith("test_")
-            or stem.endswith("_test")
-            or name == "conftest.py"
-            or ".test." in name
-            or ".spec." in name
-        )
+        return self._in_app_dir and app_code_name(self.name)
 
     @cached_property
     def tree(self) -> ast.Module | None:

@@ -43,13 +43,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def project_dir(given: str | Path | None) -> Path:
-    from farm_deploy.stack_files import default_project_dir
-
     if given:
         path = Path(given)
         if not path.is_dir():
             raise UserError("project folder does not exist", file=str(given), key="--project-dir")
         return path
+    from farm_deploy.stack_files import default_project_dir
+
     return default_project_dir()
 
 
@@ -71,16 +71,19 @@ def app_dir(app: str | None, base: Path) -> Path:
 
 def read_stack_settings(base: Path, stack: str) -> tuple[StackSettings | None, str]:
     """The `farm:` settings of `Pulumi.<stack>.yaml`, or None when the file does not exist."""
-    from ruamel.yaml import YAML
-    from ruamel.yaml.error import MarkedYAMLError, YAMLError
-
+    from analysis.models import STAGES
     from analysis.stack_config import parse_settings, split_namespace, stack_file
-    from farm_deploy.stack_files import parse_stack_name
 
-    stack = parse_stack_name(stack, base).name
+    if stack not in STAGES:  # a stage's name is already a plain stack name: no YAML library to load
+        from farm_deploy.stack_files import parse_stack_name
+
+        stack = parse_stack_name(stack, base).name
     path = stack_file(base, stack)
     if not path.is_file():
         return None, str(path)
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
     try:
         data = YAML(typ="safe").load(path.read_text(encoding="utf-8"))
     except MarkedYAMLError as exc:
@@ -130,7 +133,7 @@ def load(args: argparse.Namespace, *, plan: bool = True) -> tuple[AppAnalysis, R
     base = project_dir(getattr(args, "project_dir", None))
     stages = selected_stages(getattr(args, "stage", None))
     path = app_dir(getattr(args, "app", None), base)
-    with slow(f"analyzing {path}"):
+    with slow(f"analyzing {path}", alarm=True):
         analysis = analyze_app(path)
     if not plan:
         return analysis, recommend(analysis.requirements), {}
@@ -191,7 +194,7 @@ def plan_for_stack(
         candidate = Path(settings.app_path)
         app = str(candidate if candidate.is_absolute() else base / candidate)
     path = app_dir(app, base)
-    with slow(f"analyzing {path}"):
+    with slow(f"analyzing {path}", alarm=True):
         analysis = analyze_app(path)
     rec = recommend(analysis.requirements)
     plan = plan_stage(analysis, settings, settings.resolved_stage(stack), source=source, recommendation=rec)

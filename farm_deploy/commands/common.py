@@ -9,6 +9,7 @@ import argparse
 import contextlib
 import json
 import os
+import signal
 import sys
 import threading
 from collections.abc import Iterator
@@ -94,12 +95,25 @@ def add_stack(parser: argparse.ArgumentParser, *, help: str = STACK_HELP) -> Non
 
 
 @contextlib.contextmanager
-def slow(message: str, after: float = 2.0) -> Iterator[None]:
+def slow(message: str, after: float = 2.0, *, alarm: bool = False) -> Iterator[None]:
     """Say `message` on stderr if the block is still running `after` seconds in.
 
     Quick runs print nothing (their stderr stays clean for scripts); a long one
     (a large repository, a slow disk) shows it is working, not hung.
+
+    `alarm`: wait with a SIGALRM timer of the main thread instead of a timer thread, for a
+    block that may fork (the analyzer reads on two cores only in a single-threaded process).
+    Not for blocks running the Pulumi engine, whose threads would see the signal.
     """
+    if alarm and _alarm_free():
+        previous = signal.signal(signal.SIGALRM, lambda *_: _progress_from_signal(message))
+        signal.setitimer(signal.ITIMER_REAL, after)
+        try:
+            yield
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
+        return
     timer = threading.Timer(after, progress, args=(message,))
     timer.daemon = True
     timer.start()
@@ -107,3 +121,21 @@ def slow(message: str, after: float = 2.0) -> Iterator[None]:
         yield
     finally:
         timer.cancel()
+
+
+def _progress_from_signal(message: str) -> None:
+    try:
+        progress(message)
+    except RuntimeError:  # the signal came in the middle of a write to stderr: go around its buffer
+        os.write(2, f"... {message}\n".encode())
+
+
+def _alarm_free() -> bool:
+    """Whether this thread can use SIGALRM without taking it from someone: the main thread, no
+    handler or timer of another part of the process."""
+    return (
+        hasattr(signal, "setitimer")
+        and threading.current_thread() is threading.main_thread()
+        and signal.getsignal(signal.SIGALRM) == signal.SIG_DFL  # None: a handler set outside Python
+        and signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+    )

@@ -44,3 +44,17 @@ def test_shipped_figures_carry_their_date_and_command() -> None:
         r"Measured \d{4}-\d{2}-\d{2} with `python benchmarks/bench_program\.py [^`]*--write-readme`", section
     )
     assert "stack evaluated: program (" in section  # the program itself, not the hand-wired fallback
+
+
+def test_analyzer_figures_carry_their_date_command_and_load() -> None:
+    text = (ROOT / "benchmarks" / "README.md").read_text()
+    section = text.split("<!-- bench_analyzer: begin (written by the script) -->\n", 1)[1].split(
+        "<!-- bench_analyzer: end -->", 1
+    )[0]
+    assert re.match(
+        r"Measured \d{4}-\d{2}-\d{2} with `python benchmarks/bench_analyzer\.py [^`]*--write-readme` "
+        r"\(\d+ CPUs, Python [\d.]+, load average before: [\d. ]+, after: [\d. ]+\), \d+ files:",
+        section,
+    )
+    assert "Python floor (walk, read, one regex)" in section
+    assert "analyze --json within 1.5x the Python floor: " in section
