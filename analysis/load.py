@@ -260,7 +260,8 @@ def _api_facts(root: Path, path: str | os.PathLike[str], findings: list[Finding]
                 detail={"modules": ",".join(siblings), "import_dir": import_dir},
             )
         )
-    module = _relative(app.file, api_root)[:-3].replace("/", ".")
+    entry_file = _assembling_module(root, app, api_root, inventory, findings) or app.file
+    module = _relative(entry_file, api_root)[:-3].replace("/", ".")
     if module.endswith(".__init__"):
         module = module[: -len(".__init__")]
     entrypoint = f"{module}:{app.detail['attribute']}"
@@ -302,6 +303,54 @@ def _api_facts(root: Path, path: str | os.PathLike[str], findings: list[Finding]
         health_path=_health_path(app, findings),
         required_env=_required_env(findings, api_root),
     )
+
+
+# a route, router or middleware added to an app object imported from elsewhere
+_ROUTES_ON = r"^[ \t]*(?:@{attr}\.(?:get|post|put|patch|delete|api_route|websocket|route)\(|{attr}\.(?:include_router|mount)\()"
+
+
+def _assembling_module(
+    root: Path, app: Finding, api_root: str, inventory: Inventory, findings: list[Finding]
+) -> str | None:
+    """A module beside the app's that imports the app and adds its routes, and that the app's module
+    does not import: `uvicorn` must start from it, or those routes never exist (`bootstrap.py` builds
+    `app`, `main.py` does `from .bootstrap import app` and declares `@app.post(...)`)."""
+    folder = _parent(app.file)
+    stem = PurePosixPath(app.file).stem
+    attr = re.escape(app.detail["attribute"])
+    if stem == "__init__":
+        return None
+    imports_app = re.compile(rf"^[ \t]*from[ \t]+(?:\.|[\w.]*\.)?{re.escape(stem)}[ \t]+import[^\n]*\b{attr}\b", re.M)
+    routes = re.compile(_ROUTES_ON.format(attr=attr), re.M)
+    names = sorted(n for n in inventory.names.get(folder, ()) if n.endswith(".py") and n != "__init__.py")
+    candidates = []
+    for name in names:
+        rel = _join(folder, name)
+        if rel == app.file:
+            continue
+        try:
+            text = (root / rel).read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        if imports_app.search(text) and routes.search(text):
+            candidates.append(rel)
+    if not candidates:
+        return None
+    reached = _reachable(root, api_root, app.file, {app.file, *candidates})
+    candidates = [c for c in candidates if c not in reached]
+    if len(candidates) != 1:
+        return None  # none, or several modules each adding routes: no single place to start from
+    [chosen] = candidates
+    findings.append(
+        Finding(
+            kind="entry-module",
+            message=f"{chosen} imports the app of {app.file} and adds its routes, and {app.file} does not "
+            f"import it: the server starts from {chosen}",
+            file=chosen,
+            detail={"app_file": app.file, "attribute": app.detail["attribute"]},
+        )
+    )
+    return chosen
 
 
 def _with_includes(root: Path, files: list[Finding], every: list[Finding], findings: list[Finding]) -> list[Finding]:
@@ -1042,6 +1091,7 @@ def _ai_requirements(
                     f"{', '.join(sorted(named))}, not to OpenAI"
                 )
                 f.detail["provider"] = ",".join(sorted(named))
+    _frameworks_with_providers(findings)
     for f in findings:
         if f.detail.get("script") == "true":
             continue  # a standalone script's library, not the API's
@@ -1062,6 +1112,30 @@ def _ai_requirements(
     if unsupported:
         evidence["unsupported_ai_providers"] = [f for f in ai_evidence if f.kind == "unsupported-ai-provider"]
     return providers, unsupported, has_ai
+
+
+# orchestration libraries: they call a model provider, they are not one
+AI_FRAMEWORKS = ("langchain", "llama-index")
+
+
+def _frameworks_with_providers(findings: list[Finding]) -> None:
+    """LangChain or LlamaIndex next to the provider they drive (`langchain_core` messages with
+    `langchain_google_genai`, a `langchain.agents` agent over Gemini): the provider is what the
+    stage must reach, the framework becomes an `ai-framework` finding. Alone, with no provider
+    found, the framework stays an unsupported provider: something calls a model nobody named."""
+    live = [
+        f
+        for f in findings
+        if f.kind in ("ai-provider", "unsupported-ai-provider") and f.detail.get("script") != "true"
+    ]
+    providers = sorted({f.detail["provider"] for f in live} - set(AI_FRAMEWORKS))
+    if not providers:
+        return
+    for f in live:
+        if f.kind == "unsupported-ai-provider" and f.detail["provider"] in AI_FRAMEWORKS:
+            f.kind = "ai-framework"
+            f.severity = "info"
+            f.message = f"{f.detail['provider']} orchestrates {', '.join(providers)}: not a provider of its own"
 
 
 def _database_evidence(config: FarmConfig | None, findings: list[Finding]) -> list[Finding]:
