@@ -906,7 +906,13 @@ def _mark_scripts(root: Path, api: ApiFacts, findings: list[Finding], inventory:
         {f.file for f in findings if f.kind in SERVING_KINDS and f.file.endswith(".py") and _under(f.file, api.root)}
         - {entry}
     )
-    if not candidates or entry is None:
+    # a hard-coded address in a module nobody imports breaks nothing either
+    addresses = {
+        f.file
+        for f in findings
+        if f.kind == "localhost-url" and f.severity == "warning" and f.file.endswith(".py") and _under(f.file, api.root)
+    } - {entry}
+    if not (candidates or addresses) or entry is None:
         return
     modules = {
         _join(folder, name)
@@ -919,9 +925,18 @@ def _mark_scripts(root: Path, api: ApiFacts, findings: list[Finding], inventory:
         return
     reachable = _reachable(root, api.root, entry, modules)
     scripts = {rel for rel in candidates if rel not in reachable and _runs_on_its_own(root / rel)}
+    unused = _unused_modules(root, api.root, entry, modules, {*candidates, *addresses} - reachable - scripts)
     for f in findings:
         if f.file in scripts and f.kind in SERVING_KINDS:
             f.detail["script"] = "true"
+        elif f.file in unused and f.kind in SERVING_KINDS and f.kind != "websocket":
+            # WebSocket helpers nothing imports yet still say the app means to hold connections:
+            # choosing a platform that cannot is the costlier mistake
+            f.detail["script"] = "true"
+            f.detail["unused_module"] = "true"
+        elif f.file in unused and f.kind == "localhost-url" and f.severity == "warning":
+            f.severity = "info"
+            f.detail["unused_module"] = "true"
     for rel in sorted(scripts):
         findings.append(
             Finding(
@@ -931,6 +946,42 @@ def _mark_scripts(root: Path, api: ApiFacts, findings: list[Finding], inventory:
                 file=rel,
             )
         )
+    for rel in sorted(unused):
+        findings.append(
+            Finding(
+                kind="unused-module",
+                message=f"no module of the API imports {rel}: its drivers, addresses, disk writes and AI "
+                "libraries are not counted as the API's (leftover code)",
+                file=rel,
+            )
+        )
+
+
+# a module loaded by name at run time leaves no import line: then no module can be called unused
+_DYNAMIC_IMPORT = re.compile(r"\bimportlib\b|\b__import__\(|\bpkgutil\b|\bimport_module\(|\bautodiscover")
+
+
+def _unused_modules(root: Path, api_root: str, entry: str, modules: set[str], unreached: set[str]) -> set[str]:
+    """Of `unreached` (modules the entry's import graph misses), those no module of the API root imports
+    at all: leftover code (an old `database.py` nothing uses) rather than a worker or a tool."""
+    if not unreached:
+        return set()
+    imported: set[str] = set()
+    for rel in sorted(modules):
+        try:
+            text = (root / rel).read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        if _DYNAMIC_IMPORT.search(text):
+            return set()
+        imported.update(_imported_files(root, [api_root, _parent(entry), _parent(rel)], rel, modules))
+    # a package's __init__.py runs whenever anything under it is imported
+    # a module that runs on its own is a tool of its own (a device bridge, a seed): not leftover code
+    return {
+        rel
+        for rel in unreached
+        if rel not in imported and PurePosixPath(rel).name != "__init__.py" and not _runs_on_its_own(root / rel)
+    }
 
 
 def _outside_the_app(findings: list[Finding], api: ApiFacts, web: WebFacts | None) -> None:
@@ -957,43 +1008,51 @@ def _reachable(root: Path, api_root: str, entry: str, modules: set[str]) -> set[
     queue = [entry]
     bases = [api_root, _parent(entry)]
     while queue:
-        rel = queue.pop()
-        try:
-            text = (root / rel).read_text(encoding="utf-8", errors="replace")
-        except OSError:
-            continue
-        here = _parent(rel)
-        for dots, module, names, plain in _IMPORT_LINE.findall(text):
-            targets: list[str] = []
-            if plain:
-                targets = [m.strip().split(" ", 1)[0] for m in plain.split(",")]
-                found = [_join(b, t.replace(".", "/")) for b in bases + [here] for t in targets]
-            else:
-                base = here
-                for _ in range(max(len(dots) - 1, 0)):
-                    base = _parent(base)
-                path = module.replace(".", "/")
-                heads = [_join(base, path)] if dots else [_join(b, path) for b in bases + [here]]
-                found = list(heads)
-                for head in heads:
-                    for name in re.sub(r"#[^\n]*", "", names).replace("\n", " ").split(","):
-                        name = name.strip().split(" ", 1)[0].strip("()")
-                        if name:
-                            found.append(_join(head, name) if path or dots else _join(head, name))
-            for candidate in found:
-                candidate = candidate.strip("/") or "."
-                for rel_file in (candidate + ".py", candidate + "/__init__.py"):
-                    if rel_file in modules and rel_file not in seen:
-                        seen.add(rel_file)
-                        queue.append(rel_file)
-                # importing a.b.c runs a/__init__.py and a/b/__init__.py too
-                parts = candidate.split("/")
-                for i in range(1, len(parts)):
-                    init = "/".join(parts[:i]) + "/__init__.py"
-                    if init in modules and init not in seen:
-                        seen.add(init)
-                        queue.append(init)
+        for rel_file in _imported_files(root, bases, queue.pop(), modules):
+            if rel_file not in seen:
+                seen.add(rel_file)
+                queue.append(rel_file)
     return seen
+
+
+def _imported_files(root: Path, bases: list[str], rel: str, modules: set[str]) -> list[str]:
+    """The files of `modules` one module's static import lines name, with the packages' `__init__.py`."""
+    try:
+        text = (root / rel).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return []
+    out: list[str] = []
+    here = _parent(rel)
+    for dots, module, names, plain in _IMPORT_LINE.findall(text):
+        targets: list[str] = []
+        if plain:
+            targets = [m.strip().split(" ", 1)[0] for m in plain.split(",")]
+            found = [_join(b, t.replace(".", "/")) for b in bases + [here] for t in targets]
+        else:
+            base = here
+            for _ in range(max(len(dots) - 1, 0)):
+                base = _parent(base)
+            path = module.replace(".", "/")
+            heads = [_join(base, path)] if dots else [_join(b, path) for b in bases + [here]]
+            found = list(heads)
+            for head in heads:
+                for name in re.sub(r"#[^\n]*", "", names).replace("\n", " ").split(","):
+                    name = name.strip().split(" ", 1)[0].strip("()")
+                    if name:
+                        found.append(_join(head, name))
+        for candidate in found:
+            # `from . import users`: the module path is empty, so head + "/" + name has a double slash
+            candidate = re.sub("/+", "/", candidate).strip("/") or "."
+            for rel_file in (candidate + ".py", candidate + "/__init__.py"):
+                if rel_file in modules:
+                    out.append(rel_file)
+            # importing a.b.c runs a/__init__.py and a/b/__init__.py too
+            parts = candidate.split("/")
+            for i in range(1, len(parts)):
+                init = "/".join(parts[:i]) + "/__init__.py"
+                if init in modules:
+                    out.append(init)
+    return out
 
 
 def _runs_on_its_own(path: Path) -> bool:

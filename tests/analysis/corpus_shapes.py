@@ -34,7 +34,8 @@ TEMPLATE = {
         ),
         "{{cookiecutter.project_slug}}/backend/app/app/__init__.py": "",
         "{{cookiecutter.project_slug}}/backend/app/app/main.py": (
-            "from fastapi import FastAPI\n\nfrom app.core.config import settings\n\napp = FastAPI()\n"
+            "from fastapi import FastAPI\n\nfrom app.core.config import settings\nfrom app.db import client\n\n"
+            "app = FastAPI()\n"
         ),
         "{{cookiecutter.project_slug}}/backend/app/app/core/__init__.py": "",
         "{{cookiecutter.project_slug}}/backend/app/app/core/config.py": (

@@ -420,6 +420,7 @@ def _client_arguments(src: SourceFile) -> tuple[list[tuple[str, int]], list[tupl
                     if how is not None:
                         built[target.id] = how
     out, unresolved = [], []
+    owners = _enclosing_functions(tree)
     for node in ast.walk(tree):
         if not isinstance(node, ast.Call):
             continue
@@ -430,6 +431,10 @@ def _client_arguments(src: SourceFile) -> tuple[list[tuple[str, int]], list[tupl
         if arg is None:
             unresolved.append(("default", [], node.lineno))
             continue
+        if isinstance(arg, ast.Name) and id(node) in owners:
+            # def __init__(self, connection_url): self.client = MongoClient(connection_url), and the module
+            # builds Database(connection_url=environ["X"]): the argument of that call is the variable
+            arg = _argument_passed(tree, *owners[id(node)], arg.id) or arg
         env = _env_of(arg, constants, mappings)
         if env and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", env):
             out.append((env, node.lineno))
@@ -438,6 +443,44 @@ def _client_arguments(src: SourceFile) -> tuple[list[tuple[str, int]], list[tupl
         if how is not None:
             unresolved.append((how[0], how[1], node.lineno))
     return out, unresolved
+
+
+def _enclosing_functions(tree: ast.Module) -> dict[int, tuple[str, list[str]]]:
+    """id(call) -> (the name callers use: the function's, or the class's for `__init__`; its parameters)
+    for every call inside a module-level function or a method of a module-level class."""
+    out: dict[int, tuple[str, list[str]]] = {}
+    for top in tree.body:
+        functions: list[tuple[str, ast.FunctionDef | ast.AsyncFunctionDef]] = []
+        if isinstance(top, ast.FunctionDef | ast.AsyncFunctionDef):
+            functions.append((top.name, top))
+        elif isinstance(top, ast.ClassDef):
+            functions += [
+                (top.name if f.name == "__init__" else f.name, f)
+                for f in top.body
+                if isinstance(f, ast.FunctionDef | ast.AsyncFunctionDef)
+            ]
+        for caller_name, function in functions:
+            params = [a.arg for a in (*function.args.posonlyargs, *function.args.args) if a.arg not in ("self", "cls")]
+            params += [a.arg for a in function.args.kwonlyargs]
+            for inner in ast.walk(function):
+                if isinstance(inner, ast.Call):
+                    out[id(inner)] = (caller_name, params)
+    return out
+
+
+def _argument_passed(tree: ast.Module, caller: str, params: list[str], param: str) -> ast.expr | None:
+    """The expression a call `caller(...)` in this module passes for `param` (by keyword or position)."""
+    if param not in params:
+        return None
+    index = params.index(param)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and (call_name(node) or "").rsplit(".", 1)[-1] == caller:
+            value = next((k.value for k in node.keywords if k.arg == param), None)
+            if value is None and index < len(node.args) and not any(isinstance(a, ast.Starred) for a in node.args):
+                value = node.args[index]
+            if value is not None:
+                return value
+    return None
 
 
 def _built(node: ast.expr) -> tuple[str, list[str]] | None:
