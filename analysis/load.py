@@ -306,7 +306,9 @@ def _api_facts(root: Path, path: str | os.PathLike[str], findings: list[Finding]
 
 
 # a route, router or middleware added to an app object imported from elsewhere
-_ROUTES_ON = r"^[ \t]*(?:@{attr}\.(?:get|post|put|patch|delete|api_route|websocket|route)\(|{attr}\.(?:include_router|mount)\()"
+_ROUTES_ON = (
+    r"^[ \t]*(?:@{attr}\.(?:get|post|put|patch|delete|api_route|websocket|route)\(|{attr}\.(?:include_router|mount)\()"
+)
 
 
 def _assembling_module(
@@ -1183,9 +1185,7 @@ def _frameworks_with_providers(findings: list[Finding]) -> None:
     stage must reach, the framework becomes an `ai-framework` finding. Alone, with no provider
     found, the framework stays an unsupported provider: something calls a model nobody named."""
     live = [
-        f
-        for f in findings
-        if f.kind in ("ai-provider", "unsupported-ai-provider") and f.detail.get("script") != "true"
+        f for f in findings if f.kind in ("ai-provider", "unsupported-ai-provider") and f.detail.get("script") != "true"
     ]
     providers = sorted({f.detail["provider"] for f in live} - set(AI_FRAMEWORKS))
     if not providers:

@@ -179,7 +179,9 @@ def _environ_mappings(tree: ast.Module) -> frozenset[str]:
             value = node.value
             calls = [value] if isinstance(value, ast.Call) else []
             if isinstance(value, ast.Dict):  # {**dotenv_values(".env"), **os.environ}
-                calls = [v for k, v in zip(value.keys, value.values, strict=True) if k is None and isinstance(v, ast.Call)]
+                calls = [
+                    v for k, v in zip(value.keys, value.values, strict=True) if k is None and isinstance(v, ast.Call)
+                ]
             if any((call_name(c) or "").rsplit(".", 1)[-1] == "dotenv_values" for c in calls):
                 names.add(node.targets[0].id)
     return frozenset(names)
