@@ -324,7 +324,11 @@ def _assembling_module(
         return None
     imports_app = re.compile(rf"^[ \t]*from[ \t]+(?:\.|[\w.]*\.)?{re.escape(stem)}[ \t]+import[^\n]*\b{attr}\b", re.M)
     routes = re.compile(_ROUTES_ON.format(attr=attr), re.M)
-    names = sorted(n for n in inventory.names.get(folder, ()) if n.endswith(".py") and n != "__init__.py")
+    names = sorted(
+        n
+        for n in inventory.names.get(folder, ())
+        if n.endswith(".py") and n not in ("__init__.py", "conftest.py") and not n.startswith("test_")
+    )
     candidates = []
     for name in names:
         rel = _join(folder, name)

@@ -140,6 +140,25 @@ def test_a_client_built_from_a_constructor_parameter_reads_the_callers_variable(
     assert findings(analysis, "mongodb-uri-unresolved") == []
 
 
+def test_a_database_name_passed_to_the_wrapper_class_is_the_name(tmp_path):
+    # Store(url=..., name="todos") and get_database(name) inside the class: the literal the
+    # module passes is the database name (the repository pattern of round 3, in one module)
+    files = {
+        "main.py": "import db\n" + MAIN,
+        "db.py": (
+            "import os\n\nfrom pymongo import MongoClient\n\n\nclass Store:\n    def __init__(self, url, name):\n"
+            "        self.client = MongoClient(url)\n        self.db = self.client.get_database(name)\n\n\n"
+            "store = Store(os.environ['MONGO_URL'], 'todos')\n"
+        ),
+        "requirements.txt": "fastapi\npymongo\n",
+    }
+    analysis = analyze_app(repos.build(tmp_path, files))
+    assert (analysis.requirements.database.uri_env, analysis.requirements.database.database_name) == (
+        "MONGO_URL",
+        "todos",
+    )
+
+
 # --------------------------------------------------------------------------- leftover code
 
 

@@ -289,11 +289,18 @@ def _database_names(src: SourceFile, tree: ast.Module) -> list[Finding]:
             return (call_name(node) or "").rsplit(".", 1)[-1] in _CLIENTS
         return dotted(node) in clients
 
-    def value_of(node: ast.expr) -> str | None:
+    owners = _enclosing_functions(tree)
+
+    def value_of(node: ast.expr, passed: bool = False) -> str | None:
         if isinstance(node, ast.Constant) and isinstance(node.value, str):
             return node.value
         if isinstance(node, ast.Name):
-            return constants.get(node.id) or params.get(node.id)
+            found = constants.get(node.id) or params.get(node.id)
+            if found is None and not passed and id(node) in owners:
+                # Store(url=..., name="todos") builds the client of `def __init__(self, url, name)`
+                argument = _argument_passed(tree, *owners[id(node)], node.id)
+                found = value_of(argument, passed=True) if argument is not None else None
+            return found
         read = _env_call(node)
         return read[1] if read else None
 
@@ -448,8 +455,8 @@ def _client_arguments(src: SourceFile) -> tuple[list[tuple[str, int]], list[tupl
 
 
 def _enclosing_functions(tree: ast.Module) -> dict[int, tuple[str, list[str]]]:
-    """id(call) -> (the name callers use: the function's, or the class's for `__init__`; its parameters)
-    for every call inside a module-level function or a method of a module-level class."""
+    """id(node) -> (the name callers use: the function's, or the class's for `__init__`; its parameters)
+    for every node inside a module-level function or a method of a module-level class."""
     out: dict[int, tuple[str, list[str]]] = {}
     for top in tree.body:
         functions: list[tuple[str, ast.FunctionDef | ast.AsyncFunctionDef]] = []
@@ -465,8 +472,7 @@ def _enclosing_functions(tree: ast.Module) -> dict[int, tuple[str, list[str]]]:
             params = [a.arg for a in (*function.args.posonlyargs, *function.args.args) if a.arg not in ("self", "cls")]
             params += [a.arg for a in function.args.kwonlyargs]
             for inner in ast.walk(function):
-                if isinstance(inner, ast.Call):
-                    out[id(inner)] = (caller_name, params)
+                out[id(inner)] = (caller_name, params)
     return out
 
 
