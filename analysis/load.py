@@ -943,6 +943,7 @@ def _mark_scripts(root: Path, api: ApiFacts, findings: list[Finding], inventory:
         elif f.file in unused and f.kind == "localhost-url" and f.severity == "warning":
             f.severity = "info"
             f.detail["unused_module"] = "true"
+    _keep_the_only_evidence(findings, api.root)
     for rel in sorted(scripts):
         findings.append(
             Finding(
@@ -961,6 +962,24 @@ def _mark_scripts(root: Path, api: ApiFacts, findings: list[Finding], inventory:
                 file=rel,
             )
         )
+
+
+# leftover code is noise beside the code in use, but alone it is the only sign of what the app means
+# to use (a skeleton whose database module nothing imports yet still wants a database)
+_EVIDENCE_GROUPS = (
+    ("mongodb-driver",),
+    ("mongodb-uri-env", "mongodb-client", "mongodb-database"),
+    ("ai-provider", "unsupported-ai-provider"),
+)
+
+
+def _keep_the_only_evidence(findings: list[Finding], api_root: str) -> None:
+    for kinds in _EVIDENCE_GROUPS:
+        group = [f for f in findings if f.kind in kinds and _under(f.file, api_root)]
+        if group and all(f.detail.get("script") == "true" for f in group):
+            for f in group:
+                if f.detail.pop("unused_module", None) is not None:
+                    del f.detail["script"]
 
 
 # a module loaded by name at run time leaves no import line: then no module can be called unused

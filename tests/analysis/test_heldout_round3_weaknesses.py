@@ -185,6 +185,24 @@ def test_a_module_nothing_imports_is_not_the_apis(tmp_path):
     assert warned_local_files(analysis) == []
 
 
+def test_an_unused_module_that_is_the_only_database_code_still_counts(tmp_path):
+    # control: a skeleton whose database module nothing imports yet: it is the only sign that the
+    # app means to use MongoDB, so its driver and variable stay
+    files = {
+        "app/__init__.py": "",
+        "app/main.py": MAIN,
+        "app/database.py": (
+            "import os\n\nfrom motor.motor_asyncio import AsyncIOMotorClient\n\n"
+            "client = AsyncIOMotorClient(os.environ['DATABASE_URL'])\n"
+        ),
+        "requirements.txt": "fastapi\nmotor\n",
+    }
+    analysis = analyze_app(repos.build(tmp_path, files))
+    assert [f.file for f in findings(analysis, "unused-module")] == ["app/database.py"]
+    assert analysis.requirements.database.drivers == ["motor"]
+    assert analysis.requirements.database.uri_env == "DATABASE_URL"
+
+
 def test_modules_reached_by_from_dot_import_are_used(tmp_path):
     # `from . import login, users` in routers/api.py reaches users.py: its driver counts
     files = {
