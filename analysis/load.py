@@ -305,6 +305,7 @@ def _api_facts(root: Path, path: str | os.PathLike[str], findings: list[Finding]
     )
 
 
+MAX_SIBLING_MODULES = 200
 # a route, router or middleware added to an app object imported from elsewhere
 _ROUTES_ON = (
     r"^[ \t]*(?:@{attr}\.(?:get|post|put|patch|delete|api_route|websocket|route)\(|{attr}\.(?:include_router|mount)\()"
@@ -329,6 +330,8 @@ def _assembling_module(
         for n in inventory.names.get(folder, ())
         if n.endswith(".py") and n not in ("__init__.py", "conftest.py") and not n.startswith("test_")
     )
+    if len(names) > MAX_SIBLING_MODULES:
+        return None  # a generated folder, not a hand-written entry beside its bootstrap: not worth reading
     candidates = []
     for name in names:
         rel = _join(folder, name)
