@@ -270,11 +270,10 @@ def _api_facts(root: Path, path: str | os.PathLike[str], findings: list[Finding]
         findings.append(
             Finding(
                 kind="asgi-factory",
-                severity="warning",
-                message=f"{app.file} has no module-level app, only the factory {app.detail['attribute']}(): it runs "
-                f"as `uvicorn {entrypoint} --factory` (the repository's own Dockerfile can do so); an image "
-                f"farm-deploy generates starts `uvicorn module:app`, so add `app = {app.detail['attribute']}()` "
-                f"to {app.file} and set api.entrypoint to {module}:app",
+                severity="info",
+                message=f"{app.file} has no module-level app, only the factory {app.detail['attribute']}(): the "
+                f"image farm-deploy generates runs `uvicorn {entrypoint} --factory`, and the Lambda and Vercel "
+                "entry points call it once per process",
                 file=app.file,
                 line=app.line,
                 detail={"factory": app.detail["attribute"], "entrypoint": entrypoint},
@@ -302,6 +301,7 @@ def _api_facts(root: Path, path: str | os.PathLike[str], findings: list[Finding]
         port=port,
         health_path=_health_path(app, findings),
         required_env=_required_env(findings, api_root),
+        factory=app.detail.get("built_by") == "factory-function",
     )
 
 

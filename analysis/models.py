@@ -69,6 +69,8 @@ class ApiFacts(Model):
     dockerfile: str | None = None  # relative to the app root, when the app ships one
     port: int = 8000
     health_path: str = "/api/health"
+    # `entrypoint` names a function returning the app (`uvicorn module:make_app --factory`)
+    factory: bool = False
     # environment variables the API reads with no default (BaseSettings fields, os.environ["X"]):
     # deployed without them it fails at start-up; sorted, unique
     required_env: list[str] = Field(default_factory=list)
@@ -176,6 +178,8 @@ class ComponentChoices(Model):
 
 class ApiSettings(Model):
     root: str = "."
+    # "module:attribute", or "module:function()" when a factory function builds the app
+    # (no module-level app): the image runs uvicorn --factory, Lambda and Vercel call it.
     entrypoint: str = "main:app"
     dockerfile: str | None = None
     port: int = 8000

@@ -709,7 +709,8 @@ def _api_settings(ctx: _Ctx, req: DeploymentRequirements, stage: str, api_choice
     if req.expected_traffic in ("high", "enterprise") and stage == "prod":
         api.max_count = 20
     if facts is not None:
-        api.root, api.entrypoint, api.dockerfile = facts.root, facts.entrypoint, facts.dockerfile
+        api.root, api.dockerfile = facts.root, facts.dockerfile
+        api.entrypoint = facts.entrypoint + ("()" if facts.factory else "")
         api.port, api.health_path, api.python_version = facts.port, facts.health_path, facts.python_version
     if s.api_min_count is not None:
         api.min_count = s.api_min_count

@@ -35,6 +35,9 @@ CLOUDFRONT_ORIGIN_FACING = "com.amazonaws.global.cloudfront.origin-facing"
 # CloudFront prefix list admits every distribution, not only ours, so the header is
 # what tells ours apart (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/restrict-access-to-load-balancer.html).
 ORIGIN_HEADER = "X-Farm-Origin-Verify"
+# Tag of a listener only a CloudFront VPC origin reaches (policies/rules/network.py).
+ORIGIN_ACCESS_TAG = "farm:origin-access"
+VPC_ORIGIN_ACCESS = "cloudfront-vpc-origin"
 ALB_LOG_PREFIX = "alb"  # LogBucket's ALB_PREFIX: the bucket policy admits the load balancer there only
 
 
@@ -434,7 +437,10 @@ class ApiService(pulumi.ComponentResource):
                 port=80,
                 protocol="HTTP",
                 default_actions=[forward],
-                tags=self._tags("http"),
+                # Behind CloudFront viewers get HTTPS from CloudFront and this hop stays inside AWS
+                # (VPC origin); the policy `alb-https-listener` exempts it outside prod by this tag, and
+                # `listener-origin-tag-verified` checks the tag is true.
+                tags=self._tags("http") | ({ORIGIN_ACCESS_TAG: VPC_ORIGIN_ACCESS} if a.behind_cloudfront else {}),
                 opts=child_opts(self),
             )
             return [http]

@@ -32,7 +32,8 @@ APP_UID = 10001
 
 # 3.9 and older are past end of life (the seed used 3.9).
 _PYTHON_VERSION = re.compile(r"^3\.1[0-9]$")
-_ENTRYPOINT = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
+# "module:attribute", or "module:function()" for an app factory (uvicorn --factory).
+_ENTRYPOINT = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*(\(\))?$")
 _HEALTH_PATH = re.compile(r"^/[\w\-./]*$")
 
 
@@ -115,10 +116,13 @@ def render_api_dockerfile(
     health = json.dumps(health_check_command(port, health_path))
     # Behind the ALB, X-Forwarded-* carry the client's scheme and address; only
     # the load balancer can reach the task (security group), so trust them.
+    # A factory is called by uvicorn itself (https://www.uvicorn.org/settings/#application).
+    factory = entrypoint.endswith("()")
     cmd = json.dumps(
         [
             "uvicorn",
-            entrypoint,
+            entrypoint.removesuffix("()"),
+            *(["--factory"] if factory else []),
             "--host",
             "0.0.0.0",
             "--port",

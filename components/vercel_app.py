@@ -47,6 +47,9 @@ class VercelEnv:
     value: pulumi.Input[str]
     targets: Sequence[str] = ("production", "preview")
     sensitive: bool = False
+    # URNs the variable had under another parent: the same Vercel variable, moved, not a second one
+    # (Vercel refuses a second variable with the same key and target).
+    aliases: Sequence[str] = ()
 
 
 @dataclass
@@ -121,6 +124,8 @@ def vercel_json(
 def python_entry(entrypoint: str, api_root: str = ".") -> str:
     """`api/index.py`: exposes the FastAPI app as `app`, which Vercel's Python runtime serves (ASGI)."""
     module, sep, attribute = entrypoint.partition(":")
+    factory = attribute.endswith("()")
+    attribute = attribute.removesuffix("()")
     if not sep or not module or not attribute.isidentifier():
         raise UserError(
             "the API entrypoint must be 'module:attribute'",
@@ -137,7 +142,10 @@ def python_entry(entrypoint: str, api_root: str = ".") -> str:
         "",
         f"sys.path.insert(0, str((Path(__file__).resolve().parent.parent / {root!r}).resolve()))",
         "",
-        f"from {module} import {attribute} as app  # noqa: E402",
+        f"from {module} import {attribute} as app  # noqa: E402"
+        if not factory
+        else f"from {module} import {attribute}  # noqa: E402",
+        *([f"app = {attribute}()"] if factory else []),
         "",
         '__all__ = ["app"]',
         "",
@@ -349,7 +357,7 @@ class VercelApp(pulumi.ComponentResource):
                     value=value,
                     targets=targets,
                     sensitive=env.sensitive,
-                    opts=child_opts(self),
+                    opts=child_opts(self, aliases=list(env.aliases) or None),
                 )
             )
         return variables

@@ -28,15 +28,21 @@ from farm_deploy.stack_outputs import EcsServiceRef
 IN_PROGRESS = "IN_PROGRESS"
 
 
-def client(service: str, *, region: str | None, endpoint_url: str | None = None) -> Any:
-    import boto3
-
+def resolve_region(region: str | None) -> str:
+    """The region a client talks to: the one given, else AWS_REGION / AWS_DEFAULT_REGION."""
     region = region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
     if not region:
         raise UserError(
             "no AWS region: the stack outputs have no `region`",
             hint="pass --region or set AWS_REGION",
         )
+    return region
+
+
+def client(service: str, *, region: str | None, endpoint_url: str | None = None) -> Any:
+    import boto3
+
+    region = resolve_region(region)
     endpoint_url = endpoint_url or os.environ.get("AWS_ENDPOINT_URL") or None
     return boto3.client(service, region_name=region, endpoint_url=endpoint_url)
 
@@ -202,6 +208,55 @@ def alarm_states(cloudwatch: Any, names: Iterable[str]) -> list[AlarmState]:
     return [found.get(n, AlarmState(n, "MISSING", "no such alarm")) for n in names]
 
 
+def alarms_verdict(states: list[AlarmState]) -> CheckResult:
+    """One check for a region's alarms: failed when one fires or is missing. INSUFFICIENT_DATA passes: a new
+    alarm, or one on a metric nothing has emitted yet (no 5xx), sits there without anything being wrong."""
+    bad = [a for a in states if a.state in ("ALARM", "MISSING")]
+    if not bad:
+        counts: dict[str, int] = {}
+        for a in states:
+            counts[a.state] = counts.get(a.state, 0) + 1
+        return CheckResult("alarms", True, ", ".join(f"{n} {state}" for state, n in sorted(counts.items())))
+    return CheckResult(
+        "alarms",
+        False,
+        "; ".join(f"{a.name} {a.state}" + (f": {a.reason}" if a.reason else "") for a in bad),
+    )
+
+
+# ---------------------------------------------------------------------- Route 53 health checks
+
+# Route 53 calls an endpoint healthy when MORE than 18% of its health checkers report it healthy:
+# https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/dns-failover-determining-health-of-endpoints.html
+HEALTHY_CHECKER_SHARE = 0.18
+
+
+def health_check_verdict(route53: Any, health_check_id: str) -> CheckResult:
+    """The Route 53 health check's status as its checkers see it.
+
+    GetHealthCheckStatus answers `{HealthCheckObservations: [{Region, IPAddress, StatusReport: {Status,
+    CheckedTime}}]}`, one observation per checker, `Status` a sentence starting "Success" or "Failure"
+    (botocore/data/route53/2013-04-01/service-2.json, shapes GetHealthCheckStatusResponse, HealthCheckObservation,
+    StatusReport; https://docs.aws.amazon.com/Route53/latest/APIReference/API_GetHealthCheckStatus.html).
+    """
+    name = "route53"
+    try:
+        answer = route53.get_health_check_status(HealthCheckId=health_check_id)
+    except aws_error_types() as exc:
+        return CheckResult(name, False, f"could not read health check {health_check_id}: {exc}")
+    reports = [
+        str((o.get("StatusReport") or {}).get("Status") or "") for o in answer.get("HealthCheckObservations", [])
+    ]
+    if not reports:
+        return CheckResult(name, False, f"health check {health_check_id}: no checker has reported yet")
+    healthy = sum(1 for r in reports if r.lower().startswith("success"))
+    seen = f"{healthy} of {len(reports)} checkers report Success"
+    if healthy / len(reports) > HEALTHY_CHECKER_SHARE:
+        return CheckResult(name, True, f"health check {health_check_id} healthy: {seen}")
+    failure = next((r for r in reports if not r.lower().startswith("success")), "")
+    return CheckResult(name, False, f"health check {health_check_id} UNHEALTHY: {seen}; {failure}".rstrip("; "))
+
+
 # ---------------------------------------------------------------------- CloudWatch logs
 
 
@@ -212,6 +267,7 @@ class LogEvent:
     stream: str
     message: str
     event_id: str
+    region: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -219,37 +275,61 @@ class LogEvent:
             "service": self.service,
             "stream": self.stream,
             "message": self.message,
+            "region": self.region,
         }
+
+
+@dataclass(frozen=True)
+class LogSource:
+    """One region's log groups and the client that reads them."""
+
+    region: str | None
+    logs: Any
+    groups: dict[str, str]
 
 
 def fetch_events(
     logs: Any, groups: dict[str, str], *, start_ms: int, seen: dict[str, int] | None = None, limit: int = 10_000
 ) -> list[LogEvent]:
     """Events of every group since `start_ms`, oldest first, skipping ids in `seen` (and adding to it)."""
+    return fetch_all([LogSource(None, logs, groups)], start_ms=start_ms, seen=seen, limit=limit)
+
+
+def fetch_all(
+    sources: Iterable[LogSource],
+    *,
+    start_ms: int | dict[str | None, int],
+    seen: dict[str, int] | None = None,
+    limit: int = 10_000,
+) -> list[LogEvent]:
+    """Events of every source's groups since `start_ms` (one for all, or per region), merged oldest first."""
     seen = seen if seen is not None else {}
     events: list[LogEvent] = []
-    for service, group in groups.items():
-        for raw in _paginate(logs, group, start_ms, limit):
-            event_id = (
-                f"{group}/{raw.get('eventId') or (raw.get('logStreamName'), raw.get('timestamp'), raw.get('message'))}"
-            )
-            if event_id in seen:
-                continue
-            seen[event_id] = int(raw.get("timestamp", 0))
-            events.append(
-                LogEvent(
-                    timestamp=int(raw.get("timestamp", 0)),
-                    service=service,
-                    stream=raw.get("logStreamName", ""),
-                    message=str(raw.get("message", "")).rstrip("\n"),
-                    event_id=event_id,
+    for source in sources:
+        since = start_ms if isinstance(start_ms, int) else start_ms[source.region]
+        for service, group in source.groups.items():
+            for raw in _paginate(source.logs, group, since, limit, source.region):
+                raw_id = raw.get("eventId") or (raw.get("logStreamName"), raw.get("timestamp"), raw.get("message"))
+                # Regions can use the same group names: the region is part of the id.
+                event_id = f"{source.region + ':' if source.region else ''}{group}/{raw_id}"
+                if event_id in seen:
+                    continue
+                seen[event_id] = int(raw.get("timestamp", 0))
+                events.append(
+                    LogEvent(
+                        timestamp=int(raw.get("timestamp", 0)),
+                        service=service,
+                        stream=raw.get("logStreamName", ""),
+                        message=str(raw.get("message", "")).rstrip("\n"),
+                        event_id=event_id,
+                        region=source.region,
+                    )
                 )
-            )
-    events.sort(key=lambda e: (e.timestamp, e.service))
+    events.sort(key=lambda e: (e.timestamp, e.region or "", e.service))
     return events
 
 
-def _paginate(logs: Any, group: str, start_ms: int, limit: int) -> Iterator[dict[str, Any]]:
+def _paginate(logs: Any, group: str, start_ms: int, limit: int, region: str | None = None) -> Iterator[dict[str, Any]]:
     token: str | None = None
     count = 0
     while True:
@@ -260,7 +340,7 @@ def _paginate(logs: Any, group: str, start_ms: int, limit: int) -> Iterator[dict
             answer = logs.filter_log_events(**kwargs)
         except logs.exceptions.ResourceNotFoundException:
             raise UserError(
-                "log group not found",
+                "log group not found" + (f" in {region}" if region else ""),
                 key=group,
                 hint="check the stack's `logGroups` output and the region (--region)",
             ) from None
@@ -286,19 +366,42 @@ def follow_events(
     sleep: Callable[[float], None] = time.sleep,
 ) -> int:
     """Poll for new events until `max_polls` polls (None: until interrupted). Returns events emitted."""
+    return follow_all(
+        [LogSource(None, logs, groups)],
+        start_ms=start_ms,
+        emit=emit,
+        poll_seconds=poll_seconds,
+        max_polls=max_polls,
+        sleep=sleep,
+    )
+
+
+def follow_all(
+    sources: list[LogSource],
+    *,
+    start_ms: int,
+    emit: Callable[[LogEvent], None],
+    poll_seconds: float = 2.0,
+    max_polls: int | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> int:
+    """`follow_events` over several regions: each poll reads every region and emits the new events merged in
+    time order. Each region keeps its own read position, so a region whose events arrive late is not skipped
+    past because another region is ahead."""
     seen: dict[str, int] = {}
     polls = 0
     emitted = 0
-    since = start_ms
+    since: dict[str | None, int] = {s.region: start_ms for s in sources}
     while max_polls is None or polls < max_polls:
         if polls:
             sleep(poll_seconds)
-        for event in fetch_events(logs, groups, start_ms=since, seen=seen):
+        for event in fetch_all(sources, start_ms=since, seen=seen):
             emit(event)
             emitted += 1
             # same-millisecond events can arrive later: re-read from the last one, `seen` drops repeats
-            since = max(since, event.timestamp)
+            since[event.region] = max(since[event.region], event.timestamp)
         polls += 1
-        for key in [k for k, ts in seen.items() if ts < since]:
-            del seen[key]  # older than the next read's start: cannot come back
+        oldest = min(since.values())
+        for key in [k for k, ts in seen.items() if ts < oldest]:
+            del seen[key]  # older than every region's next read: cannot come back
     return emitted

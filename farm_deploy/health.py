@@ -45,11 +45,14 @@ class CheckResult:
     ok: bool
     detail: str
     url: str | None = None
+    region: str | None = None  # set on the checks of one region of a multi-region stage
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"name": self.name, "ok": self.ok, "detail": self.detail}
         if self.url:
             out["url"] = self.url
+        if self.region:
+            out["region"] = self.region
         return out
 
 

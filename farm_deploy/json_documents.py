@@ -240,39 +240,51 @@ ROLLBACK = JsonDocument(
 
 VERIFY = JsonDocument(
     command="farm-deploy verify --stack STACK --json",
-    version=1,
-    summary="After `pulumi up`: ECS deployments and health checks; the command exits 1 when `ok` is false.",
+    version=1,  # `regions` and the checks' `region` added (multi-region stages): additive, still 1
+    summary="After `pulumi up`: ECS deployments and health checks (and, on a multi-region stage, each region's "
+    "alarms and Route 53 health check); the command exits 1 when `ok` is false.",
     fields={
         "schema_version": "this document's version",
         "stack": "the stack as given",
         "ok": "true when every check passed",
-        "checks": "`[{name, ok, detail, url?}]`: `ecs:<service>` then `health:<check>`",
+        "checks": "`[{name, ok, detail, url?, region?}]`: each region's `ecs:<service>` (then, on a multi-region "
+        "stage, `alarms` and `route53`), primary region first, then `health:<check>`; `region` is set on a "
+        "multi-region stage's regional checks",
+        "regions": "`[{region, primary, ok}]`: each region that had checks of its own (one on a single-region "
+        "stack with ECS, none without); `ok` false names an unhealthy region",
     },
 )
 
 STATUS = JsonDocument(
     command="farm-deploy status --stack STACK --json",
-    version=1,
+    version=1,  # `regions` and the entries' `region` added (multi-region stages): additive, still 1
     summary="One screen of a deployed stack; the command exits 1 when `ok` is false.",
     fields={
         "schema_version": "this document's version",
         "stack": "the stack as given",
-        "ok": "true when the health checks pass, deployments are the registered ones and no alarm fires",
+        "ok": "true when the health checks pass, deployments are the registered ones, no alarm fires and every "
+        "region's Route 53 health check is healthy",
         "outputs": "`{stage, platform, region, webUrl, apiUrl, dashboardUrl, estimatedMonthlyCost}`, named as "
         "the stack outputs",
         "health": "`[{name, ok, detail, url?}]`",
-        "ecs": "`[{service, name, expectedTaskDefinition, ok, detail, deployments}]`",
-        "alarms": "`[{name, state, reason, updated}]`",
-        "errors": "what could not be read (the alarms), one sentence each",
+        "ecs": "`[{service, name, expectedTaskDefinition, ok, detail, deployments, region?}]`: every region's "
+        "services, primary region first; `region` is set on a multi-region stage",
+        "alarms": "`[{name, state, reason, updated, region?}]`: every region's alarms, as `ecs`",
+        "errors": "what could not be read (the alarms), one sentence each, led by the region on a multi-region "
+        "stage (a Route 53 health check that cannot be read is a failed `healthCheck` in `regions`)",
+        "regions": "`[{region, primary, ok, albDnsName, services: [{service, runningCount, desiredCount, ok}], "
+        "alarms: {<state>: count}, healthCheck: {id, ok, detail} | null}]`: one row per region (one on a "
+        "single-region stack with AWS resources, none without)",
     },
 )
 
 LOGS = JsonDocument(
     command="farm-deploy logs --stack STACK --json",
-    version=1,
-    summary="One JSON document per line, one line per log event.",
+    version=1,  # `region` added (multi-region stages): additive, still 1
+    summary="One JSON document per line, one line per log event; every region's events merged oldest first.",
     fields={
         "schema_version": "this document's version",
+        "region": "the AWS region the event was read in",
         "service": "`api` or `ollama`",
         "stream": "the CloudWatch log stream",
         "timestamp": "milliseconds since the epoch",

@@ -15,6 +15,7 @@ import os
 import posixpath
 import shutil
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 
 import pulumi
@@ -50,9 +51,11 @@ def stage_tree(app_dir: Path, dest: Path, root_directory: str, files: dict[str, 
     return dest
 
 
-def vercel_app(ctx: Context, *, api_url: pulumi.Input[str] | None, python_api: bool) -> VercelApp:
+def vercel_app(
+    ctx: Context, *, api_url: pulumi.Input[str] | None, python_api: bool, extra_env: Sequence[VercelEnv] = ()
+) -> VercelApp:
     plan = ctx.plan
-    env = [
+    env = [*extra_env] + [
         VercelEnv(key=name, value=value, targets=["production", "preview"], sensitive=True)
         for name, value in ctx.secret_values("api").items()
     ]
@@ -103,10 +106,27 @@ def _production_url(ctx: Context) -> str:
 def build_vercel(ctx: Context) -> BuiltStage:
     plan = ctx.plan
     built = BuiltStage(plan=plan, region=plan.region)
-    app = vercel_app(ctx, api_url=None, python_api=plan.components.api == "vercel")
+    extra: list[VercelEnv] = []
+    if plan.components.db != "none":
+        # The database first, its connection string then one of the project's variables: the
+        # deployment waits for its variables, so its first build already has the database.
+        db = build_atlas(ctx, network=None, store="none", vercel_project_id=None)
+        extra.append(
+            VercelEnv(
+                key=plan.db.uri_env,
+                value=db.connection_string,
+                # Sensitive variables cannot target development; local development reads its own .env.
+                targets=["production", "preview"],
+                sensitive=True,
+                # Where the variable was declared before (a child of the database component).
+                aliases=[
+                    f"urn:pulumi:{ctx.stack}::{ctx.project}::farm:db:AtlasDatabase$"
+                    f"vercel:index/projectEnvironmentVariable:ProjectEnvironmentVariable::{ctx.prefix}-db-connection"
+                ],
+            )
+        )
+    app = vercel_app(ctx, api_url=None, python_api=plan.components.api == "vercel", extra_env=extra)
     built.web_url = app.url
     if plan.components.api == "vercel":
         built.api_url = app.url
-    if plan.components.db != "none":
-        build_atlas(ctx, network=None, store="vercel", vercel_project_id=app.project_id)
     return built

@@ -242,7 +242,8 @@ def _image_context(project: Path, app_root: Path, api: Any) -> tuple[Path, Path,
         dockerfile = app_root / api.dockerfile
         return api_root, dockerfile, "sha-" + content_hash(api_root, dockerfile.read_text())[:16]
     files = [os.path.relpath(app_root / f, api_root) for f in api.dependency_files]
-    text = render_api_dockerfile(api.python_version, api.entrypoint, api.port, api.health_path, files, api.dependencies)
+    entrypoint = api.entrypoint + ("()" if api.factory else "")
+    text = render_api_dockerfile(api.python_version, entrypoint, api.port, api.health_path, files, api.dependencies)
     build_dir = project / ".farm-deploy" / "build" / "release-api"
     build_dir.mkdir(parents=True, exist_ok=True)
     dockerfile = build_dir / "Dockerfile"

@@ -153,9 +153,20 @@ def _subnet_public_ip(props: Mapping[str, Any], ctx: RuleContext) -> Iterator[st
         yield "subnet gives every instance a public IP (mapPublicIpOnLaunch); NAT and the ALB do not need it"
 
 
+# A listener only a CloudFront VPC origin reaches (ApiService behind CloudFront without a
+# certificate): viewers get HTTPS from CloudFront and the hop to the internal load balancer stays
+# inside AWS. Accepted outside prod, where end-to-end TLS is required; `listener-origin-tag-verified`
+# (policies/rules/order.py) checks that a listener carrying the tag really is internal behind a VPC origin.
+ORIGIN_ACCESS_TAG = "farm:origin-access"
+VPC_ORIGIN_ACCESS = "cloudfront-vpc-origin"
+
+
 def _listener_https(props: Mapping[str, Any], ctx: RuleContext) -> Iterator[str]:
     protocol = field(props, "protocol")
     actions = items(props, "defaultActions")
+    behind_vpc_origin = field(props, "tags", ORIGIN_ACCESS_TAG) == VPC_ORIGIN_ACCESS
+    if protocol == "HTTP" and behind_vpc_origin and ctx.stage != "prod":
+        return
     if protocol == "HTTP":
         redirects = [a for a in actions if field(a, "type") == "redirect"]
         if not actions or len(redirects) != len(actions):

@@ -25,6 +25,7 @@ VPC_ORIGIN = "aws:cloudfront/vpcOrigin:VpcOrigin"
 RECORD = "aws:route53/record:Record"
 SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
 SG_INGRESS_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
+LISTENER = "aws:lb/listener:Listener"
 
 READERS = (ECS_SERVICE, LAMBDA_FUNCTION)
 
@@ -127,6 +128,26 @@ def _origin_only_albs_internal(resources: list[StackResource], ctx: RuleContext)
             )
 
 
+def _origin_tags_true(resources: list[StackResource], ctx: RuleContext) -> Iterator[StackViolation]:
+    from .network import ORIGIN_ACCESS_TAG, VPC_ORIGIN_ACCESS
+
+    origins = of_type(resources, VPC_ORIGIN)
+    lbs = of_type(resources, LOAD_BALANCER)
+    for listener in of_type(resources, LISTENER):
+        if field(listener.props, "tags", ORIGIN_ACCESS_TAG) != VPC_ORIGIN_ACCESS:
+            continue
+        lb = next((b for b in lbs if listener.refers_to("loadBalancerArn", b)), None)
+        internal = lb is not None and truthy(field(lb.props, "internal", default=False))
+        fronted = lb is not None and any(lb.urn in o.links.get("vpcOriginEndpointConfig", frozenset()) for o in origins)
+        if not (internal and fronted):
+            yield StackViolation(
+                listener,
+                f"is tagged {ORIGIN_ACCESS_TAG}={VPC_ORIGIN_ACCESS}, but its load balancer is "
+                + ("not internal" if not internal else "no CloudFront VPC origin's target")
+                + ": the tag would exempt a plain HTTP listener viewers can reach",
+            )
+
+
 RULES: tuple[Rule, ...] = (
     Rule(
         id="secret-readers-wait-for-value",
@@ -142,12 +163,20 @@ RULES: tuple[Rule, ...] = (
         id="vercel-deployment-waits-for-secrets",
         description="A Vercel deployment depends on every sensitive environment variable of its project.",
         mirrors=("Pulumi dependsOn (no checkov/trivy equivalent)",),
-        # Advisory: the database's variable is made after the Vercel project
-        # (it needs the project's id) and the deployment does not wait for it yet.
-        level="advisory",
+        level="mandatory",
         resource_types=(VERCEL_DEPLOYMENT, VERCEL_ENV_VAR, VERCEL_ENV_VARS),
         validate_stack=_deployments_wait_for_sensitive_variables,
         remediation="create the variable before the deployment, or add it to the deployment's depends_on",
+    ),
+    Rule(
+        id="listener-origin-tag-verified",
+        description="A listener tagged as reached only through a CloudFront VPC origin belongs to an internal "
+        "load balancer that a VPC origin targets.",
+        mirrors=("AWS FSBP CloudFront (VPC origins)",),
+        level="mandatory",
+        resource_types=(LISTENER, LOAD_BALANCER, VPC_ORIGIN),
+        validate_stack=_origin_tags_true,
+        remediation="remove the tag, or make the load balancer internal behind an aws.cloudfront.VpcOrigin",
     ),
     Rule(
         id="alb-cloudfront-origin-internal",

@@ -160,7 +160,7 @@ def test_client_subscript_reads_a_parameter_default_and_an_annotated_client(tmp_
 # --------------------------------------------------------------------------- entry point
 
 
-def test_a_factory_only_app_is_the_entrypoint_with_an_asgi_factory_warning(tmp_path):
+def test_a_factory_only_app_is_the_entrypoint_with_an_asgi_factory_note(tmp_path):
     files = {
         "backend/app/__init__.py": "",
         "backend/app/main.py": (
@@ -174,7 +174,9 @@ def test_a_factory_only_app_is_the_entrypoint_with_an_asgi_factory_warning(tmp_p
     analysis = analyze_app(repos.build(tmp_path, files))
     assert (analysis.requirements.api.root, analysis.requirements.api.entrypoint) == ("backend", "app.main:init_app")
     [warning] = findings(analysis, "asgi-factory")
-    assert (warning.file, warning.line, warning.severity) == ("backend/app/main.py", 5, "warning")
+    assert (warning.file, warning.line, warning.severity) == ("backend/app/main.py", 5, "info")
+    # The plan calls the factory: the generated image runs `uvicorn app.main:init_app --factory`.
+    assert analysis.requirements.api.factory is True
     assert warning.detail == {"factory": "init_app", "entrypoint": "app.main:init_app"}
     assert "--factory" in warning.message
 

@@ -31,6 +31,7 @@ LAYOUTS = [
                 "dockerfile": None,
                 "port": 8000,
                 "health_path": "/api/health",
+                "factory": False,
                 "required_env": ["DATABASE_URL"],
             },
             "web": {
@@ -87,6 +88,7 @@ LAYOUTS = [
                 "dockerfile": None,
                 "port": 8000,
                 "health_path": "/healthz",
+                "factory": False,
                 "required_env": [],
             },
             "web": {
@@ -141,6 +143,7 @@ LAYOUTS = [
                 "dockerfile": "Dockerfile",
                 "port": 8080,
                 "health_path": "/api/health",
+                "factory": False,
                 "required_env": [],
             },
             "web": None,
@@ -182,6 +185,7 @@ LAYOUTS = [
                 "dockerfile": None,
                 "port": 8000,
                 "health_path": "/api/py/health",
+                "factory": False,
                 "required_env": [],
             },
             "web": {
@@ -230,6 +234,7 @@ LAYOUTS = [
                 "dockerfile": None,
                 "port": 8000,
                 "health_path": "/healthz",
+                "factory": False,
                 "required_env": ["ATLAS_URI"],
             },
             "web": None,
@@ -273,6 +278,7 @@ LAYOUTS = [
                 "dockerfile": None,
                 "port": 8000,
                 "health_path": "/openapi.json",
+                "factory": False,
                 "required_env": [],
             },
             "web": None,
@@ -311,6 +317,7 @@ LAYOUTS = [
                 "dockerfile": None,
                 "port": 8000,
                 "health_path": "/openapi.json",
+                "factory": False,
                 "required_env": [],
             },
             "web": {
@@ -356,6 +363,7 @@ LAYOUTS = [
                 "dockerfile": "api/Dockerfile",
                 "port": 9000,
                 "health_path": "/ping",
+                "factory": False,
                 "required_env": [],
             },
             "web": {
@@ -407,6 +415,7 @@ LAYOUTS = [
                 "dockerfile": "backend/Dockerfile",
                 "port": 3001,
                 "health_path": "/openapi.json",
+                "factory": False,
                 "required_env": ["MONGODB_URI"],
             },
             "web": {
@@ -742,6 +751,7 @@ def test_example_app_requirements(example_app):
             "dockerfile": "apps/api/Dockerfile",
             "port": 8000,
             "health_path": "/api/health",
+            "factory": False,
             "required_env": ["MONGODB_URL"],
         },
         "web": {

@@ -50,12 +50,12 @@ TOP_LEVEL: dict[str, set[str]] = {
         "schema_version", "stack", "file", "commit", "subject", "dry_run", "written", "changes", "diff", "notes",
         "next",
     },
-    "farm-deploy verify --stack STACK --json": {"schema_version", "stack", "ok", "checks"},
+    "farm-deploy verify --stack STACK --json": {"schema_version", "stack", "ok", "checks", "regions"},
     "farm-deploy status --stack STACK --json": {
-        "schema_version", "stack", "ok", "outputs", "health", "ecs", "alarms", "errors",
+        "schema_version", "stack", "ok", "outputs", "health", "ecs", "alarms", "errors", "regions",
     },
     "farm-deploy logs --stack STACK --json": {
-        "schema_version", "service", "stream", "timestamp", "message", "time",
+        "schema_version", "region", "service", "stream", "timestamp", "message", "time",
     },
     "farm-deploy logs --stack STACK --access --json": {
         "schema_version", "source", "time", "client", "method", "path", "status",

@@ -382,3 +382,24 @@ def test_bad_input_is_a_user_error_naming_the_key(overrides: dict[str, Any], key
     with pytest.raises(UserError) as err:
         _run(_args(**overrides))
     assert err.value.key == key
+
+
+def test_a_moved_variable_keeps_its_identity_and_the_deployment_waits_for_it() -> None:
+    """The database's variable moved from AtlasDatabase into the app (so the first build has it):
+    its old URN is an alias, so `pulumi up` moves it instead of creating a second variable Vercel refuses."""
+    old = (
+        "urn:pulumi:stack::project::farm:db:AtlasDatabase$"
+        "vercel:index/projectEnvironmentVariable:ProjectEnvironmentVariable::farm-dev-db-connection"
+    )
+    env = VercelEnv(key="MONGODB_URL", value="mongodb+srv://u:p@c/app", sensitive=True, aliases=[old])
+
+    def program() -> None:
+        app = VercelApp("web", _args(env=[env], deploy=True, project_files="."))
+        (variable,) = app.env_vars
+        pulumi.export("aliases", pulumi.Output.all(*variable._aliases))
+
+    run = run_offline(program)
+    assert run.outputs["aliases"] == [old]
+    deployment = run.of_type(DEPLOYMENT)[0]
+    (recorded,) = run.of_type(ENV)
+    assert recorded.urn in deployment.dependencies

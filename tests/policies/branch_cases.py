@@ -42,6 +42,7 @@ class Branch:
 
 
 ACCESS = "mongodbatlas:index/projectIpAccessList:ProjectIpAccessList"
+_BEHIND_VPC_ORIGIN = {"farm:origin-access": "cloudfront-vpc-origin"}
 CLUSTER = "mongodbatlas:index/advancedCluster:AdvancedCluster"
 TASK_DEF = "aws:ecs/taskDefinition:TaskDefinition"
 LAMBDA = "aws:lambda/function:Function"
@@ -529,6 +530,21 @@ BRANCHES: list[Branch] = [
         "redirect to HTTP",
     ),
     Branch("alb-https-listener", LISTENER, {"port": 80.0, "protocol": "HTTP", "defaultActions": []}, True, "no action"),
+    Branch(
+        "alb-https-listener",
+        LISTENER,
+        {"port": 80.0, "protocol": "HTTP", "defaultActions": [{"type": "forward"}], "tags": _BEHIND_VPC_ORIGIN},
+        False,
+        "behind a CloudFront VPC origin, outside prod",
+    ),
+    Branch(
+        "alb-https-listener",
+        LISTENER,
+        {"port": 80.0, "protocol": "HTTP", "defaultActions": [{"type": "forward"}], "tags": _BEHIND_VPC_ORIGIN},
+        True,
+        "behind a VPC origin, but prod wants TLS to the origin",
+        stage="prod",
+    ),
     Branch(
         "alb-https-listener",
         LISTENER,

@@ -846,6 +846,29 @@ STACK_CASES: list[StackCase] = [
         links={"cdn": {"origins": ["alb"]}},
     ),
     StackCase(
+        # The tag that exempts a plain HTTP listener outside prod must be true: internal, behind a VPC origin.
+        "listener-origin-tag-verified",
+        [
+            (
+                "aws:lb/listener:Listener",
+                "http",
+                {
+                    "port": 80.0,
+                    "protocol": "HTTP",
+                    "defaultActions": [{"type": "forward"}],
+                    "tags": {"farm:origin-access": "cloudfront-vpc-origin"},
+                },
+            )
+        ],
+        [
+            ("aws:lb/loadBalancer:LoadBalancer", "alb", {"internal": True, "loadBalancerType": "application"}),
+            ("aws:cloudfront/vpcOrigin:VpcOrigin", "vo", {"vpcOriginEndpointConfig": {"name": "api"}}),
+        ],
+        [("aws:lb/loadBalancer:LoadBalancer", "alb", {"internal": False, "loadBalancerType": "application"})],
+        offender="http",
+        links={"http": {"loadBalancerArn": ["alb"]}, "vo": {"vpcOriginEndpointConfig": ["alb"]}},
+    ),
+    StackCase(
         # A stage in two regions: eu-west-1 lost its API service.
         "regions-same-components",
         [

@@ -32,15 +32,16 @@ def _stack_copy(repo_root, tmp_path, stack: str, edit) -> None:
     (tmp_path / f"Pulumi.{stack}.yaml").write_text(yaml.safe_dump(data))
 
 
-def test_the_dev_stack_without_its_waiver_fails_the_plan(repo_root, tmp_path, capsys):
-    # The shipped dev stack serves the API over plain HTTP behind CloudFront and
-    # says so with a waiver; the same stack without it is caught and fails `plan`.
-    _stack_copy(repo_root, tmp_path, "dev", lambda config: config.pop("farm:policyWaivers"))
+def test_a_public_http_listener_fails_the_plan_where_the_internal_one_passes(repo_root, tmp_path, capsys):
+    # The shipped dev stack has no domain: viewers get HTTPS from CloudFront, and the internal load
+    # balancer's plain HTTP listener behind its VPC origin passes. The same app without CloudFront
+    # (`farm:web: none`) gets an internet-facing load balancer whose plain HTTP listener fails `plan`.
+    _stack_copy(repo_root, tmp_path, "dev", lambda config: config.update({"farm:web": "none"}))
     code = main(["plan", "--stack", "dev", "--project-dir", str(tmp_path), "--json"])
     policy = json.loads(capsys.readouterr().out)["policy"]
     assert code == 1
-    assert [(v["policy"], v["level"]) for v in policy["violations"] if v["level"] == "mandatory"] == [
-        ("alb-https-listener", "mandatory")
+    assert [(v["policy"], v["resource"]) for v in policy["violations"] if v["level"] == "mandatory"] == [
+        ("alb-https-listener", "farm-dev-api-http")
     ]
     assert policy["waived"] == []
 
@@ -48,7 +49,7 @@ def test_the_dev_stack_without_its_waiver_fails_the_plan(repo_root, tmp_path, ca
 def test_a_stale_waiver_is_reported_and_an_unknown_one_refused(repo_root, tmp_path, capsys):
     def add(config):
         config["farm:policyWaivers"] = [
-            *config["farm:policyWaivers"],
+            *config.get("farm:policyWaivers", []),
             {"policy": "efs-encrypted", "reason": "none here"},
         ]
 
