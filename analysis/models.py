@@ -379,6 +379,8 @@ class StagePlan(Model):
     warnings: list[str] = Field(default_factory=list)
     preview: PreviewSettings | None = None  # preview stage only
     multi_region: MultiRegion | None = None  # more than one region only
+    # The app's GitHub repository (`owner/name`) from its checkout's origin remote: what Railway builds from.
+    repository: str | None = None
 
     @property
     def regions(self) -> list[str]:

@@ -10,12 +10,14 @@ the operator lists that id in `farm:acknowledge`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import get_args
 
 from .ai_migration import enabled_providers, migrate
 from .cost import estimate
 from .env_rules import build_env_with_warnings, operator_env
 from .errors import UserError
+from .git_remote import github_repository
 from .model_choice import choose_models
 from .models import (
     PLATFORMS,
@@ -244,7 +246,8 @@ def plan_stage(
     req = analysis.requirements
     rec = recommendation or recommend(req)
 
-    platform = _platform(ctx, req, rec)
+    repository = github_repository(Path(analysis.app_path))
+    platform = _platform(ctx, req, rec, repository)
     caps = REGISTRY[platform].capabilities
     components = ComponentChoices(
         web=_web(ctx, req, platform, caps),
@@ -274,6 +277,7 @@ def plan_stage(
         certificate_arn=settings.certificate_arn,
         alarm_email=settings.alarm_email,
         release=_release(ctx, settings, components),
+        repository=repository,
     )
     plan.security = _security(ctx, stage, components)
     if components.db != "none":
@@ -283,6 +287,12 @@ def plan_stage(
         if components.web == "cloudfront":
             ctx.why(
                 "api", "the load balancer is internal, in private subnets: CloudFront reaches it through a VPC origin"
+            )
+        elif api_edge(plan):
+            ctx.why(
+                "api",
+                "no front end and no certificate: CloudFront serves the API over HTTPS on its own name, "
+                "reaching the internal load balancer through a VPC origin",
             )
         else:
             # Nothing but CloudFront can reach an internal load balancer from outside the VPC.
@@ -308,6 +318,21 @@ def plan_stage(
 
 
 # --------------------------------------------------------------------------- checks
+
+
+def api_edge(plan: StagePlan) -> bool:
+    """An API-only stage on ECS without a certificate: CloudFront in front of it (components/api_edge.py).
+
+    Otherwise its internet-facing load balancer would answer plain HTTP.
+    """
+    has_certificate = bool(plan.api_certificate_arn or (plan.domain and plan.hosted_zone))
+    return (
+        plan.platform == "aws"
+        and plan.components.api == "ecs"
+        and plan.components.web == "none"
+        and not has_certificate
+        and plan.multi_region is None
+    )
 
 
 def _check_values(ctx: _Ctx) -> None:
@@ -337,7 +362,7 @@ def _check_values(ctx: _Ctx) -> None:
         )
 
 
-def _platform(ctx: _Ctx, req: DeploymentRequirements, rec: Recommendation) -> str:
+def _platform(ctx: _Ctx, req: DeploymentRequirements, rec: Recommendation, repository: str | None) -> str:
     s = ctx.settings
     if s.platform:
         ctx.why("platform", f"set by {NAMESPACE}:platform")
@@ -349,6 +374,32 @@ def _platform(ctx: _Ctx, req: DeploymentRequirements, rec: Recommendation) -> st
         platform = next((h for h in hosts if REGISTRY[h].capabilities.api_choices[0] == s.api), hosts[0])
         ctx.why("platform", f"{NAMESPACE}:api {s.api} runs on {platform}")
         return platform
+    if platform == "railway" and not (s.railway_repo or s.railway_api_image or repository):
+        # Railway builds from a GitHub repository or runs a prebuilt image; with neither, the
+        # recommendation would plan a service with no code. The next platform that builds from
+        # the checkout ships it.
+        valid = {sc.platform for sc in rec.scores if sc.valid}
+        fallback = next(
+            (
+                a.platform
+                for a in rec.alternatives
+                if a.platform in valid
+                and a.platform != "railway"
+                and (not s.api or s.api == "none" or s.api in REGISTRY[a.platform].capabilities.api_choices)
+            ),
+            None,
+        )
+        if fallback is not None:
+            ctx.why(
+                "platform",
+                f"railway was recommended, but it builds from GitHub and the checkout has no github.com origin "
+                f"and {NAMESPACE}:railwayRepo is unset: {fallback}, the next choice, builds from the checkout",
+            )
+            ctx.warnings.append(
+                f"planned on {fallback} instead of the recommended railway: set {NAMESPACE}:railwayRepo "
+                f"(owner/name on GitHub) and {NAMESPACE}:platform railway to deploy there"
+            )
+            return fallback
     ctx.why(
         "platform", f"recommended (score {rec.scores[0].score if rec.scores else '?'}, confidence {rec.confidence})"
     )

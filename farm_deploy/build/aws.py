@@ -15,7 +15,9 @@ import pulumi
 from analysis.errors import UserError
 from analysis.models import StagePlan
 from analysis.stack_config import NAMESPACE
+from analysis.stage_plan import api_edge
 from components.alarm_topic import AlarmTopic, AlarmTopicArgs
+from components.api_edge import ApiEdge, ApiEdgeArgs
 from components.api_service import ORIGIN_HEADER, ApiService, ApiServiceArgs
 from components.app_secrets import AppSecrets, AppSecretsArgs
 from components.budget import Budget, BudgetArgs
@@ -154,7 +156,7 @@ def build_aws(ctx: Context) -> BuiltStage:
         if regional.cluster is not None and choices.ai in OLLAMA_CHOICES and _runs_ollama(ctx, region):
             regional.ollama = _ollama(ctx, region, regional)
     if parts.api_service is not None:
-        if choices.web != "cloudfront":
+        if choices.web != "cloudfront" and not api_edge(plan):
             # Behind CloudFront the load balancer is internal: CloudFront's ACL sees every request.
             _alb_web_acl(ctx, parts.api_service)
         built.api_url = parts.api_service.url
@@ -170,7 +172,7 @@ def build_aws(ctx: Context) -> BuiltStage:
     if choices.web == "cloudfront":
         site = parts.site = _static_site(ctx, parts, _web_acl(ctx), origin_secret)
         if parts.log_bucket is not None:
-            _cloudfront_logs(ctx, site, parts.log_bucket)
+            _cloudfront_logs(ctx, site.distribution_arn, parts.log_bucket)
         built.web_url = site.url
         if parts.api_service is not None:
             # The load balancer only answers CloudFront: the API's public address
@@ -178,6 +180,11 @@ def build_aws(ctx: Context) -> BuiltStage:
             built.api_url = site.url
     elif choices.web == "vercel":
         built.web_url = vercel_app(ctx, api_url=built.api_url, python_api=False).url
+    elif parts.api_service is not None and api_edge(plan):
+        edge = _api_edge(ctx, parts.api_service)
+        if parts.log_bucket is not None:
+            _cloudfront_logs(ctx, edge.distribution_arn, parts.log_bucket)
+        built.api_url = edge.url
 
     if parts.zone_id is not None:
         _aliases(ctx, parts, site if choices.web == "cloudfront" else None, api=len(every) == 1)
@@ -438,7 +445,8 @@ def _log_bucket(ctx: Context, region: str) -> LogBucket | None:
     (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/enable-access-logging.html).
     """
     plan, choices = ctx.plan, ctx.plan.components
-    cloudfront, alb = choices.web == "cloudfront" and region == plan.region, choices.api == "ecs"
+    cloudfront = (choices.web == "cloudfront" or api_edge(plan)) and region == plan.region
+    alb = choices.api == "ecs"
     if not (cloudfront or alb):
         return None
     with ctx.stack_keys(SECURITY_KEYS):
@@ -487,11 +495,27 @@ def _alb_web_acl(ctx: Context, api: ApiService) -> WebAcl | None:
         )
 
 
-def _cloudfront_logs(ctx: Context, site: StaticSite, bucket: LogBucket) -> CloudFrontLogs:
+def _api_edge(ctx: Context, api: ApiService) -> ApiEdge:
+    """CloudFront in front of an API-only stage without a certificate (analysis.stage_plan.api_edge)."""
+    assert api.vpc_origin_id is not None
+    acl = _web_acl(ctx)
+    return ApiEdge(
+        f"{ctx.prefix}-api-edge",
+        ApiEdgeArgs(
+            origin_domain=api.alb_dns_name,
+            vpc_origin_id=api.vpc_origin_id,
+            web_acl_arn=acl.arn if acl else None,
+            tags=ctx.tags(),
+        ),
+        ctx.opts(),
+    )
+
+
+def _cloudfront_logs(ctx: Context, distribution_arn: pulumi.Input[str], bucket: LogBucket) -> CloudFrontLogs:
     return CloudFrontLogs(
         f"{ctx.prefix}-web-logs",
         CloudFrontLogsArgs(
-            distribution_arn=site.distribution_arn,
+            distribution_arn=distribution_arn,
             bucket_arn=bucket.bucket_arn,
             delivery_name=f"{ctx.project}-{ctx.slug}-cloudfront",
             tags=ctx.tags(),
@@ -619,7 +643,7 @@ def _ecs_api(
                 certificate_arn=parts.api_certificate or plan.api_certificate_arn,
                 domain=api_domain(plan),
                 # Across regions Route 53 picks the load balancer, so no VPC origin: see `origin_secret`.
-                behind_cloudfront=plan.components.web == "cloudfront" and origin_secret is None,
+                behind_cloudfront=(plan.components.web == "cloudfront" or api_edge(plan)) and origin_secret is None,
                 origin_secret=origin_secret,
                 # Ollama answers inside the VPC on its port; the API's egress is closed otherwise.
                 vpc_egress_ports=[OLLAMA_PORT] if plan.components.ai in OLLAMA_CHOICES else [],

@@ -93,7 +93,7 @@ def build_railway(ctx: Context) -> BuiltStage:
         plan,
         ctx.app_dir,
         token=ctx.optional_secret("railwayToken"),
-        repo=settings.railway_repo,
+        repo=settings.railway_repo or plan.repository,
         image_repository=settings.railway_api_image,
         workspace_id=settings.railway_workspace_id,
         secrets=secrets,

@@ -206,8 +206,9 @@ def _run_side_by_side(plans: list[_RegionPlan], *, ecs_wait: float) -> list[Any]
         futures = [pool.submit(p.run, ecs_wait=ecs_wait, multi=True, sleep=sleep) for p in plans]
         done, _ = wait(futures, return_when=FIRST_EXCEPTION)
         for future in done:
-            if future.exception() is not None:
-                raise future.exception()  # the others stop waiting, in `except`
+            error = future.exception()
+            if error is not None:
+                raise error  # the others stop waiting, in `except`
         return [check for future in futures for check in future.result()]
     except BaseException:
         stop.set()

@@ -34,9 +34,9 @@ def _stack_copy(repo_root, tmp_path, stack: str, edit) -> None:
 
 def test_a_public_http_listener_fails_the_plan_where_the_internal_one_passes(repo_root, tmp_path, capsys):
     # The shipped dev stack has no domain: viewers get HTTPS from CloudFront, and the internal load
-    # balancer's plain HTTP listener behind its VPC origin passes. The same app without CloudFront
-    # (`farm:web: none`) gets an internet-facing load balancer whose plain HTTP listener fails `plan`.
-    _stack_copy(repo_root, tmp_path, "dev", lambda config: config.update({"farm:web": "none"}))
+    # balancer's plain HTTP listener behind its VPC origin passes. The same app with its front end on
+    # Vercel (`farm:web: vercel`) calls an internet-facing load balancer whose plain HTTP listener fails `plan`.
+    _stack_copy(repo_root, tmp_path, "dev", lambda config: config.update({"farm:web": "vercel"}))
     code = main(["plan", "--stack", "dev", "--project-dir", str(tmp_path), "--json"])
     policy = json.loads(capsys.readouterr().out)["policy"]
     assert code == 1
