@@ -261,7 +261,8 @@ def _api_facts(root: Path, path: str | os.PathLike[str], findings: list[Finding]
                 detail={"modules": ",".join(siblings), "import_dir": import_dir},
             )
         )
-    module = _relative(app.file, api_root)[:-3].replace("/", ".")
+    entry_file = _assembling_module(root, app, api_root, inventory, findings) or app.file
+    module = _relative(entry_file, api_root)[:-3].replace("/", ".")
     if module.endswith(".__init__"):
         module = module[: -len(".__init__")]
     entrypoint = f"{module}:{app.detail['attribute']}"
@@ -305,6 +306,63 @@ def _api_facts(root: Path, path: str | os.PathLike[str], findings: list[Finding]
         required_env=_required_env(findings, api_root),
         factory=app.detail.get("built_by") == "factory-function",
     )
+
+
+MAX_SIBLING_MODULES = 200
+# a route, router or middleware added to an app object imported from elsewhere
+_ROUTES_ON = (
+    r"^[ \t]*(?:@{attr}\.(?:get|post|put|patch|delete|api_route|websocket|route)\(|{attr}\.(?:include_router|mount)\()"
+)
+
+
+def _assembling_module(
+    root: Path, app: Finding, api_root: str, inventory: Inventory, findings: list[Finding]
+) -> str | None:
+    """A module beside the app's that imports the app and adds its routes, and that the app's module
+    does not import: `uvicorn` must start from it, or those routes never exist (`bootstrap.py` builds
+    `app`, `main.py` does `from .bootstrap import app` and declares `@app.post(...)`)."""
+    folder = _parent(app.file)
+    stem = PurePosixPath(app.file).stem
+    attr = re.escape(app.detail["attribute"])
+    if stem == "__init__":
+        return None
+    imports_app = re.compile(rf"^[ \t]*from[ \t]+(?:\.|[\w.]*\.)?{re.escape(stem)}[ \t]+import[^\n]*\b{attr}\b", re.M)
+    routes = re.compile(_ROUTES_ON.format(attr=attr), re.M)
+    names = sorted(
+        n
+        for n in inventory.names.get(folder, ())
+        if n.endswith(".py") and n not in ("__init__.py", "conftest.py") and not n.startswith("test_")
+    )
+    if len(names) > MAX_SIBLING_MODULES:
+        return None  # a generated folder, not a hand-written entry beside its bootstrap: not worth reading
+    candidates = []
+    for name in names:
+        rel = _join(folder, name)
+        if rel == app.file:
+            continue
+        try:
+            text = (root / rel).read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        if imports_app.search(text) and routes.search(text):
+            candidates.append(rel)
+    if not candidates:
+        return None
+    reached = _reachable(root, api_root, app.file, {app.file, *candidates})
+    candidates = [c for c in candidates if c not in reached]
+    if len(candidates) != 1:
+        return None  # none, or several modules each adding routes: no single place to start from
+    [chosen] = candidates
+    findings.append(
+        Finding(
+            kind="entry-module",
+            message=f"{chosen} imports the app of {app.file} and adds its routes, and {app.file} does not "
+            f"import it: the server starts from {chosen}",
+            file=chosen,
+            detail={"app_file": app.file, "attribute": app.detail["attribute"]},
+        )
+    )
+    return chosen
 
 
 def _with_includes(root: Path, files: list[Finding], every: list[Finding], findings: list[Finding]) -> list[Finding]:
@@ -894,7 +952,13 @@ def _mark_scripts(root: Path, api: ApiFacts, findings: list[Finding], inventory:
         {f.file for f in findings if f.kind in SERVING_KINDS and f.file.endswith(".py") and _under(f.file, api.root)}
         - {entry}
     )
-    if not candidates or entry is None:
+    # a hard-coded address in a module nobody imports breaks nothing either
+    addresses = {
+        f.file
+        for f in findings
+        if f.kind == "localhost-url" and f.severity == "warning" and f.file.endswith(".py") and _under(f.file, api.root)
+    } - {entry}
+    if not (candidates or addresses) or entry is None:
         return
     modules = {
         _join(folder, name)
@@ -907,9 +971,19 @@ def _mark_scripts(root: Path, api: ApiFacts, findings: list[Finding], inventory:
         return
     reachable = _reachable(root, api.root, entry, modules)
     scripts = {rel for rel in candidates if rel not in reachable and _runs_on_its_own(root / rel)}
+    unused = _unused_modules(root, api.root, entry, modules, {*candidates, *addresses} - reachable - scripts)
     for f in findings:
         if f.file in scripts and f.kind in SERVING_KINDS:
             f.detail["script"] = "true"
+        elif f.file in unused and f.kind in SERVING_KINDS and f.kind != "websocket":
+            # WebSocket helpers nothing imports yet still say the app means to hold connections:
+            # choosing a platform that cannot is the costlier mistake
+            f.detail["script"] = "true"
+            f.detail["unused_module"] = "true"
+        elif f.file in unused and f.kind == "localhost-url" and f.severity == "warning":
+            f.severity = "info"
+            f.detail["unused_module"] = "true"
+    _keep_the_only_evidence(findings, api.root)
     for rel in sorted(scripts):
         findings.append(
             Finding(
@@ -919,6 +993,60 @@ def _mark_scripts(root: Path, api: ApiFacts, findings: list[Finding], inventory:
                 file=rel,
             )
         )
+    for rel in sorted(unused):
+        findings.append(
+            Finding(
+                kind="unused-module",
+                message=f"no module of the API imports {rel}: its drivers, addresses, disk writes and AI "
+                "libraries are not counted as the API's (leftover code)",
+                file=rel,
+            )
+        )
+
+
+# leftover code is noise beside the code in use, but alone it is the only sign of what the app means
+# to use (a skeleton whose database module nothing imports yet still wants a database)
+_EVIDENCE_GROUPS = (
+    ("mongodb-driver",),
+    ("mongodb-uri-env", "mongodb-client", "mongodb-database"),
+    ("ai-provider", "unsupported-ai-provider"),
+)
+
+
+def _keep_the_only_evidence(findings: list[Finding], api_root: str) -> None:
+    for kinds in _EVIDENCE_GROUPS:
+        group = [f for f in findings if f.kind in kinds and _under(f.file, api_root)]
+        if group and all(f.detail.get("script") == "true" for f in group):
+            for f in group:
+                if f.detail.pop("unused_module", None) is not None:
+                    del f.detail["script"]
+
+
+# a module loaded by name at run time leaves no import line: then no module can be called unused
+_DYNAMIC_IMPORT = re.compile(r"\bimportlib\b|\b__import__\(|\bpkgutil\b|\bimport_module\(|\bautodiscover")
+
+
+def _unused_modules(root: Path, api_root: str, entry: str, modules: set[str], unreached: set[str]) -> set[str]:
+    """Of `unreached` (modules the entry's import graph misses), those no module of the API root imports
+    at all: leftover code (an old `database.py` nothing uses) rather than a worker or a tool."""
+    if not unreached:
+        return set()
+    imported: set[str] = set()
+    for rel in sorted(modules):
+        try:
+            text = (root / rel).read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        if _DYNAMIC_IMPORT.search(text):
+            return set()
+        imported.update(_imported_files(root, [api_root, _parent(entry), _parent(rel)], rel, modules))
+    # a package's __init__.py runs whenever anything under it is imported
+    # a module that runs on its own is a tool of its own (a device bridge, a seed): not leftover code
+    return {
+        rel
+        for rel in unreached
+        if rel not in imported and PurePosixPath(rel).name != "__init__.py" and not _runs_on_its_own(root / rel)
+    }
 
 
 def _outside_the_app(findings: list[Finding], api: ApiFacts, web: WebFacts | None) -> None:
@@ -945,43 +1073,51 @@ def _reachable(root: Path, api_root: str, entry: str, modules: set[str]) -> set[
     queue = [entry]
     bases = [api_root, _parent(entry)]
     while queue:
-        rel = queue.pop()
-        try:
-            text = (root / rel).read_text(encoding="utf-8", errors="replace")
-        except OSError:
-            continue
-        here = _parent(rel)
-        for dots, module, names, plain in _IMPORT_LINE.findall(text):
-            targets: list[str] = []
-            if plain:
-                targets = [m.strip().split(" ", 1)[0] for m in plain.split(",")]
-                found = [_join(b, t.replace(".", "/")) for b in bases + [here] for t in targets]
-            else:
-                base = here
-                for _ in range(max(len(dots) - 1, 0)):
-                    base = _parent(base)
-                path = module.replace(".", "/")
-                heads = [_join(base, path)] if dots else [_join(b, path) for b in bases + [here]]
-                found = list(heads)
-                for head in heads:
-                    for name in re.sub(r"#[^\n]*", "", names).replace("\n", " ").split(","):
-                        name = name.strip().split(" ", 1)[0].strip("()")
-                        if name:
-                            found.append(_join(head, name) if path or dots else _join(head, name))
-            for candidate in found:
-                candidate = candidate.strip("/") or "."
-                for rel_file in (candidate + ".py", candidate + "/__init__.py"):
-                    if rel_file in modules and rel_file not in seen:
-                        seen.add(rel_file)
-                        queue.append(rel_file)
-                # importing a.b.c runs a/__init__.py and a/b/__init__.py too
-                parts = candidate.split("/")
-                for i in range(1, len(parts)):
-                    init = "/".join(parts[:i]) + "/__init__.py"
-                    if init in modules and init not in seen:
-                        seen.add(init)
-                        queue.append(init)
+        for rel_file in _imported_files(root, bases, queue.pop(), modules):
+            if rel_file not in seen:
+                seen.add(rel_file)
+                queue.append(rel_file)
     return seen
+
+
+def _imported_files(root: Path, bases: list[str], rel: str, modules: set[str]) -> list[str]:
+    """The files of `modules` one module's static import lines name, with the packages' `__init__.py`."""
+    try:
+        text = (root / rel).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return []
+    out: list[str] = []
+    here = _parent(rel)
+    for dots, module, names, plain in _IMPORT_LINE.findall(text):
+        targets: list[str] = []
+        if plain:
+            targets = [m.strip().split(" ", 1)[0] for m in plain.split(",")]
+            found = [_join(b, t.replace(".", "/")) for b in bases + [here] for t in targets]
+        else:
+            base = here
+            for _ in range(max(len(dots) - 1, 0)):
+                base = _parent(base)
+            path = module.replace(".", "/")
+            heads = [_join(base, path)] if dots else [_join(b, path) for b in bases + [here]]
+            found = list(heads)
+            for head in heads:
+                for name in re.sub(r"#[^\n]*", "", names).replace("\n", " ").split(","):
+                    name = name.strip().split(" ", 1)[0].strip("()")
+                    if name:
+                        found.append(_join(head, name))
+        for candidate in found:
+            # `from . import users`: the module path is empty, so head + "/" + name has a double slash
+            candidate = re.sub("/+", "/", candidate).strip("/") or "."
+            for rel_file in (candidate + ".py", candidate + "/__init__.py"):
+                if rel_file in modules:
+                    out.append(rel_file)
+            # importing a.b.c runs a/__init__.py and a/b/__init__.py too
+            parts = candidate.split("/")
+            for i in range(1, len(parts)):
+                init = "/".join(parts[:i]) + "/__init__.py"
+                if init in modules:
+                    out.append(init)
+    return out
 
 
 def _runs_on_its_own(path: Path) -> bool:
@@ -1079,6 +1215,7 @@ def _ai_requirements(
                     f"{', '.join(sorted(named))}, not to OpenAI"
                 )
                 f.detail["provider"] = ",".join(sorted(named))
+    _frameworks_with_providers(findings)
     for f in findings:
         if f.detail.get("script") == "true":
             continue  # a standalone script's library, not the API's
@@ -1099,6 +1236,28 @@ def _ai_requirements(
     if unsupported:
         evidence["unsupported_ai_providers"] = [f for f in ai_evidence if f.kind == "unsupported-ai-provider"]
     return providers, unsupported, has_ai
+
+
+# orchestration libraries: they call a model provider, they are not one
+AI_FRAMEWORKS = ("langchain", "llama-index")
+
+
+def _frameworks_with_providers(findings: list[Finding]) -> None:
+    """LangChain or LlamaIndex next to the provider they drive (`langchain_core` messages with
+    `langchain_google_genai`, a `langchain.agents` agent over Gemini): the provider is what the
+    stage must reach, the framework becomes an `ai-framework` finding. Alone, with no provider
+    found, the framework stays an unsupported provider: something calls a model nobody named."""
+    live = [
+        f for f in findings if f.kind in ("ai-provider", "unsupported-ai-provider") and f.detail.get("script") != "true"
+    ]
+    providers = sorted({f.detail["provider"] for f in live} - set(AI_FRAMEWORKS))
+    if not providers:
+        return
+    for f in live:
+        if f.kind == "unsupported-ai-provider" and f.detail["provider"] in AI_FRAMEWORKS:
+            f.kind = "ai-framework"
+            f.severity = "info"
+            f.message = f"{f.detail['provider']} orchestrates {', '.join(providers)}: not a provider of its own"
 
 
 def _database_evidence(config: FarmConfig | None, findings: list[Finding]) -> list[Finding]:

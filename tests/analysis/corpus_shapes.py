@@ -34,7 +34,8 @@ TEMPLATE = {
         ),
         "{{cookiecutter.project_slug}}/backend/app/app/__init__.py": "",
         "{{cookiecutter.project_slug}}/backend/app/app/main.py": (
-            "from fastapi import FastAPI\n\nfrom app.core.config import settings\n\napp = FastAPI()\n"
+            "from fastapi import FastAPI\n\nfrom app.core.config import settings\nfrom app.db import client\n\n"
+            "app = FastAPI()\n"
         ),
         "{{cookiecutter.project_slug}}/backend/app/app/core/__init__.py": "",
         "{{cookiecutter.project_slug}}/backend/app/app/core/config.py": (
@@ -322,6 +323,95 @@ OPENAI_COMPATIBLE_CHAT = {
     },
 }
 
+# held-out round 3: the app is built in bootstrap.py and main.py adds its routes (bootstrap never
+# imports main); the client is built in a wrapper class from its constructor parameter; the
+# committed env file's URI password is the word "password"; CORS and the front end's base URL
+# are hard-coded
+BOOTSTRAP_ENTRY = {
+    "files": {
+        ".env": "API_SERVER_PORT=3030\nMONGO_PASSWORD=password\nMONGO_URL=mongodb://admin:password@database:27017/admin\n",
+        "docker-compose.yml": (
+            "services:\n  database:\n    image: mongo\n  server:\n    build:\n      context: backend\n"
+            "    env_file: [.env]\n"
+        ),
+        "backend/Dockerfile": 'FROM python:3.11\nCMD ["sh", "-c", "uvicorn src.main:app --port 3030"]\n',
+        "backend/pyproject.toml": '[project]\nname = "todo"\ndependencies = ["fastapi", "motor"]\n',
+        "backend/src/__init__.py": "",
+        "backend/src/bootstrap.py": (
+            "from fastapi import FastAPI\nfrom fastapi.middleware.cors import CORSMiddleware\n\napp = FastAPI()\n"
+            "app.add_middleware(CORSMiddleware, allow_origins=['http://localhost:5173'])\n"
+        ),
+        "backend/src/main.py": (
+            "from .bootstrap import app\nfrom .db import store\n\n\n@app.get('/todo/')\nasync def todos():\n"
+            "    return await store.db.todos.find().to_list(10)\n"
+        ),
+        "backend/src/db.py": (
+            "from os import environ\n\nfrom motor.motor_asyncio import AsyncIOMotorClient\n\n\nclass Store:\n"
+            "    def __init__(self, url, name):\n        self.client = AsyncIOMotorClient(url)\n"
+            "        self.db = self.client.get_database(name)\n\n\n"
+            "store = Store(url=environ['MONGO_URL'], name='todos')\n"
+        ),
+        "frontend/package.json": '{"dependencies": {"react": "18"}, "devDependencies": {"vite": "5"}}\n',
+        "frontend/package-lock.json": "{}\n",
+        "frontend/src/config.ts": "export const apiUrl = 'http://localhost:3030'\n",
+    },
+    "expected": {
+        "api_root": "backend",
+        "api_entrypoint": "src.main:app",
+        "python_version": "3.11",
+        "web_root": "frontend",
+        "web_framework": "vite",
+        "web_package_manager": "npm",
+        "db_drivers": ["motor"],
+        "db_uri_env": "MONGO_URL",
+        "db_name": "todos",
+        "secrets": [],
+        "compose_services": ["database", "server"],
+        "localhost_files": ["backend/src/bootstrap.py", "frontend/src/config.ts"],
+    },
+}
+
+# held-out round 3: python-dotenv's dotenv_values mapping names the URI variable, an old motor
+# module nothing imports (with a localhost URI) is leftover code, LangChain drives Gemini
+LEFTOVER_MODULE = {
+    "files": {
+        "backend-fastapi/requirements.txt": "fastapi\npymongo\nmotor\nlangchain\nlangchain-google-genai\n",
+        "backend-fastapi/main.py": (
+            "from fastapi import FastAPI\n\nfrom config.database import connect\nfrom routes.chat import router\n\n"
+            "app = FastAPI()\napp.include_router(router)\n"
+        ),
+        "backend-fastapi/config/__init__.py": "",
+        "backend-fastapi/config/database.py": (
+            "from dotenv import dotenv_values\nfrom pymongo import MongoClient\n\nconfig = dotenv_values('.env')\n"
+            "client = MongoClient(config['DB_URL'])\n\n\ndef connect():\n    return client['farmstack']\n"
+        ),
+        "backend-fastapi/routes/__init__.py": "",
+        "backend-fastapi/routes/chat.py": (
+            "from fastapi import APIRouter\nfrom langchain_core.messages import HumanMessage\n"
+            "from langchain_google_genai import ChatGoogleGenerativeAI\n\nrouter = APIRouter()\n"
+            "llm = ChatGoogleGenerativeAI(model='gemini-2.0-flash')\n\n\n@router.post('/chat')\n"
+            "def chat(text: str):\n    return llm.invoke([HumanMessage(content=text)]).content\n"
+        ),
+        "backend-fastapi/apps/server/database.py": (
+            "import motor.motor_asyncio\n\nclient = motor.motor_asyncio.AsyncIOMotorClient('mongodb://localhost:27017')\n"
+        ),
+        "ui/package.json": '{"dependencies": {"next": "14", "react": "18"}}\n',
+        "ui/package-lock.json": "{}\n",
+    },
+    "expected": {
+        "api_root": "backend-fastapi",
+        "api_entrypoint": "main:app",
+        "web_root": "ui",
+        "web_framework": "nextjs",
+        "web_package_manager": "npm",
+        "db_drivers": ["pymongo"],
+        "db_uri_env": "DB_URL",
+        "db_name": "farmstack",
+        "ai_providers": ["gemini"],
+        "localhost_files": [],
+    },
+}
+
 SHAPES = {
     "template": TEMPLATE,
     "deploy-outside": DEPLOY_OUTSIDE,
@@ -331,4 +421,6 @@ SHAPES = {
     "in-memory-upload": IN_MEMORY_UPLOAD,
     "factory-app": FACTORY_APP,
     "openai-compatible-chat": OPENAI_COMPATIBLE_CHAT,
+    "bootstrap-entry": BOOTSTRAP_ENTRY,
+    "leftover-module": LEFTOVER_MODULE,
 }

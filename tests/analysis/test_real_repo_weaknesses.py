@@ -48,7 +48,9 @@ def test_cookiecutter_json_makes_the_placeholder_folders_part_of_the_app(tmp_pat
     analysis = analyze_app(repos.build(tmp_path, files))
     assert findings(analysis, "skipped-template") == []
     assert findings(analysis, "template-repository")[0].file == "cookiecutter.json"
-    assert analysis.requirements.ai_providers == ["openai"]
+    # the placeholder folder is read: its module's provider is found (main.py does not import it, so
+    # it is an unused module and the provider is not the API's)
+    assert [f.file for f in findings(analysis, "ai-provider")] == ["{{cookiecutter.project_slug}}/worker.py"]
 
 
 # --------------------------------------------------------------------------- deploy files
@@ -190,7 +192,7 @@ def test_in_a_git_checkout_tracked_files_count_even_when_gitignore_matches_them(
     ],
 )
 def test_ai_providers_from_one_table(tmp_path, code, supported, unsupported):
-    analysis = analyze_app(repos.build(tmp_path, {"main.py": MAIN, "ai.py": code}))
+    analysis = analyze_app(repos.build(tmp_path, {"main.py": "import ai\n" + MAIN, "ai.py": code}))
     assert analysis.requirements.ai_providers == supported
     assert analysis.requirements.unsupported_ai_providers == unsupported
 
@@ -226,7 +228,7 @@ def test_loopback_and_private_addresses_in_every_text_file(tmp_path):
 
 def test_settings_default_followed_by_a_comment_and_an_fstring_uri(tmp_path):
     files = {
-        "main.py": MAIN,
+        "main.py": "import config\nimport db\n" + MAIN,
         "config.py": "from pydantic_settings import BaseSettings\n\n\nclass Settings(BaseSettings):\n"
         "    MONGO_DB: str = 'shop'  # the database\n",
         "db.py": "import os\n\nfrom motor.motor_asyncio import AsyncIOMotorClient\n\n"

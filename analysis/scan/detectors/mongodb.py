@@ -40,6 +40,9 @@ _URI_NAME = re.compile(r"MONGO|DATABASE_UR[LI]|DB_UR[LI]|ATLAS", re.I)
 _URI_PART = re.compile(
     r"(?:^|_)(?:PORT|USER|USERNAME|PASSWORD|PASS|PWD|AUTH_?SOURCE|TIMEOUT|POOL_SIZE|OPTIONS|COLLECTION)$"
 )
+# connection options, not the connection string: MONGODB_TLS, MONGODB_TLS_ALLOW_INVALID_CERTS,
+# MONGODB_MAX_RETRIES, MONGO_MIN_POOL_SIZE, MONGODB_CONNECTION_TIMEOUT_MS, MONGO_ECHO
+_URI_OPTION = re.compile(r"(?:^|_)(?:TLS|SSL|CERTS?|RETRIES|RETRY|MAX|MIN|TIMEOUT|ENABLED?|ECHO|DEBUG)(?:_|$)")
 _CLIENTS = ("AsyncIOMotorClient", "MotorClient", "MongoClient", "AsyncMongoClient")
 _ENV_CALLS = ("os.getenv", "os.environ.get", "getenv", "environ.get", "config", "env", "env.str")
 _SETTINGS_OWNER = re.compile(r"settings|config|conf$|cfg|^env$", re.I)
@@ -111,7 +114,12 @@ def detect(src: SourceFile) -> list[Finding]:
     for name, default, line in env_hits:
         if name in reported:
             continue
-        if _URI_NAME.search(name) and not _DB_NAME.match(name) and not _URI_PART.search(name):
+        if (
+            _URI_NAME.search(name)
+            and not _DB_NAME.match(name)
+            and not _URI_PART.search(name)
+            and not _URI_OPTION.search(name.upper())
+        ):
             reported.add(name)
             detail = {"env": name}
             field = next((f for f, env in fields.items() if env == name and f != name), None)
@@ -158,8 +166,38 @@ _CLIENT_METHODS = frozenset(
 )  # fmt: skip
 
 
-def _env_call(node: ast.expr) -> tuple[str, str | None] | None:
-    """(variable, default) for os.getenv("X", "d"), os.environ["X"], config("X", default="d")."""
+_ENVIRON = frozenset({"os.environ", "environ"})
+
+
+def _environ_mappings(tree: ast.Module) -> frozenset[str]:
+    """Names that hold the environment as a mapping: os.environ, and module-level
+    `config = dotenv_values(".env")` (python-dotenv's dict of the file's variables,
+    https://saurabh-kumar.com/python-dotenv/reference/#dotenv.main.dotenv_values)."""
+    names = set(_ENVIRON)
+    for node in _statements(tree.body):
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            value = node.value
+            calls = [value] if isinstance(value, ast.Call) else []
+            if isinstance(value, ast.Dict):  # {**dotenv_values(".env"), **os.environ}
+                calls = [
+                    v for k, v in zip(value.keys, value.values, strict=True) if k is None and isinstance(v, ast.Call)
+                ]
+            if any((call_name(c) or "").rsplit(".", 1)[-1] == "dotenv_values" for c in calls):
+                names.add(node.targets[0].id)
+    return frozenset(names)
+
+
+def _env_call(node: ast.expr, mappings: frozenset[str] = _ENVIRON) -> tuple[str, str | None] | None:
+    """(variable, default) for os.getenv("X", "d"), os.environ["X"], config("X", default="d"),
+    and `env["X"]` / `env.get("X")` on a mapping of the environment (`mappings`)."""
+    if (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "get"
+        and dotted(node.func.value) in mappings - _ENVIRON
+        and node.args
+    ):
+        node = ast.Call(func=ast.Name(id="getenv"), args=node.args, keywords=node.keywords)
     if isinstance(node, ast.Call) and (call_name(node) or "") in _ENV_CALLS and node.args:
         first = node.args[0]
         if isinstance(first, ast.Constant) and isinstance(first.value, str):
@@ -167,7 +205,7 @@ def _env_call(node: ast.expr) -> tuple[str, str | None] | None:
             default = next((k.value for k in node.keywords if k.arg == "default"), default)
             value = default.value if isinstance(default, ast.Constant) and isinstance(default.value, str) else None
             return first.value, value
-    if isinstance(node, ast.Subscript) and dotted(node.value) in ("os.environ", "environ"):
+    if isinstance(node, ast.Subscript) and dotted(node.value) in mappings:
         key = node.slice
         if isinstance(key, ast.Constant) and isinstance(key.value, str):
             return key.value, None
@@ -251,11 +289,18 @@ def _database_names(src: SourceFile, tree: ast.Module) -> list[Finding]:
             return (call_name(node) or "").rsplit(".", 1)[-1] in _CLIENTS
         return dotted(node) in clients
 
-    def value_of(node: ast.expr) -> str | None:
+    owners = _enclosing_functions(tree)
+
+    def value_of(node: ast.expr, passed: bool = False) -> str | None:
         if isinstance(node, ast.Constant) and isinstance(node.value, str):
             return node.value
         if isinstance(node, ast.Name):
-            return constants.get(node.id) or params.get(node.id)
+            found = constants.get(node.id) or params.get(node.id)
+            if found is None and not passed and id(node) in owners:
+                # Store(url=..., name="todos") builds the client of `def __init__(self, url, name)`
+                argument = _argument_passed(tree, *owners[id(node)], node.id)
+                found = value_of(argument, passed=True) if argument is not None else None
+            return found
         read = _env_call(node)
         return read[1] if read else None
 
@@ -331,8 +376,11 @@ def _module_strings(tree: ast.Module) -> dict[str, str]:
     return out
 
 
-def _env_of(node: ast.expr, constants: dict[str, str | None]) -> str | None:
+def _env_of(node: ast.expr, constants: dict[str, str | None], mappings: frozenset[str] = _ENVIRON) -> str | None:
     """The environment variable an expression reads: settings.X, os.environ["X"], os.getenv("X"), X."""
+    read = _env_call(node, mappings) if mappings is not _ENVIRON else None
+    if read is not None:
+        return read[0]
     if isinstance(node, ast.Call):
         name = call_name(node) or ""
         if name in _ENV_CALLS and node.args:
@@ -340,10 +388,10 @@ def _env_of(node: ast.expr, constants: dict[str, str | None]) -> str | None:
             return first.value if isinstance(first, ast.Constant) and isinstance(first.value, str) else None
         # settings.mongo_url.get_secret_value(), get_settings().MONGO_URL
         if isinstance(node.func, ast.Attribute) and not node.args:
-            return _env_of(node.func.value, constants)
+            return _env_of(node.func.value, constants, mappings)
         # str(settings.MONGO_URL)
-        return _env_of(node.args[0], constants) if len(node.args) == 1 and not node.keywords else None
-    if isinstance(node, ast.Subscript) and dotted(node.value) in ("os.environ", "environ"):
+        return _env_of(node.args[0], constants, mappings) if len(node.args) == 1 and not node.keywords else None
+    if isinstance(node, ast.Subscript) and dotted(node.value) in _ENVIRON:
         key = node.slice
         return key.value if isinstance(key, ast.Constant) and isinstance(key.value, str) else None
     if isinstance(node, ast.Attribute):
@@ -370,16 +418,18 @@ def _client_arguments(src: SourceFile) -> tuple[list[tuple[str, int]], list[tupl
     # and how the others were built (composed from parts, a literal)
     constants: dict[str, str | None] = {}
     built: dict[str, tuple[str, list[str]]] = {}
+    mappings = _environ_mappings(tree)
     for node in _statements(tree.body):
         if isinstance(node, ast.Assign | ast.AnnAssign) and node.value is not None:
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             for target in targets:
                 if isinstance(target, ast.Name):
-                    constants[target.id] = _env_of(node.value, {})
+                    constants[target.id] = _env_of(node.value, {}, mappings)
                     how = _built(node.value)
                     if how is not None:
                         built[target.id] = how
     out, unresolved = [], []
+    owners = _enclosing_functions(tree)
     for node in ast.walk(tree):
         if not isinstance(node, ast.Call):
             continue
@@ -390,7 +440,11 @@ def _client_arguments(src: SourceFile) -> tuple[list[tuple[str, int]], list[tupl
         if arg is None:
             unresolved.append(("default", [], node.lineno))
             continue
-        env = _env_of(arg, constants)
+        if isinstance(arg, ast.Name) and id(node) in owners:
+            # def __init__(self, connection_url): self.client = MongoClient(connection_url), and the module
+            # builds Database(connection_url=environ["X"]): the argument of that call is the variable
+            arg = _argument_passed(tree, *owners[id(node)], arg.id) or arg
+        env = _env_of(arg, constants, mappings)
         if env and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", env):
             out.append((env, node.lineno))
             continue
@@ -398,6 +452,43 @@ def _client_arguments(src: SourceFile) -> tuple[list[tuple[str, int]], list[tupl
         if how is not None:
             unresolved.append((how[0], how[1], node.lineno))
     return out, unresolved
+
+
+def _enclosing_functions(tree: ast.Module) -> dict[int, tuple[str, list[str]]]:
+    """id(node) -> (the name callers use: the function's, or the class's for `__init__`; its parameters)
+    for every node inside a module-level function or a method of a module-level class."""
+    out: dict[int, tuple[str, list[str]]] = {}
+    for top in tree.body:
+        functions: list[tuple[str, ast.FunctionDef | ast.AsyncFunctionDef]] = []
+        if isinstance(top, ast.FunctionDef | ast.AsyncFunctionDef):
+            functions.append((top.name, top))
+        elif isinstance(top, ast.ClassDef):
+            functions += [
+                (top.name if f.name == "__init__" else f.name, f)
+                for f in top.body
+                if isinstance(f, ast.FunctionDef | ast.AsyncFunctionDef)
+            ]
+        for caller_name, function in functions:
+            params = [a.arg for a in (*function.args.posonlyargs, *function.args.args) if a.arg not in ("self", "cls")]
+            params += [a.arg for a in function.args.kwonlyargs]
+            for inner in ast.walk(function):
+                out[id(inner)] = (caller_name, params)
+    return out
+
+
+def _argument_passed(tree: ast.Module, caller: str, params: list[str], param: str) -> ast.expr | None:
+    """The expression a call `caller(...)` in this module passes for `param` (by keyword or position)."""
+    if param not in params:
+        return None
+    index = params.index(param)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and (call_name(node) or "").rsplit(".", 1)[-1] == caller:
+            value = next((k.value for k in node.keywords if k.arg == param), None)
+            if value is None and index < len(node.args) and not any(isinstance(a, ast.Starred) for a in node.args):
+                value = node.args[index]
+            if value is not None:
+                return value
+    return None
 
 
 def _built(node: ast.expr) -> tuple[str, list[str]] | None:

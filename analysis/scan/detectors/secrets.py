@@ -120,8 +120,21 @@ def _unquote(value: str) -> str:
     return value
 
 
+# a lowercase password made of placeholder words (test_password, mypass, secret_pwd, admin123, the
+# URL-encoded p%40ssw0rd%21): a fixture's or a tutorial's, not a generated credential
+_PLACEHOLDER_WORDS = re.compile(r"test|pass|pwd|secret|example|sample|dummy|fake|demo|admin|user|changeme")
+_LEET = str.maketrans({"@": "a", "0": "o", "1": "i", "3": "e", "$": "s", "!": None, "#": None, "%": None})
+
+
 def _is_placeholder_uri(user: str, password: str, host: str) -> bool:
-    return bool(_PLACEHOLDER.match(password)) or password.startswith(("$", "{", "<", "%")) or "${" in password
+    if _PLACEHOLDER.match(password) or password.startswith(("$", "{", "<", "%")) or "${" in password:
+        return True
+    from urllib.parse import unquote
+
+    decoded = unquote(password)
+    if not re.fullmatch(r"[a-z0-9_.@!#$%-]+", decoded):
+        return False  # upper case or other characters: shaped like a chosen or generated password
+    return bool(_PLACEHOLDER_WORDS.search(decoded.translate(_LEET)))
 
 
 def _secret(src: SourceFile, line: int, variable: str, kind: str, value: str, severity: str = "error") -> Finding:
