@@ -18,9 +18,7 @@ import pulumi
 import pulumi_aws as aws
 
 from .common import child_opts, merge_tags
-
-ORIGIN_ID = "api"
-ALL_METHODS = ["DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT"]
+from .static_site import API_ORIGIN_ID, api_behavior_args
 
 
 @dataclass
@@ -40,13 +38,8 @@ class ApiEdge(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: ApiEdgeArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("farm:web:ApiEdge", name, None, opts)
-        invoke = pulumi.InvokeOutputOptions(parent=self)
-        caching_disabled = aws.cloudfront.get_cache_policy_output(name="Managed-CachingDisabled", opts=invoke)
-        all_viewer = aws.cloudfront.get_origin_request_policy_output(
-            name="Managed-AllViewerExceptHostHeader", opts=invoke
-        )
         security_headers = aws.cloudfront.get_response_headers_policy_output(
-            name="Managed-SecurityHeadersPolicy", opts=invoke
+            name="Managed-SecurityHeadersPolicy", opts=pulumi.InvokeOutputOptions(parent=self)
         )
         self.distribution = aws.cloudfront.Distribution(
             f"{name}-cdn",
@@ -57,7 +50,7 @@ class ApiEdge(pulumi.ComponentResource):
             price_class=args.price_class,
             origins=[
                 aws.cloudfront.DistributionOriginArgs(
-                    origin_id=ORIGIN_ID,
+                    origin_id=API_ORIGIN_ID,
                     domain_name=args.origin_domain,
                     vpc_origin_config=aws.cloudfront.DistributionOriginVpcOriginConfigArgs(
                         vpc_origin_id=args.vpc_origin_id, origin_read_timeout=60
@@ -65,15 +58,7 @@ class ApiEdge(pulumi.ComponentResource):
                 )
             ],
             default_cache_behavior=aws.cloudfront.DistributionDefaultCacheBehaviorArgs(
-                target_origin_id=ORIGIN_ID,
-                # https-only, not a redirect: a redirected POST loses its body.
-                viewer_protocol_policy="https-only",
-                allowed_methods=ALL_METHODS,
-                cached_methods=["GET", "HEAD"],
-                cache_policy_id=caching_disabled.id,
-                origin_request_policy_id=all_viewer.id,
-                response_headers_policy_id=security_headers.id,
-                compress=True,
+                **api_behavior_args(self, security_headers.id)
             ),
             restrictions=aws.cloudfront.DistributionRestrictionsArgs(
                 geo_restriction=aws.cloudfront.DistributionRestrictionsGeoRestrictionArgs(restriction_type="none")

@@ -23,12 +23,11 @@ import pulumi_aws as aws
 from analysis.errors import UserError
 
 from .common import child_opts, merge_tags, private_bucket
-from .static_site import bucket_policy, spa_default_behavior
+from .static_site import api_behavior_args, bucket_policy, spa_default_behavior
 
 S3_ORIGIN_ID = "site"
 
 API_ORIGIN_ID = "api"
-ALL_METHODS = ["GET", "HEAD", "OPTIONS", "PUT", "POST", "PATCH", "DELETE"]
 PROTOCOLS = ("http-only", "https-only")
 
 
@@ -114,11 +113,6 @@ class PreviewSite(pulumi.ComponentResource):
             signing_protocol="sigv4",
             opts=child_opts(self),
         )
-        invoke = pulumi.InvokeOutputOptions(parent=self)
-        caching_disabled = aws.cloudfront.get_cache_policy_output(name="Managed-CachingDisabled", opts=invoke)
-        all_viewer = aws.cloudfront.get_origin_request_policy_output(
-            name="Managed-AllViewerExceptHostHeader", opts=invoke
-        )
         return aws.cloudfront.Distribution(
             f"{self._name}-cdn",
             enabled=True,
@@ -140,15 +134,7 @@ class PreviewSite(pulumi.ComponentResource):
             ),
             ordered_cache_behaviors=[
                 aws.cloudfront.DistributionOrderedCacheBehaviorArgs(
-                    path_pattern=a.api_path_pattern,
-                    target_origin_id=API_ORIGIN_ID,
-                    viewer_protocol_policy="https-only",
-                    allowed_methods=ALL_METHODS,
-                    cached_methods=["GET", "HEAD"],
-                    cache_policy_id=caching_disabled.id,
-                    origin_request_policy_id=all_viewer.id,
-                    response_headers_policy_id=a.response_headers_policy_id,
-                    compress=True,
+                    path_pattern=a.api_path_pattern, **api_behavior_args(self, a.response_headers_policy_id)
                 )
             ],
             restrictions=aws.cloudfront.DistributionRestrictionsArgs(

@@ -403,23 +403,8 @@ class StaticSite(pulumi.ComponentResource):
     def _api_behavior(
         self, headers: aws.cloudfront.ResponseHeadersPolicy
     ) -> aws.cloudfront.DistributionOrderedCacheBehaviorArgs:
-        invoke = pulumi.InvokeOutputOptions(parent=self)
-        caching_disabled = aws.cloudfront.get_cache_policy_output(name="Managed-CachingDisabled", opts=invoke)
-        all_viewer = aws.cloudfront.get_origin_request_policy_output(
-            name="Managed-AllViewerExceptHostHeader", opts=invoke
-        )
         return aws.cloudfront.DistributionOrderedCacheBehaviorArgs(
-            path_pattern=self._args.api_path_pattern,
-            target_origin_id=API_ORIGIN_ID,
-            # https-only, not a redirect: a redirected POST loses its
-            # body, and API clients should fail loudly on plain HTTP.
-            viewer_protocol_policy="https-only",
-            allowed_methods=ALL_METHODS,
-            cached_methods=["GET", "HEAD"],
-            cache_policy_id=caching_disabled.id,
-            origin_request_policy_id=all_viewer.id,
-            response_headers_policy_id=headers.id,
-            compress=True,
+            path_pattern=self._args.api_path_pattern, **api_behavior_args(self, headers.id)
         )
 
     def _viewer_certificate(self) -> aws.cloudfront.DistributionViewerCertificateArgs:
@@ -583,6 +568,29 @@ class StaticSite(pulumi.ComponentResource):
             paths=["/*"],
             opts=child_opts(self, depends_on=list(objects)),
         )
+
+
+def api_behavior_args(parent: pulumi.Resource, response_headers_policy_id: pulumi.Input[str]) -> dict[str, Any]:
+    """The API's cache behaviour: nothing cached, every method, the viewer's headers but Host forwarded.
+
+    CloudFront's managed policies (looked up by name through `parent`'s provider);
+    https-only rather than a redirect, because a redirected POST loses its body and
+    API clients should fail loudly on plain HTTP. Shared by StaticSite, PreviewSite
+    and ApiEdge (`...OrderedCacheBehaviorArgs(path_pattern=..., **these)` or the default behaviour).
+    """
+    invoke = pulumi.InvokeOutputOptions(parent=parent)
+    caching_disabled = aws.cloudfront.get_cache_policy_output(name="Managed-CachingDisabled", opts=invoke)
+    all_viewer = aws.cloudfront.get_origin_request_policy_output(name="Managed-AllViewerExceptHostHeader", opts=invoke)
+    return {
+        "target_origin_id": API_ORIGIN_ID,
+        "viewer_protocol_policy": "https-only",
+        "allowed_methods": ALL_METHODS,
+        "cached_methods": ["GET", "HEAD"],
+        "cache_policy_id": caching_disabled.id,
+        "origin_request_policy_id": all_viewer.id,
+        "response_headers_policy_id": response_headers_policy_id,
+        "compress": True,
+    }
 
 
 def spa_default_behavior(
