@@ -11,8 +11,6 @@ import threading
 import time
 from pathlib import Path
 
-from analysis.scan import walker
-from farm_deploy.cli import main
 from farm_deploy.commands.common import slow
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -51,21 +49,31 @@ def test_version_is_looked_up_only_when_asked():
     assert out.strip() == "False"
 
 
-def test_the_analyzer_may_fork_under_the_cli(tmp_path, monkeypatch, capsys):
-    """The progress timer of `analyze` is a signal, not a thread: FARM_ANALYZER_JOBS=2 forks."""
+def test_the_analyzer_may_fork_under_the_cli(tmp_path):
+    """The progress timer of `analyze` is a signal, not a thread: FARM_ANALYZER_JOBS=2 forks.
+
+    In a fresh process: the test process itself may hold other tests' threads, and the
+    walker rightly refuses to fork a multi-threaded process.
+    """
     app, project = _app(tmp_path)
-    forks = []
-    real_fork = os.fork
-
-    def fork() -> int:
-        forks.append(threading.active_count())
-        return real_fork()
-
-    monkeypatch.setattr(walker.os, "fork", fork)
-    monkeypatch.setenv("FARM_ANALYZER_JOBS", "2")
-    assert main(["analyze", "--json", "--project-dir", str(project), str(app)]) == 0
-    assert '"entrypoint": "main:app"' in capsys.readouterr().out
-    assert forks == [1]
+    code = (
+        "import contextlib, io, os, threading\n"
+        "from analysis.scan import walker\n"
+        "from farm_deploy.cli import main\n"
+        "forks, real_fork = [], os.fork\n"
+        "def fork():\n"
+        "    forks.append(threading.active_count())\n"
+        "    return real_fork()\n"
+        "walker.os.fork = fork\n"
+        "out = io.StringIO()\n"
+        "with contextlib.redirect_stdout(out):\n"
+        f"    code = main(['analyze', '--json', '--project-dir', {str(project)!r}, {str(app)!r}])\n"
+        # The child leaves with os._exit once it has read its share: only the parent prints.
+        'print(code, \'"entrypoint": "main:app"\' in out.getvalue(), forks)\n'
+    )
+    env = {**os.environ, "FARM_ANALYZER_JOBS": "2"}
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "0 True [1]"
 
 
 def test_the_alarm_timer_says_slow_work_and_leaves_no_thread_or_handler(capsys):
