@@ -15,6 +15,7 @@ import os
 import re
 from collections import Counter
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 
 from .env_reads import read_env
 from .errors import UserError
@@ -23,7 +24,11 @@ from .models import ApiFacts, AppAnalysis, DatabaseFacts, DeploymentRequirements
 from .requirements_files import DEV_REQUIREMENT_WORDS
 from .requirements_files import is_dev_requirements as _is_dev_requirements
 from .scan import Inventory, WalkResult, scan
+from .scan.walker import TEMPLATE_FILES
 from .wording import plural
+
+if TYPE_CHECKING:
+    from .scan.prescan import Prescan
 
 DRIVER_ORDER = ("motor", "pymongo", "beanie", "odmantic", "mongoengine")
 # folders that conventionally hold the API or the front end, best first
@@ -40,12 +45,13 @@ LOCK_FILES = (
 )
 
 
-def analyze_app(path: str | os.PathLike[str]) -> AppAnalysis:
+def analyze_app(path: str | os.PathLike[str], *, prescan: Prescan | None = None) -> AppAnalysis:
+    """`prescan`: a forked child already walking `path` (analysis.scan.prescan), taken when it matches."""
     root = _check_path(path)
     config_path = find_farm_config(root)
     oversized = config_too_large(config_path, root) if config_path else None
     config = load_farm_config(config_path, root) if config_path and oversized is None else None
-    result, template = _scan(root)
+    result, template = _scan(root, prescan)
     findings = list(result.findings)
     if oversized is not None:
         findings = [f for f in findings if f.file != oversized.file] + [oversized]
@@ -69,10 +75,7 @@ def analyze_app(path: str | os.PathLike[str]) -> AppAnalysis:
     )
 
 
-TEMPLATE_FILES = ("cookiecutter.json", "copier.yml", "copier.yaml")
-
-
-def _scan(root: Path) -> tuple[WalkResult, Finding | None]:
+def _scan(root: Path, prescan: Prescan | None = None) -> tuple[WalkResult, Finding | None]:
     """Walk the repository; a template repository (cookiecutter, copier) is walked as what it renders.
 
     Its `{{cookiecutter.project_slug}}/` folder is walked with the placeholder taken as a literal
@@ -80,7 +83,7 @@ def _scan(root: Path) -> tuple[WalkResult, Finding | None]:
     a template definition, or when nothing outside the placeholder folders builds a FastAPI app.
     """
     marker = next((name for name in TEMPLATE_FILES if (root / name).is_file()), None)
-    result = scan(root, templates=marker is not None)
+    result = scan(root, templates=marker is not None, prescan=prescan)
     skipped = [f for f in result.findings if f.kind == "skipped-template" and "{" in f.file]
     if marker is None and skipped and not _of(result.findings, "fastapi-app"):
         result = scan(root, templates=True)

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from ..models import Finding
-from .source import SourceFile
+if TYPE_CHECKING:  # no pydantic at import: the walk's prescan (prescan.py) runs before the models load
+    from ..models import Finding
+    from .source import SourceFile
 
-DetectFn = Callable[[SourceFile], list[Finding]]
+DetectFn = Callable[["SourceFile"], list["Finding"]]
 
 
 @dataclass(frozen=True)

@@ -18,12 +18,15 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from ..models import Finding
 from .ignored import ignored_paths
 from .prefilter import Prefilter
-from .registry import Detector
 from .source import NON_APP_DIRS, SourceFile, app_code_name
+
+if TYPE_CHECKING:  # no pydantic here: the walk can run before the models are imported (prescan.py)
+    from ..models import Finding
+    from .registry import Detector
 
 MAX_FILE_BYTES = 1024 * 1024
 # most source files fit in one read of this size (see read_bytes)
@@ -59,6 +62,8 @@ MEDIA_SUFFIXES = frozenset({".mp4", ".webm", ".mov", ".mp3", ".wav", ".ogg", ".m
 TEMPLATE_DIRS = frozenset({"templates", "template", "scaffolds", "scaffold", "boilerplates"})
 TEMPLATE_SUFFIXES = (".hbs", ".handlebars", ".mustache", ".ejs", ".tmpl", ".tpl")
 ASSET_DIRS = frozenset({"public", "static", "assets", "media", "images", "img", "fonts", "uploads"})
+# a template definition at the root: the repository is walked as what it renders (analysis.load)
+TEMPLATE_FILES = ("cookiecutter.json", "copier.yml", "copier.yaml")
 
 
 @dataclass
@@ -85,8 +90,37 @@ class WalkResult:
     inventory: Inventory
 
 
-def _skip_finding(kind: str, rel: str, message: str, **detail: str) -> Finding:
-    return Finding(kind=kind, severity="info", message=message, file=rel, detail=detail)
+class Skip:
+    """A finding of the walk itself (a skipped folder or file), as plain data: the walk may run in a
+    process that has not imported the models (prescan.py). `as_finding()` makes it a `Finding`."""
+
+    __slots__ = ("detail", "file", "kind", "line", "message", "severity")
+
+    def __init__(self, kind: str, severity: str, message: str, file: str, detail: dict[str, str]) -> None:
+        self.kind, self.severity, self.message, self.file, self.detail = kind, severity, message, file, detail
+        self.line: int | None = None
+
+    def __getstate__(self) -> tuple[Any, ...]:
+        return (self.kind, self.severity, self.message, self.file, self.detail, self.line)
+
+    def __setstate__(self, state: tuple[Any, ...]) -> None:
+        self.kind, self.severity, self.message, self.file, self.detail, self.line = state
+
+
+def as_finding(item: Finding | Skip) -> Finding:
+    """The `Finding` of a walk's skip (built as before: the same fields set, in the same way)."""
+    if not isinstance(item, Skip):
+        return item
+    from ..models import Finding
+
+    made = Finding(kind=item.kind, severity=item.severity, message=item.message, file=item.file, detail=item.detail)
+    if item.line is not None:
+        made.line = item.line
+    return made
+
+
+def _skip_finding(kind: str, rel: str, message: str, **detail: str) -> Skip:
+    return Skip(kind, "info", message, rel, detail)
 
 
 # files whose loss changes the facts: their skipping is a warning that says what is missing
@@ -98,7 +132,7 @@ _LOSSES = (
 )
 
 
-def _dropped(kind: str, rel: str, why: str, **detail: str) -> Finding:
+def _dropped(kind: str, rel: str, why: str, **detail: str) -> Skip:
     """A skipped file; a warning naming what is lost when the file is one the facts come from."""
     name = rel.rsplit("/", 1)[-1]
     folder = rel.rsplit("/", 1)[0] if "/" in rel else "."
@@ -153,7 +187,7 @@ class _Walker:
         self.ignored = ignored_paths(root)
         self.root_real = os.path.realpath(root)
         self.detectors = detectors
-        self.findings: list[Finding] = []
+        self.findings: list[Finding | Skip] = []
         self.jobs: list[tuple[str, str, list[Detector], bool]] = []  # files to read, in walk order
         self.inventory = Inventory()
         self._index()
@@ -180,11 +214,15 @@ class _Walker:
             cached = self._by_suffix[suffix] = [d for d in self.detectors if suffix in d.suffixes]
         return cached
 
-    def run(self) -> WalkResult:
+    def walk(self) -> None:
+        """Walk the tree: the walk's own findings and the inventory, and `jobs`, the files to read."""
         stack: list[tuple[str, str]] = [(str(self.root), "")]
         while stack:
             path, rel = stack.pop()
             self.walk_dir(path, rel, stack)
+
+    def run(self) -> WalkResult:
+        self.walk()
         # the walk's own findings (skipped folders, symlinks) first, then each file's in walk order
         if _parallel_ok(len(self.jobs)):
             for findings in self._read_jobs():
@@ -192,9 +230,9 @@ class _Walker:
         else:
             for job in self.jobs:
                 self.read(*job)  # appends to self.findings, in walk order
-        return WalkResult(self.findings, self.inventory)
+        return WalkResult([as_finding(f) for f in self.findings], self.inventory)
 
-    def _read_one(self, job: tuple[str, str, list[Detector], bool]) -> list[Finding]:
+    def _read_one(self, job: tuple[str, str, list[Detector], bool]) -> list[Finding | Skip]:
         """The findings of one file (read() appends to self.findings: capture them)."""
         kept, self.findings = self.findings, []
         try:
@@ -203,7 +241,7 @@ class _Walker:
         finally:
             self.findings = kept
 
-    def _read_jobs(self) -> list[list[Finding]]:
+    def _read_jobs(self) -> list[list[Finding | Skip]]:
         """Read the files the walk queued on two cores (when `_parallel_ok`): in a forked child and here.
 
         Reading and filtering is pure CPU per file and the detectors are pure functions of one file,
@@ -246,7 +284,7 @@ class _Walker:
             self.inventory.files_read += files_read
         except (ValueError, EOFError, pickle.UnpicklingError):
             odd = [self._read_one(jobs[i]) for i in range(1, len(jobs), 2)]
-        out: list[list[Finding]] = []
+        out: list[list[Finding | Skip]] = []
         for i in range(len(jobs)):
             out.append(even[i // 2] if i % 2 == 0 else odd[i // 2])
         return out
@@ -377,37 +415,38 @@ class _Walker:
             )
 
     def read(self, path: str, rel: str, detectors: list[Detector], in_app_dir: bool = True) -> None:
+        text = self.load(path, rel, detectors)
+        if text is not None:
+            self.findings.extend(detect(rel, text, in_app_dir, detectors))
+
+    def load(self, path: str, rel: str, detectors: list[Detector]) -> str | None:
+        """The file's text when its detectors are to run on it (it passed the prefilter), else None;
+        a file that cannot be read or is skipped leaves its finding."""
         try:
             data = read_bytes(path)
         except OSError as exc:
             self.findings.append(_dropped("unreadable-file", rel, str(exc.strerror or exc)))
-            return
+            return None
         if len(data) > MAX_FILE_BYTES:
             self.findings.append(
                 _dropped("file-too-large", rel, f"larger than {MAX_FILE_BYTES // 1024} KiB", limit=str(MAX_FILE_BYTES))
             )
-            return
+            return None
         gate = self._gates[id(detectors)] if id(detectors) in self._gates else self._gate(detectors)
         if data.isascii() and data.find(b"\x00", 0, 8192) < 0:
             # ASCII, the usual source file: its bytes are its text, so the prefilter runs on them
             # and a file it stops is never decoded
             self.inventory.files_read += 1
             if gate is not None and not gate.admits(data):
-                return
-            text = data.decode("ascii")
-        else:
-            decoded = self._text(data, rel)
-            if decoded is None:
-                return
-            text = decoded
-            self.inventory.files_read += 1
-            if gate is not None and not gate.admits_text(text):
-                return
-        # the file goes on: detectors look their tokens up through src.has(), each at most once
-        src = SourceFile(rel, text, in_app_dir)
-        for detector in detectors:
-            if detector.applies(src):
-                self.findings.extend(detector.run(src))
+                return None
+            return data.decode("ascii")
+        text = self._text(data, rel)
+        if text is None:
+            return None
+        self.inventory.files_read += 1
+        if gate is not None and not gate.admits_text(text):
+            return None
+        return text
 
     def _text(self, data: bytes, rel: str) -> str | None:
         """The text of data that is not plain ASCII, or None for a binary file (reported)."""
@@ -447,6 +486,17 @@ class _Walker:
             else:
                 self._gates[key] = Prefilter(q for d in detectors for q in d.quick)
         return self._gates[key]
+
+
+def detect(rel: str, text: str, in_app_dir: bool, detectors: list[Detector]) -> list[Finding]:
+    """The findings of the detectors on a file that passed the prefilter; they look their tokens up
+    through src.has(), each at most once."""
+    src = SourceFile(rel, text, in_app_dir)
+    found: list[Finding] = []
+    for detector in detectors:
+        if detector.applies(src):
+            found.extend(detector.run(src))
+    return found
 
 
 def read_bytes(path: str) -> bytes:

@@ -10,6 +10,7 @@ from analysis.errors import UserError
 
 if TYPE_CHECKING:
     from analysis.models import AppAnalysis, Recommendation, StagePlan
+    from analysis.scan.prescan import Prescan
     from analysis.stack_config import StackSettings
 
 HELP = "analyze a FARM app: requirements, platform recommendation, per-stage plans and cost"
@@ -126,19 +127,38 @@ def plan_all(analysis: AppAnalysis, base: Path, stages: tuple[str, ...]) -> tupl
 
 def load(args: argparse.Namespace, *, plan: bool = True) -> tuple[AppAnalysis, Recommendation, dict[str, StagePlan]]:
     """Analyze APP and, unless `plan` is false, plan the selected stages with their stack files."""
-    from analysis.load import analyze_app
-    from analysis.recommend import recommend
-    from farm_deploy.commands.common import slow
-
     base = project_dir(getattr(args, "project_dir", None))
-    stages = selected_stages(getattr(args, "stage", None))
-    path = app_dir(getattr(args, "app", None), base)
-    with slow(f"analyzing {path}", alarm=True):
-        analysis = analyze_app(path)
+    # before the models and detectors are imported: a forked child walks and reads the app meanwhile
+    prescan = _start_prescan(getattr(args, "app", None), base)
+    try:
+        from analysis.load import analyze_app
+        from farm_deploy.commands.common import slow
+
+        stages = selected_stages(getattr(args, "stage", None))
+        path = app_dir(getattr(args, "app", None), base)
+        with slow(f"analyzing {path}", alarm=True):
+            analysis = analyze_app(path, prescan=prescan)
+    finally:
+        if prescan is not None:
+            prescan.close()
+    from analysis.recommend import recommend
+
     if not plan:
         return analysis, recommend(analysis.requirements), {}
     rec, plans = plan_all(analysis, base, stages)
     return analysis, rec, plans
+
+
+def _start_prescan(app: str | None, base: Path) -> Prescan | None:
+    """The forked walk of the app folder (analysis.scan.prescan), when it is one; errors are left to
+    app_dir(), raised in their usual order after the stage check."""
+    try:
+        path = app_dir(app, base)
+    except UserError:
+        return None
+    from analysis.scan.prescan import start
+
+    return start(path)
 
 
 # --------------------------------------------------------------------------- report
