@@ -134,6 +134,9 @@ def load(args: argparse.Namespace, *, plan: bool = True) -> tuple[AppAnalysis, R
         from analysis.load import analyze_app
         from farm_deploy.commands.common import slow
 
+        if prescan is not None:
+            _while_the_child_walks(plan)
+
         stages = selected_stages(getattr(args, "stage", None))
         path = app_dir(getattr(args, "app", None), base)
         with slow(f"analyzing {path}", alarm=True):
@@ -159,6 +162,18 @@ def _start_prescan(app: str | None, base: Path) -> Prescan | None:
     from analysis.scan.prescan import start
 
     return start(path)
+
+
+def _while_the_child_walks(plan: bool) -> None:
+    """Import now what the detectors and the plan import on first use: the child is still walking,
+    so this time is otherwise spent waiting for it."""
+    import packaging.requirements  # noqa: F401  (the dependency files' detector)
+
+    from analysis.scan import registry
+
+    registry()
+    if plan:
+        import analysis.stage_plan  # noqa: F401
 
 
 # --------------------------------------------------------------------------- report
