@@ -15,7 +15,7 @@ from .walker import MAX_FILE_BYTES, SKIP_DIRS, Inventory, WalkResult, walk
 if TYPE_CHECKING:
     from .prescan import Prescan
 
-__all__ = ["MAX_FILE_BYTES", "REGISTRY", "SKIP_DIRS", "Detector", "Inventory", "WalkResult", "scan"]
+__all__ = ["MAX_FILE_BYTES", "SKIP_DIRS", "Detector", "Inventory", "WalkResult", "scan"]
 
 
 def registry() -> dict[str, Detector]:

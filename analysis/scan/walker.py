@@ -25,7 +25,7 @@ from .prefilter import Prefilter
 from .source import NON_APP_DIRS, SourceFile, app_code_name
 
 if TYPE_CHECKING:  # no pydantic here: the walk can run before the models are imported (prescan.py)
-    from ..models import Finding
+    from ..models import Finding, Severity
     from .registry import Detector
 
 MAX_FILE_BYTES = 1024 * 1024
@@ -95,10 +95,16 @@ class Skip:
     process that has not imported the models (prescan.py). `as_finding()` makes it a `Finding`."""
 
     __slots__ = ("detail", "file", "kind", "line", "message", "severity")
+    kind: str
+    severity: Severity
+    message: str
+    file: str
+    detail: dict[str, str]
+    line: int | None
 
-    def __init__(self, kind: str, severity: str, message: str, file: str, detail: dict[str, str]) -> None:
+    def __init__(self, kind: str, severity: Severity, message: str, file: str, detail: dict[str, str]) -> None:
         self.kind, self.severity, self.message, self.file, self.detail = kind, severity, message, file, detail
-        self.line: int | None = None
+        self.line = None
 
     def __getstate__(self) -> tuple[Any, ...]:
         return (self.kind, self.severity, self.message, self.file, self.detail, self.line)
@@ -267,8 +273,8 @@ class _Walker:
                 before = self.inventory.files_read
                 odd = [self._read_one(jobs[i]) for i in range(1, len(jobs), 2)]
                 payload = pickle.dumps((odd, self.inventory.files_read - before), protocol=pickle.HIGHEST_PROTOCOL)
-                with os.fdopen(write_fd, "wb") as out:
-                    out.write(payload)
+                with os.fdopen(write_fd, "wb") as pipe:
+                    pipe.write(payload)
                 status = 0
             finally:
                 os._exit(status)

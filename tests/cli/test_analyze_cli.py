@@ -21,7 +21,9 @@ def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     folder.mkdir()
     (folder / "main.py").write_text("from fastapi import FastAPI\napp = FastAPI()\n")
     analysis = farm_chat()
-    monkeypatch.setattr("analysis.load.analyze_app", lambda path, **_: analysis.model_copy(update={"app_path": str(path)}))
+    monkeypatch.setattr(
+        "analysis.load.analyze_app", lambda path, **_: analysis.model_copy(update={"app_path": str(path)})
+    )
     return folder
 
 
