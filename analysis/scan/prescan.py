@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import pickle
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -65,10 +66,19 @@ def _stand_ins() -> list[Detector]:
 
 
 def fork_ok() -> bool:
-    if os.environ.get("FARM_ANALYZER_JOBS", "") == "1" or not hasattr(os, "fork") or (os.cpu_count() or 1) < 2:
+    """POSIX, two CPUs or more, a single-threaded process, and a core to spare by the load average
+    (on a busy machine the two processes only take turns, and the fork and the pipe cost CPU):
+    `FARM_ANALYZER_JOBS=1` turns it off, `=2` skips the load test."""
+    setting = os.environ.get("FARM_ANALYZER_JOBS", "")
+    if setting == "1" or not hasattr(os, "fork") or (os.cpu_count() or 1) < 2:
         return False
     threading = sys.modules.get("threading")  # not imported: no thread was ever started
-    return threading is None or threading.active_count() == 1
+    if threading is not None and threading.active_count() > 1:
+        return False
+    if setting == "2":
+        return True
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0
+    return (os.cpu_count() or 1) - load >= 1.0
 
 
 def templated(root: Path) -> bool:
@@ -102,8 +112,6 @@ def prescan(
                 try:
                     if own_fd is not None:
                         os.close(own_fd)
-                    import pickle
-
                     odd = _read(walker, detectors, 1, 2)
                     payload = pickle.dumps((odd, walker.inventory.files_read), protocol=pickle.HIGHEST_PROTOCOL)
                     with os.fdopen(helper_fd, "wb") as out:
@@ -145,8 +153,6 @@ class Prescan:
     def take(self, root: Path, templates: bool, detectors: list[Detector]) -> WalkResult | None:
         """The scan of `root` with `detectors`, from the child's prescan; None when the child failed
         or scanned something else (then the caller scans in process)."""
-        import pickle
-
         payloads = self._collect()
         if payloads is None:
             return None
@@ -221,8 +227,6 @@ def start(root: Path) -> Prescan | None:
         try:
             os.close(read_fd)
             os.close(helper_read)
-            import pickle
-
             done, helper = prescan(root, templated(root), helper_write, write_fd)
             payload = pickle.dumps(done, protocol=pickle.HIGHEST_PROTOCOL)
             with os.fdopen(write_fd, "wb") as out:

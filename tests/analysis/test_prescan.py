@@ -115,12 +115,17 @@ def test_the_forked_prescan_gives_the_in_process_result_and_falls_back_on_failur
     }
 
 
-def test_no_fork_when_told_or_when_threads_run(monkeypatch):
+def test_no_fork_when_told_busy_or_threaded(monkeypatch):
     import threading
 
     monkeypatch.setattr(threading, "active_count", lambda: 1)
     monkeypatch.setattr(prescan.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(prescan.os, "getloadavg", lambda: (0.9, 0.9, 0.9))
     monkeypatch.delenv("FARM_ANALYZER_JOBS", raising=False)
+    assert prescan.fork_ok()
+    monkeypatch.setattr(prescan.os, "getloadavg", lambda: (1.2, 0.9, 0.9))  # no core to spare
+    assert not prescan.fork_ok()
+    monkeypatch.setenv("FARM_ANALYZER_JOBS", "2")
     assert prescan.fork_ok()
     monkeypatch.setenv("FARM_ANALYZER_JOBS", "1")
     assert not prescan.fork_ok()
