@@ -294,6 +294,22 @@ def _api_facts(root: Path, path: str | os.PathLike[str], findings: list[Finding]
             if name and name not in packages:
                 packages.append(name)
 
+    if not dep_files:
+        from .imported_packages import imported_distributions
+
+        packages = imported_distributions(root / api_root)
+        findings.append(
+            Finding(
+                kind="no-dependency-file",
+                severity="warning",
+                message="the API has no requirements.txt, pyproject.toml or Pipfile: the deployment installs, "
+                f"unpinned, what its code imports ({', '.join(packages) or 'nothing found'}); commit a "
+                "requirements.txt with the versions it runs on",
+                file=api_root,
+                detail={"packages": ",".join(packages)},
+            )
+        )
+
     dockerfile, port, docker_python = _dockerfile(findings, api_root)
     # the Dockerfile that deploys the API wins: it is what runs; then the version files
     python_version = docker_python or _linked_python(findings, api_root) or _python_version(findings, api_root)

@@ -192,8 +192,9 @@ class ApiSettings(Model):
     lambda_timeout: int = 30
     reserved_concurrency: int = 10
     python_version: str = "3.12"
-    # The files the generated image installs from, relative to `root` (the analyzer's choice:
-    # development requirements left out); empty: the image looks in `root` itself.
+    # The files the API's packages are installed from, relative to `root` (the analyzer's choice:
+    # development requirements left out; `../` for one above the API's folder, which an image
+    # built from that folder cannot copy, but Vercel's inlined requirements can read).
     dependency_files: list[str] = Field(default_factory=list)
     dependencies: list[str] = Field(default_factory=list)  # normalised distribution names
 

@@ -764,11 +764,15 @@ def _api_settings(ctx: _Ctx, req: DeploymentRequirements, stage: str, api_choice
     if facts is not None:
         api.root, api.dockerfile = facts.root, facts.dockerfile
         api.dependencies = list(facts.dependencies)
-        # Only what the image's build context (the API's folder) holds can be copied into it.
-        inside = [posixpath.relpath(f, facts.root) for f in facts.dependency_files]
-        deployable = [f for f in inside if not f.startswith("../")]
-        # Development requirements (tests, linters) stay out of the image, unless they are all there is.
-        api.dependency_files = [f for f in deployable if not is_dev_requirements(f)] or deployable
+        relative = [posixpath.relpath(f, facts.root) for f in facts.dependency_files]
+        # Development requirements (tests, linters) stay out of the deployment, unless they are all there is.
+        api.dependency_files = [f for f in relative if not is_dev_requirements(f)] or relative
+        if not api.dependency_files and api.dependencies:
+            ctx.warnings.append(
+                f"the API declares no dependencies (no requirements.txt, pyproject.toml or Pipfile in "
+                f"{facts.root}): the deployment installs, unpinned, what its code imports: "
+                f"{', '.join(api.dependencies)}; commit a requirements.txt with the versions it runs on"
+            )
         api.entrypoint = facts.entrypoint + ("()" if facts.factory else "")
         api.port, api.health_path, api.python_version = facts.port, facts.health_path, facts.python_version
     if s.api_min_count is not None:

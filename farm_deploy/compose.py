@@ -24,6 +24,7 @@ import yaml
 from analysis.errors import UserError
 from analysis.models import StagePlan
 from analysis.platforms.env import plain_env
+from analysis.requirements_files import in_build_context
 from components.container import (
     MONGO_HEALTH,
     MONGO_IMAGE,
@@ -162,7 +163,7 @@ def stack_spec(
         api_port=plan.api.port,
         api_health_path=plan.api.health_path,
         api_entrypoint=plan.api.entrypoint,
-        api_dependency_files=tuple(plan.api.dependency_files),
+        api_dependency_files=tuple(in_build_context(plan.api.dependency_files)),
         api_dependencies=tuple(plan.api.dependencies),
         python_version=plan.api.python_version,
         publish_api=publish_api,

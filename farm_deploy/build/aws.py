@@ -14,6 +14,7 @@ import pulumi
 
 from analysis.errors import UserError
 from analysis.models import StagePlan
+from analysis.requirements_files import in_build_context
 from analysis.stack_config import NAMESPACE
 from analysis.stage_plan import api_edge
 from components.alarm_topic import AlarmTopic, AlarmTopicArgs
@@ -598,8 +599,10 @@ def _api_image(ctx: Context) -> ApiImage:
                 port=plan.api.port,
                 health_path=plan.api.health_path,
                 python_version=plan.api.python_version,
-                dependency_files=plan.api.dependency_files or None,
+                dependency_files=in_build_context(plan.api.dependency_files) or None,
                 dependencies=plan.api.dependencies or None,
+                # No dependency file at all: what the code imports (the plan warns).
+                inferred_requirements=plan.api.dependencies if not plan.api.dependency_files else None,
                 build_dir=str(ctx.project_dir / ".farm-deploy" / "build" / f"{p}-api"),
                 protect=ctx.protect,
             ),

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pulumi
 
+from analysis.errors import UserError
 from components.vercel_app import VercelApp, VercelAppArgs, VercelEnv, vercel_files
 
 from .atlas import build_atlas
@@ -75,6 +76,22 @@ def vercel_app(
         python_version=plan.api.python_version if plan.api.python_version in ("3.12", "3.13", "3.14") else "3.12",
         framework=framework,
     )
+    if python_api and not (ctx.app_dir / root / "requirements.txt").is_file():
+        # Vercel installs the function's packages from the root directory's dependency file.
+        from analysis.function_requirements import function_requirements
+
+        if not plan.api.dependency_files and not plan.api.dependencies:
+            raise UserError(
+                "the API has no dependency file for Vercel to install its packages from",
+                key="api.dependency_files",
+                value=[],
+                valid=["requirements.txt", "pyproject.toml", "Pipfile"],
+                hint=f"add a requirements.txt to {plan.api.root or 'the API folder'}",
+            )
+
+        files["requirements.txt"] = function_requirements(
+            ctx.app_dir / (plan.api.root or "."), plan.api.dependency_files, plan.api.dependencies
+        )
     staged = stage_tree(ctx.app_dir, ctx.project_dir / ".farm-deploy" / "build" / f"{ctx.prefix}-vercel", root, files)
     return VercelApp(
         f"{ctx.prefix}-web",

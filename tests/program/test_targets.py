@@ -57,6 +57,19 @@ def test_vercel_project_has_a_deployment_that_ships_code(plans: dict[str, Offlin
         "apps/web/api/index.py",
     } <= uploaded
     assert "apps/web/.python-version" in uploaded
+    # Vercel installs the function's packages from the root directory's requirements.txt
+    # (https://vercel.com/docs/functions/runtimes/python): the API's own, whole.
+    assert "apps/web/requirements.txt" in uploaded
+    from packaging.requirements import Requirement
+
+    written = [ln for ln in (staged / "apps/web/requirements.txt").read_text().splitlines() if ln and ln[0] != "#"]
+    api_lines = [
+        ln.strip()
+        for ln in (staged / "apps/api/requirements.txt").read_text().splitlines()
+        if ln.strip() and not ln.startswith("#")
+    ]
+    assert written == api_lines
+    assert "fastapi" in {Requirement(ln).name for ln in written}
     assert not [f for f in uploaded if "node_modules" in f or f.endswith(".env")]
     config = json.loads((staged / "apps/web/vercel.json").read_text())
     assert config["rewrites"][0] == {"source": "/api/(.*)", "destination": "/api/index"}
