@@ -66,9 +66,10 @@ def _stand_ins() -> list[Detector]:
 
 
 def fork_ok() -> bool:
-    """POSIX, two CPUs or more, a single-threaded process, and a core to spare by the load average
-    (on a busy machine the two processes only take turns, and the fork and the pipe cost CPU):
-    `FARM_ANALYZER_JOBS=1` turns it off, `=2` skips the load test."""
+    """POSIX, two CPUs or more, a single-threaded process, and at least half a core to spare by the
+    load average (on a busy machine the two processes only take turns, and the fork and the pipe
+    cost CPU; half, not a whole one: runs of the command one after the other keep the average near
+    one by themselves): `FARM_ANALYZER_JOBS=1` turns it off, `=2` skips the load test."""
     setting = os.environ.get("FARM_ANALYZER_JOBS", "")
     if setting == "1" or not hasattr(os, "fork") or (os.cpu_count() or 1) < 2:
         return False
@@ -78,7 +79,7 @@ def fork_ok() -> bool:
     if setting == "2":
         return True
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0
-    return (os.cpu_count() or 1) - load >= 1.0
+    return (os.cpu_count() or 1) - load >= 0.5
 
 
 def templated(root: Path) -> bool:

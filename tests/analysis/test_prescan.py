@@ -120,10 +120,10 @@ def test_no_fork_when_told_busy_or_threaded(monkeypatch):
 
     monkeypatch.setattr(threading, "active_count", lambda: 1)
     monkeypatch.setattr(prescan.os, "cpu_count", lambda: 2)
-    monkeypatch.setattr(prescan.os, "getloadavg", lambda: (0.9, 0.9, 0.9))
+    monkeypatch.setattr(prescan.os, "getloadavg", lambda: (1.4, 0.9, 0.9))
     monkeypatch.delenv("FARM_ANALYZER_JOBS", raising=False)
     assert prescan.fork_ok()
-    monkeypatch.setattr(prescan.os, "getloadavg", lambda: (1.2, 0.9, 0.9))  # no core to spare
+    monkeypatch.setattr(prescan.os, "getloadavg", lambda: (1.6, 0.9, 0.9))  # not half a core to spare
     assert not prescan.fork_ok()
     monkeypatch.setenv("FARM_ANALYZER_JOBS", "2")
     assert prescan.fork_ok()
