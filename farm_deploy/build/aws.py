@@ -142,7 +142,7 @@ def build_aws(ctx: Context) -> BuiltStage:
 
     for region, regional in every.items():
         # One topic for every alarm of the region, the API's deployment-rollback alarms included
-        # (an alarm's SNS action must be in the alarm's own region).
+        # (a region's alarms then notify through that region alone, whatever happens to another).
         with ctx.stack_keys(MONITORING_KEYS):
             alarms = AlarmTopic(
                 ctx.name(region, "alarms"),
