@@ -17,13 +17,13 @@ from collections import Counter
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
-from .env_reads import read_env
 from .errors import UserError
 from .farm_config import SUPPORTED_PROVIDERS, FarmConfig, config_too_large, find_farm_config, load_farm_config
 from .models import ApiFacts, AppAnalysis, DatabaseFacts, DeploymentRequirements, Finding, WebFacts
 from .requirements_files import DEV_REQUIREMENT_WORDS
 from .requirements_files import is_dev_requirements as _is_dev_requirements
 from .scan import Inventory, WalkResult, scan
+from .scan.detectors.env_reads import KIND as ENV_READ
 from .scan.walker import TEMPLATE_FILES
 from .wording import plural
 
@@ -59,9 +59,11 @@ def analyze_app(path: str | os.PathLike[str], *, prescan: Prescan | None = None)
         findings.append(template)
     if config is not None:
         findings.extend(config.findings)
+    env_reads = [f for f in findings if f.kind == ENV_READ]
+    findings = [f for f in findings if f.kind != ENV_READ]
     api = _api_facts(root, path, findings, result.inventory)
     if api is not None:
-        api.read_env = read_env(root / api.root)
+        api.read_env = sorted({n for f in env_reads if _under(f.file, api.root) for n in f.detail["names"].split(",")})
     web = _web_facts(findings, result.inventory)
     _mark_scripts(root, api, findings, result.inventory)
     _outside_the_app(findings, api, web)
@@ -979,15 +981,11 @@ def _mark_scripts(root: Path, api: ApiFacts, findings: list[Finding], inventory:
     } - {entry}
     if not (candidates or addresses) or entry is None:
         return
-    modules = {
-        _join(folder, name)
-        for folder, names in inventory.names.items()
-        if _under(folder, api.root)
-        for name in names
-        if name.endswith(".py")
-    }
-    if len(modules) > MAX_GRAPH_FILES:
+    folders = [(folder, names) for folder, names in inventory.names.items() if _under(folder, api.root)]
+    # counted before the paths are built: a generated tree can hold tens of thousands of modules
+    if sum(name.endswith(".py") for _, names in folders for name in names) > MAX_GRAPH_FILES:
         return
+    modules = {_join(folder, name) for folder, names in folders for name in names if name.endswith(".py")}
     reachable = _reachable(root, api.root, entry, modules)
     scripts = {rel for rel in candidates if rel not in reachable and _runs_on_its_own(root / rel)}
     unused = _unused_modules(root, api.root, entry, modules, {*candidates, *addresses} - reachable - scripts)

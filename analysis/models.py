@@ -74,7 +74,7 @@ class ApiFacts(Model):
     # environment variables the API reads with no default (BaseSettings fields, os.environ["X"]):
     # deployed without them it fails at start-up; sorted, unique
     required_env: list[str] = Field(default_factory=list)
-    # every variable the API reads, defaults or not (analysis/env_reads.py): the plan wires the app
+    # every variable the API reads, defaults or not (analysis/scan/detectors/env_reads.py): the plan wires the app
     # by these names; kept out of the JSON report, whose fields are a contract
     read_env: list[str] = Field(default_factory=list, exclude=True)
 

@@ -239,7 +239,7 @@ def report(results: dict[str, list[Run]]) -> tuple[list[str], bool]:
         ("floor", "Python floor (walk, read, one regex)"),
         ("cli", "farm-deploy analyze --json, fresh process"),
         ("cli_serial", "  the same, FARM_ANALYZER_JOBS=1 (one core)"),
-        ("cli_forked", "  the same, FARM_ANALYZER_JOBS=2 (two cores)"),
+        ("cli_forked", "  the same, FARM_ANALYZER_JOBS=2 (fork forced)"),
         ("analyze_app", "analyze_app(), fresh process"),
     ]
     lines = [f"median of {n} fresh process(es) each, run round-robin; wall and CPU (user+system) time:"]

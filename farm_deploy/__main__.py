@@ -1,5 +1,3 @@
-import sys
+from farm_deploy.cli import entry
 
-from farm_deploy.cli import main
-
-sys.exit(main())
+entry()

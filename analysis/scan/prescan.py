@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .registry import Detector
-from .walker import TEMPLATE_FILES, Skip, WalkResult, _parallel_ok, _Walker, as_finding, detect
+from .walker import TEMPLATE_FILES, Skip, WalkResult, _Walker, as_finding, detect
 from .wants import WANTS
 
 if TYPE_CHECKING:
@@ -66,20 +66,15 @@ def _stand_ins() -> list[Detector]:
 
 
 def fork_ok() -> bool:
-    """POSIX, two CPUs or more, a single-threaded process, and at least half a core to spare by the
-    load average (on a busy machine the two processes only take turns, and the fork and the pipe
-    cost CPU; half, not a whole one: runs of the command one after the other keep the average near
-    one by themselves): `FARM_ANALYZER_JOBS=1` turns it off, `=2` skips the load test."""
-    setting = os.environ.get("FARM_ANALYZER_JOBS", "")
-    if setting == "1" or not hasattr(os, "fork") or (os.cpu_count() or 1) < 2:
+    """POSIX, two CPUs or more, and a single-threaded process; `FARM_ANALYZER_JOBS=1` turns it off.
+
+    Not the load average: on a machine already busy (two processes spinning on its two cores), the
+    forked run still took less time than the serial one (450 against 480 ms on the benchmark's
+    tree), as two processes get a larger share of the CPU than one."""
+    if os.environ.get("FARM_ANALYZER_JOBS", "") == "1" or not hasattr(os, "fork") or (os.cpu_count() or 1) < 2:
         return False
     threading = sys.modules.get("threading")  # not imported: no thread was ever started
-    if threading is not None and threading.active_count() > 1:
-        return False
-    if setting == "2":
-        return True
-    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0
-    return (os.cpu_count() or 1) - load >= 0.5
+    return threading is None or threading.active_count() <= 1
 
 
 def templated(root: Path) -> bool:
@@ -91,48 +86,24 @@ def templated(root: Path) -> bool:
 Read = tuple[int, str, bool, tuple[int, ...], list[Skip], str | None]
 
 
-def prescan(
-    root: Path, templates: bool, helper_fd: int | None = None, own_fd: int | None = None
-) -> tuple[tuple[Any, ...], int]:
-    """The walk, the reads and the prefilter, as plain data (see the module's docstring), and the
-    pid of the helper (0 for none): when `helper_fd` is given and the walker would read on two cores
-    (walker._parallel_ok), a forked helper reads every other file and writes its share to that pipe
-    (and closes `own_fd`, the child's pipe, whose end the parent waits for)."""
+def prescan(root: Path, templates: bool) -> tuple[Any, ...]:
+    """The walk, the reads and the prefilter, as plain data (see the module's docstring).
+
+    One process, not two: a second child reading every other file competed with the parent's
+    imports for the two cores, and `analyze` was slower with it (benchmarks/bench_analyzer.py)."""
     detectors = _stand_ins()
     walker = _Walker(root, detectors, templates)
     walker.walk()
     walked, walker.findings = walker.findings, []
-    helper, step = 0, 1
-    if helper_fd is not None:
-        if _parallel_ok(len(walker.jobs)):
-            with contextlib.suppress(OSError):
-                helper = os.fork()
-                step = 2
-            if helper == 0 and step == 2:  # the helper: the odd files, then os._exit
-                status = 1
-                try:
-                    if own_fd is not None:
-                        os.close(own_fd)
-                    odd = _read(walker, detectors, 1, 2)
-                    payload = pickle.dumps((odd, walker.inventory.files_read), protocol=pickle.HIGHEST_PROTOCOL)
-                    with os.fdopen(helper_fd, "wb") as out:
-                        out.write(payload)
-                    status = 0
-                finally:
-                    os._exit(status)
-        os.close(helper_fd)
-    files = _read(walker, detectors, 0, step)
-    return (str(root), templates, WANTS, walked, walker.inventory, files, step == 2), helper
+    return (str(root), templates, WANTS, walked, walker.inventory, _read(walker, detectors))
 
 
-def _read(walker: _Walker, detectors: list[Detector], first: int, step: int) -> list[Read]:
-    """Read and prefilter the jobs `first`, `first + step`...: those with something to say."""
+def _read(walker: _Walker, detectors: list[Detector]) -> list[Read]:
+    """Read and prefilter the jobs: those with something to say."""
     keys: dict[int, tuple[int, ...]] = {}
     index = {id(d): i for i, d in enumerate(detectors)}
-    jobs = walker.jobs
     files: list[Read] = []
-    for i in range(first, len(jobs), step):
-        path, rel, wanted, in_app_dir = jobs[i]
+    for i, (path, rel, wanted, in_app_dir) in enumerate(walker.jobs):
         text = walker.load(path, rel, wanted)
         if text is None and not walker.findings:
             continue  # most files: stopped by the prefilter, nothing to say (and nothing to send)
@@ -148,21 +119,17 @@ def _read(walker: _Walker, detectors: list[Detector], first: int, step: int) -> 
 class Prescan:
     """A forked child's prescan of `root`: `take()` its result once, or `close()` it."""
 
-    def __init__(self, root: Path, pid: int, fd: int, helper_fd: int) -> None:
-        self.root, self._pid, self._fd, self._helper_fd = root, pid, fd, helper_fd
+    def __init__(self, root: Path, pid: int, fd: int) -> None:
+        self.root, self._pid, self._fd = root, pid, fd
 
     def take(self, root: Path, templates: bool, detectors: list[Detector]) -> WalkResult | None:
         """The scan of `root` with `detectors`, from the child's prescan; None when the child failed
         or scanned something else (then the caller scans in process)."""
-        payloads = self._collect()
-        if payloads is None:
+        payload = self._collect()
+        if payload is None:
             return None
         try:
-            path, was_templated, wants, walked, inventory, files, split = pickle.loads(payloads[0])
-            if split:
-                odd, files_read = pickle.loads(payloads[1])
-                inventory.files_read += files_read
-                files = sorted(files + odd, key=_job_number)
+            path, was_templated, wants, walked, inventory, files = pickle.loads(payload)
         except Exception:  # a truncated or garbled payload: the caller scans in process
             return None
         if path != str(root) or was_templated != templates or list(wants) != [want_of(d) for d in detectors]:
@@ -174,27 +141,22 @@ class Prescan:
                 findings.extend(detect(rel, text, in_app_dir, [detectors[i] for i in key]))
         return WalkResult(findings, inventory)
 
-    def _collect(self) -> tuple[bytes, bytes] | None:
-        """The payloads of the child and its helper once the child has exited cleanly, else None.
-
-        Read in this order, each to its end: the child closes its pipe before it waits for its
-        helper, which finishes once its own pipe is read."""
+    def _collect(self) -> bytes | None:
+        """The child's payload once it has exited cleanly, else None (read to its end first: the
+        child exits only once its pipe is drained)."""
         if self._pid == 0:
             return None
-        payloads: list[bytes] = []
-        for fd in (self._fd, self._helper_fd):
-            try:
-                with os.fdopen(fd, "rb") as pipe:
-                    payloads.append(pipe.read())
-            except OSError:
-                payloads.append(b"")
+        try:
+            with os.fdopen(self._fd, "rb") as pipe:
+                payload = pipe.read()
+        except OSError:
+            payload = b""
         _, status = os.waitpid(self._pid, 0)
         self._pid = 0
-        return (payloads[0], payloads[1]) if os.waitstatus_to_exitcode(status) == 0 and payloads[0] else None
+        return payload if os.waitstatus_to_exitcode(status) == 0 and payload else None
 
     def close(self) -> None:
-        """Stop and reap the child when its result was not taken (an error came first); its helper
-        then stops on its closed pipe."""
+        """Stop and reap the child when its result was not taken (an error came first)."""
         if self._pid == 0:
             return
         import signal
@@ -202,13 +164,8 @@ class Prescan:
         with contextlib.suppress(OSError):
             os.kill(self._pid, signal.SIGKILL)
         os.close(self._fd)
-        os.close(self._helper_fd)
         os.waitpid(self._pid, 0)
         self._pid = 0
-
-
-def _job_number(read: Read) -> int:
-    return read[0]
 
 
 def start(root: Path) -> Prescan | None:
@@ -216,29 +173,24 @@ def start(root: Path) -> Prescan | None:
     if not fork_ok():
         return None
     read_fd, write_fd = os.pipe()
-    helper_read, helper_write = os.pipe()
     try:
         pid = os.fork()
     except OSError:
-        for fd in (read_fd, write_fd, helper_read, helper_write):
-            os.close(fd)
+        os.close(read_fd)
+        os.close(write_fd)
         return None
     if pid == 0:  # the child: never returns, leaves with os._exit (no cleanup of the parent's state)
         status = 1
         try:
             os.close(read_fd)
-            os.close(helper_read)
-            done, helper = prescan(root, templated(root), helper_write, write_fd)
-            payload = pickle.dumps(done, protocol=pickle.HIGHEST_PROTOCOL)
+            payload = pickle.dumps(prescan(root, templated(root)), protocol=pickle.HIGHEST_PROTOCOL)
             with os.fdopen(write_fd, "wb") as out:
                 out.write(payload)
-            # the helper's share must have reached the parent too (the parent reads it after ours)
-            status = 0 if helper == 0 or os.waitstatus_to_exitcode(os.waitpid(helper, 0)[1]) == 0 else 1
+            status = 0
         finally:
             os._exit(status)
     os.close(write_fd)
-    os.close(helper_write)
-    return Prescan(root, pid, read_fd, helper_read)
+    return Prescan(root, pid, read_fd)
 
 
 WANTS_FILE = Path(__file__).with_name("wants.py")

@@ -1,6 +1,6 @@
-"""The cheap stages before any detector runs: the walker's two-stage prefilter, its reads, and the
-bytes test of `env_reads`. Each must let through every file a detector would have found something
-in: the facts below are the analyzer's, from real files written into tmp_path."""
+"""The cheap stages before any detector runs: the walker's prefilter and its reads, and the
+`env-read` detector that shares them. Each must let through every file a detector would have
+found something in: the facts below are the analyzer's, from real files written into tmp_path."""
 
 from __future__ import annotations
 
@@ -8,10 +8,9 @@ import random
 
 import pytest
 
-from analysis.env_reads import read_env
 from analysis.load import analyze_app
 from analysis.scan import MAX_FILE_BYTES, REGISTRY
-from analysis.scan.prefilter import Prefilter, anchor, minimal, pivoted_pattern
+from analysis.scan.prefilter import Prefilter, minimal
 from analysis.scan.walker import FIRST_READ
 
 from . import repos
@@ -21,16 +20,6 @@ PY_TOKENS = sorted({q for d in REGISTRY.values() if ".py" in d.suffixes for q in
 
 
 # --------------------------------------------------------------------------- the prefilter itself
-
-
-def test_anchors_are_rare_suffixes_of_their_tokens():
-    assert anchor("environ") == "viron"
-    assert anchor("localhost") == "host"
-    assert anchor("open(") == "pen("
-    assert anchor("FastAPI") == "FastAPI"  # starts with a rare capital already
-    assert anchor("x") == "x"
-    for token in PY_TOKENS:
-        assert token.endswith(anchor(token)) and len(anchor(token)) >= min(2, len(token))
 
 
 def test_minimal_drops_tokens_that_contain_another():
@@ -47,20 +36,19 @@ def test_every_python_token_alone_passes_the_prefilter(token):
     assert gate.admits_text("é" + text)
 
 
-def test_an_anchor_without_its_token_does_not_pass():
+def test_pieces_of_tokens_do_not_pass_and_the_empty_cases_are_exact():
     gate = Prefilter(["environ", "localhost"])
-    # both anchors ("viron", "host") occur, neither token does: stage 1 lets it through, stage 2 stops it
-    data = b"the virons of the hostname\n"
+    # "viron" and "host" occur, neither token does
+    data = b"the virons of the hostname, local\n"
     assert not gate.admits(data)
     assert not gate.admits_text(data.decode())
     assert gate.admits(data + b"os.environ\n")
-
-
-def test_the_exact_stage_looks_for_each_token_from_its_rarest_character():
-    assert pivoted_pattern(["environ", "getenv", "ping", '"/', "'/"]) == (
-        "(?:'/|/(?<=\"/)|g(?<=ping)|v(?:(?<=getenv)|iron(?<=environ)))"
-    )
-    assert pivoted_pattern(["", "abc"]) == ""  # the empty token is everywhere
+    assert not Prefilter([]).admits(b"anything")  # no token: nothing passes
+    assert Prefilter(["", "abc"]).admits(b"")  # the empty token occurs in every text
+    # a token with a non-ASCII character, in UTF-8 bytes and in text decoded from UTF-16
+    accented = Prefilter(["café"])
+    assert accented.admits("le café".encode()) and accented.admits_text("le café".encode("utf-16").decode("utf-16"))
+    assert not accented.admits_text("le cafe")
 
 
 def test_the_prefilter_answers_exactly_whether_a_token_occurs():
@@ -143,19 +131,29 @@ def test_a_file_with_no_token_gives_no_finding_and_is_still_counted_as_read(tmp_
 # --------------------------------------------------------------------------- env_reads
 
 
-def test_env_reads_parses_every_file_that_names_the_environment(tmp_path):
-    api = tmp_path / "api"
+def test_env_reads_come_from_every_module_of_the_api_that_names_the_environment(tmp_path):
+    """The `env-read` detector's names under the API's folder, and nowhere else, become
+    `ApiFacts.read_env`; its findings are bookkeeping and leave the report."""
     repos.build(
-        api,
+        tmp_path,
         {
-            "settings.py": (
+            "api/main.py": MAIN,
+            "api/requirements.txt": "fastapi\n",
+            "api/settings.py": (
                 "from pydantic_settings import BaseSettings as Base\n\n\n"
                 "class Settings(Base):\n    ollama_model: str = 'llama3.1:8b'\n"
             ),
-            "aliased.py": "from os import getenv as ge\n\nDB = ge('MONGODB_DB', 'app')\n",
-            "windows.py": "import os\r\n\r\nREDIS = os.environ.get('REDIS_URL')\r\n",
-            "plain.py": "def add(a, b):\n    return a + b\n",
-            "wide.py": "import os\nW = os.getenv('NEVER_READ_UTF16')\n".encode("utf-16"),
+            "api/aliased.py": "from os import getenv as ge\n\nDB = ge('MONGODB_DB', 'app')\n",
+            "api/windows.py": "import os\r\n\r\nREDIS = os.environ.get('REDIS_URL')\r\n",
+            "api/plain.py": "def add(a, b):\n    return a + b\n",
+            # not what the server runs: a test, a test folder, a script folder, another service
+            "api/test_settings.py": "import os\nT = os.getenv('ONLY_IN_A_TEST')\n",
+            "api/tests/conftest_env.py": "import os\nT = os.getenv('ONLY_IN_TESTS')\n",
+            "api/scripts/seed.py": "import os\nT = os.getenv('ONLY_IN_SCRIPTS')\n",
+            "worker/job.py": "import os\nT = os.getenv('ONLY_IN_THE_WORKER')\n",
         },
     )
-    assert read_env(api) == ["MONGODB_DB", "OLLAMA_MODEL", "REDIS_URL"]
+    analysis = analyze_app(tmp_path)
+    assert analysis.requirements.api.root == "api"
+    assert analysis.requirements.api.read_env == ["MONGODB_DB", "OLLAMA_MODEL", "REDIS_URL"]
+    assert not [f for f in analysis.findings if f.kind == "env-read"]

@@ -6,6 +6,7 @@ from . import (  # noqa: F401
     dependencies,
     disk_writes,
     dockerfile,
+    env_reads,
     fastapi_app,
     frontend,
     frontend_env,

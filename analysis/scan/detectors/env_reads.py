@@ -1,4 +1,4 @@
-"""Every environment variable the API's code reads, with or without a default.
+"""`env-read`: every environment variable a module of the app reads, with or without a default.
 
 `ApiFacts.required_env` (the scan's `required-env` findings) lists the names the
 app cannot start without; wiring the app by its own names also needs the ones
@@ -9,17 +9,22 @@ reads leaves the default in force. Read from the AST, never run:
 - fields of pydantic-settings `BaseSettings` classes (prefix and aliases as the
   `settings` detector resolves them);
 - `os.environ["X"]`, `os.environ.get("X")`, `os.getenv("X")`.
+
+A detector, so that the walk's one read of each file serves it (and the tree the `settings`
+detector parsed): one `env-read` finding per module, its names in `detail.names`. They are
+bookkeeping, not news: `analyze_app` folds those under the API's folder into `ApiFacts.read_env`
+and drops them from the findings.
 """
 
 from __future__ import annotations
 
 import ast
-import os
-import stat
-from pathlib import Path
 
-from .scan.detectors._pyast import dotted, imports
-from .scan.detectors.settings import (
+from ...models import Finding
+from ..registry import register
+from ..source import SourceFile
+from ._pyast import dotted, imports
+from .settings import (
     _config,
     _environ_names,
     _field_alias,
@@ -27,48 +32,26 @@ from .scan.detectors.settings import (
     _parse_annotation,
     _settings_classes_with_version,
 )
-from .scan.walker import MAX_FILE_BYTES, SKIP_DIRS, read_bytes
 
-# Tests and examples inside the API folder are not what the server runs.
-_NOT_SERVED = frozenset({"tests", "test", "examples", "docs", "scripts"})
-MAX_FILES = 2000
+KIND = "env-read"
+
+
 # A module reads the environment only through a name holding one of these words (`os.environ`,
-# `getenv`, a `BaseSettings` class: the import or the base names it), so a file without any of
-# them is never parsed. Tested on bytes: these ASCII words are in the UTF-8 text exactly when in
-# the bytes, and a file in another encoding does not parse as UTF-8 anyway.
-_NEEDLES = (b"environ", b"getenv", b"BaseSettings")
-
-
-def read_env(api_dir: Path) -> list[str]:
-    """Sorted names the Python code under `api_dir` reads from the environment."""
-    names: set[str] = set()
-    count = 0
-    for folder, dirs, files in os.walk(api_dir):
-        dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and d not in _NOT_SERVED and not d.startswith("."))
-        for file in sorted(files):
-            if not file.endswith(".py") or file.startswith("test_"):
-                continue
-            count += 1
-            if count > MAX_FILES:
-                return sorted(names)
-            path = os.path.join(folder, file)  # os, not pathlib: this loop may see 2,000 files
-            try:
-                info = os.lstat(path)
-                # Only regular files of a sane size: a FIFO would block, a link may leave the app.
-                if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_FILE_BYTES:
-                    continue
-                data = read_bytes(path)
-                if not any(needle in data for needle in _NEEDLES):
-                    continue
-                # as read_text() reads it: replacement characters, universal newlines
-                text = data.decode("utf-8", errors="replace")
-                if "\r" in text:
-                    text = text.replace("\r\n", "\n").replace("\r", "\n")
-                tree = ast.parse(text)
-            except (SyntaxError, ValueError, RecursionError, OSError):
-                continue
-            names |= module_env_reads(tree)
-    return sorted(names)
+# `getenv`, a `BaseSettings` class: the import or the base names it).
+@register(KIND, suffixes=(".py",), quick=("environ", "getenv", "BaseSettings"))
+def detect(src: SourceFile) -> list[Finding]:
+    tree = src.tree
+    names = module_env_reads(tree) if tree is not None else set()
+    if not names:
+        return []
+    return [
+        Finding(
+            kind=KIND,
+            message=f"{src.rel} reads {len(names)} environment variable(s)",
+            file=src.rel,
+            detail={"names": ",".join(sorted(names))},
+        )
+    ]
 
 
 def module_env_reads(tree: ast.Module) -> set[str]:
