@@ -89,3 +89,64 @@ def test_the_alarm_timer_says_slow_work_and_leaves_no_thread_or_handler(capsys):
     assert capsys.readouterr() == ("", "... analyzing a large repository\n")
     assert signal.getsignal(signal.SIGALRM) == before
     assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+
+
+def test_the_executable_exits_quickly_with_its_output_flushed_and_its_exit_code(tmp_path):
+    """`python -m farm_deploy` is `entry()`: main(), the exit handlers, a flush, then os._exit. The
+    whole JSON report arrives (buffered output is not lost), an exit handler still runs, a user
+    error keeps its exit code, and a reader that leaves early is not an error."""
+    app, project = _app(tmp_path)
+    marker = tmp_path / "atexit-ran"
+    code = (
+        "import atexit, runpy, sys\n"
+        f"atexit.register(lambda: open({str(marker)!r}, 'w').close())\n"
+        "sys.argv = ['farm-deploy', *sys.argv[1:]]\n"
+        "runpy.run_module('farm_deploy', run_name='__main__')\n"
+    )
+    run = [sys.executable, "-c", code]
+    # stdout block-buffered, as it is for a pipe unless PYTHONUNBUFFERED is set
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    done = subprocess.run(
+        [*run, "analyze", "--json", "--project-dir", str(project), str(app)], cwd=ROOT, env=env, capture_output=True
+    )
+    assert done.returncode == 0, done.stderr
+    import json
+
+    report = json.loads(done.stdout)  # complete: 40 KB and more, all flushed before os._exit
+    assert report["requirements"]["api"]["entrypoint"] == "main:app" and len(done.stdout) > 10_000
+    assert marker.exists()
+    bad = subprocess.run(
+        [*run, "analyze", "--stage", "qa", "--project-dir", str(project), str(app)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+    )
+    assert bad.returncode == 2 and b"unknown stage" in bad.stderr and b"Traceback" not in bad.stderr
+
+
+def test_entry_ends_with_os_exit_unless_a_thread_runs_and_ignores_a_reader_gone_at_the_flush(monkeypatch):
+    """In process, with os._exit recorded instead of run: the exit code is main()'s, a flush that
+    meets a closed pipe is not an error, and a running thread gets a normal exit (which waits for it)."""
+    import io
+
+    from farm_deploy import cli
+
+    class GonePipe(io.StringIO):
+        def flush(self) -> None:
+            raise BrokenPipeError(32, "Broken pipe")
+
+    exits: list[int] = []
+    monkeypatch.setattr(cli.os, "_exit", exits.append)
+    monkeypatch.setattr(cli.atexit, "_run_exitfuncs", lambda: None)  # this process's handlers stay
+    monkeypatch.setattr(cli, "main", lambda: 3)
+    monkeypatch.setattr(sys, "stdout", GonePipe())
+    cli.entry()
+    assert exits == [3]
+    monkeypatch.setattr(threading, "active_count", lambda: 2)
+    try:
+        cli.entry()
+    except SystemExit as exc:
+        assert exc.code == 3
+    else:
+        raise AssertionError("with a second thread, entry() exits normally")
+    assert exits == [3]
