@@ -20,7 +20,7 @@ import re
 from ...models import Finding
 from ..registry import register
 from ..source import SourceFile
-from ._pyast import _statements, call_name, dotted
+from ._pyast import _statements, call_name, dotted, imports
 from .settings import _own_config
 
 DRIVERS = ("motor", "pymongo", "beanie", "odmantic", "mongoengine")
@@ -167,6 +167,26 @@ _CLIENT_METHODS = frozenset(
 
 
 _ENVIRON = frozenset({"os.environ", "environ"})
+_DRIVER_MODULES = ("motor", "pymongo", "mongomock", "mongomock_motor")
+
+
+def _own_clients(tree: ast.Module) -> frozenset[str]:
+    """Client class names that are the app's own here: `class MongoClient(BaseClient)` in this module,
+    or `from app.clients import MongoClient`. A call to one builds the app's wrapper, not a driver
+    client, so its attributes (`mongo_client.get_user`) are not databases."""
+    own = {n.name for n in tree.body if isinstance(n, ast.ClassDef) and n.name in _CLIENTS}
+    for local, (module, _) in imports(tree).items():
+        if local in _CLIENTS and (module.startswith(".") or module.split(".", 1)[0] not in _DRIVER_MODULES):
+            own.add(local)
+    return frozenset(own)
+
+
+def _is_client_call(node: ast.expr, own: frozenset[str]) -> bool:
+    if not isinstance(node, ast.Call):
+        return False
+    if isinstance(node.func, ast.Name) and node.func.id in own:
+        return False
+    return (call_name(node) or "").rsplit(".", 1)[-1] in _CLIENTS
 
 
 def _environ_mappings(tree: ast.Module) -> frozenset[str]:
@@ -246,13 +266,10 @@ def _class_fields(tree: ast.Module, fields: dict[str, str]) -> list[tuple[str, s
 def _database_names(src: SourceFile, tree: ast.Module) -> list[Finding]:
     """Database names the code selects on its client: client.blog, client["shop"], get_database("shop")."""
     constants = _module_strings(tree)
+    own = _own_clients(tree)
     clients: set[str] = set()
     for node in ast.walk(tree):
-        if (
-            isinstance(node, ast.Assign | ast.AnnAssign)
-            and isinstance(node.value, ast.Call)
-            and (call_name(node.value) or "").rsplit(".", 1)[-1] in _CLIENTS
-        ):
+        if isinstance(node, ast.Assign | ast.AnnAssign) and node.value is not None and _is_client_call(node.value, own):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             clients.update(d for t in targets if (d := dotted(t)))
         elif isinstance(node, ast.AnnAssign) and any(
@@ -286,7 +303,7 @@ def _database_names(src: SourceFile, tree: ast.Module) -> list[Finding]:
 
     def is_client(node: ast.expr) -> bool:
         if isinstance(node, ast.Call):
-            return (call_name(node) or "").rsplit(".", 1)[-1] in _CLIENTS
+            return _is_client_call(node, own)
         return dotted(node) in clients
 
     owners = _enclosing_functions(tree)
@@ -430,11 +447,9 @@ def _client_arguments(src: SourceFile) -> tuple[list[tuple[str, int]], list[tupl
                         built[target.id] = how
     out, unresolved = [], []
     owners = _enclosing_functions(tree)
+    own = _own_clients(tree)
     for node in ast.walk(tree):
-        if not isinstance(node, ast.Call):
-            continue
-        name = (call_name(node) or "").rsplit(".", 1)[-1]
-        if name not in _CLIENTS:
+        if not isinstance(node, ast.Call) or not _is_client_call(node, own):
             continue
         arg = node.args[0] if node.args else next((k.value for k in node.keywords if k.arg == "host"), None)
         if arg is None:
