@@ -148,6 +148,7 @@ def detect(src: SourceFile) -> list[Finding]:
     if tree is not None:
         findings += _database_names(src, tree)
         findings += _named_constants(src, tree)
+        findings += _composed_properties(src, tree)
     return findings
 
 
@@ -374,6 +375,47 @@ def _named_constants(src: SourceFile, tree: ast.Module) -> list[Finding]:
                             detail={"how": "literal", "parts": "", "name": target.id},
                         )
                     )
+    return out
+
+
+_PROPERTY_DECORATORS = frozenset({"property", "computed_field", "cached_property", "functools.cached_property"})
+
+
+def _composed_properties(src: SourceFile, tree: ast.Module) -> list[Finding]:
+    """A settings property that assembles the connection string from other fields
+    (`@computed_field @property def DB_URL(self): return f"{self.DB_SCHEME}://{self.DB_HOST}..."`):
+    pydantic reads no variable for a property, so `settings.DB_URL` handed to the client names
+    none (https://docs.pydantic.dev/latest/concepts/fields/#the-computed_field-decorator)."""
+    out = []
+    for cls in (n for n in ast.walk(tree) if isinstance(n, ast.ClassDef)):
+        for fn in cls.body:
+            if not (
+                isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef)
+                and _URI_NAME.search(fn.name)
+                and not _DB_NAME.match(fn.name)
+                and any((dotted(d) or "") in _PROPERTY_DECORATORS for d in fn.decorator_list)
+            ):
+                continue
+            fields = [
+                node.attr
+                for ret in ast.walk(fn)
+                if isinstance(ret, ast.Return) and ret.value is not None
+                for node in ast.walk(ret.value)
+                if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "self"
+            ]
+            fields = list(dict.fromkeys(fields))
+            if len(fields) < 2:
+                continue  # `return self.MONGO_URL` is an alias, not an assembly
+            out.append(
+                Finding(
+                    kind="mongodb-client",
+                    message=f"MongoDB connection string assembled by the property {cls.name}.{fn.name} "
+                    f"({', '.join(fields)})",
+                    file=src.rel,
+                    line=fn.lineno,
+                    detail={"how": "composed", "parts": ",".join(fields), "name": fn.name.upper()},
+                )
+            )
     return out
 
 
