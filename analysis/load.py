@@ -685,6 +685,7 @@ def _web_facts(findings: list[Finding], inventory: Inventory) -> WebFacts | None
             "rsbuild": "rsbuild build",
             "webpack": "webpack",
             "parcel": "parcel build",
+            "vue-cli": "vue-cli-service build",
         }.get(best.detail.get("bundler", ""), "vite build")
         build = f"npx {tool}"
     configs = [f for f in _of(findings, "build-config") if _parent(f.file) == root]

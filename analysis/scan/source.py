@@ -9,7 +9,8 @@ from functools import cached_property
 NON_APP_DIRS = frozenset({"tests", "test", "__tests__", "e2e", "docs", "examples", "example", "fixtures", "scripts"})
 PY_SUFFIXES = (".py",)
 MAX_PARSE_CHARS = 256 * 1024
-JS_SUFFIXES = (".js", ".jsx", ".ts", ".tsx", ".mjs", ".cjs", ".mts", ".cts")
+# Vue and Svelte single-file components hold their code in a <script> block
+JS_SUFFIXES = (".js", ".jsx", ".ts", ".tsx", ".mjs", ".cjs", ".mts", ".cts", ".vue", ".svelte")
 
 
 def app_code_name(name: str) -> bool:

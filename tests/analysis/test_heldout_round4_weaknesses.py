@@ -119,3 +119,47 @@ def test_a_settings_field_handed_to_the_client_is_still_the_variable(tmp_path):
     analysis = analyze_app(repos.build(tmp_path, files))
     assert analysis.requirements.database.uri_env == "DB_URL"
     assert findings(analysis, "mongodb-uri-unresolved") == []
+
+
+# --------------------------------------------------------------------------- front end
+
+
+def test_vue_on_vue_cli_is_a_front_end(tmp_path):
+    # Vue 2 built by vue-cli-service: framework unknown, the package manager of its yarn.lock, output
+    # from vue.config.js's outputDir
+    files = {
+        "requirements.txt": "fastapi\n",
+        "backend/main.py": MAIN,
+        "frontend/package.json": (
+            '{"name": "web", "scripts": {"serve": "vue-cli-service serve", "build": "vue-cli-service build"},\n'
+            ' "dependencies": {"vue": "^2.6.14"},\n "devDependencies": {"@vue/cli-service": "~4.5.0"}}\n'
+        ),
+        "frontend/yarn.lock": "# yarn lockfile v1\n",
+        "frontend/vue.config.js": "module.exports = {\n  outputDir: 'public_html',\n}\n",
+    }
+    web = analyze_app(repos.build(tmp_path, files)).requirements.web
+    assert (web.root, web.framework, web.package_manager, web.build_command, web.output_dir) == (
+        "frontend",
+        "unknown",
+        "yarn",
+        "yarn build",
+        "public_html",
+    )
+
+
+def test_addresses_in_vue_components_are_read(tmp_path):
+    # a checkout return URL written in a .vue component's script breaks once deployed; a commented one
+    # in its template does not count
+    files = {
+        "requirements.txt": "fastapi\n",
+        "main.py": MAIN,
+        "frontend/package.json": '{"scripts": {"build": "vue-cli-service build"}, "devDependencies": {"@vue/cli-service": "4"}}\n',
+        "frontend/src/Checkout.vue": (
+            "<template>\n  <!-- <a href='http://localhost:8080/help'>help</a> -->\n  <div>{{ successURL }}</div>\n"
+            "</template>\n<script>\nexport default {\n  data () {\n"
+            "    return { successURL: 'http://localhost:8080/orders' }\n  },\n}\n</script>\n"
+        ),
+    }
+    analysis = analyze_app(repos.build(tmp_path, files))
+    assert [(f.file, f.line) for f in findings(analysis, "localhost-url")] == [("frontend/src/Checkout.vue", 8)]
+    assert warned_local_files(analysis) == ["frontend/src/Checkout.vue"]

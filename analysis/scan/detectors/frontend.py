@@ -1,7 +1,8 @@
 """`frontend`, `build-config`: the React front end (Vite, Create React App or Next.js).
 
-React built by another bundler (Farm's `@farmfe/core`, Rsbuild, webpack, Parcel) is a front end of
-framework `unknown`, built by its `build` script into `dist`.
+React built by another bundler (Farm's `@farmfe/core`, Rsbuild, webpack, Parcel), and Vue on Vue
+CLI (`@vue/cli-service`), is a front end of framework `unknown`, built by its `build` script into
+`dist` (Vue CLI: `outputDir` of `vue.config.*`).
 
 `package.json` gives the framework (from its dependencies), the build script
 and the package manager (`packageManager` field; lock files are matched in the
@@ -23,6 +24,7 @@ _DIST_DIR = re.compile(r"""\bdistDir\s*:\s*["'`]([^"'`]+)["'`]""")
 _NEXT_EXPORT = re.compile(r"""\boutput\s*:\s*["'`]export["'`]""")
 _NEXT_STANDALONE = re.compile(r"""\boutput\s*:\s*["'`]standalone["'`]""")
 _BUILD_PATH = re.compile(r"""\bBUILD_PATH=(\S+)""")
+_VUE_OUTPUT_DIR = re.compile(r"""\boutputDir\s*:\s*["'`]([^"'`]+)["'`]""")
 
 
 # React bundlers other than Vite, CRA and Next.js (their default output folder is dist)
@@ -32,6 +34,8 @@ _BUNDLERS = {
     "@rsbuild/core": "rsbuild",
     "webpack": "webpack",
     "parcel": "parcel",
+    # Vue CLI builds into dist (https://cli.vuejs.org/config/#outputdir)
+    "@vue/cli-service": "vue-cli",
 }
 
 
@@ -72,8 +76,9 @@ def detect_package_json(src: SourceFile) -> list[Finding]:
         framework, marker = "vite", "vite" if "vite" in deps else next(k for k in deps if str(k).startswith("@vitejs/"))
     elif "react-scripts" in deps:
         framework, marker = "cra", "react-scripts"
-    elif "react" in deps and (_BUNDLERS.keys() & deps.keys() or _has_build(data)):
-        # React built by another bundler (Farm, Rsbuild, webpack, Parcel): `npm run build`, output in dist
+    elif ("react" in deps and (_BUNDLERS.keys() & deps.keys() or _has_build(data))) or "@vue/cli-service" in deps:
+        # React built by another bundler (Farm, Rsbuild, webpack, Parcel), Vue on Vue CLI: `npm run build`,
+        # output in dist
         framework = "unknown"
         marker = next((b for b in _BUNDLERS if b in deps), "react-dom")
     else:
@@ -117,9 +122,16 @@ def detect_package_json(src: SourceFile) -> list[Finding]:
     ]
 
 
-@register("build-config", name_prefixes=("vite.config.", "next.config."))
+@register("build-config", name_prefixes=("vite.config.", "next.config.", "vue.config."))
 def detect_build_config(src: SourceFile) -> list[Finding]:
     detail: dict[str, str] = {}
+    if src.name.startswith("vue."):
+        detail["tool"] = "vue-cli"
+        match = _VUE_OUTPUT_DIR.search(src.text)
+        if match:
+            detail["output_dir"] = match.group(1).strip("./") or "dist"
+        line = src.line_of(match.start()) if match else 1
+        return [Finding(kind="build-config", message="vue-cli build config", file=src.rel, line=line, detail=detail)]
     if src.name.startswith("vite."):
         detail["tool"] = "vite"
         match = _OUT_DIR.search(src.text)

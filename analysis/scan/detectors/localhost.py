@@ -1,6 +1,6 @@
 """`localhost-url`: addresses of this machine or of the local network in what the app ships or reads.
 
-Every text file an app ships or reads is searched: code (Python, JS/TS), `.env*` files
+Every text file an app ships or reads is searched: code (Python, JS/TS, Vue/Svelte components), `.env*` files
 in any folder, `.json`, `.yaml`, `.toml`, `.html`, `next.config.*`. Two shapes: URLs
 (`http://localhost:8000`, `mongodb://192.168.1.20:27017`) and bare host values
 (`host="localhost"`, `MONGO_HOST: 10.0.0.5`). Loopback (localhost, 127.0.0.1, 0.0.0.0
@@ -35,6 +35,7 @@ _ENV_ON_LINE = re.compile(r"getenv|environ|process\.env|import\.meta\.env|Field\
 _DEV_ONLY_FILES = (
     "vite.config.",
     "next.config.",
+    "vue.config.",
     "webpack.config.",
     "setupProxy.",
     "vitest.config.",
