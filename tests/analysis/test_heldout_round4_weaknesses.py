@@ -121,6 +121,28 @@ def test_a_settings_field_handed_to_the_client_is_still_the_variable(tmp_path):
     assert findings(analysis, "mongodb-uri-unresolved") == []
 
 
+def test_a_settings_property_that_reads_the_uri_variable_first_names_it(tmp_path):
+    # control: a property that returns os.environ.get("DATABASE_URL") when set, and only composes the
+    # URI from fields otherwise, reads DATABASE_URL
+    files = {
+        "backend/requirements.txt": "fastapi\nmotor\npydantic-settings\n",
+        "backend/app/main.py": MAIN + "from app.db import connect  # noqa: E402,F401\n",
+        "backend/app/config.py": (
+            "import os\n\nfrom pydantic_settings import BaseSettings\n\n\nclass Settings(BaseSettings):\n"
+            "    host: str = 'db'\n    user: str = 'app'\n\n    @property\n    def database_url(self) -> str:\n"
+            "        if not os.environ.get('DATABASE_URL'):\n            return f'mongodb://{self.user}@{self.host}'\n"
+            "        return os.environ['DATABASE_URL']\n\n\nsettings = Settings()\n"
+        ),
+        "backend/app/db.py": (
+            "from motor.motor_asyncio import AsyncIOMotorClient\n\nfrom app.config import settings\n\n\n"
+            "def connect():\n    return AsyncIOMotorClient(str(settings.database_url))\n"
+        ),
+    }
+    analysis = analyze_app(repos.build(tmp_path, files))
+    assert analysis.requirements.database.uri_env == "DATABASE_URL"
+    assert findings(analysis, "mongodb-uri-unresolved") == []
+
+
 # --------------------------------------------------------------------------- front end
 
 

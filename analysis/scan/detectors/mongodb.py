@@ -404,8 +404,10 @@ def _composed_properties(src: SourceFile, tree: ast.Module) -> list[Finding]:
                 if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "self"
             ]
             fields = list(dict.fromkeys(fields))
-            if len(fields) < 2:
-                continue  # `return self.MONGO_URL` is an alias, not an assembly
+            if len(fields) < 2 or any(_env_call(node) for node in ast.walk(fn)):
+                # `return self.MONGO_URL` is an alias, not an assembly; a property that returns
+                # os.environ.get("DATABASE_URL") when it is set reads that variable first
+                continue
             out.append(
                 Finding(
                     kind="mongodb-client",
