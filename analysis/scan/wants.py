@@ -24,6 +24,7 @@ WANTS = (
     ('secret-in-code', ('.cfg', '.cjs', '.conf', '.cts', '.ini', '.ipynb', '.js', '.json', '.jsx', '.mjs', '.mts', '.properties', '.py', '.sh', '.svelte', '.tfvars', '.toml', '.ts', '.tsx', '.vue', '.yaml', '.yml'), ('Dockerfile', 'docker-compose.yml'), (), ('sk-', 'hf_', 'AKIA', 'ghp_', 'PRIVATE KEY', '://'), False),
     ('secret-in-yaml', ('.yaml', '.yml'), (), (), ('KEY', 'SECRET', 'TOKEN', 'PASSWORD', 'PASSWD', 'PWD', 'PRIVATE', 'CREDENTIAL', 'AUTH', 'key', 'secret', 'token', 'password'), False),
     ('env-file', ('.env',), (), ('.env', 'env.'), (), False),
+    ('secret-in-js', ('.cjs', '.cts', '.js', '.jsx', '.mjs', '.mts', '.svelte', '.ts', '.tsx', '.vue'), (), (), ('ecret', 'ECRET', 'Key', 'KEY', '_key', 'oken', 'OKEN', 'assw', 'ASSW'), True),
     ('secret-default', ('.py',), (), (), ('getenv', 'environ', 'config(', 'Settings', 'Config'), True),
     ('file-upload', ('.py',), (), (), ('UploadFile', 'File(', '.form()'), True),
 )

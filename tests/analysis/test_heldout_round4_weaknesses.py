@@ -185,3 +185,53 @@ def test_addresses_in_vue_components_are_read(tmp_path):
     analysis = analyze_app(repos.build(tmp_path, files))
     assert [(f.file, f.line) for f in findings(analysis, "localhost-url")] == [("frontend/src/Checkout.vue", 8)]
     assert warned_local_files(analysis) == ["frontend/src/Checkout.vue"]
+
+
+# --------------------------------------------------------------------------- secrets
+
+
+# generated-looking values of our own (random letters and digits), not anyone's credential
+STORAGE_KEY = "Qm7xTz2LwP9vRk4sNb8cYd3H"
+STORAGE_SECRET = "v8Lq2ZpX7mW4kR9tB3nJ6cH1sD5fG0aY+eU2iO8rT4w="
+
+
+def test_credential_literals_in_front_end_code_are_secrets(tmp_path):
+    # a storage service's key and secret written into a Vuex action and a component: both committed
+    files = {
+        "requirements.txt": "fastapi\n",
+        "main.py": MAIN,
+        "frontend/src/store/upload.js": (
+            "export async function upload(file) {\n  const input = {\n"
+            f"    apiKey: '{STORAGE_KEY}',\n    apiSecret: '{STORAGE_SECRET}',\n"
+            "    key: `images/${file.name}`,\n  }\n  return input\n}\n"
+        ),
+        "frontend/src/components/Table.vue": f"<script>\nconst API_KEY = \"{STORAGE_KEY}\"\nexport default {{}}\n</script>\n",
+    }
+    analysis = analyze_app(repos.build(tmp_path, files))
+    found = sorted((f.file, f.line, f.detail["variable"], f.detail["type"]) for f in findings(analysis, "secret"))
+    assert found == [
+        ("frontend/src/components/Table.vue", 2, "API_KEY", "code-literal"),
+        ("frontend/src/store/upload.js", 3, "apiKey", "code-literal"),
+        ("frontend/src/store/upload.js", 4, "apiSecret", "code-literal"),
+    ]
+    assert all(STORAGE_SECRET not in f.message and STORAGE_SECRET not in str(f.detail) for f in analysis.findings)
+
+
+def test_public_keys_and_key_names_in_front_end_code_are_not_secrets(tmp_path):
+    # control: a Firebase web config's apiKey (public by design), a reCAPTCHA site key, a localStorage key
+    # name, a message and a React list key
+    files = {
+        "requirements.txt": "fastapi\n",
+        "main.py": MAIN,
+        "frontend/src/firebase.js": (
+            "export const config = {\n  apiKey: 'AIzaSyB7xQ2mLp9TzR4wKc8vNd3Hf6Jg1Ys5Ea0',\n"
+            "  authDomain: 'demo-app.firebaseapp.com',\n}\n"
+        ),
+        "frontend/src/constants.js": (
+            "export const RECAPTCHA_SITE_KEY = '6LdQ2xYpAAAAAB7mKq9TzR4wLc8vNd3Hf6Jg1Ys5'\n"
+            "export const ACCESS_TOKEN_KEY = 'farm_stack_access_token_v2'\n"
+            "export const PASSWORD_HINT = 'Use at least 8 characters, one of them a digit'\n"
+        ),
+        "frontend/src/List.jsx": "export const List = ({ items }) => items.map((i) => <li key={i.id}>{i.name}</li>)\n",
+    }
+    assert findings(analyze_app(repos.build(tmp_path, files)), "secret") == []

@@ -10,7 +10,9 @@ Sources:
 - secret-named keys with real-looking values in YAML (compose `environment:`,
   Kubernetes manifests, config files), Kubernetes `Secret` data decoded from base64;
 - secret-named defaults in Python code: `os.getenv("JWT_SECRET", "<value>")` and
-  settings-class fields such as `SECRET_KEY: str = "<value>"`.
+  settings-class fields such as `SECRET_KEY: str = "<value>"`;
+- credential-named literals in JS/TS and Vue/Svelte code (`apiSecret: '<value>'`,
+  `const API_KEY = "<value>"`) whose value looks generated (see `detect_in_js`).
 
 A value "looks real" by shape and entropy, not by a known prefix: at least 12
 characters, not a lowercase phrase, not a placeholder, a URL or a `${...}`
@@ -303,6 +305,42 @@ def detect_env_file(src: SourceFile) -> list[Finding]:
                 detail={"values": str(filled)},
             ),
         )
+    return findings
+
+
+# front-end and Node code: a credential-named key or constant assigned a literal. Narrower than
+# _SECRET_NAME (a React `key`, a localStorage key name, a reCAPTCHA site key or a Stripe
+# publishable key are not credentials) and only generated-looking values: 20 characters or more,
+# no whitespace, upper and lower case and digits, 4 bits of entropy per character
+_JS_SECRET_NAME = re.compile(r"secret|api_?key|access_?key|private_?key|password|passwd|token", re.I)
+_JS_PAIR = re.compile(r"""(?:^|[\s{,(])["']?([A-Za-z_$][\w$]*)["']?[ \t]*[:=][ \t]*(["'`])([^"'`\s\\]{20,})\2""", re.M)
+_JS_QUICK = ("ecret", "ECRET", "Key", "KEY", "_key", "oken", "OKEN", "assw", "ASSW")
+
+
+def _generated(value: str) -> bool:
+    return (
+        entropy(value) >= 4.0
+        and any(c.isdigit() for c in value)
+        and any(c.isupper() for c in value)
+        and any(c.islower() for c in value)
+    )
+
+
+@register("secret-in-js", suffixes=JS_SUFFIXES, quick=_JS_QUICK)
+def detect_in_js(src: SourceFile) -> list[Finding]:
+    findings = []
+    shaped = {f.line for f in _shapes(src, src.text)}  # a known key shape: secret-in-code reports it
+    for match in _JS_PAIR.finditer(src.text):
+        name, value = match.group(1), match.group(3)
+        if not _JS_SECRET_NAME.search(name) or not looks_real(value) or not _generated(value):
+            continue
+        if name == "apiKey" and value.startswith("AIza") and "authDomain" in src.text:
+            # a Firebase web config's API key identifies the project and is public by design
+            # (https://firebase.google.com/docs/projects/api-keys)
+            continue
+        line = src.line_of(match.start(1))
+        if line not in shaped:
+            findings.append(_secret(src, line, name, "code-literal", value))
     return findings
 
 
