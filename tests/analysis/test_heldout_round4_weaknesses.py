@@ -143,6 +143,33 @@ def test_a_settings_property_that_reads_the_uri_variable_first_names_it(tmp_path
     assert findings(analysis, "mongodb-uri-unresolved") == []
 
 
+def test_a_database_selected_into_a_local_nobody_reads_is_not_the_name(tmp_path):
+    # the startup hook selects client["hello"] into a local it drops; the routes use client.ledger
+    files = {
+        "requirements.txt": "fastapi\npymongo\n",
+        "main.py": (
+            "import os\n\nfrom fastapi import FastAPI\nfrom pymongo import MongoClient\n\napp = FastAPI()\n"
+            "client = MongoClient(os.getenv('MONGO_URI'))\n\n\n@app.on_event('startup')\ndef startup():\n"
+            "    db = client['hello']\n    print('connected')\n\n\n@app.get('/users')\ndef users():\n"
+            "    return list(client.ledger.users.find())\n"
+        ),
+    }
+    assert analyze_app(repos.build(tmp_path, files)).requirements.database.database_name == "ledger"
+
+
+def test_a_database_selected_into_a_local_that_is_used_is_the_name(tmp_path):
+    # control: the local is read afterwards
+    files = {
+        "requirements.txt": "fastapi\npymongo\n",
+        "main.py": (
+            "import os\n\nfrom fastapi import FastAPI\nfrom pymongo import MongoClient\n\napp = FastAPI()\n"
+            "client = MongoClient(os.getenv('MONGO_URI'))\n\n\n@app.get('/users')\ndef users():\n"
+            "    db = client['hello']\n    return list(db.users.find())\n"
+        ),
+    }
+    assert analyze_app(repos.build(tmp_path, files)).requirements.database.database_name == "hello"
+
+
 # --------------------------------------------------------------------------- front end
 
 

@@ -322,7 +322,10 @@ def _database_names(src: SourceFile, tree: ast.Module) -> list[Finding]:
         read = _env_call(node)
         return read[1] if read else None
 
+    discarded = _discarded_values(tree)
     for node in ast.walk(tree):
+        if id(node) in discarded:
+            continue
         if isinstance(node, ast.Subscript) and is_client(node.value):
             add(value_of(node.slice), node, "client[...]")
         elif isinstance(node, ast.Attribute) and is_client(node.value) and node.attr not in _CLIENT_METHODS:
@@ -338,6 +341,26 @@ def _database_names(src: SourceFile, tree: ast.Module) -> list[Finding]:
                 arg = next((k.value for k in node.keywords if k.arg == "database"), arg)
                 if arg is not None:
                     add(value_of(arg), node, "AIOEngine(database=...)")
+    return out
+
+
+def _discarded_values(tree: ast.Module) -> set[int]:
+    """id() of the values assigned to a function's local that the function never reads:
+    `my_db = client["hello"]` in a startup hook that then returns selects nothing the app uses."""
+    out: set[int] = set()
+    for fn in ast.walk(tree):
+        if not isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef):
+            continue
+        read = {n.id for n in ast.walk(fn) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+        declared = {name for n in ast.walk(fn) if isinstance(n, ast.Global | ast.Nonlocal) for name in n.names}
+        for stmt in ast.walk(fn):
+            if (
+                isinstance(stmt, ast.Assign)
+                and len(stmt.targets) == 1
+                and isinstance(stmt.targets[0], ast.Name)
+                and stmt.targets[0].id not in read | declared
+            ):
+                out.add(id(stmt.value))
     return out
 
 
