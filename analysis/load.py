@@ -24,6 +24,7 @@ from .requirements_files import DEV_REQUIREMENT_WORDS
 from .requirements_files import is_dev_requirements as _is_dev_requirements
 from .scan import Inventory, WalkResult, scan
 from .scan.detectors.env_reads import KIND as ENV_READ
+from .scan.detectors.mongodb import CLIENT_METHODS
 from .scan.walker import TEMPLATE_FILES
 from .wording import plural
 
@@ -66,6 +67,7 @@ def analyze_app(path: str | os.PathLike[str], *, prescan: Prescan | None = None)
         api.read_env = sorted({n for f in env_reads if _under(f.file, api.root) for n in f.detail["names"].split(",")})
     web = _web_facts(findings, result.inventory)
     _mark_scripts(root, api, findings, result.inventory)
+    _imported_client_database(root, api, findings, result.inventory)
     _outside_the_app(findings, api, web)
     requirements = _requirements(config, findings, api, web, result.inventory)
     findings.sort(key=lambda f: (f.file, f.line or 0, f.kind))
@@ -1065,6 +1067,67 @@ def _unused_modules(root: Path, api_root: str, entry: str, modules: set[str], un
         for rel in unreached
         if rel not in imported and PurePosixPath(rel).name != "__init__.py" and not _runs_on_its_own(root / rel)
     }
+
+
+def _imported_client_database(root: Path, api: ApiFacts, findings: list[Finding], inventory: Inventory) -> None:
+    """The database selected on a client another module imports: `conn = MongoClient(...)` in
+    config/db.py, `from config.db import conn` and `conn.EventWiz.users.find()` in routes/user.py.
+
+    Looked up only when the API's code names no database itself; the importing modules are read
+    here (they need not mention MongoDB at all, so the scan's filters skip them).
+    """
+    if any(
+        f.kind == "mongodb-database" and _under(f.file, api.root) and f.detail.get("script") != "true"
+        for f in findings
+    ):
+        return
+    clients = [
+        f
+        for f in findings
+        if f.kind in ("mongodb-uri-env", "mongodb-client")
+        and "client" in f.detail
+        and f.file.endswith(".py")
+        and _under(f.file, api.root)
+        and f.detail.get("script") != "true"
+    ]
+    if not clients:
+        return
+    folders = [(folder, names) for folder, names in inventory.names.items() if _under(folder, api.root)]
+    if sum(name.endswith(".py") for _, names in folders for name in names) > MAX_GRAPH_FILES:
+        return
+    modules = sorted(_join(folder, name) for folder, names in folders for name in names if name.endswith(".py"))
+    for client in clients:
+        var = client.detail["client"]
+        # the module as imported: config.db from the API root, or any shorter tail (db, from beside it)
+        dotted = _relative(client.file, api.root)[:-3].replace("/", ".").removesuffix(".__init__")
+        tails = {".".join(dotted.split(".")[i:]) for i in range(dotted.count(".") + 1)}
+        imports = re.compile(rf"^[ \t]*from[ \t]+\.*([\w.]+)[ \t]+import[ \t]+[^\n]*\b{re.escape(var)}\b", re.M)
+        selects = re.compile(
+            rf"\b{re.escape(var)}[ \t]*(?:\.[ \t]*([A-Za-z_]\w*)[ \t]*[.\[]|\[[ \t]*[\"']([\w-]{{1,64}})[\"'][ \t]*\])"
+        )
+        for rel in modules:
+            if rel == client.file:
+                continue
+            try:
+                text = (root / rel).read_text(encoding="utf-8", errors="replace")
+            except OSError:
+                continue
+            if not any(m.group(1) in tails for m in imports.finditer(text)):
+                continue
+            for match in selects.finditer(text):
+                name = match.group(1) or match.group(2)
+                if name in CLIENT_METHODS:
+                    continue
+                findings.append(
+                    Finding(
+                        kind="mongodb-database",
+                        message=f"MongoDB database {name!r} ({var}.{name} on the client imported from {client.file})",
+                        file=rel,
+                        line=text.count("\n", 0, match.start()) + 1,
+                        detail={"name": name, "source": "code", "client": var},
+                    )
+                )
+                return
 
 
 def _outside_the_app(findings: list[Finding], api: ApiFacts, web: WebFacts | None) -> None:

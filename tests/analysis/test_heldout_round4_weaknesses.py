@@ -170,6 +170,34 @@ def test_a_database_selected_into_a_local_that_is_used_is_the_name(tmp_path):
     assert analyze_app(repos.build(tmp_path, files)).requirements.database.database_name == "hello"
 
 
+def test_the_database_selected_on_an_imported_client_is_the_name(tmp_path):
+    # config/db.py builds `conn`; routes/orders.py imports it and selects the database there, in a
+    # module that never mentions MongoDB
+    files = {
+        "requirements.txt": "fastapi\npymongo\n",
+        "api/index.py": "from fastapi import FastAPI\n\nfrom routes.orders import router\n\napp = FastAPI()\napp.include_router(router)\n",
+        "api/config/db.py": "import os\n\nfrom pymongo import MongoClient\n\nconn = MongoClient(os.getenv('DATABASE_URL'))\n",
+        "api/routes/orders.py": (
+            "from fastapi import APIRouter\n\nfrom config.db import conn\n\nrouter = APIRouter()\n\n\n"
+            "@router.get('/orders')\ndef orders():\n    conn.close\n    return list(conn.Shop.orders.find())\n"
+        ),
+    }
+    analysis = analyze_app(repos.build(tmp_path, files))
+    assert analysis.requirements.database.database_name == "Shop"
+    [name] = findings(analysis, "mongodb-database")
+    assert (name.file, name.line, name.detail["client"]) == ("api/routes/orders.py", 11, "conn")
+
+
+def test_a_database_the_client_module_selects_itself_wins_over_an_importer(tmp_path):
+    # control: the module that builds the client also selects the database; importers are not read
+    files = {
+        "requirements.txt": "fastapi\npymongo\n",
+        "main.py": "from fastapi import FastAPI\n\nfrom db import conn\n\napp = FastAPI()\nconn.other.things.find()\n",
+        "db.py": "import os\n\nfrom pymongo import MongoClient\n\nconn = MongoClient(os.getenv('DATABASE_URL'))\nshop = conn.shop\n",
+    }
+    assert analyze_app(repos.build(tmp_path, files)).requirements.database.database_name == "shop"
+
+
 # --------------------------------------------------------------------------- front end
 
 

@@ -146,6 +146,20 @@ def detect(src: SourceFile) -> list[Finding]:
                 )
             )
     if tree is not None:
+        # `conn = MongoClient(...)` at module level: other modules may import it and select the database
+        # there (`conn.shop.orders`), which the assembly step looks up when the code names none
+        own = _own_clients(tree)
+        module_clients = {
+            node.value.lineno: node.targets[0].id
+            for node in _statements(tree.body)
+            if isinstance(node, ast.Assign)
+            and len(node.targets) == 1
+            and isinstance(node.targets[0], ast.Name)
+            and _is_client_call(node.value, own)
+        }
+        for f in findings:
+            if f.kind in ("mongodb-uri-env", "mongodb-client") and f.line in module_clients:
+                f.detail["client"] = module_clients[f.line]
         findings += _database_names(src, tree)
         findings += _named_constants(src, tree)
         findings += _composed_properties(src, tree)
@@ -157,7 +171,7 @@ _HOW = {
     "literal": "a literal string",
     "default": "no argument (localhost)",
 }
-_CLIENT_METHODS = frozenset(
+CLIENT_METHODS = frozenset(
     {
         "close", "aclose", "get_database", "get_default_database", "admin", "list_databases", "list_database_names",
         "drop_database", "start_session", "server_info", "address", "watch", "nodes", "options", "io_loop",
@@ -328,7 +342,7 @@ def _database_names(src: SourceFile, tree: ast.Module) -> list[Finding]:
             continue
         if isinstance(node, ast.Subscript) and is_client(node.value):
             add(value_of(node.slice), node, "client[...]")
-        elif isinstance(node, ast.Attribute) and is_client(node.value) and node.attr not in _CLIENT_METHODS:
+        elif isinstance(node, ast.Attribute) and is_client(node.value) and node.attr not in CLIENT_METHODS:
             add(node.attr, node, f"client.{node.attr}")
         elif isinstance(node, ast.Call):
             name = (call_name(node) or "").rsplit(".", 1)[-1]
