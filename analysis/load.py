@@ -185,10 +185,16 @@ def _api_root(app: Finding, inventory: Inventory, dependency_dirs: set[str]) -> 
     # no dependency file between root and the module, one just above: run from there
     between = [a for a in _ancestors(folder) if _under(a, root)]
     if not any(a in dependency_dirs for a in between):
+        siblings = [h for h in absolute if inventory.has(folder, f"{h}.py") or _join(folder, h) in inventory.dirs]
         for ancestor in _ancestors(root)[1:]:
             if ancestor in dependency_dirs:
                 path = _relative(folder, ancestor).split("/") if folder != ancestor else []
-                if all(p.isidentifier() for p in path):
+                # a requirements file only lists what to install; when the module imports its
+                # siblings as top-level modules (`from routes.user import x` in Backend/index.py),
+                # it runs from its own folder. A pyproject.toml or Pipfile marks the project's root,
+                # where its tools run: that stays the root (with an api-import-path warning)
+                project = inventory.has(ancestor, "pyproject.toml") or inventory.has(ancestor, "Pipfile")
+                if all(p.isidentifier() for p in path) and (project or not siblings or root != folder):
                     root = ancestor
                 break
     return root

@@ -21,6 +21,31 @@ def warned_local_files(analysis):
     return sorted({f.file for f in findings(analysis, "localhost-url") if f.severity == "warning"})
 
 
+# --------------------------------------------------------------------------- the API root
+
+
+def test_a_module_importing_its_siblings_runs_from_its_folder_below_a_requirements_file(tmp_path):
+    # requirements.txt at the top only lists packages; Backend/index.py imports routes/ and config/
+    # beside it as top-level modules, so the server starts in Backend (`uvicorn index:app`)
+    files = {
+        "requirements.txt": "fastapi\npymongo\n",
+        "Backend/index.py": "from fastapi import FastAPI\n\nfrom routes.user import router\n\napp = FastAPI()\n",
+        "Backend/routes/user.py": "from config.db import conn\n\nrouter = None\n",
+        "Backend/config/db.py": "conn = None\n",
+    }
+    analysis = analyze_app(repos.build(tmp_path, files))
+    api = analysis.requirements.api
+    assert (api.root, api.entrypoint, api.dependency_files) == ("Backend", "index:app", ["requirements.txt"])
+    assert findings(analysis, "api-import-path") == []
+
+
+def test_a_module_without_sibling_imports_still_runs_from_the_requirements_folder(tmp_path):
+    # control: a lone main.py below the requirements file imports nothing of its own
+    files = {"requirements.txt": "fastapi\n", "server/app/main.py": MAIN}
+    api = analyze_app(repos.build(tmp_path, files)).requirements.api
+    assert (api.root, api.entrypoint) == (".", "server.app.main:app")
+
+
 # --------------------------------------------------------------------------- Python version
 
 
