@@ -267,6 +267,44 @@ def test_addresses_in_vue_components_are_read(tmp_path):
     assert warned_local_files(analysis) == ["frontend/src/Checkout.vue"]
 
 
+def test_an_address_under_a_development_check_is_not_hard_coded(tmp_path):
+    # the API client prefixes localhost only when the page itself is served from localhost; env.ts
+    # falls back to a local API after checking NODE_ENV: both are development values (info)
+    files = {
+        "requirements.txt": "fastapi\n",
+        "main.py": MAIN,
+        "frontend/package.json": '{"dependencies": {"react": "18", "vite": "5"}}\n',
+        "frontend/src/client.ts": (
+            "export const call = (url: string) => {\n  if (window.location.hostname === 'localhost') {\n"
+            "    url = 'http://localhost:4000' + url\n  }\n  return fetch(url)\n}\n"
+        ),
+        "frontend/src/env.ts": (
+            "export const apiBase = (): string => {\n  if (\n    process.env.NODE_ENV === 'production'\n  ) {\n"
+            "    return `https://${document.location.host}`\n  }\n  return 'http://0.0.0.0:8000'\n}\n"
+        ),
+    }
+    analysis = analyze_app(repos.build(tmp_path, files))
+    assert sorted((f.file, f.line, f.severity) for f in findings(analysis, "localhost-url")) == [
+        ("frontend/src/client.ts", 3, "info"),
+        ("frontend/src/env.ts", 7, "info"),
+    ]
+
+
+def test_an_address_with_no_development_check_above_it_is_hard_coded(tmp_path):
+    # control: the same client with the check far above (another function) still warns
+    files = {
+        "requirements.txt": "fastapi\n",
+        "main.py": MAIN,
+        "frontend/package.json": '{"dependencies": {"react": "18", "vite": "5"}}\n',
+        "frontend/src/client.ts": (
+            "export const local = () => window.location.hostname === 'localhost'\n"
+            + "\n" * 10
+            + "export const call = (url: string) => fetch('http://localhost:4000' + url)\n"
+        ),
+    }
+    assert warned_local_files(analyze_app(repos.build(tmp_path, files))) == ["frontend/src/client.ts"]
+
+
 # --------------------------------------------------------------------------- secrets
 
 

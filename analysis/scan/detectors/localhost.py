@@ -8,7 +8,10 @@ in a URL) and private addresses (10/8, 172.16/12, 192.168/16, RFC 1918) both fai
 once deployed: the detail says which (`private`).
 
 A hard-coded one breaks once deployed (warning). One that is only the default of
-an environment variable, or sits in a dev-server config or an env file, is reported as info.
+an environment variable, or sits in a dev-server config or an env file, is reported as info;
+so is one in JS/TS code under a development check a few lines above it (the page's own host
+compared with localhost, `NODE_ENV`, `import.meta.env.DEV`/`MODE`): used on a developer's
+machine only.
 """
 
 from __future__ import annotations
@@ -56,6 +59,19 @@ _PORT_SERVICES = {
     "3000": "web",
     "4000": "web",
 }
+
+
+# `if (window.location.hostname === "localhost")`, `if (process.env.NODE_ENV === "production") ... else`,
+# `if (import.meta.env.DEV)`: a condition on where or how the page runs, a few lines above the address
+_DEV_CHECK = re.compile(r"location\.host(?:name)?\b|\bNODE_ENV\b|import\.meta\.env\.(?:DEV|PROD|MODE)\b")
+_DEV_CHECK_LINES = 8
+
+
+def _under_a_development_check(src: SourceFile, line: int) -> bool:
+    if not src.name.endswith(JS_SUFFIXES):
+        return False
+    above = [src.line_text(n) for n in range(max(1, line - _DEV_CHECK_LINES), line)]
+    return any(re.search(r"\bif\b", text) for text in above) and any(_DEV_CHECK.search(text) for text in above)
 
 
 # a comment, or a message printed or logged: text about an address, not one the app connects to
@@ -120,7 +136,12 @@ def detect(src: SourceFile) -> list[Finding]:
         service = _PORT_SERVICES.get(match.group(3) or "", "")
         if url.startswith("mongodb"):
             service = "mongodb"
-        default_only = dev_only or settings_file or bool(_ENV_ON_LINE.search(src.line_text(line)))
+        default_only = (
+            dev_only
+            or settings_file
+            or bool(_ENV_ON_LINE.search(src.line_text(line)))
+            or _under_a_development_check(src, line)
+        )
         if dev_only:
             why = "in a development-only config"
         elif default_only:
