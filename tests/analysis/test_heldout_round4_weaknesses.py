@@ -305,6 +305,32 @@ def test_an_address_with_no_development_check_above_it_is_hard_coded(tmp_path):
     assert warned_local_files(analyze_app(repos.build(tmp_path, files))) == ["frontend/src/client.ts"]
 
 
+def test_an_origins_list_the_app_module_never_reads_is_not_in_use(tmp_path):
+    # main.py builds an origins list and then allows "*": the list configures nothing
+    files = {
+        "requirements.txt": "fastapi\n",
+        "main.py": (
+            "from fastapi import FastAPI\nfrom fastapi.middleware.cors import CORSMiddleware\n\napp = FastAPI()\n\n"
+            "origins = [\n    'http://localhost:3000',\n]\n\napp.add_middleware(CORSMiddleware, allow_origins=['*'])\n"
+        ),
+    }
+    analysis = analyze_app(repos.build(tmp_path, files))
+    [local] = findings(analysis, "localhost-url")
+    assert (local.file, local.line, local.severity, local.detail["hard_coded"]) == ("main.py", 7, "info", "false")
+
+
+def test_an_origins_list_the_app_module_passes_on_is_hard_coded(tmp_path):
+    # control: the list is handed to the middleware
+    files = {
+        "requirements.txt": "fastapi\n",
+        "main.py": (
+            "from fastapi import FastAPI\nfrom fastapi.middleware.cors import CORSMiddleware\n\napp = FastAPI()\n\n"
+            "origins = [\n    'http://localhost:3000',\n]\n\napp.add_middleware(CORSMiddleware, allow_origins=origins)\n"
+        ),
+    }
+    assert warned_local_files(analyze_app(repos.build(tmp_path, files))) == ["main.py"]
+
+
 # --------------------------------------------------------------------------- secrets
 
 

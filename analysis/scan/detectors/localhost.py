@@ -74,6 +74,23 @@ def _under_a_development_check(src: SourceFile, line: int) -> bool:
     return any(re.search(r"\bif\b", text) for text in above) and any(_DEV_CHECK.search(text) for text in above)
 
 
+def _unread_assignments(src: SourceFile) -> list[tuple[int, int]]:
+    """Line spans of module-level assignments nothing in the app's module reads: the CORS origins
+    list a FastAPI module builds and then leaves for `allow_origins=["*"]` configures nothing."""
+    if not src.name.endswith(".py") or not src.has("FastAPI(") or src.tree is None:
+        return []
+    import ast
+
+    read = {n.id for n in ast.walk(src.tree) if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Store)}
+    read |= {n for node in ast.walk(src.tree) if isinstance(node, ast.Global) for n in node.names}
+    return [
+        (node.lineno, node.end_lineno or node.lineno)
+        for node in src.tree.body
+        if isinstance(node, ast.Assign)
+        and all(isinstance(t, ast.Name) and t.id not in read and t.id != "__all__" for t in node.targets)
+    ]
+
+
 # a comment, or a message printed or logged: text about an address, not one the app connects to
 _COMMENT = ("#", "//", "/*", "*", "<!--")
 _MESSAGE = re.compile(r"\b(?:print|console\.(?:log|info|warn|error)|log(?:ger|ging)?\.\w+|echo)\s*\(")
@@ -126,10 +143,14 @@ def detect(src: SourceFile) -> list[Finding]:
     settings_file = "BaseSettings" in src.text
     findings = []
     seen_lines = set()
+    unread: list[tuple[int, int]] | None = None
     for match in _URL.finditer(src.text):
         line = src.line_of(match.start())
         if line in seen_lines or _not_an_address_in_use(src, line, match.start()):
             continue
+        if unread is None:
+            unread = _unread_assignments(src)
+        unread_name = any(a <= line <= b for a, b in unread)
         seen_lines.add(line)
         url = _mask_credentials(match.group(1))
         private = not match.group(2).startswith(("localhost", "127.", "0.0.0.0"))
@@ -141,9 +162,12 @@ def detect(src: SourceFile) -> list[Finding]:
             or settings_file
             or bool(_ENV_ON_LINE.search(src.line_text(line)))
             or _under_a_development_check(src, line)
+            or unread_name
         )
         if dev_only:
             why = "in a development-only config"
+        elif unread_name:
+            why = "assigned to a name the module never reads: not in use"
         elif default_only:
             why = "as the default of an environment variable: set it per stage"
         else:
