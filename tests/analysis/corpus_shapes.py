@@ -412,6 +412,90 @@ LEFTOVER_MODULE = {
     },
 }
 
+# a requirements file at the top, the API in Backend/ importing its siblings as top-level modules,
+# the client built in config/db.py and its database selected in a route module that never names
+# MongoDB; Vue 2 on Vue CLI with yarn, a storage key and secret in a Vuex module, a hard-coded return
+# URL in a component, an origins list the app module never reads
+SIBLING_IMPORTS_AND_VUE_CLI = {
+    "files": {
+        "requirements.txt": "fastapi\npymongo\n",
+        "Backend/index.py": (
+            "from fastapi import FastAPI\nfrom fastapi.middleware.cors import CORSMiddleware\n\n"
+            "from routes.events import router\n\napp = FastAPI()\napp.include_router(router)\n\n"
+            "origins = ['http://localhost:3000']\napp.add_middleware(CORSMiddleware, allow_origins=['*'])\n"
+        ),
+        "Backend/config/db.py": "import os\n\nfrom pymongo import MongoClient\n\nconn = MongoClient(os.getenv('DATABASE_URL'))\n",
+        "Backend/routes/events.py": (
+            "from fastapi import APIRouter\n\nfrom config.db import conn\n\nrouter = APIRouter()\n\n\n"
+            "@router.get('/events')\ndef events():\n    return list(conn.Events.posts.find())\n"
+        ),
+        "frontend/package.json": (
+            '{"scripts": {"build": "vue-cli-service build"}, "dependencies": {"vue": "2"},'
+            ' "devDependencies": {"@vue/cli-service": "4"}}\n'
+        ),
+        "frontend/yarn.lock": "# yarn lockfile v1\n",
+        "frontend/src/store/images.js": (
+            "export const upload = (file) => ({\n  apiKey: 'Zr4Kp8LmQ2xW7vTn3BcY9dHs',\n"
+            "  apiSecret: 'T3qV9mK2xR7pL4wZ8nB1cF6hJ0sD5gY2aE9uI3oP7rW=',\n  key: file.name,\n})\n"
+        ),
+        "frontend/src/components/Pay.vue": (
+            "<script>\nexport default {\n  data: () => ({ successURL: 'http://localhost:8080/done' }),\n}\n</script>\n"
+        ),
+    },
+    "expected": {
+        "api_root": "Backend",
+        "api_entrypoint": "index:app",
+        "web_root": "frontend",
+        "web_framework": "unknown",
+        "web_package_manager": "yarn",
+        "db_drivers": ["pymongo"],
+        "db_uri_env": "DATABASE_URL",
+        "db_name": "Events",
+        "secrets": ["APIKEY", "APISECRET"],
+        "localhost_files": ["frontend/src/components/Pay.vue"],
+    },
+}
+
+# a settings property assembling the URI from fields, the app's own wrapper class named MongoClient,
+# a requires-python lower bound above the default, a database picked in a startup hook and dropped
+COMPUTED_URI_AND_WRAPPER = {
+    "files": {
+        "backend/pyproject.toml": (
+            '[project]\nname = "api"\nrequires-python = ">=3.13"\ndependencies = ["fastapi", "motor", "pydantic-settings"]\n'
+        ),
+        "backend/app/main.py": (
+            "from fastapi import FastAPI\n\nfrom app.deps import current_user\nfrom app.store import client\n\n"
+            "app = FastAPI()\n\n\n@app.on_event('startup')\nasync def ping():\n    probe = client['admin_probe']\n"
+            "    await client.admin.command('ping')\n"
+        ),
+        "backend/app/config.py": (
+            "from pydantic import computed_field\nfrom pydantic_settings import BaseSettings\n\n\n"
+            "class Settings(BaseSettings):\n    DB_HOST: str = 'db'\n    DB_USER: str = 'app'\n\n"
+            "    @computed_field\n    @property\n    def DB_URL(self) -> str:\n"
+            "        return f'mongodb://{self.DB_USER}@{self.DB_HOST}'\n\n\nsettings = Settings()\n"
+        ),
+        "backend/app/store.py": (
+            "from motor.motor_asyncio import AsyncIOMotorClient\n\nfrom app.config import settings\n\n"
+            "client = AsyncIOMotorClient(settings.DB_URL)\n\n\nclass MongoClient:\n"
+            "    def __init__(self, name: str = 'wallet'):\n        self.db = client[name]\n\n"
+            "    async def find_user(self, uid):\n        return await self.db.users.find_one({'uid': uid})\n"
+        ),
+        "backend/app/deps.py": (
+            "from app.store import MongoClient\n\n\nasync def current_user(uid: str):\n"
+            "    return await MongoClient().find_user(uid)\n"
+        ),
+    },
+    "expected": {
+        "api_root": "backend",
+        "api_entrypoint": "app.main:app",
+        "python_version": "3.13",
+        "db_drivers": ["motor"],
+        "db_uri_env": None,
+        "db_name": "wallet",
+        "localhost_files": [],
+    },
+}
+
 SHAPES = {
     "template": TEMPLATE,
     "deploy-outside": DEPLOY_OUTSIDE,
@@ -423,4 +507,6 @@ SHAPES = {
     "openai-compatible-chat": OPENAI_COMPATIBLE_CHAT,
     "bootstrap-entry": BOOTSTRAP_ENTRY,
     "leftover-module": LEFTOVER_MODULE,
+    "sibling-imports-and-vue-cli": SIBLING_IMPORTS_AND_VUE_CLI,
+    "computed-uri-and-wrapper": COMPUTED_URI_AND_WRAPPER,
 }
