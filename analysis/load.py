@@ -1083,8 +1083,7 @@ def _imported_client_database(root: Path, api: ApiFacts, findings: list[Finding]
     here (they need not mention MongoDB at all, so the scan's filters skip them).
     """
     if any(
-        f.kind == "mongodb-database" and _under(f.file, api.root) and f.detail.get("script") != "true"
-        for f in findings
+        f.kind == "mongodb-database" and _under(f.file, api.root) and f.detail.get("script") != "true" for f in findings
     ):
         return
     clients = [

@@ -349,7 +349,7 @@ def test_credential_literals_in_front_end_code_are_secrets(tmp_path):
             f"    apiKey: '{STORAGE_KEY}',\n    apiSecret: '{STORAGE_SECRET}',\n"
             "    key: `images/${file.name}`,\n  }\n  return input\n}\n"
         ),
-        "frontend/src/components/Table.vue": f"<script>\nconst API_KEY = \"{STORAGE_KEY}\"\nexport default {{}}\n</script>\n",
+        "frontend/src/components/Table.vue": f'<script>\nconst API_KEY = "{STORAGE_KEY}"\nexport default {{}}\n</script>\n',
     }
     analysis = analyze_app(repos.build(tmp_path, files))
     found = sorted((f.file, f.line, f.detail["variable"], f.detail["type"]) for f in findings(analysis, "secret"))
