@@ -319,6 +319,12 @@ def test_an_origins_list_the_app_module_never_reads_is_not_in_use(tmp_path):
     assert (local.file, local.line, local.severity, local.detail["hard_coded"]) == ("main.py", 7, "info", "false")
 
 
+def test_an_upper_case_constant_the_app_module_does_not_read_is_still_hard_coded(tmp_path):
+    # control: FRONTEND_URL is written to be imported elsewhere (`from main import FRONTEND_URL`)
+    files = {"requirements.txt": "fastapi\n", "main.py": MAIN + "\nFRONTEND_URL = 'http://localhost:3000'\n"}
+    assert warned_local_files(analyze_app(repos.build(tmp_path, files))) == ["main.py"]
+
+
 def test_an_origins_list_the_app_module_passes_on_is_hard_coded(tmp_path):
     # control: the list is handed to the middleware
     files = {

@@ -75,8 +75,8 @@ def _under_a_development_check(src: SourceFile, line: int) -> bool:
 
 
 def _unread_assignments(src: SourceFile) -> list[tuple[int, int]]:
-    """Line spans of module-level assignments nothing in the app's module reads: the CORS origins
-    list a FastAPI module builds and then leaves for `allow_origins=["*"]` configures nothing."""
+    """Line spans of module-level assignments (lower-case names) nothing in the app's module reads: the
+    CORS origins list a FastAPI module builds and then leaves for `allow_origins=["*"]` configures nothing."""
     if not src.name.endswith(".py") or not src.has("FastAPI(") or src.tree is None:
         return []
     import ast
@@ -87,7 +87,8 @@ def _unread_assignments(src: SourceFile) -> list[tuple[int, int]]:
         (node.lineno, node.end_lineno or node.lineno)
         for node in src.tree.body
         if isinstance(node, ast.Assign)
-        and all(isinstance(t, ast.Name) and t.id not in read and t.id != "__all__" for t in node.targets)
+        # an UPPER_CASE constant is written to be imported by other modules: unread here is not unused
+        and all(isinstance(t, ast.Name) and t.id not in read and not t.id.isupper() for t in node.targets)
     ]
 
 
