@@ -9,7 +9,6 @@ working task definition.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,14 +20,14 @@ from analysis.env_names import looks_like_credential
 from analysis.errors import UserError
 from analysis.platforms.fargate import FARGATE_MEMORY, memory_hint, valid_size
 
+from . import api_task
+from .api_task import CONTAINER_NAME
 from .common import child_opts, merge_tags, sg_rule
 from .container import MONGO_PORT, health_check_command
 from .iam import assume_role_policy, policy_document
-from .naming import lb_name, task_family
+from .naming import lb_name
 
-CONTAINER_NAME = "api"
 TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
-EXECUTION_ROLE_POLICY = "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"
 
 CLOUDFRONT_ORIGIN_FACING = "com.amazonaws.global.cloudfront.origin-facing"
 # The custom header CloudFront sends to a public origin and the listener checks: the
@@ -401,27 +400,14 @@ class ApiService(pulumi.ComponentResource):
 
     def _create_target_group(self) -> aws.lb.TargetGroup:
         a = self._args
-        return aws.lb.TargetGroup(
-            f"{self._name}-tg",
-            name=lb_name(f"{self._name}-tg", a.port, "HTTP", "ip"),
-            # awsvpc tasks register by IP address, not by instance.
-            target_type="ip",
+        return api_task.target_group(
+            self,
+            self._name,
             port=a.port,
-            protocol="HTTP",
             vpc_id=a.vpc_id,
+            health_path=a.health_path,
             deregistration_delay=30,
-            health_check=aws.lb.TargetGroupHealthCheckArgs(
-                enabled=True,
-                path=a.health_path,
-                protocol="HTTP",
-                matcher="200",
-                interval=15,
-                timeout=5,
-                healthy_threshold=2,
-                unhealthy_threshold=3,
-            ),
             tags=self._tags("tg"),
-            opts=child_opts(self),
         )
 
     def _create_listeners(self) -> list[aws.lb.Listener]:
@@ -517,29 +503,15 @@ class ApiService(pulumi.ComponentResource):
         )
 
     def _create_execution_role(self) -> aws.iam.Role:
-        role = aws.iam.Role(
-            f"{self._name}-execution-role",
+        return api_task.execution_role(
+            self,
+            self._name,
             description="ECS agent: pull the API image, write its logs, read its secrets",
             assume_role_policy=self._assume_role_policy(),
+            secrets=self._args.secrets,
+            kms_key_arn=self._args.kms_key_arn,
             tags=self._tags("execution-role"),
-            opts=child_opts(self),
         )
-        aws.iam.RolePolicyAttachment(
-            f"{self._name}-execution-role-ecs",
-            role=role.name,
-            policy_arn=EXECUTION_ROLE_POLICY,
-            opts=child_opts(self),
-        )
-        if self._args.secrets:
-            arns = [self._args.secrets[k] for k in sorted(self._args.secrets)]
-            key = self._args.kms_key_arn
-            aws.iam.RolePolicy(
-                f"{self._name}-execution-role-secrets",
-                role=role.id,
-                policy=pulumi.Output.all(key, *arns).apply(lambda v: _secrets_read_policy(v[1:], v[0])),
-                opts=child_opts(self),
-            )
-        return role
 
     def _create_task_role(self) -> aws.iam.Role:
         # The app's own identity: no permissions unless the plan grants some.
@@ -562,81 +534,48 @@ class ApiService(pulumi.ComponentResource):
 
     def _create_task_definition(self) -> aws.ecs.TaskDefinition:
         a = self._args
-        env_names = sorted(a.environment)
-        secret_names = sorted(a.secrets)
-        secret_refs = {k: _secret_ref(a.secrets[k], a.secret_version_ids.get(k)) for k in secret_names}
-        container = pulumi.Output.all(
-            image=a.image_ref,
-            log_group=self.log_group.name,
-            region=self._region,
-            env=pulumi.Output.all(*[a.environment[k] for k in env_names]),
-            secret_arns=pulumi.Output.all(*[secret_refs[k] for k in secret_names]),
-        ).apply(
-            lambda v: json.dumps(
-                [
-                    self._container_definition(
-                        v["image"],
-                        v["log_group"],
-                        v["region"],
-                        dict(zip(env_names, v["env"], strict=True)),
-                        dict(zip(secret_names, v["secret_arns"], strict=True)),
-                    )
-                ]
-            )
+        secret_refs = {k: _secret_ref(v, a.secret_version_ids.get(k)) for k, v in a.secrets.items()}
+        containers = api_task.container_definitions(
+            a.image_ref, self.log_group.name, self._region, a.environment, secret_refs, self._containers
         )
-        return aws.ecs.TaskDefinition(
+        return api_task.task_definition(
+            self,
             f"{self._name}-task",
-            family=task_family(f"{a.project}-{a.stack}-{self._name}"),
-            requires_compatibilities=["FARGATE"],
-            network_mode="awsvpc",
-            cpu=str(a.cpu),
-            memory=str(a.memory),
-            runtime_platform=aws.ecs.TaskDefinitionRuntimePlatformArgs(
-                operating_system_family="LINUX", cpu_architecture=a.cpu_architecture
-            ),
-            execution_role_arn=self.execution_role.arn,
-            task_role_arn=self.task_role.arn,
-            # The root file system is read-only; /tmp is a writable task volume.
-            volumes=[aws.ecs.TaskDefinitionVolumeArgs(name="tmp")],
-            container_definitions=container,
+            family=f"{a.project}-{a.stack}-{self._name}",
+            cpu=a.cpu,
+            memory=a.memory,
+            cpu_architecture=a.cpu_architecture,
+            execution_role=self.execution_role,
+            task_role=self.task_role,
+            containers=containers,
             tags=self._tags("task"),
-            opts=child_opts(self),
         )
 
-    def _container_definition(
+    def _containers(
         self, image: str, log_group: str, region: str, env: dict[str, str], secret_arns: dict[str, str]
-    ) -> dict[str, Any]:
+    ) -> list[dict[str, Any]]:
         a = self._args
-        drop = ["ALL"] if a.port >= 1024 else _DEFAULT_CAPS_BUT_BIND
-        return {
-            "name": CONTAINER_NAME,
-            "image": image,
-            "essential": True,
-            "portMappings": [{"containerPort": a.port, "protocol": "tcp"}],
-            "environment": [{"name": k, "value": env[k]} for k in sorted(env)],
-            # Resolved by the ECS agent at start; the values never touch the task definition.
-            "secrets": [{"name": k, "valueFrom": secret_arns[k]} for k in sorted(secret_arns)],
-            "readonlyRootFilesystem": True,
-            "privileged": False,
-            "mountPoints": [{"sourceVolume": "tmp", "containerPath": "/tmp", "readOnly": False}],
-            "linuxParameters": {"initProcessEnabled": True, "capabilities": {"drop": drop}},
-            "healthCheck": {
-                "command": ["CMD", *health_check_command(a.port, a.health_path)],
-                "interval": 30,
-                "timeout": 5,
-                "retries": 3,
-                "startPeriod": 30,
-            },
-            "stopTimeout": 30,
-            "logConfiguration": {
-                "logDriver": "awslogs",
-                "options": {
-                    "awslogs-group": log_group,
-                    "awslogs-region": region,
-                    "awslogs-stream-prefix": CONTAINER_NAME,
+        return [
+            api_task.container(
+                CONTAINER_NAME,
+                image,
+                environment=env,
+                secrets=secret_arns,
+                log_group=log_group,
+                region=region,
+                stream_prefix=CONTAINER_NAME,
+                drop=["ALL"] if a.port >= 1024 else _DEFAULT_CAPS_BUT_BIND,
+                port=a.port,
+                health_check={
+                    "command": ["CMD", *health_check_command(a.port, a.health_path)],
+                    "interval": 30,
+                    "timeout": 5,
+                    "retries": 3,
+                    "startPeriod": 30,
                 },
-            },
-        }
+                stop_timeout=30,
+            )
+        ]
 
     # ------------------------------------------------------------------ service
 
@@ -763,26 +702,3 @@ def _secret_ref(arn: pulumi.Input[str], version_id: pulumi.Input[str] | None) ->
     if version_id is None:
         return arn
     return pulumi.Output.concat(arn, ":::", version_id)
-
-
-def _secrets_read_policy(arns: list[str], kms_key_arn: str | None = None) -> str:
-    """Exactly these secrets, nothing else (no wildcard); and their key, only through Secrets Manager."""
-    statements: list[dict[str, Any]] = [
-        {
-            "Sid": "ReadApiSecrets",
-            "Effect": "Allow",
-            "Action": ["secretsmanager:GetSecretValue"],
-            "Resource": sorted(arns),
-        }
-    ]
-    if kms_key_arn:
-        statements.append(
-            {
-                "Sid": "DecryptApiSecrets",
-                "Effect": "Allow",
-                "Action": ["kms:Decrypt"],
-                "Resource": kms_key_arn,
-                "Condition": {"StringLike": {"kms:ViaService": "secretsmanager.*.amazonaws.com"}},
-            }
-        )
-    return policy_document(*statements)

@@ -27,8 +27,8 @@ import pulumi
 import pulumi_aws as aws
 
 from analysis.errors import UserError
-from components.api_service import task_family
 from components.container import OLLAMA_IMAGE, OLLAMA_PORT
+from components.naming import task_family
 
 from .common import child_opts, merge_tags, sg_rule
 from .iam import assume_role_policy, policy_document

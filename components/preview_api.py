@@ -15,7 +15,6 @@ https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/add-origin-cu
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,13 +23,12 @@ import pulumi_aws as aws
 
 from analysis.errors import UserError
 
+from . import api_task
+from .api_task import CONTAINER_NAME
 from .common import child_opts, merge_tags, sg_rule
 from .container import MONGO_IMAGE, MONGO_PORT, health_check_command
-from .iam import assume_role_policy, policy_document
-from .naming import lb_name, task_family
+from .iam import assume_role_policy
 
-CONTAINER_NAME = "api"
-EXECUTION_ROLE_POLICY = "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"
 # ALB listener rule priorities (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/listener-rules.html).
 MAX_PRIORITY = 50000
 
@@ -166,26 +164,14 @@ class PreviewApi(pulumi.ComponentResource):
 
     def _create_target_group(self) -> aws.lb.TargetGroup:
         a = self._args
-        return aws.lb.TargetGroup(
-            f"{self._name}-tg",
-            name=lb_name(f"{self._name}-tg", a.port, "HTTP", "ip"),
-            target_type="ip",
+        return api_task.target_group(
+            self,
+            self._name,
             port=a.port,
-            protocol="HTTP",
             vpc_id=a.vpc_id,
+            health_path=a.health_path,
             deregistration_delay=10,
-            health_check=aws.lb.TargetGroupHealthCheckArgs(
-                enabled=True,
-                path=a.health_path,
-                protocol="HTTP",
-                matcher="200",
-                interval=15,
-                timeout=5,
-                healthy_threshold=2,
-                unhealthy_threshold=3,
-            ),  # fmt: skip
             tags=self._tags("tg"),
-            opts=child_opts(self),
         )
 
     def _create_listener_rule(self) -> aws.lb.ListenerRule:
@@ -220,34 +206,15 @@ class PreviewApi(pulumi.ComponentResource):
         return self._account_id.apply(lambda acct: assume_role_policy("ecs-tasks.amazonaws.com", source_account=acct))
 
     def _create_execution_role(self) -> aws.iam.Role:
-        role = aws.iam.Role(
-            f"{self._name}-execution-role",
+        return api_task.execution_role(
+            self,
+            self._name,
             description="ECS agent: pull the preview's API image, write its logs, read its secrets",
             assume_role_policy=self._assume(),
+            secrets=self._args.secrets,
+            kms_key_arn=None,
             tags=self._tags("execution-role"),
-            opts=child_opts(self),
         )
-        aws.iam.RolePolicyAttachment(
-            f"{self._name}-execution-role-ecs", role=role.name, policy_arn=EXECUTION_ROLE_POLICY, opts=child_opts(self)
-        )
-        if self._args.secrets:
-            arns = [self._args.secrets[k] for k in sorted(self._args.secrets)]
-            aws.iam.RolePolicy(
-                f"{self._name}-execution-role-secrets",
-                role=role.id,
-                policy=pulumi.Output.all(*arns).apply(
-                    lambda v: policy_document(
-                        {
-                            "Sid": "ReadApiSecrets",
-                            "Effect": "Allow",
-                            "Action": ["secretsmanager:GetSecretValue"],
-                            "Resource": sorted(v),
-                        }  # fmt: skip
-                    )
-                ),
-                opts=child_opts(self),
-            )
-        return role
 
     def _create_task_role(self) -> aws.iam.Role:
         return aws.iam.Role(
@@ -260,44 +227,31 @@ class PreviewApi(pulumi.ComponentResource):
 
     def _create_task_definition(self, suffix: str = "task", command: list[str] | None = None) -> aws.ecs.TaskDefinition:
         a = self._args
-        env_names, secret_names = sorted(a.environment), sorted(a.secrets)
-        container = pulumi.Output.all(
-            image=a.image_ref,
-            log_group=self.log_group.name,
-            region=self._region,
-            env=pulumi.Output.all(*[a.environment[k] for k in env_names]),
-            arns=pulumi.Output.all(*[a.secrets[k] for k in secret_names]),
-        ).apply(
-            lambda v: json.dumps(
-                [
-                    self._container(
-                        v["image"],
-                        v["log_group"],
-                        v["region"],
-                        dict(zip(env_names, v["env"], strict=True)),
-                        dict(zip(secret_names, v["arns"], strict=True)),
-                        command,
-                    )
-                ]
-            )
+
+        def build(image: str, log_group: str, region: str, env: dict[str, str], arns: dict[str, str]) -> list[Any]:
+            return [self._container(image, log_group, region, env, arns, command)]
+
+        containers = api_task.container_definitions(
+            a.image_ref, self.log_group.name, self._region, a.environment, a.secrets, build
         )
         family = self._name if suffix == "task" else f"{self._name}-{suffix}"
-        return aws.ecs.TaskDefinition(
+        return self._fargate_task(suffix, family, a.cpu, a.memory, containers)
+
+    def _fargate_task(
+        self, suffix: str, family: str, cpu: int | str, memory: int | str, containers: pulumi.Input[str]
+    ) -> aws.ecs.TaskDefinition:
+        a = self._args
+        return api_task.task_definition(
+            self,
             f"{self._name}-{suffix}",
-            family=task_family(f"{a.project}-{a.stack}-{family}"),
-            requires_compatibilities=["FARGATE"],
-            network_mode="awsvpc",
-            cpu=str(a.cpu),
-            memory=str(a.memory),
-            runtime_platform=aws.ecs.TaskDefinitionRuntimePlatformArgs(
-                operating_system_family="LINUX", cpu_architecture="X86_64"
-            ),
-            execution_role_arn=self.execution_role.arn,
-            task_role_arn=self.task_role.arn,
-            volumes=[aws.ecs.TaskDefinitionVolumeArgs(name="tmp")],
-            container_definitions=container,
+            family=f"{a.project}-{a.stack}-{family}",
+            cpu=cpu,
+            memory=memory,
+            cpu_architecture="X86_64",
+            execution_role=self.execution_role,
+            task_role=self.task_role,
+            containers=containers,
             tags=self._tags(suffix),
-            opts=child_opts(self),
         )
 
     def _create_seed_task(self) -> aws.ecs.TaskDefinition | None:
@@ -317,47 +271,24 @@ class PreviewApi(pulumi.ComponentResource):
         command: list[str] | None = None,
     ) -> dict[str, Any]:
         a = self._args
+        shared = {"environment": env, "secrets": arns, "log_group": log_group, "region": region}
         if command is not None:
             # A one-off task: no port, no health check; it runs the command and stops.
-            return {
-                "name": "seed",
-                "image": image,
-                "essential": True,
-                "command": command,
-                "environment": [{"name": k, "value": env[k]} for k in sorted(env)],
-                "secrets": [{"name": k, "valueFrom": arns[k]} for k in sorted(arns)],
-                "readonlyRootFilesystem": True,
-                "privileged": False,
-                "mountPoints": [{"sourceVolume": "tmp", "containerPath": "/tmp", "readOnly": False}],
-                "linuxParameters": {"initProcessEnabled": True, "capabilities": {"drop": ["ALL"]}},
-                "logConfiguration": {
-                    "logDriver": "awslogs",
-                    "options": {"awslogs-group": log_group, "awslogs-region": region, "awslogs-stream-prefix": "seed"},
-                },
-            }
-        return {
-            "name": CONTAINER_NAME,
-            "image": image,
-            "essential": True,
-            "portMappings": [{"containerPort": a.port, "protocol": "tcp"}],
-            "environment": [{"name": k, "value": env[k]} for k in sorted(env)],
-            "secrets": [{"name": k, "valueFrom": arns[k]} for k in sorted(arns)],
-            "readonlyRootFilesystem": True,
-            "privileged": False,
-            "mountPoints": [{"sourceVolume": "tmp", "containerPath": "/tmp", "readOnly": False}],
-            "linuxParameters": {"initProcessEnabled": True, "capabilities": {"drop": ["ALL"]}},
-            "healthCheck": {
+            return api_task.container("seed", image, command=command, stream_prefix="seed", **shared)
+        return api_task.container(
+            CONTAINER_NAME,
+            image,
+            port=a.port,
+            health_check={
                 "command": ["CMD", *health_check_command(a.port, a.health_path)],
                 "interval": 30,
                 "timeout": 5,
                 "retries": 3,
                 "startPeriod": 30,
             },
-            "logConfiguration": {
-                "logDriver": "awslogs",
-                "options": {"awslogs-group": log_group, "awslogs-region": region, "awslogs-stream-prefix": "api"},
-            },
-        }
+            stream_prefix="api",
+            **shared,
+        )
 
     def _create_drop_task(self) -> aws.ecs.TaskDefinition | None:
         """`mongosh` dropping the database its connection string names (the preview's own)."""
@@ -365,50 +296,26 @@ class PreviewApi(pulumi.ComponentResource):
         if a.drop_database_env is None:
             return None
         env = a.drop_database_env
-        container = pulumi.Output.all(arn=a.secrets[env], log_group=self.log_group.name, region=self._region).apply(
-            lambda v: json.dumps(
-                [
-                    {
-                        "name": "drop-database",
-                        "image": a.mongo_image,
-                        "essential": True,
-                        # The URI's path is the preview's database; the user may drop only that one.
-                        "command": ["sh", "-c", f'mongosh "${env}" --quiet --norc --eval "db.dropDatabase()"'],
-                        "environment": [{"name": "HOME", "value": "/tmp"}],
-                        "secrets": [{"name": env, "valueFrom": v["arn"]}],
-                        "readonlyRootFilesystem": True,
-                        "privileged": False,
-                        "mountPoints": [{"sourceVolume": "tmp", "containerPath": "/tmp", "readOnly": False}],
-                        "linuxParameters": {"initProcessEnabled": True, "capabilities": {"drop": ["ALL"]}},
-                        "logConfiguration": {
-                            "logDriver": "awslogs",
-                            "options": {
-                                "awslogs-group": v["log_group"],
-                                "awslogs-region": v["region"],
-                                "awslogs-stream-prefix": "drop-database",
-                            },
-                        },
-                    }
-                ]
-            )
+
+        def build(image: str, log_group: str, region: str, _env: dict[str, str], arns: dict[str, str]) -> list[Any]:
+            return [
+                api_task.container(
+                    "drop-database",
+                    image,
+                    # The URI's path is the preview's database; the user may drop only that one.
+                    command=["sh", "-c", f'mongosh "${env}" --quiet --norc --eval "db.dropDatabase()"'],
+                    environment={"HOME": "/tmp"},
+                    secrets=arns,
+                    log_group=log_group,
+                    region=region,
+                    stream_prefix="drop-database",
+                )
+            ]
+
+        containers = api_task.container_definitions(
+            a.mongo_image, self.log_group.name, self._region, {}, {env: a.secrets[env]}, build
         )
-        return aws.ecs.TaskDefinition(
-            f"{self._name}-drop-db",
-            family=task_family(f"{a.project}-{a.stack}-{self._name}-drop-db"),
-            requires_compatibilities=["FARGATE"],
-            network_mode="awsvpc",
-            cpu="256",
-            memory="512",
-            runtime_platform=aws.ecs.TaskDefinitionRuntimePlatformArgs(
-                operating_system_family="LINUX", cpu_architecture="X86_64"
-            ),
-            execution_role_arn=self.execution_role.arn,
-            task_role_arn=self.task_role.arn,
-            volumes=[aws.ecs.TaskDefinitionVolumeArgs(name="tmp")],
-            container_definitions=container,
-            tags=self._tags("drop-db"),
-            opts=child_opts(self),
-        )
+        return self._fargate_task("drop-db", f"{self._name}-drop-db", "256", "512", containers)
 
     def _create_service(self) -> aws.ecs.Service:
         a = self._args

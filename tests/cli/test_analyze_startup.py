@@ -140,6 +140,7 @@ def test_entry_ends_with_os_exit_unless_a_thread_runs_and_ignores_a_reader_gone_
     monkeypatch.setattr(cli.atexit, "_run_exitfuncs", lambda: None)  # this process's handlers stay
     monkeypatch.setattr(cli, "main", lambda: 3)
     monkeypatch.setattr(sys, "stdout", GonePipe())
+    monkeypatch.setattr(threading, "active_count", lambda: 1)  # other tests may have left threads here
     cli.entry()
     assert exits == [3]
     monkeypatch.setattr(threading, "active_count", lambda: 2)

@@ -24,14 +24,7 @@ from ...models import Finding
 from ..registry import register
 from ..source import SourceFile
 from ._pyast import dotted, imports
-from .settings import (
-    _config,
-    _environ_names,
-    _field_alias,
-    _is_field,
-    _parse_annotation,
-    _settings_classes_with_version,
-)
+from .settings import _environ_names, settings_fields
 
 KIND = "env-read"
 
@@ -60,32 +53,7 @@ def module_env_reads(tree: ast.Module) -> set[str]:
 
 
 def _settings_names(tree: ast.Module, imported: dict[str, tuple[str, int]]) -> set[str]:
-    versions = _settings_classes_with_version(tree, imported)
-    classes = {name: cls for name, (cls, _) in versions.items()}
-    out: set[str] = set()
-    for cls in classes.values():
-        config = _config(cls, classes, imported)
-        prefix = config.get("env_prefix")
-        prefix = prefix if isinstance(prefix, str) else ""
-        case_sensitive = config.get("case_sensitive") is True
-        for node in cls.body:
-            if not (isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name)):
-                continue
-            field = node.target.id
-            if field.startswith("_") or field == "model_config":
-                continue
-            annotation = _parse_annotation(node.annotation)
-            head = annotation.value if isinstance(annotation, ast.Subscript) else annotation
-            if (dotted(head) or "").rsplit(".", 1)[-1] == "ClassVar":
-                continue
-            metadata: list[ast.expr] = []
-            if isinstance(annotation, ast.Subscript) and isinstance(annotation.slice, ast.Tuple):
-                metadata = list(annotation.slice.elts[1:])
-            calls = [c for c in (node.value, *metadata) if isinstance(c, ast.Call) and _is_field(c, imported)]
-            alias = next((a for c in calls if (a := _field_alias(c))), None)
-            env = alias if alias is not None else prefix + field
-            out.add(env if case_sensitive else env.upper())
-    return out
+    return {f.env for f in settings_fields(tree, imported)[1]}
 
 
 def _environ_names_read(tree: ast.Module, imported: dict[str, tuple[str, int]]) -> set[str]:

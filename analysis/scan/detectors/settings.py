@@ -22,6 +22,7 @@ derive from a settings class in another module are not followed.
 from __future__ import annotations
 
 import ast
+from dataclasses import dataclass
 
 from ...models import Finding
 from ..registry import register
@@ -32,7 +33,6 @@ _CATCHES_KEY_ERROR = frozenset({"KeyError", "LookupError", "Exception", "BaseExc
 _OPTIONAL = frozenset({"Optional", "typing.Optional", "t.Optional"})
 _UNION = frozenset({"Union", "typing.Union", "t.Union"})
 _ANNOTATED = frozenset({"Annotated", "typing.Annotated", "typing_extensions.Annotated", "t.Annotated"})
-_CLASS_VAR = frozenset({"ClassVar", "typing.ClassVar", "t.ClassVar"})
 _CONFIG_KEYS = ("env_prefix", "case_sensitive")
 
 
@@ -217,11 +217,23 @@ def _keywords_passed(tree: ast.Module, classes: dict[str, ast.ClassDef]) -> dict
     return out
 
 
-def _settings_fields(src: SourceFile, tree: ast.Module, imported: dict[str, tuple[str, int]]) -> list[Finding]:
+@dataclass(frozen=True)
+class EnvField:
+    """A field of a settings class that pydantic-settings fills from the environment."""
+
+    cls: ast.ClassDef
+    node: ast.AnnAssign
+    field: str
+    annotation: ast.expr
+    calls: list[ast.Call]  # the `Field(...)` calls of its default and its `Annotated` metadata
+    env: str  # the variable: the alias, else the class's env prefix + the field, as matched
+
+
+def settings_fields(tree: ast.Module, imported: dict[str, tuple[str, int]]) -> tuple[dict[str, bool], list[EnvField]]:
+    """Whether each settings class is pydantic v1, and every environment-bound field of them, in source order."""
     versions = _settings_classes_with_version(tree, imported)
     classes = {name: cls for name, (cls, _) in versions.items()}
-    passed = _keywords_passed(tree, classes)
-    findings = []
+    fields: list[EnvField] = []
     for cls in sorted(classes.values(), key=lambda c: c.lineno):
         config = _config(cls, classes, imported)
         prefix = config.get("env_prefix")
@@ -235,32 +247,42 @@ def _settings_fields(src: SourceFile, tree: ast.Module, imported: dict[str, tupl
                 continue  # private attributes and the config are not read from the environment
             annotation = _parse_annotation(node.annotation)
             head = annotation.value if isinstance(annotation, ast.Subscript) else annotation
-            if (dotted(head) or "") in _CLASS_VAR:
+            if (dotted(head) or "").rsplit(".", 1)[-1] == "ClassVar":
                 continue
-            if versions[cls.name][1] and _allows_none(annotation):
-                continue  # pydantic v1: an Optional field defaults to None
             metadata: list[ast.expr] = []
             if isinstance(annotation, ast.Subscript) and (dotted(annotation.value) or "") in _ANNOTATED:
                 metadata = annotation.slice.elts[1:] if isinstance(annotation.slice, ast.Tuple) else []
             calls = [c for c in (node.value, *metadata) if isinstance(c, ast.Call) and _is_field(c, imported)]
-            if node.value is not None and node.value not in calls and not _is_ellipsis(node.value):
-                continue  # a plain default
-            if any(_field_has_default(c) for c in calls):
-                continue
             alias = next((a for c in calls if (a := _field_alias(c))), None)
-            if passed.get(cls.name, set()) & {field, alias}:
-                continue
             env = alias if alias is not None else prefix + field
-            env = env if case_sensitive else env.upper()
-            findings.append(
-                Finding(
-                    kind="required-env",
-                    message=f"{env} must be set: field `{field}` of settings class {cls.name} has no default",
-                    file=src.rel,
-                    line=node.lineno,
-                    detail={"env": env, "source": f"settings:{cls.name}", "field": field},
-                )
+            fields.append(EnvField(cls, node, field, annotation, calls, env if case_sensitive else env.upper()))
+    return {name: v1 for name, (_, v1) in versions.items()}, fields
+
+
+def _settings_fields(src: SourceFile, tree: ast.Module, imported: dict[str, tuple[str, int]]) -> list[Finding]:
+    v1, fields = settings_fields(tree, imported)
+    passed = _keywords_passed(tree, {f.cls.name: f.cls for f in fields})
+    findings = []
+    for f in fields:
+        if v1[f.cls.name] and _allows_none(f.annotation):
+            continue  # pydantic v1: an Optional field defaults to None
+        value = f.node.value
+        if value is not None and value not in f.calls and not _is_ellipsis(value):
+            continue  # a plain default
+        if any(_field_has_default(c) for c in f.calls):
+            continue
+        alias = next((a for c in f.calls if (a := _field_alias(c))), None)
+        if passed.get(f.cls.name, set()) & {f.field, alias}:
+            continue
+        findings.append(
+            Finding(
+                kind="required-env",
+                message=f"{f.env} must be set: field `{f.field}` of settings class {f.cls.name} has no default",
+                file=src.rel,
+                line=f.node.lineno,
+                detail={"env": f.env, "source": f"settings:{f.cls.name}", "field": f.field},
             )
+        )
     return findings
 
 
