@@ -53,7 +53,7 @@ def analyze_app(path: str | os.PathLike[str], *, prescan: Prescan | None = None)
     oversized = config_too_large(config_path, root) if config_path else None
     config = load_farm_config(config_path, root) if config_path and oversized is None else None
     result, template = _scan(root, prescan)
-    findings = list(result.findings)
+    findings = [f for f in result.findings if not _shadowed_dockerfile(f, result.inventory)]
     if oversized is not None:
         findings = [f for f in findings if f.file != oversized.file] + [oversized]
     if template is not None:
@@ -101,6 +101,15 @@ def _scan(root: Path, prescan: Prescan | None = None) -> tuple[WalkResult, Findi
         "folder names; deploy an app rendered from it rather than the template itself",
         file=marker,
         detail={"template": marker},
+    )
+
+
+def _shadowed_dockerfile(finding: Finding, inventory: Inventory) -> bool:
+    """A lowercase `dockerfile` beside a `Dockerfile`: Docker builds the `Dockerfile`, the other is not used."""
+    return (
+        finding.kind == "dockerfile"
+        and PurePosixPath(finding.file).name == "dockerfile"
+        and inventory.has(_parent(finding.file), "Dockerfile")
     )
 
 
@@ -229,10 +238,15 @@ def _app_rank(app: Finding) -> tuple[int, int, str]:
 
 def _api_facts(root: Path, path: str | os.PathLike[str], findings: list[Finding], inventory: Inventory) -> ApiFacts:
     every_app = _of(findings, "fastapi-app")
+    imported_calls = [f for f in every_app if f.detail.get("built_by") == "imported-call"]
+    every_app = [f for f in every_app if f.detail.get("built_by") != "imported-call"]
     apps = [f for f in every_app if f.detail.get("built_by") not in ("imported-factory", "factory-function")]
     if not apps and any("fastapi" in f.detail.get("packages", "").split(",") for f in _of(findings, "dependency-file")):
         # only `app = create_app()` with the factory elsewhere: trust it when the API depends on fastapi
         apps = [f for f in every_app if f.detail.get("built_by") == "imported-factory"]
+    if not apps and imported_calls:
+        # `app = create_server()`, the function imported from a module of the repository that builds the app
+        apps = _confirmed_factory_calls(root, imported_calls, inventory)
     if not apps:
         # no module-level app anywhere: a factory function the server calls (`uvicorn m:init_app --factory`)
         apps = [f for f in every_app if f.detail.get("built_by") == "factory-function"]
@@ -337,6 +351,50 @@ def _api_facts(root: Path, path: str | os.PathLike[str], findings: list[Finding]
     )
 
 
+def _confirmed_factory_calls(root: Path, candidates: list[Finding], inventory: Inventory) -> list[Finding]:
+    """The `app = some_function()` candidates whose function is defined in a module of the repository
+    that builds or returns a FastAPI app (`def create_server() -> FastAPI`); each becomes an
+    imported-factory app. A name the repository does not define (`app = Celery(...)`) is dropped."""
+    from .scan.detectors.fastapi_app import factories_in
+
+    confirmed = []
+    for app in candidates:
+        module, _, function = app.detail.get("call", "").rpartition(".")
+        folder = _parent(app.file)
+        if module.startswith("."):
+            # from .server import create_server: relative to the module's package
+            dots = len(module) - len(module.lstrip("."))
+            bases = [_ancestors(folder)[dots - 1]] if dots - 1 < len(_ancestors(folder)) else []
+            module = module.lstrip(".")
+        else:
+            bases = _ancestors(folder)  # an absolute import resolves from the folder the server runs in
+        if not module or not function:
+            continue
+        path = module.replace(".", "/")
+        for base in bases:
+            rel = next(
+                (
+                    _join(base, candidate)
+                    for candidate in (path + ".py", path + "/__init__.py")
+                    if inventory.has(_parent(_join(base, candidate)), PurePosixPath(candidate).name)
+                ),
+                None,
+            )
+            if rel is None:
+                continue
+            try:
+                text = (root / rel).read_text(encoding="utf-8", errors="replace")
+            except OSError:
+                break
+            if function in factories_in(text, rel):
+                app.detail["built_by"] = "imported-factory"
+                app.detail["factory_file"] = rel
+                app.message = f"FastAPI app `{app.detail['attribute']}` in {app.file}, built by {function}() of {rel}"
+                confirmed.append(app)
+            break
+    return confirmed
+
+
 MAX_SIBLING_MODULES = 200
 # a route, router or middleware added to an app object imported from elsewhere
 _ROUTES_ON = (
@@ -354,7 +412,11 @@ def _assembling_module(
     stem = PurePosixPath(app.file).stem
     attr = re.escape(app.detail["attribute"])
     if stem == "__init__":
-        return None
+        # the app built in a package's __init__.py (core/__init__.py): the modules beside the package
+        # import it as `from core import api`
+        if folder == ".":
+            return None
+        folder, stem = _parent(folder), PurePosixPath(folder).name
     imports_app = re.compile(rf"^[ \t]*from[ \t]+(?:\.|[\w.]*\.)?{re.escape(stem)}[ \t]+import[^\n]*\b{attr}\b", re.M)
     routes = re.compile(_ROUTES_ON.format(attr=attr), re.M)
     names = sorted(
@@ -586,6 +648,9 @@ def _linked_python(findings: list[Finding], api_root: str) -> str | None:
     for service in _of(findings, "compose-service"):
         context, path = service.detail.get("build_context"), service.detail.get("dockerfile")
         docker = dockerfiles.get(path or "")
+        if docker is None and path is not None and PurePosixPath(path).name == "Dockerfile":
+            # no `Dockerfile` in the context: Docker builds its lowercase `dockerfile` (see the dockerfile detector)
+            docker = dockerfiles.get(_join(_parent(path), "dockerfile"))
         if context is None or docker is None or "python_version" not in docker.detail:
             continue
         if _under(api_root, context) or _under(context, api_root):

@@ -27,6 +27,7 @@ from .source import NON_APP_DIRS, SourceFile, app_code_name
 if TYPE_CHECKING:  # no pydantic here: the walk can run before the models are imported (prescan.py)
     from ..models import Finding, Severity
     from .registry import Detector
+    from .render import Renderer
 
 MAX_FILE_BYTES = 1024 * 1024
 # most source files fit in one read of this size (see read_bytes)
@@ -52,7 +53,7 @@ INVENTORY_NAMES = frozenset(
     {
         "__init__.py", "package.json", "package-lock.json", "npm-shrinkwrap.json", "yarn.lock", "pnpm-lock.yaml",
         "bun.lockb", "bun.lock", "pnpm-workspace.yaml", "pyproject.toml", "Pipfile", "Pipfile.lock", "poetry.lock", "uv.lock",
-        "Dockerfile", "index.html", "vercel.json",
+        "Dockerfile", "dockerfile", "index.html", "vercel.json",
     }
 )  # fmt: skip
 ASSET_SUFFIXES = frozenset(
@@ -133,7 +134,7 @@ def _skip_finding(kind: str, rel: str, message: str, **detail: str) -> Skip:
 _LOSSES = (
     (("package.json",), "the front end in {folder} is not analyzed"),
     (("pyproject.toml", "Pipfile", "requirement"), "the Python dependencies it declares are not known"),
-    (("Dockerfile", "compose.", "docker-compose"), "the deploy settings it holds are not known"),
+    (("Dockerfile", "dockerfile", "compose.", "docker-compose"), "the deploy settings it holds are not known"),
     ((".py",), "its routes, settings and imports are not analyzed"),
 )
 
@@ -188,8 +189,14 @@ class _Place:
 class _Walker:
     def __init__(self, root: Path, detectors: list[Detector], templates: bool = False) -> None:
         self.root = root
-        # walk into {{cookiecutter.*}} folders as if their names were literal (a template repository)
+        # walk into {{cookiecutter.*}} folders as if their names were literal (a template repository),
+        # and read each file as rendered with the template's defaults (render.py)
         self.templates = templates
+        self._renderer: Renderer | None = None
+        if templates:
+            from .render import renderer
+
+            self._renderer = renderer(root)
         self.ignored = ignored_paths(root)
         self.root_real = os.path.realpath(root)
         self.detectors = detectors
@@ -438,6 +445,8 @@ class _Walker:
                 _dropped("file-too-large", rel, f"larger than {MAX_FILE_BYTES // 1024} KiB", limit=str(MAX_FILE_BYTES))
             )
             return None
+        if self._renderer is not None and (b"{{" in data or b"{%" in data):
+            data = self._renderer.render(data)  # a template walk only: the file as it renders
         gate = self._gates[id(detectors)] if id(detectors) in self._gates else self._gate(detectors)
         if data.isascii() and data.find(b"\x00", 0, 8192) < 0:
             # ASCII, the usual source file: its bytes are its text, so the prefilter runs on them

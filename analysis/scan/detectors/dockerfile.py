@@ -28,7 +28,10 @@ _EXPOSE = re.compile(r"^\s*EXPOSE\s+(\d+)", re.I | re.M)
 _PORT_FLAG = re.compile(r"--port[\"',\s=]+(\d+)")
 
 
-@register("dockerfile", names=("Dockerfile",), name_prefixes=("Dockerfile.",), suffixes=(".dockerfile",))
+# `dockerfile`: Docker's builders fall back to a lowercase `dockerfile` when a folder has no `Dockerfile`
+# (the legacy builder since https://github.com/moby/moby/pull/10858, BuildKit's buildx since
+# https://github.com/docker/buildx/pull/444); analysis.load drops it when a `Dockerfile` sits beside it
+@register("dockerfile", names=("Dockerfile", "dockerfile"), name_prefixes=("Dockerfile.",), suffixes=(".dockerfile",))
 def detect(src: SourceFile) -> list[Finding]:
     detail: dict[str, str] = {}
     # the first stage built on Python (a multi-stage build may start from node to build assets)

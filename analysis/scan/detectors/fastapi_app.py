@@ -27,6 +27,16 @@ def _factories(tree: ast.Module) -> set[str]:
     return out
 
 
+def factories_in(text: str, rel: str) -> set[str]:
+    """The factories (`_factories`) of a module's source; none when it does not parse."""
+    if "FastAPI" not in text:
+        return set()
+    try:
+        return _factories(ast.parse(text, filename=rel))
+    except (SyntaxError, ValueError, RecursionError):
+        return set()
+
+
 def _includes(tree: ast.Module, imported: dict[str, tuple[str, int]]) -> dict[str, str]:
     """Imported module (dotted, without leading dots) -> prefix it is included under."""
     out: dict[str, str] = {}
@@ -60,10 +70,21 @@ _FACTORY_CALL = re.compile(
 )
 
 
-@register("fastapi-app", suffixes=(".py",), quick=("FastAPI", "_ap"))
+# `app = create_server()`, `api = setup_application()`: the usual names of the object a server starts,
+# built by a function imported from another module, whatever its name. A candidate only: it counts
+# when that function turns out to build or return a FastAPI app (checked across modules in analysis.load)
+_APP_NAMES = frozenset({"app", "application", "api"})
+_APP_FROM_CALL = re.compile(r"^(?:app|application|api)[ \t]*(?::[^=\n]+)?=[ \t]*[A-Za-z_][\w.]*\(", re.M)
+
+
+@register(
+    "fastapi-app",
+    suffixes=(".py",),
+    quick=("FastAPI", "_ap", "app =", "app=", "api =", "api=", "application =", "application="),
+)
 def detect(src: SourceFile) -> list[Finding]:
-    if "FastAPI" not in src.text and not _FACTORY_CALL.search(src.text):
-        return []  # the quick filter "_ap" is broad: check before paying for a parse
+    if "FastAPI" not in src.text and not _FACTORY_CALL.search(src.text) and not _APP_FROM_CALL.search(src.text):
+        return []  # the quick filters ("_ap", "app =") are broad: check before paying for a parse
     tree = src.tree
     if tree is None:
         return _syntax_error(src)
@@ -80,16 +101,18 @@ def detect(src: SourceFile) -> list[Finding]:
             how = "factory"
         elif name in imported and _FACTORY_NAME.match(name):
             how = "imported-factory"
+        elif name.split(".", 1)[0] in imported:
+            how = "imported-call"
         else:
             continue
         targets = node.targets if isinstance(node, ast.Assign) else [node.target]
         for target in targets:
-            if isinstance(target, ast.Name):
+            if isinstance(target, ast.Name) and (how != "imported-call" or target.id in _APP_NAMES):
                 found.append((target.id, node.lineno, how, name, _openapi_url(node.value)))
-    if not found:
+    if all(how == "imported-call" for _, _, how, _, _ in found):
         # no module-level app, only a factory the server calls (`uvicorn app.main:init_app --factory`):
         # used only when the repository has no module-level app at all (see analysis.load)
-        found = [
+        found += [
             (node.name, node.lineno, "factory-function", node.name, None)
             for node in tree.body
             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
@@ -106,6 +129,7 @@ def detect(src: SourceFile) -> list[Finding]:
         "direct": "FastAPI app `{attribute}` in {file}",
         "factory": "FastAPI app `{attribute}` in {file}, built by {call}()",
         "imported-factory": "app `{attribute}` in {file}, built by the imported {call}()",
+        "imported-call": "app `{attribute}` in {file}, built by the imported {call}()",
         "factory-function": "FastAPI app factory {attribute}() in {file}, with no module-level app",
     }
     findings = []
@@ -120,6 +144,10 @@ def detect(src: SourceFile) -> list[Finding]:
         }
         if openapi is not None:
             detail["openapi_url"] = openapi
+        if how == "imported-call":
+            # where the function comes from: `from app.server import create_server` -> app.server.create_server
+            head, _, rest = call.partition(".")
+            detail["call"] = imported[head][0] + ("." + rest if rest else "")
         findings.append(
             Finding(
                 kind="fastapi-app",

@@ -212,7 +212,7 @@ def _variable_on_line(line_text: str, column: int) -> str | None:
 @register(
     "secret-in-code",
     suffixes=CONFIG_SUFFIXES,
-    names=("Dockerfile", "docker-compose.yml"),
+    names=("Dockerfile", "dockerfile", "docker-compose.yml"),
     quick=QUICK,
     app_code_only=False,
 )
