@@ -92,6 +92,35 @@ def _unread_assignments(src: SourceFile) -> list[tuple[int, int]]:
     ]
 
 
+def _python_spans(src: SourceFile) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+    """(docstrings, main blocks): line spans of string statements (a module's, class's or function's
+    docstring: text about an address, like a comment) and of `if __name__ == "__main__":` blocks (a
+    developer's `python main.py`; the deployed server imports the module, and the block never runs:
+    https://docs.python.org/3/library/__main__.html#idiomatic-usage)."""
+    if not src.name.endswith(".py") or src.tree is None:
+        return [], []
+    import ast
+
+    strings = [
+        (node.lineno, node.end_lineno or node.lineno)
+        for node in ast.walk(src.tree)
+        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str)
+    ]
+    mains = [
+        (node.lineno, node.end_lineno or node.lineno)
+        for node in src.tree.body
+        if isinstance(node, ast.If)
+        and isinstance(node.test, ast.Compare)
+        and len(node.test.comparators) == 1
+        and {ast.unparse(node.test.left), ast.unparse(node.test.comparators[0])} == {"__name__", "'__main__'"}
+    ]
+    return strings, mains
+
+
+def _within(spans: list[tuple[int, int]], line: int) -> bool:
+    return any(a <= line <= b for a, b in spans)
+
+
 # a comment, or a message printed or logged: text about an address, not one the app connects to
 _COMMENT = ("#", "//", "/*", "*", "<!--")
 _MESSAGE = re.compile(r"\b(?:print|console\.(?:log|info|warn|error)|log(?:ger|ging)?\.\w+|echo)\s*\(")
@@ -124,6 +153,9 @@ def _mask_credentials(url: str) -> str:
     return re.sub(r"://[^@/]*@", "://***@", url)
 
 
+_MAIN_BLOCK = 'under `if __name__ == "__main__":`: a developer\'s run, not the deployed server'
+
+
 @register(
     "localhost-url",
     suffixes=SUFFIXES,
@@ -145,13 +177,19 @@ def detect(src: SourceFile) -> list[Finding]:
     findings = []
     seen_lines = set()
     unread: list[tuple[int, int]] | None = None
+    spans: tuple[list[tuple[int, int]], list[tuple[int, int]]] | None = None
     for match in _URL.finditer(src.text):
         line = src.line_of(match.start())
         if line in seen_lines or _not_an_address_in_use(src, line, match.start()):
             continue
         if unread is None:
             unread = _unread_assignments(src)
+            spans = _python_spans(src)
+        docstrings, mains = spans or ([], [])
+        if _within(docstrings, line):
+            continue
         unread_name = any(a <= line <= b for a, b in unread)
+        main_block = _within(mains, line)
         seen_lines.add(line)
         url = _mask_credentials(match.group(1))
         private = not match.group(2).startswith(("localhost", "127.", "0.0.0.0"))
@@ -164,11 +202,14 @@ def detect(src: SourceFile) -> list[Finding]:
             or bool(_ENV_ON_LINE.search(src.line_text(line)))
             or _under_a_development_check(src, line)
             or unread_name
+            or main_block
         )
         if dev_only:
             why = "in a development-only config"
         elif unread_name:
             why = "assigned to a name the module never reads: not in use"
+        elif main_block:
+            why = _MAIN_BLOCK
         elif default_only:
             why = "as the default of an environment variable: set it per stage"
         else:
@@ -188,11 +229,20 @@ def detect(src: SourceFile) -> list[Finding]:
         line = src.line_of(match.start())
         if line in seen_lines or _not_an_address_in_use(src, line, match.start()):
             continue
+        if spans is None:
+            spans = _python_spans(src)
+        docstrings, mains = spans
+        if _within(docstrings, line):
+            continue
         seen_lines.add(line)
         host = match.group(1)
         private = not host.startswith(("localhost", "127."))
-        default_only = dev_only or bool(_ENV_ON_LINE.search(src.line_text(line)))
-        why = "(a development value)" if default_only else "hard-coded: it will not resolve once deployed"
+        main_block = _within(mains, line)
+        default_only = dev_only or main_block or bool(_ENV_ON_LINE.search(src.line_text(line)))
+        if main_block and not dev_only:
+            why = _MAIN_BLOCK
+        else:
+            why = "(a development value)" if default_only else "hard-coded: it will not resolve once deployed"
         findings.append(
             Finding(
                 kind="localhost-url",

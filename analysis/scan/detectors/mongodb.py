@@ -383,6 +383,16 @@ def _named_constants(src: SourceFile, tree: ast.Module) -> list[Finding]:
     string in the code: no variable to set) and `DB_NAME = "chat"`, also as class attributes."""
     out = []
     bodies = [tree.body] + [n.body for n in ast.walk(tree) if isinstance(n, ast.ClassDef)]
+    for name, key, value, line in _settings_mapping_names(tree):
+        out.append(
+            Finding(
+                kind="mongodb-database",
+                message=f"MongoDB database {value!r} ({name}[{key!r}])",
+                file=src.rel,
+                line=line,
+                detail={"name": value, "source": "constant", "constant": f"{name}.{key}"},
+            )
+        )
     for body in bodies:
         for node in body:
             if not (isinstance(node, ast.Assign | ast.AnnAssign) and isinstance(node.value, ast.Constant)):
@@ -412,6 +422,35 @@ def _named_constants(src: SourceFile, tree: ast.Module) -> list[Finding]:
                             detail={"how": "literal", "parts": "", "name": target.id},
                         )
                     )
+    return out
+
+
+# MONGO = {"HOST": ..., "DBNAME": "shop"}, MONGODB_SETTINGS = {"db": "shop", "host": ...}: the database
+# name in a module-level mapping of MongoDB settings
+_MAPPING_NAME = re.compile(r"MONGO", re.I)
+_MAPPING_DB_KEY = re.compile(r"^(?:DB_?NAME|DATABASE(?:_?NAME)?|NAME|DB)$", re.I)
+
+
+def _settings_mapping_names(tree: ast.Module) -> list[tuple[str, str, str, int]]:
+    """(mapping, key, database name, line) of the MongoDB settings mappings of the module."""
+    out = []
+    for node in tree.body:
+        if not (isinstance(node, ast.Assign | ast.AnnAssign) and isinstance(node.value, ast.Dict)):
+            continue
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        for target in targets:
+            if not (isinstance(target, ast.Name) and _MAPPING_NAME.search(target.id)):
+                continue
+            for key, value in zip(node.value.keys, node.value.values, strict=True):
+                if (
+                    isinstance(key, ast.Constant)
+                    and isinstance(key.value, str)
+                    and _MAPPING_DB_KEY.match(key.value)
+                    and isinstance(value, ast.Constant)
+                    and isinstance(value.value, str)
+                    and re.fullmatch(r"[\w-]{1,64}", value.value)
+                ):
+                    out.append((target.id, key.value, value.value, value.lineno))
     return out
 
 

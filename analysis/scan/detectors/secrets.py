@@ -107,7 +107,23 @@ def looks_real(value: str) -> bool:
         return False  # the name of another variable (a Kubernetes secretKeyRef key, a compose reference)
     if _PHRASE.fullmatch(value) or _PROSE.fullmatch(value):
         return False  # a lowercase phrase ("thisshouldbechanged") or words is a placeholder, not a generated secret
+    if _guessable(value):
+        return False
     return entropy(value) >= MIN_SECRET_ENTROPY
+
+
+# a service's name or a placeholder word with a number (mongodb27017, postgres_5432, admin123456): what
+# a tutorial writes, the number a port or a counter; neither chosen nor generated
+_WORD_NUMBER = re.compile(r"([a-z]+)[-_.@]?(\d+)")
+_GUESSABLE_WORD = re.compile(
+    r"mongo|postgres|mysql|maria|redis|rabbit|elastic|minio|database|^db$|root|admin|user|pass|pwd|secret|"
+    r"test|demo|example|sample|dummy|fake|changeme"
+)
+
+
+def _guessable(value: str) -> bool:
+    match = _WORD_NUMBER.fullmatch(value)
+    return match is not None and _GUESSABLE_WORD.search(match.group(1).translate(_LEET)) is not None
 
 
 def secret_name(name: str) -> bool:
