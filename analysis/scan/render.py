@@ -26,7 +26,13 @@ from pathlib import Path
 
 # a default used as is: it renders to one token of any language (a name, a version, a host)
 _PLAIN = re.compile(r"[\w.-]+", re.ASCII)
-_TAG = re.compile(rb"\{%.*?%\}|\{#.*?#\}", re.S)
+# a tag opens with one of Jinja's statements, so that `"{%s}" % x` or a shell's `${#list}` stay as they are
+_TAG = re.compile(
+    rb"\{%[-+]?\s*(?:if|elif|else|endif|for|endfor|raw|endraw|set|endset|macro|endmacro|call|endcall|filter|"
+    rb"endfilter|with|endwith|block|endblock|include|import|from|extends|autoescape|endautoescape|do|break|"
+    rb"continue)\b.*?%\}|(?<!\$)\{#.*?#\}",
+    re.S,
+)
 _COOKIECUTTER = re.compile(rb"\{\{-?\s*cookiecutter\.(\w+)(?:[^}]|\}(?!\}))*\}\}")
 _COPIER = re.compile(rb"\{\{-?\s*([A-Za-z_]\w*)\b(?:[^}]|\}(?!\}))*\}\}")
 

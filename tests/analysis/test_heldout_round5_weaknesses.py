@@ -196,6 +196,7 @@ def test_rendering_keeps_lines_and_leaves_other_expressions(tmp_path):
         b"d = {{ cookiecutter.project_name }}\n"
         b"e: ${{ secrets.TOKEN }}\n"
         b"<div style={{ color: 'red' }} />\n"
+        b"f = '{%s}' % g  # n=${#items} #}\n"
     )
     assert renderer(root).render(text) == (
         b"a = keeper\n"
@@ -206,6 +207,7 @@ def test_rendering_keeps_lines_and_leaves_other_expressions(tmp_path):
         b"d = project_name\n"  # "Shop Front" is no plain word: the key's name
         b"e: ${{ secrets.TOKEN }}\n"
         b"<div style={{ color: 'red' }} />\n"
+        b"f = '{%s}' % g  # n=${#items} #}\n"
     )
 
 
