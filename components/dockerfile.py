@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
 from collections.abc import Sequence
 
 from analysis.errors import UserError
@@ -42,7 +43,12 @@ def _requirement_files(dependency_files: Sequence[str]) -> list[str]:
 
 
 def _validate(
-    python_version: str, entrypoint: str, port: int, health_path: str, dependency_files: Sequence[str]
+    python_version: str,
+    entrypoint: str,
+    port: int,
+    health_path: str,
+    dependency_files: Sequence[str],
+    requirement_lines: Sequence[str] | None,
 ) -> None:
     if not _PYTHON_VERSION.match(python_version):
         raise UserError(
@@ -67,12 +73,12 @@ def _validate(
         )
     if not _HEALTH_PATH.match(health_path):
         raise UserError("API health path must be an absolute URL path", key="api.health_path", value=health_path)
-    if not any(f.endswith(".txt") or f.endswith("pyproject.toml") for f in dependency_files):
+    if not any(f.endswith(".txt") or f.endswith("pyproject.toml") for f in dependency_files) and not requirement_lines:
         raise UserError(
             "the API has no dependency file to build its image from",
             key="api.dependency_files",
             value=list(dependency_files),
-            valid=["requirements.txt", "pyproject.toml"],
+            valid=["requirements.txt", "pyproject.toml", "Pipfile"],
             hint="add a requirements.txt (or a pyproject.toml with [project.dependencies]) to the API folder",
         )
 
@@ -84,6 +90,7 @@ def render_api_dockerfile(
     health_path: str,
     dependency_files: Sequence[str],
     dependencies: Sequence[str] | None = None,
+    requirement_lines: Sequence[str] | None = None,
 ) -> str:
     """Dockerfile text for the API whose root is the build context.
 
@@ -91,12 +98,15 @@ def render_api_dockerfile(
     and/or pyproject.toml); requirement files win when both exist, since they
     usually carry the pins. `dependencies` are the normalised distribution names
     the analyzer found: when uvicorn is not among them it is added, pinned.
+    `requirement_lines`, for a project pip cannot read (a Pipfile: analysis/pipfile.py),
+    are written into the builder stage as its requirements.txt.
     """
-    _validate(python_version, entrypoint, port, health_path, dependency_files)
+    _validate(python_version, entrypoint, port, health_path, dependency_files, requirement_lines)
     base = f"python:{python_version}-{BASE_VARIANT}"
     requirements = _requirement_files(dependency_files)
     needs_uvicorn = dependencies is None or "uvicorn" not in {d.lower() for d in dependencies}
 
+    write = ""  # a command that writes requirements.txt first, in the same RUN
     builder = [
         f"FROM {base} AS builder",
         "WORKDIR /build",
@@ -111,13 +121,18 @@ def render_api_dockerfile(
         for folder in sorted({r.rsplit("/", 1)[0] for r in requirements if "/" in r}):
             builder.append(f"COPY {folder}/ ./{folder}/")
         wheel_args = [f"-r {r}" for r in requirements]
+    elif requirement_lines and not any(f.endswith("pyproject.toml") for f in dependency_files):
+        # printf in the builder, not a file in the build context: the context is the app's own folder
+        quoted = " ".join(shlex.quote(line) for line in requirement_lines)
+        write = f"printf '%s\\n' {quoted} > requirements.txt \\\n    && "
+        wheel_args = ["-r requirements.txt"]
     else:
         # pyproject only: build the project itself, which pulls in its dependencies.
         builder.append("COPY . .")
         wheel_args = ["."]
     if needs_uvicorn:
         wheel_args.append(UVICORN_REQUIREMENT)
-    builder.append(f"RUN pip wheel --no-cache-dir --wheel-dir /wheels {' '.join(wheel_args)}")
+    builder.append(f"RUN {write}pip wheel --no-cache-dir --wheel-dir /wheels {' '.join(wheel_args)}")
 
     health = json.dumps(health_check_command(port, health_path))
     # Behind the ALB, X-Forwarded-* carry the client's scheme and address; only

@@ -20,6 +20,7 @@ import pulumi_aws as aws
 import pulumi_docker as docker
 
 from analysis.errors import UserError
+from analysis.pipfile import image_requirement_lines
 
 from .common import child_opts, merge_tags
 from .dockerfile import render_api_dockerfile
@@ -180,7 +181,13 @@ class ApiImage(pulumi.ComponentResource):
         if generated:
             files = [GENERATED_REQUIREMENTS]
         text = render_api_dockerfile(
-            args.python_version, args.entrypoint, args.port, args.health_path, files, args.dependencies
+            args.python_version,
+            args.entrypoint,
+            args.port,
+            args.health_path,
+            files,
+            args.dependencies,
+            image_requirement_lines(context, files),
         )
         # Outside the app's folder: farm-deploy never writes into the user's code.
         if args.build_dir is not None:

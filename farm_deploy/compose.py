@@ -23,6 +23,7 @@ import yaml
 
 from analysis.errors import UserError
 from analysis.models import StagePlan
+from analysis.pipfile import image_requirement_lines
 from analysis.platforms.env import plain_env
 from analysis.requirements_files import in_build_context
 from components.container import (
@@ -208,6 +209,8 @@ def dependency_files(api_dir: Path) -> list[str]:
     found = sorted(p.name for p in api_dir.glob("requirements*.txt"))
     if (api_dir / "pyproject.toml").is_file():
         found.append("pyproject.toml")
+    if not found and (api_dir / "Pipfile").is_file():
+        found.append("Pipfile")  # installed from its lock's pins (analysis/pipfile.py)
     return found
 
 
@@ -232,7 +235,13 @@ def render_api_dockerfile(spec: DockerStackSpec) -> str:
     if distributions is None and any(d.endswith(".txt") for d in deps):
         distributions = required_distributions(spec.api_dir)
     return render_dockerfile(
-        spec.python_version, spec.api_entrypoint, spec.api_port, spec.api_health_path, deps, distributions
+        spec.python_version,
+        spec.api_entrypoint,
+        spec.api_port,
+        spec.api_health_path,
+        deps,
+        distributions,
+        image_requirement_lines(spec.api_dir, deps),
     )
 
 

@@ -234,6 +234,7 @@ def _image_context(project: Path, app_root: Path, api: Any) -> tuple[Path, Path,
     The tag is a hash of the context and the Dockerfile, so a second run of the
     same code finds its image in the (immutable-tag) repository and pushes nothing.
     """
+    from analysis.pipfile import image_requirement_lines
     from components.dockerfile import render_api_dockerfile
     from components.image import content_hash, stage_context
 
@@ -246,7 +247,15 @@ def _image_context(project: Path, app_root: Path, api: Any) -> tuple[Path, Path,
         f for f in (os.path.relpath(app_root / f, api_root) for f in api.dependency_files) if not f.startswith("..")
     ]
     entrypoint = api.entrypoint + ("()" if api.factory else "")
-    text = render_api_dockerfile(api.python_version, entrypoint, api.port, api.health_path, files, api.dependencies)
+    text = render_api_dockerfile(
+        api.python_version,
+        entrypoint,
+        api.port,
+        api.health_path,
+        files,
+        api.dependencies,
+        image_requirement_lines(api_root, files),
+    )
     build_dir = project / ".farm-deploy" / "build" / "release-api"
     build_dir.mkdir(parents=True, exist_ok=True)
     dockerfile = build_dir / "Dockerfile"

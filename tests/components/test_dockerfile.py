@@ -30,6 +30,11 @@ VARIANTS = {
         python_version="3.12", entrypoint="app.main:app", port=8000, health_path="/api/health",
         dependency_files=["requirements/production.txt"],
     ),
+    "pipfile": dict(
+        python_version="3.10", entrypoint="main:app", port=8000, health_path="/openapi.json",
+        dependency_files=["Pipfile"], dependencies=["fastapi", "uvicorn", "pymongo"],
+        requirement_lines=["fastapi==0.95.1", "pymongo[srv]==4.3.3; python_version >= '3.7'", "uvicorn==0.21.1"],
+    ),
     "two-requirement-files": dict(
         python_version="3.11", entrypoint="main:app", port=9000, health_path="/api/health",
         dependency_files=["requirements.txt", "pyproject.toml", "requirements-prod.txt"], dependencies=["fastapi"],
@@ -190,3 +195,20 @@ def test_a_requirements_folder_is_copied_whole_so_its_includes_resolve(tmp_path)
     assert production.is_file()
     includes = [ln.split()[1] for ln in production.read_text().splitlines() if ln.startswith("-r ")]
     assert includes == ["base.txt"] and (production.parent / "base.txt").is_file()
+
+
+def test_a_pipfile_project_installs_the_lines_written_by_printf_in_the_builder(tmp_path):
+    """The builder's `RUN printf` (run here by a real POSIX shell, as Docker's shell form does) writes
+    exactly the requirement lines, quotes and markers included; pip then installs `-r requirements.txt`."""
+    variant = VARIANTS["pipfile"]
+    text = render_api_dockerfile(**variant)
+    (run,) = [block for block in text.replace("\\\n", "").splitlines() if block.startswith("RUN printf")]
+    write, wheel = run.removeprefix("RUN ").split(" && ")
+    subprocess.run(["sh", "-c", write], cwd=tmp_path, check=True)
+    assert (tmp_path / "requirements.txt").read_text().splitlines() == variant["requirement_lines"]
+    assert wheel.strip().startswith("pip wheel") and wheel.endswith("-r requirements.txt")  # uvicorn: not added
+    assert "COPY Pipfile" not in text  # nothing of the project is needed before the lines are written
+    # without lines, a Pipfile alone still cannot be built from
+    with pytest.raises(UserError) as err:
+        render_api_dockerfile(**{**variant, "requirement_lines": None})
+    assert err.value.key == "api.dependency_files"
