@@ -23,7 +23,7 @@ from analysis.platforms.fargate import FARGATE_MEMORY, memory_hint, valid_size
 from . import api_task
 from .api_task import CONTAINER_NAME
 from .common import child_opts, merge_tags, sg_rule
-from .container import MONGO_PORT, health_check_command
+from .container import MONGO_PORT
 from .iam import assume_role_policy, policy_document
 from .naming import lb_name
 
@@ -566,13 +566,7 @@ class ApiService(pulumi.ComponentResource):
                 stream_prefix=CONTAINER_NAME,
                 drop=["ALL"] if a.port >= 1024 else _DEFAULT_CAPS_BUT_BIND,
                 port=a.port,
-                health_check={
-                    "command": ["CMD", *health_check_command(a.port, a.health_path)],
-                    "interval": 30,
-                    "timeout": 5,
-                    "retries": 3,
-                    "startPeriod": 30,
-                },
+                health_check=api_task.health_check(a.port, a.health_path),
                 stop_timeout=30,
             )
         ]

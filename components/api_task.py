@@ -16,6 +16,7 @@ import pulumi
 import pulumi_aws as aws
 
 from .common import child_opts
+from .container import health_check_command
 from .iam import policy_document
 from .naming import lb_name, task_family
 
@@ -68,6 +69,17 @@ def container(
         "options": {"awslogs-group": log_group, "awslogs-region": region, "awslogs-stream-prefix": stream_prefix},
     }
     return out
+
+
+def health_check(port: int, health_path: str) -> dict[str, Any]:
+    """ECS's probe of the API container: the image's own Python, no curl (components/container.py)."""
+    return {
+        "command": ["CMD", *health_check_command(port, health_path)],
+        "interval": 30,
+        "timeout": 5,
+        "retries": 3,
+        "startPeriod": 30,
+    }
 
 
 def container_definitions(

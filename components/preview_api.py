@@ -26,7 +26,7 @@ from analysis.errors import UserError
 from . import api_task
 from .api_task import CONTAINER_NAME
 from .common import child_opts, merge_tags, sg_rule
-from .container import MONGO_IMAGE, MONGO_PORT, health_check_command
+from .container import MONGO_IMAGE, MONGO_PORT
 from .iam import assume_role_policy
 
 # ALB listener rule priorities (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/listener-rules.html).
@@ -279,13 +279,7 @@ class PreviewApi(pulumi.ComponentResource):
             CONTAINER_NAME,
             image,
             port=a.port,
-            health_check={
-                "command": ["CMD", *health_check_command(a.port, a.health_path)],
-                "interval": 30,
-                "timeout": 5,
-                "retries": 3,
-                "startPeriod": 30,
-            },
+            health_check=api_task.health_check(a.port, a.health_path),
             stream_prefix="api",
             **shared,
         )

@@ -387,3 +387,18 @@ def build(root: Path, files: dict[str, str | bytes]) -> Path:
         else:
             path.write_text(content)
     return root
+
+
+def aws_dev_project(tmp_path: Path, app: Path) -> Path:
+    """A Pulumi project folder whose dev stack deploys `app` on AWS (a placeholder Atlas org)."""
+    import shutil
+
+    project = tmp_path / "project"
+    project.mkdir()
+    shutil.copy(Path(__file__).resolve().parents[2] / "Pulumi.yaml", project / "Pulumi.yaml")
+    (project / "Pulumi.dev.yaml").write_text(
+        f"config:\n  aws:region: us-east-1\n  farm:appPath: {app}\n  farm:platform: aws\n"
+        '  farm:atlasOrgId: "000000000000000000000000"\n',
+        encoding="utf-8",
+    )
+    return project

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 from analysis.imported_packages import imported_distributions
@@ -50,15 +49,7 @@ def test_the_analyzer_warns_and_the_image_installs_them(tmp_path: Path) -> None:
     (warning,) = [f for f in analysis.findings if f.kind == "no-dependency-file"]
     assert warning.severity == "warning" and "unpinned" in warning.message
 
-    project = tmp_path / "project"
-    project.mkdir()
-    shutil.copy(ROOT / "Pulumi.yaml", project / "Pulumi.yaml")
-    (project / "Pulumi.dev.yaml").write_text(
-        f"config:\n  aws:region: us-east-1\n  farm:appPath: {app}\n  farm:platform: aws\n"
-        '  farm:atlasOrgId: "000000000000000000000000"\n',
-        encoding="utf-8",
-    )
-    result = run_plan(project, "dev")
+    result = run_plan(repos.aws_dev_project(tmp_path, app), "dev")
     assert any("declares no dependencies" in w for w in result.plan.warnings)
     (image,) = [r for r in result.resources if r.type == "docker:index/image:Image"]
     context = Path(image.inputs["build"]["context"])

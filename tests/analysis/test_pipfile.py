@@ -84,13 +84,11 @@ def test_only_a_project_pip_cannot_read_gets_lines(tmp_path):
 def test_a_pipfile_api_on_aws_builds_an_image_from_the_lock_pins(tmp_path):
     """The whole program, offline: the ECS image of an API whose only dependency file is a Pipfile
     installs the lock's pins (it used to stop with "no dependency file to build its image from")."""
-    import shutil
     from pathlib import Path
 
     from farm_deploy.offline_plan import run_plan
     from tests.analysis import repos
 
-    root = Path(__file__).resolve().parents[2]
     app = repos.build(
         tmp_path / "app",
         {
@@ -106,15 +104,7 @@ def test_a_pipfile_api_on_aws_builds_an_image_from_the_lock_pins(tmp_path):
             ),
         },
     )
-    project = tmp_path / "project"
-    project.mkdir()
-    shutil.copy(root / "Pulumi.yaml", project / "Pulumi.yaml")
-    (project / "Pulumi.dev.yaml").write_text(
-        f"config:\n  aws:region: us-east-1\n  farm:appPath: {app}\n  farm:platform: aws\n"
-        '  farm:atlasOrgId: "000000000000000000000000"\n',
-        encoding="utf-8",
-    )
-    result = run_plan(project, "dev")
+    result = run_plan(repos.aws_dev_project(tmp_path, app), "dev")
     assert result.plan.api is not None and result.plan.api.dependency_files == ["Pipfile"]
     (image,) = [r for r in result.resources if r.type == "docker:index/image:Image"]
     dockerfile = Path(image.inputs["build"]["dockerfile"]).read_text()
