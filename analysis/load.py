@@ -25,7 +25,9 @@ from .requirements_files import is_dev_requirements as _is_dev_requirements
 from .scan import Inventory, WalkResult, scan
 from .scan.detectors.env_reads import KIND as ENV_READ
 from .scan.detectors.mongodb import CLIENT_METHODS
-from .scan.walker import TEMPLATE_FILES
+from .scan.detectors.uploads import reads_upload_only
+from .scan.source import JS_SUFFIXES
+from .scan.walker import SKIP_DIRS, TEMPLATE_FILES
 from .wording import plural
 
 if TYPE_CHECKING:
@@ -68,7 +70,9 @@ def analyze_app(path: str | os.PathLike[str], *, prescan: Prescan | None = None)
     web = _web_facts(findings, result.inventory)
     _mark_scripts(root, api, findings, result.inventory)
     _imported_client_database(root, api, findings, result.inventory)
+    _uploads_read_by_helpers(root, api, findings, result.inventory)
     _outside_the_app(findings, api, web)
+    _unlinked_public_pages(root, findings, web)
     requirements = _requirements(config, findings, api, web, result.inventory)
     findings.sort(key=lambda f: (f.file, f.line or 0, f.kind))
     return AppAnalysis(
@@ -1198,6 +1202,89 @@ def _imported_client_database(root: Path, api: ApiFacts, findings: list[Finding]
                     )
                 )
                 return
+
+
+def _uploads_read_by_helpers(root: Path, api: ApiFacts, findings: list[Finding], inventory: Inventory) -> None:
+    """An upload a handler hands to the app's own function in another module (`detail.read_by`) is kept
+    in memory when each such function only reads it too: `stored` becomes false."""
+    by_file: dict[str, list[Finding]] = {}
+    for f in findings:
+        if f.kind == "file-upload" and f.detail.get("read_by"):
+            by_file.setdefault(f.file, []).append(f)
+    for rel, uploads in by_file.items():
+        if all(
+            _helper_reads_only(root, api, rel, target, inventory) for target in uploads[0].detail["read_by"].split(",")
+        ):
+            for f in uploads:
+                f.detail["stored"] = "false"
+
+
+def _helper_reads_only(root: Path, api: ApiFacts, rel: str, target: str, inventory: Inventory) -> bool:
+    module, function, position = target.rsplit(":", 2)
+    dots = len(module) - len(module.lstrip("."))
+    path = module.lstrip(".").replace(".", "/")
+    if dots:
+        base = _parent(rel)
+        for _ in range(dots - 1):
+            base = _parent(base)
+        bases = [base]
+    else:
+        # an absolute import resolves from the folder the server runs in: the handler's own or the API root
+        bases = list(dict.fromkeys([_parent(rel), api.root]))
+    for base in bases:
+        for candidate in (_join(base, path + ".py"), _join(base, path + "/__init__.py")) if path else ():
+            if inventory.has(_parent(candidate), PurePosixPath(candidate).name):
+                try:
+                    text = (root / candidate).read_text(encoding="utf-8", errors="replace")
+                except OSError:
+                    return False
+                return reads_upload_only(text, function, int(position))
+    return False
+
+
+# the folders a front end's build copies as they are (https://vite.dev/guide/assets#the-public-directory,
+# https://create-react-app.dev/docs/using-the-public-folder/)
+PUBLIC_DIRS = ("public", "static")
+MAX_LINK_SEARCH_FILES = 2000
+
+
+def _unlinked_public_pages(root: Path, findings: list[Finding], web: WebFacts | None) -> None:
+    """A page of the front end's public folder besides index.html that nothing in the front end names
+    (`clear-cache.html`, a developer's debugging page): the build copies it, yet no user reaches it from
+    the app, so a local address in it breaks nothing deployed: info, not a warning."""
+    if web is None:
+        return
+    pages = [
+        f
+        for f in findings
+        if f.kind == "localhost-url"
+        and f.severity == "warning"
+        and f.file.endswith((".html", ".htm"))
+        and PurePosixPath(f.file).name != "index.html"
+        and _parent(f.file) in {_join(web.root, d) for d in PUBLIC_DIRS}
+    ]
+    if not pages:
+        return
+    names = {PurePosixPath(f.file).name for f in pages}
+    linked: set[str] = set()
+    seen = 0
+    for folder, dirs, files in os.walk(root / web.root):
+        dirs[:] = [d for d in dirs if d not in SKIP_DIRS and not d.startswith(".")]
+        for name in files:
+            if not name.endswith((*JS_SUFFIXES, ".html", ".htm", ".json")):
+                continue
+            seen += 1
+            if seen > MAX_LINK_SEARCH_FILES:
+                return  # too large to tell: leave the warnings
+            try:
+                text = (Path(folder) / name).read_text(encoding="utf-8", errors="replace")
+            except OSError:
+                continue
+            linked |= {page for page in names - {name} if page in text}
+    for f in pages:
+        if PurePosixPath(f.file).name not in linked:
+            f.severity = "info"
+            f.detail["unlinked_page"] = "true"
 
 
 def _outside_the_app(findings: list[Finding], api: ApiFacts, web: WebFacts | None) -> None:

@@ -2,7 +2,8 @@
 
 React built by another bundler (Farm's `@farmfe/core`, Rsbuild, webpack, Parcel), and Vue on Vue
 CLI (`@vue/cli-service`), is a front end of framework `unknown`, built by its `build` script into
-`dist` (Vue CLI: `outputDir` of `vue.config.*`).
+`dist` (Vue CLI: `outputDir` of `vue.config.*`). So is plain JavaScript whose `build` script runs
+one of those bundlers (`webpack --config webpack.prod.js`): static files in `dist`.
 
 `package.json` gives the framework (from its dependencies), the build script
 and the package manager (`packageManager` field; lock files are matched in the
@@ -37,6 +38,20 @@ _BUNDLERS = {
     # Vue CLI builds into dist (https://cli.vuejs.org/config/#outputdir)
     "@vue/cli-service": "vue-cli",
 }
+
+
+# the bundler's command in the build script: `webpack --config ...`, `parcel build src/index.html`
+_BUNDLER_COMMAND = re.compile(r"(?:^|[\s;&|(/])(?:webpack|parcel|rsbuild|farm)(?:\s|$)")
+
+
+def _bundles_static_files(data: dict, deps: dict[str, object]) -> bool:
+    """A build script running a bundler it depends on: the package is a front end even without React
+    (webpack's default output is dist: https://webpack.js.org/concepts/#output)."""
+    scripts = data.get("scripts")
+    build = scripts.get("build") if isinstance(scripts, dict) else None
+    return (
+        isinstance(build, str) and bool(_BUNDLERS.keys() & deps.keys()) and _BUNDLER_COMMAND.search(build) is not None
+    )
 
 
 def _has_build(data: dict) -> bool:
@@ -76,9 +91,13 @@ def detect_package_json(src: SourceFile) -> list[Finding]:
         framework, marker = "vite", "vite" if "vite" in deps else next(k for k in deps if str(k).startswith("@vitejs/"))
     elif "react-scripts" in deps:
         framework, marker = "cra", "react-scripts"
-    elif ("react" in deps and (_BUNDLERS.keys() & deps.keys() or _has_build(data))) or "@vue/cli-service" in deps:
-        # React built by another bundler (Farm, Rsbuild, webpack, Parcel), Vue on Vue CLI: `npm run build`,
-        # output in dist
+    elif (
+        ("react" in deps and (_BUNDLERS.keys() & deps.keys() or _has_build(data)))
+        or "@vue/cli-service" in deps
+        or _bundles_static_files(data, deps)
+    ):
+        # React built by another bundler (Farm, Rsbuild, webpack, Parcel), Vue on Vue CLI, plain JavaScript
+        # bundled by one of them: `npm run build`, output in dist
         framework = "unknown"
         marker = next((b for b in _BUNDLERS if b in deps), "react-dom")
     else:

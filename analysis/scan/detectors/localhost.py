@@ -35,6 +35,9 @@ _BARE_HOST = re.compile(
 SUFFIXES = (".py", *JS_SUFFIXES, ".json", ".yaml", ".yml", ".toml", ".html", ".htm", ".env")
 _SKIP_NAMES = ("package-lock.json", "npm-shrinkwrap.json", "pnpm-lock.yaml", "composer.lock", "tsconfig.json")
 _ENV_ON_LINE = re.compile(r"getenv|environ|process\.env|import\.meta\.env|Field\(|env=")
+# JS/TS: an environment read with a fallback (`env.BACKEND_URL || "http://localhost:8000"`, `env['API'] ?? ...`),
+# the `env` of SvelteKit's `$env/dynamic/private` (https://svelte.dev/docs/kit/$env-dynamic-private)
+_JS_ENV_FALLBACK = re.compile(r"""\benv(?:\.\w+|\[\s*["'`]\w+["'`]\s*\])\s*(?:\|\||\?\?)""")
 _DEV_ONLY_FILES = (
     "vite.config.",
     "next.config.",
@@ -72,6 +75,10 @@ def _under_a_development_check(src: SourceFile, line: int) -> bool:
         return False
     above = [src.line_text(n) for n in range(max(1, line - _DEV_CHECK_LINES), line)]
     return any(re.search(r"\bif\b", text) for text in above) and any(_DEV_CHECK.search(text) for text in above)
+
+
+def _env_fallback(src: SourceFile, line: int) -> bool:
+    return src.name.endswith(JS_SUFFIXES) and _JS_ENV_FALLBACK.search(src.line_text(line)) is not None
 
 
 def _unread_assignments(src: SourceFile) -> list[tuple[int, int]]:
@@ -126,13 +133,33 @@ _COMMENT = ("#", "//", "/*", "*", "<!--")
 _MESSAGE = re.compile(r"\b(?:print|console\.(?:log|info|warn|error)|log(?:ger|ging)?\.\w+|echo)\s*\(")
 
 
+def _python_comment_column(text: str) -> int:
+    """Where a line's trailing Python comment starts (-1: none): the first `#` outside a string literal,
+    so a comment that quotes an address (`# or ["http://localhost:3000"]`) is still a comment."""
+    quote = ""
+    escaped = False
+    for column, char in enumerate(text):
+        if escaped:
+            escaped = False
+        elif quote:
+            if char == "\\":
+                escaped = True
+            elif char == quote:
+                quote = ""
+        elif char in "\"'":
+            quote = char
+        elif char == "#":
+            return column
+    return -1
+
+
 def _not_an_address_in_use(src: SourceFile, line: int, offset: int) -> bool:
     text = src.line_text(line)
     if text.lstrip().startswith(_COMMENT):
         return True
     column = offset - (src.text.rfind("\n", 0, offset) + 1)
     before = text[:column]
-    if "#" in before and src.name.endswith(".py") and before.count('"') % 2 == 0 and before.count("'") % 2 == 0:
+    if "#" in before and src.name.endswith(".py") and 0 <= _python_comment_column(text) < column:
         return True  # a trailing Python comment
     return bool(_MESSAGE.search(before))
 
@@ -200,6 +227,7 @@ def detect(src: SourceFile) -> list[Finding]:
             dev_only
             or settings_file
             or bool(_ENV_ON_LINE.search(src.line_text(line)))
+            or _env_fallback(src, line)
             or _under_a_development_check(src, line)
             or unread_name
             or main_block

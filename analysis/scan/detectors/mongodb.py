@@ -494,6 +494,57 @@ def _composed_properties(src: SourceFile, tree: ast.Module) -> list[Finding]:
                     detail={"how": "composed", "parts": ",".join(fields), "name": fn.name.upper()},
                 )
             )
+    return out + _composed_class_attributes(src, tree)
+
+
+def _composed_class_attributes(src: SourceFile, tree: ast.Module) -> list[Finding]:
+    """A class attribute assembled from the class's own fields
+    (`MONGO_URL = DatabaseURL(f"mongodb://{MONGO_USER}:{MONGO_PASSWORD}@{MONGO_HOST}")`): a variable of
+    its name cannot replace it when it holds an object built from the string, nor in a class that is no
+    settings class. Pydantic v1 makes an un-annotated attribute a field typed by its default
+    (https://docs.pydantic.dev/1.10/usage/models/#field-ordering), and BaseSettings' arbitrary types
+    accept only an instance of that type, so the variable's string fails validation (pydantic/pydantic
+    v1.10.2: pydantic/env_settings.py `arbitrary_types_allowed`, pydantic/validators.py
+    `make_arbitrary_type_validator`)."""
+    out = []
+    for cls in (n for n in ast.walk(tree) if isinstance(n, ast.ClassDef)):
+        settings = any("Settings" in (dotted(b) or "") for b in cls.bases)
+        names: set[str] = set()
+        for node in cls.body:
+            if not isinstance(node, ast.Assign | ast.AnnAssign) or node.value is None:
+                continue
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            target = targets[0].id if len(targets) == 1 and isinstance(targets[0], ast.Name) else None
+            value = node.value
+            wrapped = isinstance(value, ast.Call) and len(value.args) == 1
+            text = value.args[0] if isinstance(value, ast.Call) and wrapped else value
+            fields = [
+                n.id
+                for part in (text.values if isinstance(text, ast.JoinedStr) else [])
+                if isinstance(part, ast.FormattedValue)
+                for n in ast.walk(part.value)
+                if isinstance(n, ast.Name) and n.id in names
+            ]
+            fields = list(dict.fromkeys(fields))
+            if target is not None:
+                names.add(target)
+            if (
+                target is None
+                or len(fields) < 2
+                or not _URI_NAME.search(target)
+                or _DB_NAME.match(target)
+                or (settings and not wrapped)  # a string field: the variable of its name replaces it
+            ):
+                continue
+            out.append(
+                Finding(
+                    kind="mongodb-client",
+                    message=f"MongoDB connection string assembled by {cls.name}.{target} ({', '.join(fields)})",
+                    file=src.rel,
+                    line=node.lineno,
+                    detail={"how": "composed", "parts": ",".join(fields), "name": target.upper()},
+                )
+            )
     return out
 
 

@@ -144,6 +144,23 @@ _PLACEHOLDER_WORDS = re.compile(r"test|pass|pwd|secret|example|sample|dummy|fake
 _LEET = str.maketrans({"@": "a", "0": "o", "1": "i", "3": "e", "$": "s", "!": None, "#": None, "%": None})
 
 
+# an Atlas cluster's address, <cluster>.<id>.mongodb.net, as the Atlas UI copies it
+# (https://www.mongodb.com/docs/manual/reference/connection-string/); a tutorial writes an example id
+# (cluster0.xxxxx, cluster0.abcde, cluster0.example)
+_ATLAS_HOST = re.compile(r"[\w-]+\.([a-z0-9]+)\.mongodb\.net", re.I)
+_EXAMPLE_ID = re.compile(r"x+|abc\w*|\d+|a?b?c?d?e?f?g?h?|example|sample|test|demo|cluster\d*|mongodb", re.I)
+
+
+def _real_atlas_account(user: str, host: str) -> bool:
+    """A user named beyond the placeholder words, on an Atlas cluster whose project id is not a
+    tutorial's: whatever the password looks like, it opens a real database."""
+    match = _ATLAS_HOST.fullmatch(host.split(":")[0])
+    if match is None or _FAKE.search(host) or _EXAMPLE_ID.fullmatch(match.group(1)):
+        return False
+    rest = re.sub(r"[\W\d_]+", "", _PLACEHOLDER_WORDS.sub("", user.lower().translate(_LEET)))
+    return len(rest) >= 3 and not _PLACEHOLDER.match(user) and not _FAKE.search(user)
+
+
 def _is_placeholder_uri(user: str, password: str, host: str) -> bool:
     if _PLACEHOLDER.match(password) or password.startswith(("$", "{", "<", "%")) or "${" in password:
         return True
@@ -152,6 +169,8 @@ def _is_placeholder_uri(user: str, password: str, host: str) -> bool:
     decoded = unquote(password)
     if not re.fullmatch(r"[a-z0-9_.@!#$%-]+", decoded):
         return False  # upper case or other characters: shaped like a chosen or generated password
+    if _real_atlas_account(unquote(user), host):
+        return False  # a weak password of a real account is still its password
     return bool(_PLACEHOLDER_WORDS.search(decoded.translate(_LEET)))
 
 
