@@ -29,10 +29,9 @@ def warned_local_files(analysis):
 # --------------------------------------------------------------------------- a plain JavaScript front end bundled by webpack
 
 
-def _package(build: str, dev: dict[str, str]) -> str:
-    return json.dumps(
-        {"name": "shop-ui", "scripts": {"start": "webpack serve", "build": build}, "devDependencies": dev}
-    )
+def _package(build: str, dev: dict[str, str], runtime: dict[str, str] | None = None) -> str:
+    scripts = {"start": "webpack serve", "build": build}
+    return json.dumps({"name": "shop-ui", "scripts": scripts, "dependencies": runtime or {}, "devDependencies": dev})
 
 
 def test_plain_javascript_bundled_by_webpack_is_a_front_end(tmp_path):
@@ -53,16 +52,19 @@ def test_plain_javascript_bundled_by_webpack_is_a_front_end(tmp_path):
 
 
 @pytest.mark.parametrize(
-    ("build", "dev"),
+    ("build", "dev", "runtime"),
     [
         # webpack installed, but the build script runs something else (a type check)
-        ("tsc -p .", {"webpack": "5", "typescript": "5"}),
+        ("tsc -p .", {"webpack": "5", "typescript": "5"}, None),
         # the build script names webpack without depending on it
-        ("webpack --mode production", {"eslint": "8"}),
+        ("webpack --mode production", {"eslint": "8"}, None),
+        # a Node server bundled by webpack
+        ("webpack --mode production", {"webpack": "5"}, {"express": "4"}),
     ],
 )
-def test_a_package_without_a_webpack_build_is_no_front_end(tmp_path, build, dev):
-    files = {"main.py": MAIN, "requirements.txt": "fastapi\n", "tools/package.json": _package(build, dev)}
+def test_a_package_without_a_webpack_build_is_no_front_end(tmp_path, build, dev, runtime):
+    package = _package(build, dev, runtime)
+    files = {"main.py": MAIN, "requirements.txt": "fastapi\n", "tools/package.json": package}
     assert analyze_app(repos.build(tmp_path, files)).requirements.web is None
 
 

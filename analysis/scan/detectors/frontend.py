@@ -44,13 +44,21 @@ _BUNDLERS = {
 _BUNDLER_COMMAND = re.compile(r"(?:^|[\s;&|(/])(?:webpack|parcel|rsbuild|farm)(?:\s|$)")
 
 
+# a Node server bundled for itself is no front end
+_NODE_SERVERS = frozenset({"express", "koa", "fastify", "@nestjs/core", "@hapi/hapi", "hono"})
+
+
 def _bundles_static_files(data: dict, deps: dict[str, object]) -> bool:
     """A build script running a bundler it depends on: the package is a front end even without React
     (webpack's default output is dist: https://webpack.js.org/concepts/#output)."""
     scripts = data.get("scripts")
     build = scripts.get("build") if isinstance(scripts, dict) else None
+    runtime = data.get("dependencies")
     return (
-        isinstance(build, str) and bool(_BUNDLERS.keys() & deps.keys()) and _BUNDLER_COMMAND.search(build) is not None
+        isinstance(build, str)
+        and bool(_BUNDLERS.keys() & deps.keys())
+        and _BUNDLER_COMMAND.search(build) is not None
+        and not (isinstance(runtime, dict) and _NODE_SERVERS & runtime.keys())
     )
 
 

@@ -463,7 +463,8 @@ def _composed_properties(src: SourceFile, tree: ast.Module) -> list[Finding]:
     pydantic reads no variable for a property, so `settings.DB_URL` handed to the client names
     none (https://docs.pydantic.dev/latest/concepts/fields/#the-computed_field-decorator)."""
     out = []
-    for cls in (n for n in ast.walk(tree) if isinstance(n, ast.ClassDef)):
+    classes = [n for n in ast.walk(tree) if isinstance(n, ast.ClassDef)]
+    for cls in classes:
         for fn in cls.body:
             if not (
                 isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef)
@@ -494,10 +495,10 @@ def _composed_properties(src: SourceFile, tree: ast.Module) -> list[Finding]:
                     detail={"how": "composed", "parts": ",".join(fields), "name": fn.name.upper()},
                 )
             )
-    return out + _composed_class_attributes(src, tree)
+    return out + _composed_class_attributes(src, classes)
 
 
-def _composed_class_attributes(src: SourceFile, tree: ast.Module) -> list[Finding]:
+def _composed_class_attributes(src: SourceFile, classes: list[ast.ClassDef]) -> list[Finding]:
     """A class attribute assembled from the class's own fields
     (`MONGO_URL = DatabaseURL(f"mongodb://{MONGO_USER}:{MONGO_PASSWORD}@{MONGO_HOST}")`): a variable of
     its name cannot replace it when it holds an object built from the string, nor in a class that is no
@@ -507,7 +508,7 @@ def _composed_class_attributes(src: SourceFile, tree: ast.Module) -> list[Findin
     v1.10.2: pydantic/env_settings.py `arbitrary_types_allowed`, pydantic/validators.py
     `make_arbitrary_type_validator`)."""
     out = []
-    for cls in (n for n in ast.walk(tree) if isinstance(n, ast.ClassDef)):
+    for cls in classes:
         settings = any("Settings" in (dotted(b) or "") for b in cls.bases)
         names: set[str] = set()
         for node in cls.body:
