@@ -8,6 +8,7 @@ FastAPI at the root, FastAPI inside a Next.js repo, dependency files in odd plac
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 MAIN_WITH_ROUTERS = """\
 from fastapi import FastAPI
@@ -402,3 +403,17 @@ def aws_dev_project(tmp_path: Path, app: Path) -> Path:
         encoding="utf-8",
     )
     return project
+
+
+# The smallest app module the analyzer takes for the API.
+MAIN = "from fastapi import FastAPI\n\napp = FastAPI()\n"
+
+
+def findings(analysis: Any, kind: str) -> list[Any]:
+    """The analysis' findings of one kind, in report order."""
+    return [f for f in analysis.findings if f.kind == kind]
+
+
+def warned_local_files(analysis: Any) -> list[str]:
+    """Files with a local address the analyzer warns about (hard-coded, in use)."""
+    return sorted({f.file for f in findings(analysis, "localhost-url") if f.severity == "warning"})

@@ -9,21 +9,12 @@ from __future__ import annotations
 
 from analysis.load import analyze_app
 from tests.analysis import repos
-
-MAIN = "from fastapi import FastAPI\n\napp = FastAPI()\n"
-
-
-def findings(analysis, kind):
-    return [f for f in analysis.findings if f.kind == kind]
+from tests.analysis.repos import MAIN, findings, warned_local_files
 
 
 def counted_providers(analysis):
     kinds = ("ai-provider", "unsupported-ai-provider")
     return sorted({f.detail["provider"] for f in analysis.findings if f.kind in kinds})
-
-
-def warned_local_files(analysis):
-    return sorted({f.file for f in findings(analysis, "localhost-url") if f.severity == "warning"})
 
 
 # --------------------------------------------------------------------------- the entry module

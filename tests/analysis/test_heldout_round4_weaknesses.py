@@ -9,17 +9,7 @@ from __future__ import annotations
 
 from analysis.load import analyze_app
 from tests.analysis import repos
-
-MAIN = "from fastapi import FastAPI\n\napp = FastAPI()\n"
-
-
-def findings(analysis, kind):
-    return [f for f in analysis.findings if f.kind == kind]
-
-
-def warned_local_files(analysis):
-    return sorted({f.file for f in findings(analysis, "localhost-url") if f.severity == "warning"})
-
+from tests.analysis.repos import MAIN, findings, warned_local_files
 
 # --------------------------------------------------------------------------- the API root
 

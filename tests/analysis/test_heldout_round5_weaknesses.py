@@ -20,19 +20,9 @@ from analysis.load import analyze_app
 from analysis.scan.detectors.secrets import looks_real
 from analysis.scan.render import renderer
 from tests.analysis import repos
+from tests.analysis.repos import MAIN, findings, warned_local_files
 
 ROOT = Path(__file__).resolve().parents[2]
-MAIN = "from fastapi import FastAPI\n\napp = FastAPI()\n"
-
-
-def findings(analysis, kind):
-    return [f for f in analysis.findings if f.kind == kind]
-
-
-def warned_local_files(analysis):
-    return sorted({f.file for f in findings(analysis, "localhost-url") if f.severity == "warning"})
-
-
 # --------------------------------------------------------------------------- the app built by any imported function
 
 

@@ -14,17 +14,7 @@ import pytest
 from analysis.load import analyze_app
 from analysis.scan.detectors.uploads import reads_upload_only
 from tests.analysis import repos
-
-MAIN = "from fastapi import FastAPI\n\napp = FastAPI()\n"
-
-
-def findings(analysis, kind):
-    return [f for f in analysis.findings if f.kind == kind]
-
-
-def warned_local_files(analysis):
-    return sorted({f.file for f in findings(analysis, "localhost-url") if f.severity == "warning"})
-
+from tests.analysis.repos import MAIN, findings, warned_local_files
 
 # --------------------------------------------------------------------------- a plain JavaScript front end bundled by webpack
 

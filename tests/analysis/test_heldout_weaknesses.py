@@ -10,22 +10,13 @@ from __future__ import annotations
 from analysis.load import analyze_app
 from analysis.scan.detectors.secrets import looks_real, secret_name
 from tests.analysis import repos
-
-MAIN = "from fastapi import FastAPI\n\napp = FastAPI()\n"
-
-
-def findings(analysis, kind):
-    return [f for f in analysis.findings if f.kind == kind]
+from tests.analysis.repos import MAIN, findings, warned_local_files
 
 
 def providers(analysis):
     return sorted(
         {f.detail["provider"] for f in analysis.findings if f.kind in ("ai-provider", "unsupported-ai-provider")}
     )
-
-
-def warned_local_files(analysis):
-    return sorted({f.file for f in findings(analysis, "localhost-url") if f.severity == "warning"})
 
 
 # --------------------------------------------------------------------------- the import graph

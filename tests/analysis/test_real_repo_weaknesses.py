@@ -16,12 +16,7 @@ from analysis.errors import UserError
 from analysis.load import analyze_app
 from analysis.scan.walker import decode
 from tests.analysis import repos
-
-MAIN = "from fastapi import FastAPI\n\napp = FastAPI()\n"
-
-
-def findings(analysis, kind):
-    return [f for f in analysis.findings if f.kind == kind]
+from tests.analysis.repos import MAIN, findings
 
 
 def secret_names(analysis):
