@@ -283,7 +283,7 @@ def main(argv: list[str] | None = None) -> int:
     elif args.runs < 3:
         parser.error("--runs: at least 3 (medians)")
 
-    tmp = Path(tempfile.mkdtemp(prefix="farm-bench-"))
+    tmp = Path(tempfile.mkdtemp(prefix="farm-analyzer-bench-"))
     try:
         repo = tmp / "repo"
         t0 = time.perf_counter()
