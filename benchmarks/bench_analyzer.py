@@ -227,7 +227,7 @@ def load_average() -> str:
     return " ".join(f"{x:.2f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "n/a"
 
 
-def report(results: dict[str, list[Run]]) -> tuple[list[str], bool]:
+def report(results: dict[str, list[Run]], files: int = 50_000) -> tuple[list[str], bool]:
     """The figures as lines, and whether the speed target is met."""
     wall = {name: median([r.wall for r in runs]) for name, runs in results.items()}
     cpu = {name: median([r.cpu for r in runs]) for name, runs in results.items()}
@@ -258,6 +258,11 @@ def report(results: dict[str, list[Run]]) -> tuple[list[str], bool]:
     )
     lines.append(f"analyzer result: entrypoint {child['entrypoint']}, {child['findings']} findings")
     met = wall["cli"] <= 1.5 * floor
+    if files < 50_000:
+        # on a small tree the interpreter's start and the imports are most of the time: the speed
+        # target is set for the 50,000-file tree, so no verdict is given on this one
+        lines.append(f"targets (issue 17): judged on the 50,000-file tree, not on {files} files")
+        return lines, met
     lines.append("targets (issue 17):")
     lines.append(
         f"  analyze --json within 1.5x the Python floor: {'met' if met else 'NOT met'} ({wall['cli'] / floor:.2f}x)"
@@ -298,7 +303,7 @@ def main(argv: list[str] | None = None) -> int:
         machine += f", after: {load_average()}"
         print(f"load average after: {load_average()}")
         print()
-        lines, _ = report(results)
+        lines, _ = report(results, args.files)
         print("\n".join(lines))
         if args.write_readme:
             from bench_program import write_readme_section
