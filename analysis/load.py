@@ -192,13 +192,13 @@ def _api_root(app: Finding, inventory: Inventory, dependency_dirs: set[str]) -> 
     if root != folder and app.detail.get("relative_imports") != "true":
         # climbed over an __init__.py, but the module imports its siblings absolutely
         # (`from routes import x` in backend/main.py): it runs from its own folder
-        siblings = [h for h in absolute if inventory.has(folder, f"{h}.py") or _join(folder, h) in inventory.dirs]
+        siblings = _siblings(app, absolute, folder, inventory)
         if siblings:
             return folder
     # no dependency file between root and the module, one just above: run from there
     between = [a for a in _ancestors(folder) if _under(a, root)]
     if not any(a in dependency_dirs for a in between):
-        siblings = [h for h in absolute if inventory.has(folder, f"{h}.py") or _join(folder, h) in inventory.dirs]
+        siblings = _siblings(app, absolute, folder, inventory)
         for ancestor in _ancestors(root)[1:]:
             if ancestor in dependency_dirs:
                 path = _relative(folder, ancestor).split("/") if folder != ancestor else []
@@ -211,6 +211,18 @@ def _api_root(app: Finding, inventory: Inventory, dependency_dirs: set[str]) -> 
                     root = ancestor
                 break
     return root
+
+
+def _siblings(app: Finding, absolute: set[str], folder: str, inventory: Inventory) -> list[str]:
+    """The absolute imports of the entry module that name a module or package in its own folder.
+
+    `from app.routes import x` inside backend/config/app.py names the package backend/app, never the
+    module itself (a plain module has no submodules to import): its own file is no sibling.
+    """
+    own = PurePosixPath(app.file).stem
+    return [
+        h for h in absolute if (h != own and inventory.has(folder, f"{h}.py")) or _join(folder, h) in inventory.dirs
+    ]
 
 
 def _sibling_imports(app: Finding, inventory: Inventory, api_root: str) -> list[str]:
