@@ -56,6 +56,7 @@ def analyze_app(path: str | os.PathLike[str], *, prescan: Prescan | None = None)
     config = load_farm_config(config_path, root) if config_path and oversized is None else None
     result, template = _scan(root, prescan)
     findings = [f for f in result.findings if not _shadowed_dockerfile(f, result.inventory)]
+    findings = _without_extended_bases(findings)
     if oversized is not None:
         findings = [f for f in findings if f.file != oversized.file] + [oversized]
     if template is not None:
@@ -115,6 +116,18 @@ def _shadowed_dockerfile(finding: Finding, inventory: Inventory) -> bool:
         and PurePosixPath(finding.file).name == "dockerfile"
         and inventory.has(_parent(finding.file), "Dockerfile")
     )
+
+
+def _without_extended_bases(findings: list[Finding]) -> list[Finding]:
+    """Drops the services of a compose-shaped YAML file under another name (common.yaml) that a compose
+    file only `extends`: a base of service settings, "not part of the final project"
+    (https://docs.docker.com/compose/how-tos/multiple-compose-files/extends/)."""
+    bases = {f.detail["extends_file"] for f in findings if f.kind == "compose-service" and "extends_file" in f.detail}
+    return [
+        f
+        for f in findings
+        if not (f.kind == "compose-service" and f.detail.get("renamed") == "true" and f.file in bases)
+    ]
 
 
 def _check_path(path: str | os.PathLike[str]) -> Path:

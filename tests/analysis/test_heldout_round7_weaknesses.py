@@ -44,3 +44,44 @@ def test_a_real_sibling_import_still_runs_from_the_module_folder(tmp_path):
     files["backend/config/routes/items.py"] = ROUTES
     api = analyze_app(repos.build(tmp_path, files)).requirements.api
     assert (api.root, api.entrypoint) == ("backend/config", "app:application")
+
+
+# --------------------------------------------------------------------------- a compose file under another name
+
+RENAMED_COMPOSE = (
+    'version: "3"\nservices:\n  api:\n    build:\n      context: .\n      dockerfile: ./deploy/Dockerfile\n'
+    "    ports:\n      - 8000:8000\n"
+)
+
+
+def _compose_services(tmp_path, name: str, text: str) -> list[tuple[str, str, str]]:
+    files = {"backend/requirements.txt": "fastapi\n", "backend/main.py": repos.MAIN, f"backend/{name}": text}
+    services = repos.findings(analyze_app(repos.build(tmp_path, files)), "compose-service")
+    return [(f.file, f.detail["service"], f.detail.get("dockerfile", "")) for f in services]
+
+
+def test_a_compose_file_under_another_name_gives_its_services(tmp_path):
+    # `docker compose -f Production.yml up`: the name is free, the top-level services mapping decides
+    found = _compose_services(tmp_path, "Production.yml", RENAMED_COMPOSE)
+    assert found == [("backend/Production.yml", "api", "backend/deploy/Dockerfile")]
+
+
+def test_other_yaml_with_services_is_no_compose_file(tmp_path):
+    # controls: GitLab CI lists its services; a render.yaml-like list; a mapping without image or build
+    gitlab = "services:\n  - mongo:6\ntest:\n  script: pytest\n"
+    render = "services:\n  - type: web\n    name: api\n    env: python\n"
+    other = "services:\n  mailer:\n    host: smtp.example.com\n"
+    for name, text in (("ci.yml", gitlab), ("render.yaml", render), ("settings.yml", other)):
+        assert _compose_services(tmp_path / name, name, text) == []
+
+
+def test_a_renamed_base_that_a_compose_file_extends_is_no_project(tmp_path):
+    # common.yaml holds a template service compose.yaml extends: only compose.yaml's services run
+    files = {
+        "backend/requirements.txt": "fastapi\n",
+        "backend/main.py": repos.MAIN,
+        "common.yaml": "services:\n  api-base:\n    build:\n      context: backend\n",
+        "compose.yaml": "services:\n  api:\n    extends:\n      file: common.yaml\n      service: api-base\n",
+    }
+    services = repos.findings(analyze_app(repos.build(tmp_path, files)), "compose-service")
+    assert [(f.file, f.detail["service"]) for f in services] == [("compose.yaml", "api")]

@@ -3,7 +3,9 @@
 Compose files under every name the Compose specification lists
 (https://docs.docker.com/compose/intro/compose-application-model/#the-compose-file:
 `compose.yaml`, `compose.yml`, `docker-compose.yaml`, `docker-compose.yml`, plus
-override and per-environment variants such as `docker-compose.prod.yml`). Each
+override and per-environment variants such as `docker-compose.prod.yml`), and any
+other YAML file shaped like one (a top-level `services:` mapping whose services
+all name an `image` or a `build`, run with `docker compose -f`). Each
 service gives one finding with its image, build context and Dockerfile (both
 relative to the repository root, as the assembly step links a Dockerfile to the
 API through them), published ports and the names (never the values) of its
@@ -77,7 +79,7 @@ def _repo_path(folder: str, path: str) -> str:
     return "." if joined in ("", ".") else joined
 
 
-def _compose(src: SourceFile, documents: list[Any]) -> list[Finding]:
+def _compose(src: SourceFile, documents: list[Any], renamed: bool = False) -> list[Finding]:
     findings = []
     for document in documents:
         services = document.get("services") if isinstance(document, dict) else None
@@ -99,6 +101,13 @@ def _compose(src: SourceFile, documents: list[Any]) -> list[Finding]:
                     detail["dockerfile"] = _repo_path(context, dockerfile)
                 else:
                     detail["dockerfile"] = _repo_path(context, "Dockerfile")
+            extends = service.get("extends")
+            if isinstance(extends, dict) and isinstance(extends.get("file"), str):
+                # https://docs.docker.com/compose/how-tos/multiple-compose-files/extends/ : `file` is
+                # relative to this compose file
+                detail["extends_file"] = _repo_path(src.directory, extends["file"])
+            if renamed:
+                detail["renamed"] = "true"
             ports = _ports(service.get("ports"))
             if ports:
                 detail["ports"] = ",".join(ports)
@@ -152,13 +161,34 @@ def _kubernetes(src: SourceFile, documents: list[Any]) -> list[Finding]:
     return findings
 
 
+def _compose_shaped(documents: list[Any]) -> bool:
+    """A top-level `services:` mapping in which every service names an `image` or a `build`.
+
+    `docker compose -f Production.yml up` reads a compose file under any name
+    (https://docs.docker.com/compose/reference/help/, "Use -f to specify the name and path of one or
+    more Compose files"),
+    so the shape decides. A list of services (GitLab CI, render.yaml) or services without an image or
+    build are other tools' files.
+    """
+    for document in documents:
+        services = document.get("services") if isinstance(document, dict) else None
+        if isinstance(services, dict) and services:
+            return all(isinstance(s, dict) and ("image" in s or "build" in s) for s in services.values())
+    return False
+
+
 @register("deploy-yaml", suffixes=(".yml", ".yaml"), quick=("services:", "apiVersion:"), app_code_only=False)
 def detect(src: SourceFile) -> list[Finding]:
     compose = is_compose_file(src.name)
     kubernetes = not compose and "kind:" in src.text and re.search(r"^apiVersion:", src.text, re.M) is not None
-    if not (compose or kubernetes):
+    # a compose file under another name (backend/Production.yml): read it when `services:` is top level
+    renamed = not (compose or kubernetes) and re.search(r"^services:", src.text, re.M) is not None
+    if not (compose or kubernetes or renamed):
         return []
     documents = _yaml_documents(src)
     if isinstance(documents, Finding):
-        return [documents]
+        # a YAML file of unknown purpose that does not parse is no deploy file
+        return [] if renamed else [documents]
+    if renamed:
+        return _compose(src, documents, renamed=True) if _compose_shaped(documents) else []
     return _compose(src, documents) if compose else _kubernetes(src, documents)
