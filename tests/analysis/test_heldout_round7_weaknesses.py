@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from analysis.load import analyze_app
 from tests.analysis import repos
+from tests.analysis.repos import warned_local_files
 
 # --------------------------------------------------------------------------- an app module named like the package it imports
 
@@ -85,3 +86,38 @@ def test_a_renamed_base_that_a_compose_file_extends_is_no_project(tmp_path):
     }
     services = repos.findings(analyze_app(repos.build(tmp_path, files)), "compose-service")
     assert [(f.file, f.detail["service"]) for f in services] == [("compose.yaml", "api")]
+
+
+# --------------------------------------------------------------------------- local CORS origins beside an env read or "*"
+
+CORS = (
+    "import os\n\nfrom fastapi import FastAPI\nfrom fastapi.middleware.cors import CORSMiddleware\n\n"
+    "app = FastAPI()\norigins = {origins}\n"
+    "app.add_middleware(CORSMiddleware, allow_origins=origins, allow_methods=['*'])\n"
+)
+
+
+def _warned(tmp_path, origins: str) -> list[str]:
+    files = {"requirements.txt": "fastapi\n", "main.py": CORS.format(origins=origins)}
+    return warned_local_files(analyze_app(repos.build(tmp_path, files)))
+
+
+def test_a_local_origin_listed_beside_an_env_read_is_hard_coded(tmp_path):
+    # the env read is another item of the list, not the local address's default
+    assert _warned(tmp_path, "[os.getenv('CLIENT_URL'), 'http://localhost:3001']") == ["main.py"]
+
+
+def test_a_local_origin_as_an_env_default_stays_a_default(tmp_path):
+    # controls: the address is the env read's default, or the whole list is
+    assert _warned(tmp_path / "a", "[os.getenv('CLIENT_URL', 'http://localhost:3001')]") == []
+    assert _warned(tmp_path / "b", "os.getenv('ORIGINS', ['http://localhost:3001'])") == []
+
+
+def test_local_origins_beside_a_wildcard_break_nothing(tmp_path):
+    # "*" among the origins allows every origin: the local ones are not needed once deployed
+    assert _warned(tmp_path, "['http://localhost:5173', 'http://127.0.0.1:3000', '*']") == []
+
+
+def test_local_origins_without_a_wildcard_are_hard_coded(tmp_path):
+    # control: the same list without "*" (a "*" in another list, allow_methods, changes nothing)
+    assert _warned(tmp_path, "['http://localhost:5173', 'http://127.0.0.1:3000']") == ["main.py"]

@@ -99,6 +99,47 @@ def _unread_assignments(src: SourceFile) -> list[tuple[int, int]]:
     ]
 
 
+def _listed_origins(src: SourceFile) -> tuple[set[int], set[int]]:
+    """(listed, wildcard): lines of Python strings that are items of a list, tuple or set display.
+
+    listed: an env read elsewhere on the line (`[os.getenv("CLIENT"), "http://localhost:3001"]`) is
+    another item, not this address's default, unless the display is itself an argument of the env
+    read or settings field. wildcard: items of a display that also holds "*" in a module configuring
+    CORS origins; Starlette allows every origin once "*" is among them
+    (https://github.com/encode/starlette/blob/master/starlette/middleware/cors.py, `allow_all_origins =
+    "*" in allow_origins`), so the local ones break nothing once deployed."""
+    if not src.name.endswith(".py") or src.tree is None:
+        return set(), set()
+    import ast
+
+    parents = {child: node for node in ast.walk(src.tree) for child in ast.iter_child_nodes(node)}
+
+    def in_env_call(node: ast.AST) -> bool:
+        while node in parents:
+            node = parents[node]
+            if isinstance(node, ast.stmt):
+                return False
+            if isinstance(node, ast.Call) and _ENV_ON_LINE.search(
+                ast.unparse(node.func) + "(" + " ".join(f"{k.arg}=" for k in node.keywords if k.arg)
+            ):
+                return True
+        return False
+
+    listed: set[int] = set()
+    wildcard: set[int] = set()
+    origins = "allow_origins" in src.text
+    for node in ast.walk(src.tree):
+        if not isinstance(node, ast.List | ast.Tuple | ast.Set):
+            continue
+        items = [e for e in node.elts if isinstance(e, ast.Constant) and isinstance(e.value, str)]
+        lines = {n for e in items for n in range(e.lineno, (e.end_lineno or e.lineno) + 1)}
+        if origins and any(e.value == "*" for e in items):
+            wildcard |= lines
+        elif not in_env_call(node):
+            listed |= lines
+    return listed, wildcard
+
+
 def _python_spans(src: SourceFile) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
     """(docstrings, main blocks): line spans of string statements (a module's, class's or function's
     docstring: text about an address, like a comment) and of `if __name__ == "__main__":` blocks (a
@@ -204,6 +245,7 @@ def detect(src: SourceFile) -> list[Finding]:
     findings = []
     seen_lines = set()
     unread: list[tuple[int, int]] | None = None
+    items: tuple[set[int], set[int]] | None = None
     spans: tuple[list[tuple[int, int]], list[tuple[int, int]]] | None = None
     for match in _URL.finditer(src.text):
         line = src.line_of(match.start())
@@ -212,6 +254,7 @@ def detect(src: SourceFile) -> list[Finding]:
         if unread is None:
             unread = _unread_assignments(src)
             spans = _python_spans(src)
+            items = _listed_origins(src)
         docstrings, mains = spans or ([], [])
         if _within(docstrings, line):
             continue
@@ -223,10 +266,13 @@ def detect(src: SourceFile) -> list[Finding]:
         service = _PORT_SERVICES.get(match.group(3) or "", "")
         if url.startswith("mongodb"):
             service = "mongodb"
+        listed, wildcard = items or (set(), set())
+        beside_wildcard = line in wildcard
         default_only = (
             dev_only
             or settings_file
-            or bool(_ENV_ON_LINE.search(src.line_text(line)))
+            or beside_wildcard
+            or (bool(_ENV_ON_LINE.search(src.line_text(line))) and line not in listed)
             or _env_fallback(src, line)
             or _under_a_development_check(src, line)
             or unread_name
@@ -238,6 +284,8 @@ def detect(src: SourceFile) -> list[Finding]:
             why = "assigned to a name the module never reads: not in use"
         elif main_block:
             why = _MAIN_BLOCK
+        elif beside_wildcard:
+            why = 'listed beside "*", which allows every origin: not needed once deployed'
         elif default_only:
             why = "as the default of an environment variable: set it per stage"
         else:
