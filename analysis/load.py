@@ -169,6 +169,14 @@ def _under(rel: str, folder: str) -> bool:
     return folder == "." or rel == folder or rel.startswith(folder + "/")
 
 
+def _repo_text(root: Path, rel: str) -> str | None:
+    """A file of the repository as text (replacement characters for bad bytes), None when unreadable."""
+    try:
+        return (root / rel).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+
+
 def _join(folder: str, rel: str) -> str:
     return rel if folder == "." else f"{folder}/{rel}"
 
@@ -411,9 +419,8 @@ def _confirmed_factory_calls(root: Path, candidates: list[Finding], inventory: I
             )
             if rel is None:
                 continue
-            try:
-                text = (root / rel).read_text(encoding="utf-8", errors="replace")
-            except OSError:
+            text = _repo_text(root, rel)
+            if text is None:
                 break
             if function in factories_in(text, rel):
                 app.detail["built_by"] = "imported-factory"
@@ -460,9 +467,8 @@ def _assembling_module(
         rel = _join(folder, name)
         if rel == app.file:
             continue
-        try:
-            text = (root / rel).read_text(encoding="utf-8", errors="replace")
-        except OSError:
+        text = _repo_text(root, rel)
+        if text is None:
             continue
         if imports_app.search(text) and routes.search(text):
             candidates.append(rel)
@@ -1153,9 +1159,8 @@ def _unused_modules(root: Path, api_root: str, entry: str, modules: set[str], un
         return set()
     imported: set[str] = set()
     for rel in sorted(modules):
-        try:
-            text = (root / rel).read_text(encoding="utf-8", errors="replace")
-        except OSError:
+        text = _repo_text(root, rel)
+        if text is None:
             continue
         if _DYNAMIC_IMPORT.search(text):
             return set()
@@ -1207,9 +1212,8 @@ def _imported_client_database(root: Path, api: ApiFacts, findings: list[Finding]
         for rel in modules:
             if rel == client.file:
                 continue
-            try:
-                text = (root / rel).read_text(encoding="utf-8", errors="replace")
-            except OSError:
+            text = _repo_text(root, rel)
+            if text is None:
                 continue
             if not any(m.group(1) in tails for m in imports.finditer(text)):
                 continue
@@ -1259,9 +1263,8 @@ def _helper_reads_only(root: Path, api: ApiFacts, rel: str, target: str, invento
     for base in bases:
         for candidate in (_join(base, path + ".py"), _join(base, path + "/__init__.py")) if path else ():
             if inventory.has(_parent(candidate), PurePosixPath(candidate).name):
-                try:
-                    text = (root / candidate).read_text(encoding="utf-8", errors="replace")
-                except OSError:
+                text = _repo_text(root, candidate)
+                if text is None:
                     return False
                 return reads_upload_only(text, function, int(position))
     return False
@@ -1345,9 +1348,8 @@ def _reachable(root: Path, api_root: str, entry: str, modules: set[str]) -> set[
 
 def _imported_files(root: Path, bases: list[str], rel: str, modules: set[str]) -> list[str]:
     """The files of `modules` one module's static import lines name, with the packages' `__init__.py`."""
-    try:
-        text = (root / rel).read_text(encoding="utf-8", errors="replace")
-    except OSError:
+    text = _repo_text(root, rel)
+    if text is None:
         return []
     out: list[str] = []
     here = _parent(rel)

@@ -20,12 +20,11 @@ from __future__ import annotations
 import contextlib
 import os
 import pickle
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .registry import Detector
-from .walker import TEMPLATE_FILES, Skip, WalkResult, _Walker, as_finding, detect
+from .walker import TEMPLATE_FILES, Skip, WalkResult, _Walker, as_finding, detect, fork_safe
 from .wants import WANTS
 
 if TYPE_CHECKING:
@@ -66,15 +65,13 @@ def _stand_ins() -> list[Detector]:
 
 
 def fork_ok() -> bool:
-    """POSIX, two CPUs or more, and a single-threaded process; `FARM_ANALYZER_JOBS=1` turns it off.
+    """Whether to fork the prescan: whenever the process may fork at all (walker.fork_safe).
 
-    Not the load average: on a machine already busy (two processes spinning on its two cores), the
-    forked run still took less time than the serial one (450 against 480 ms on the benchmark's
-    tree), as two processes get a larger share of the CPU than one."""
-    if os.environ.get("FARM_ANALYZER_JOBS", "") == "1" or not hasattr(os, "fork") or (os.cpu_count() or 1) < 2:
-        return False
-    threading = sys.modules.get("threading")  # not imported: no thread was ever started
-    return threading is None or threading.active_count() <= 1
+    Not the load average, unlike the walker's own split of the reads: on a machine already busy
+    (two processes spinning on its two cores), the forked run still took less time than the serial
+    one (450 against 480 ms on the benchmark's tree), as two processes get a larger share of the CPU
+    than one."""
+    return fork_safe()
 
 
 def templated(root: Path) -> bool:

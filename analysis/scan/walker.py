@@ -14,6 +14,7 @@ to its detectors only when it holds one of their quick-filter tokens
 from __future__ import annotations
 
 import os
+import sys
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -543,15 +544,19 @@ def read_bytes(path: str) -> bytes:
 PARALLEL_MIN_FILES = 3000
 
 
-def _parallel_ok(files: int) -> bool:
-    import threading
-
-    setting = os.environ.get("FARM_ANALYZER_JOBS", "")
-    if setting == "1" or not hasattr(os, "fork") or (os.cpu_count() or 1) < 2:
+def fork_safe() -> bool:
+    """Whether this process may fork a reader: POSIX, two CPUs or more, a single-threaded process
+    (forking a multi-threaded one can deadlock the child), and not `FARM_ANALYZER_JOBS=1`."""
+    if os.environ.get("FARM_ANALYZER_JOBS", "") == "1" or not hasattr(os, "fork") or (os.cpu_count() or 1) < 2:
         return False
-    if threading.active_count() > 1:
-        return False  # forking a multi-threaded process can deadlock the child
-    if setting == "2":
+    threading = sys.modules.get("threading")  # not imported: no thread was ever started
+    return threading is None or threading.active_count() <= 1
+
+
+def _parallel_ok(files: int) -> bool:
+    if not fork_safe():
+        return False
+    if os.environ.get("FARM_ANALYZER_JOBS", "") == "2":
         return True
     # only with a core to spare: on a machine already busy, the child slows the parent down
     spare = (os.cpu_count() or 1) - (os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0)
